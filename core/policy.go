@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"sort"
 	"strings"
@@ -118,28 +119,28 @@ type policyFile struct {
 }
 
 type integrationConfig struct {
-	Name               string             `yaml:"name"`
-	Tenant             string             `yaml:"tenant"`
-	Issuer             string             `yaml:"issuer"`
-	Audiences          []string           `yaml:"audiences"`
-	Algorithms         []string           `yaml:"algorithms"`
-	Keys               []keyConfig        `yaml:"keys"`
-	DecryptionKeys     []keyConfig        `yaml:"decryption_keys"`
-	Encryption         encryptionConfig   `yaml:"encryption"`
-	RequiredClaims     []requiredClaim    `yaml:"required_claims"`
-	ClockSkew          *duration          `yaml:"clock_skew"`
-	MaxAge             *duration          `yaml:"max_age"`
-	OneTimeUse         bool               `yaml:"one_time_use"`
-	MaxTokenBytes      int                `yaml:"max_token_bytes"`
-	SubjectClaim       string             `yaml:"subject_claim"`
-	GroupsClaim        string             `yaml:"groups_claim"`
-	RolesClaim         string             `yaml:"roles_claim"`
-	PermissionsClaim   string             `yaml:"permissions_claim"`
-	Redirect           *redirectConfig    `yaml:"redirect"`
-	Headers            map[string]string  `yaml:"headers"`
-	RequirePermissions []string           `yaml:"require_permissions"`
-	RequireRoles       *membershipConfig  `yaml:"require_roles"`
-	RequireGroups      *membershipConfig  `yaml:"require_groups"`
+	Name               string            `yaml:"name"`
+	Tenant             string            `yaml:"tenant"`
+	Issuer             string            `yaml:"issuer"`
+	Audiences          []string          `yaml:"audiences"`
+	Algorithms         []string          `yaml:"algorithms"`
+	Keys               []keyConfig       `yaml:"keys"`
+	DecryptionKeys     []keyConfig       `yaml:"decryption_keys"`
+	Encryption         encryptionConfig  `yaml:"encryption"`
+	RequiredClaims     []requiredClaim   `yaml:"required_claims"`
+	ClockSkew          *duration         `yaml:"clock_skew"`
+	MaxAge             *duration         `yaml:"max_age"`
+	OneTimeUse         bool              `yaml:"one_time_use"`
+	MaxTokenBytes      int               `yaml:"max_token_bytes"`
+	SubjectClaim       string            `yaml:"subject_claim"`
+	GroupsClaim        string            `yaml:"groups_claim"`
+	RolesClaim         string            `yaml:"roles_claim"`
+	PermissionsClaim   string            `yaml:"permissions_claim"`
+	Redirect           *redirectConfig   `yaml:"redirect"`
+	Headers            map[string]string `yaml:"headers"`
+	RequirePermissions []string          `yaml:"require_permissions"`
+	RequireRoles       *membershipConfig `yaml:"require_roles"`
+	RequireGroups      *membershipConfig `yaml:"require_groups"`
 }
 
 type keyConfig struct {
@@ -227,6 +228,11 @@ var headerPattern = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
 // decodeStrict decodes a node refusing unknown fields: re-encoding is the
 // only way yaml.v3 offers KnownFields below the document root.
 func decodeStrict(n *yaml.Node, out any) error {
+	budget := maxAliasNodes
+	n, err := expandAliases(n, &budget)
+	if err != nil {
+		return err
+	}
 	b, err := yaml.Marshal(n)
 	if err != nil {
 		return err
@@ -239,6 +245,33 @@ func decodeStrict(n *yaml.Node, out any) error {
 		return errors.New(strings.TrimPrefix(relineYAMLError(err.Error(), n.Line-1), "yaml: "))
 	}
 	return nil
+}
+
+// maxAliasNodes bounds the nodes that expanding YAML aliases may create
+// for one integration ("billion laughs" documents).
+const maxAliasNodes = 100_000
+
+// expandAliases returns a copy of n in which every alias is replaced by a
+// copy of the node it names, so that n re-encodes on its own even when it
+// refers to an anchor defined elsewhere in the document (such as in an
+// earlier integration).
+func expandAliases(n *yaml.Node, budget *int) (*yaml.Node, error) {
+	if *budget--; *budget < 0 {
+		return nil, errors.New("YAML aliases expand to too many nodes")
+	}
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		return expandAliases(n.Alias, budget)
+	}
+	c := *n
+	c.Anchor = ""
+	c.Content = make([]*yaml.Node, len(n.Content))
+	for i, child := range n.Content {
+		var err error
+		if c.Content[i], err = expandAliases(child, budget); err != nil {
+			return nil, err
+		}
+	}
+	return &c, nil
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+)`)
@@ -265,8 +298,12 @@ func ParsePolicy(file string, data []byte, opts LoadOptions) (*Policy, error) {
 	var pf policyFile
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	if err := dec.Decode(&pf); err != nil {
+	if err := dec.Decode(&pf); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fail("", "", 0, "%s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if err := dec.Decode(new(yaml.Node)); !errors.Is(err, io.EOF) {
+		// A second YAML document would otherwise be silently ignored.
+		return nil, fail("", "", 0, "the policy must be a single YAML document")
 	}
 	if len(pf.Integrations) == 0 {
 		return nil, fail("", "integrations", 0, "no integrations")
@@ -766,6 +803,9 @@ func (in *integration) compileEncryption(c *integrationConfig, opts LoadOptions)
 					k.Algorithm = jwk.Algorithm
 				}
 			}
+			if len(materials) == 0 {
+				return fieldErr(field, "no decryption keys in the set (keys with use \"sig\" are skipped)")
+			}
 		default:
 			return fieldErr(field, "decryption keys cannot be fetched from a URL")
 		}
@@ -778,6 +818,16 @@ func (in *integration) compileEncryption(c *integrationConfig, opts LoadOptions)
 				seen[a] = true
 			}
 			in.decryption = append(in.decryption, keys.DecryptionKey{ID: kids[j], Material: m, Algorithms: algs, Source: field})
+		}
+	}
+	if e.AllowUnsigned {
+		for _, k := range in.decryption {
+			if _, secret := k.Material.([]byte); !secret {
+				// Only a shared secret makes encryption authenticate the
+				// sender: anyone holding a public encryption key could mint
+				// encrypted-only claims.
+				return fieldErr("encryption.allow_unsigned", "%s is a public-key decryption key; unsigned claims can be allowed only with shared-secret decryption keys", k.Source)
+			}
 		}
 	}
 	for _, a := range allowedKeyAlgs {

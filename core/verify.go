@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	jose "github.com/go-jose/go-jose/v4"
 
@@ -124,6 +126,8 @@ type run struct {
 	explain bool
 }
 
+// step records a trace entry. Callers guard it with "if r.explain" so that
+// its arguments are not even built on the hot path.
 func (r *run) step(name, outcome, format string, args ...any) {
 	if r.explain {
 		r.d.Trace = append(r.d.Trace, Step{Name: name, Outcome: outcome, Detail: fmt.Sprintf(format, args...)})
@@ -168,6 +172,9 @@ func parseHeader(r *run, seg string) (*header, *verdict) {
 	if err != nil {
 		return nil, fail(CodeInvalidToken, "header", "header is not base64url: %v", err)
 	}
+	if !utf8.Valid(raw) {
+		return nil, fail(CodeInvalidToken, "header", "header is not valid UTF-8")
+	}
 	obj, err := jsonscan.ParseObject(raw, jsonLimits)
 	if err != nil {
 		return nil, fail(CodeInvalidToken, "header", "header is not a JSON object: %v", err)
@@ -191,13 +198,19 @@ func parseHeader(r *run, seg string) (*header, *verdict) {
 	if len(h.kid) > maxKeyIDLen {
 		return nil, fail(CodeInvalidToken, "header", "kid is %d bytes, the limit is %d", len(h.kid), maxKeyIDLen)
 	}
+	if rawv, ok := obj.Get("b64"); ok && string(rawv) != "true" {
+		// go-jose would honour an unencoded payload (RFC 7797) even outside crit.
+		return nil, fail(CodeInvalidToken, "header", "header b64 %s: unencoded payloads are not supported", rawv)
+	}
 	if _, ok := obj.Get("crit"); ok {
 		// jwtgate implements no header extensions, so every critical one is unknown.
 		return nil, fail(CodeInvalidToken, "header", "header lists critical extensions (crit), none of which jwtgate implements")
 	}
 	for _, name := range []string{"jwk", "jku", "x5u", "x5c"} {
 		if _, ok := obj.Get(name); ok {
-			r.step("header", OutcomeInfo, "header %q ignored: keys are never taken from the token", name)
+			if r.explain {
+				r.step("header", OutcomeInfo, "header %q ignored: keys are never taken from the token", name)
+			}
 		}
 	}
 	return h, nil
@@ -214,7 +227,9 @@ func (v *Verifier) verify(ctx context.Context, r *run, req *Request) *Decision {
 	if len(tok) > v.policy.maxToken {
 		return r.reject(CodeInvalidToken, "size", "token is %d bytes, the limit is %d", len(tok), v.policy.maxToken)
 	}
-	r.step("size", OutcomePass, "%d bytes", len(tok))
+	if r.explain {
+		r.step("size", OutcomePass, "%d bytes", len(tok))
+	}
 	var c *claimsInput
 	var verr *verdict
 	switch dots := strings.Count(tok, "."); dots {
@@ -232,7 +247,9 @@ func (v *Verifier) verify(ctx context.Context, r *run, req *Request) *Decision {
 		return r.rejectWith(verr)
 	}
 	r.d.Valid = true
-	r.step("decision", OutcomePass, "token accepted by integration %q", c.in.name)
+	if r.explain {
+		r.step("decision", OutcomePass, "token accepted by integration %q", c.in.name)
+	}
 	return r.d
 }
 
@@ -266,13 +283,18 @@ func (v *Verifier) selectIntegration(r *run, req *Request, obj *jsonscan.Object)
 	if in == nil {
 		return nil, fail(CodeConfigurationNotFound, "issuer", "no integration has issuer %q", iss)
 	}
-	r.step("issuer", OutcomePass, "iss %q matches integration %q", iss, in.name)
+	if r.explain {
+		r.step("issuer", OutcomePass, "iss %q matches integration %q", iss, in.name)
+	}
 	return in, nil
 }
 
 // signed verifies a compact JWS. within is the integration that decrypted
 // it when it was nested in a JWE, else nil.
 func (v *Verifier) signed(ctx context.Context, r *run, req *Request, tok string, within *integration) (*claimsInput, *verdict) {
+	if verr := compactChars(tok); verr != nil {
+		return nil, verr
+	}
 	i1 := strings.IndexByte(tok, '.')
 	i2 := i1 + 1 + strings.IndexByte(tok[i1+1:], '.')
 	h, verr := parseHeader(r, tok[:i1])
@@ -282,6 +304,14 @@ func (v *Verifier) signed(ctx context.Context, r *run, req *Request, tok string,
 	payload, err := b64.DecodeString(tok[i1+1 : i2])
 	if err != nil {
 		return nil, fail(CodeInvalidToken, "payload", "payload is not base64url: %v", err)
+	}
+	if !utf8.Valid(payload) {
+		return nil, fail(CodeInvalidToken, "payload", "payload is not valid UTF-8")
+	}
+	// go-jose decodes the signature leniently (non-zero trailing bits):
+	// refuse other spellings of the same signature here.
+	if _, err := b64.DecodeString(tok[i2+1:]); err != nil {
+		return nil, fail(CodeInvalidToken, "signature", "signature is not base64url: %v", err)
 	}
 	obj, err := jsonscan.ParseObject(payload, jsonLimits)
 	if err != nil {
@@ -302,7 +332,9 @@ func (v *Verifier) signed(ctx context.Context, r *run, req *Request, tok string,
 	if !ok || !containsAlg(in.algorithms, alg) {
 		return nil, fail(CodeInvalidToken, "algorithm", "alg %q is not allowed; integration %q accepts %v", h.alg, in.name, in.algorithms)
 	}
-	r.step("algorithm", OutcomePass, "alg %s is allowed", alg)
+	if r.explain {
+		r.step("algorithm", OutcomePass, "alg %s is allowed", alg)
+	}
 	jws, err := jose.ParseSignedCompact(tok, []jose.SignatureAlgorithm{alg})
 	if err != nil {
 		return nil, fail(CodeInvalidToken, "signature", "malformed JWS: %v", err)
@@ -311,20 +343,28 @@ func (v *Verifier) signed(ctx context.Context, r *run, req *Request, tok string,
 	if verr != nil {
 		return nil, verr
 	}
-	tries := 0
-	for i := range candidates {
-		if tries == maxKeyTries {
-			break
-		}
-		tries++
-		k := &candidates[i]
-		out, err := jws.Verify(k.Material)
-		if err == nil && bytes.Equal(out, payload) {
+	k, tries := verifyWithKeys(jws, alg, payload, candidates)
+	if k != nil {
+		if r.explain {
 			r.step("signature", OutcomePass, "signed with %s by %s", alg, k.Describe())
-			return &claimsInput{in: in, payload: payload, obj: obj}, nil
 		}
+		return &claimsInput{in: in, payload: payload, obj: obj}, nil
 	}
 	return nil, fail(CodeInvalidToken, "signature", "%s signature does not verify with any of %d candidate keys", alg, tries)
+}
+
+// compactChars refuses a compact token holding anything but base64url
+// characters and dots. Go's base64 decoders skip CR and LF, and go-jose
+// re-encodes what it decoded, so without this check whitespace inside or
+// around a token would give another accepted spelling of it.
+func compactChars(tok string) *verdict {
+	for i := 0; i < len(tok); i++ {
+		c := tok[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return fail(CodeInvalidToken, "format", "token holds %q at byte %d; a compact token holds only base64url characters and dots", c, i)
+		}
+	}
+	return nil
 }
 
 func containsAlg(list []jose.SignatureAlgorithm, alg jose.SignatureAlgorithm) bool {
@@ -356,7 +396,9 @@ func (v *Verifier) signingKeys(ctx context.Context, r *run, in *integration, alg
 			}
 			bound, skipped, _ := keys.VerificationKeysFromJWKS(set.keys, in.algorithms, "jwks_url "+url, true)
 			for _, s := range skipped {
-				r.step("keys", OutcomeInfo, "skipped %s", s)
+				if r.explain {
+					r.step("keys", OutcomeInfo, "skipped %s", s)
+				}
 			}
 			all = append(all, bound...)
 		}
@@ -365,31 +407,15 @@ func (v *Verifier) signingKeys(ctx context.Context, r *run, in *integration, alg
 		return nil, fail(CodeKeysUnavailable, "keys", "integration %q has no usable keys: %s", in.name, strings.Join(fetchErrs, "; "))
 	}
 	for _, e := range fetchErrs {
-		r.step("keys", OutcomeInfo, "key set unavailable: %s", e)
-	}
-	var byKid, unnamed, any []keys.VerificationKey
-	for _, k := range all {
-		if !k.Allows(alg) {
-			continue
-		}
-		any = append(any, k)
-		switch k.ID {
-		case kid:
-			byKid = append(byKid, k)
-		case "":
-			unnamed = append(unnamed, k)
+		if r.explain {
+			r.step("keys", OutcomeInfo, "key set unavailable: %s", e)
 		}
 	}
-	switch {
-	case kid == "":
-		if len(any) == 0 {
-			return nil, fail(CodeInvalidToken, "keys", "no key of integration %q verifies %s", in.name, alg)
-		}
-		return any, nil
-	case len(byKid) > 0:
-		return byKid, nil
-	case len(unnamed) > 0:
-		return unnamed, nil
+	if picked := pickSigningKeys(all, alg, kid); len(picked) > 0 {
+		return picked, nil
+	}
+	if kid == "" {
+		return nil, fail(CodeInvalidToken, "keys", "no key of integration %q verifies %s", in.name, alg)
 	}
 	if len(fetchErrs) > 0 {
 		return nil, fail(CodeKeysUnavailable, "keys", "no key with kid %q, and a key set could not be fetched", kid)
@@ -399,9 +425,17 @@ func (v *Verifier) signingKeys(ctx context.Context, r *run, in *integration, alg
 
 // encrypted decrypts a compact JWE and verifies the signed token inside it.
 func (v *Verifier) encrypted(ctx context.Context, r *run, req *Request, tok string) (*claimsInput, *verdict) {
+	if verr := compactChars(tok); verr != nil {
+		return nil, verr
+	}
 	h, verr := parseHeader(r, tok[:strings.IndexByte(tok, '.')])
 	if verr != nil {
 		return nil, verr
+	}
+	for i, part := range strings.Split(tok, ".")[1:] {
+		if _, err := b64.DecodeString(part); err != nil {
+			return nil, fail(CodeInvalidToken, "format", "JWE part %d is not base64url: %v", i+2, err)
+		}
 	}
 	if h.enc == "" {
 		return nil, fail(CodeInvalidToken, "header", "JWE header has no enc")
@@ -491,7 +525,9 @@ func (v *Verifier) encrypted(ctx context.Context, r *run, req *Request, tok stri
 				last = fail(CodeInvalidToken, "decryption", "JWE does not decrypt with the keys of integration %q", in.name)
 				continue
 			}
-			r.step("decryption", OutcomePass, "decrypted %s/%s with %s of integration %q", alg, enc, keys.Describe(k.Material), in.name)
+			if r.explain {
+				r.step("decryption", OutcomePass, "decrypted %s/%s with %s of integration %q", alg, enc, keys.Describe(k.Material), in.name)
+			}
 			return v.decrypted(ctx, r, req, in, h, plaintext)
 		}
 	}
@@ -510,6 +546,9 @@ func (v *Verifier) decrypted(ctx context.Context, r *run, req *Request, in *inte
 		if !in.allowUnsigned {
 			return nil, fail(CodeInvalidToken, "signature", "the JWE holds claims that are encrypted but not signed, so not authenticated; integration %q does not allow that (encryption.allow_unsigned)", in.name)
 		}
+		if !utf8.Valid(plaintext) {
+			return nil, fail(CodeInvalidToken, "payload", "payload is not valid UTF-8")
+		}
 		obj, err := jsonscan.ParseObject(plaintext, jsonLimits)
 		if err != nil {
 			return nil, fail(CodeInvalidToken, "payload", "payload is not a JSON object: %v", err)
@@ -522,7 +561,9 @@ func (v *Verifier) decrypted(ctx context.Context, r *run, req *Request, in *inte
 			return nil, fail(CodeInvalidToken, "issuer", "the claims' issuer belongs to integration %q, but integration %q decrypted them", got.name, in.name)
 		}
 		r.d.Integration, r.d.Tenant, r.d.Issuer = in.name, in.tenant, in.issuer
-		r.step("signature", OutcomeSkip, "encrypted-only claims accepted by encryption.allow_unsigned")
+		if r.explain {
+			r.step("signature", OutcomeSkip, "encrypted-only claims accepted by encryption.allow_unsigned")
+		}
 		return &claimsInput{in: in, payload: plaintext, obj: obj}, nil
 	}
 	inner := string(trimmed)
@@ -530,7 +571,9 @@ func (v *Verifier) decrypted(ctx context.Context, r *run, req *Request, in *inte
 		return nil, fail(CodeInvalidToken, "decryption", "the JWE holds neither claims nor a compact signed JWT")
 	}
 	if h.cty != "" && !strings.EqualFold(h.cty, "JWT") {
-		r.step("decryption", OutcomeInfo, "cty %q, expected JWT for a nested token", h.cty)
+		if r.explain {
+			r.step("decryption", OutcomeInfo, "cty %q, expected JWT for a nested token", h.cty)
+		}
 	}
 	return v.signed(ctx, r, req, inner, in)
 }
@@ -634,23 +677,31 @@ func (v *Verifier) claims(ctx context.Context, r *run, req *Request, c *claimsIn
 	case hasExp && now > exp+skew:
 		return fail(CodeTokenExpired, "exp", "expired %s ago (exp %s, clock skew %s)", ago(now-exp), unixTime(exp).Format(time.RFC3339), in.skew)
 	case hasExp:
-		r.step("exp", OutcomePass, "expires in %s (exp %s)", ago(exp-now), unixTime(exp).Format(time.RFC3339))
+		if r.explain {
+			r.step("exp", OutcomePass, "expires in %s (exp %s)", ago(exp-now), unixTime(exp).Format(time.RFC3339))
+		}
 	case in.maxAge == 0:
 		return fail(CodeRequiredClaimsFailed, "exp", "the token has no exp and integration %q sets no max_age", in.name)
 	default:
-		r.step("exp", OutcomeSkip, "no exp; max_age bounds the token's life")
+		if r.explain {
+			r.step("exp", OutcomeSkip, "no exp; max_age bounds the token's life")
+		}
 	}
 	if hasNbf {
 		if nbf > now+skew {
 			return fail(CodeTokenNotYetValid, "nbf", "not valid for another %s (nbf %s, clock skew %s)", ago(nbf-now), unixTime(nbf).Format(time.RFC3339), in.skew)
 		}
-		r.step("nbf", OutcomePass, "valid since %s", unixTime(nbf).Format(time.RFC3339))
+		if r.explain {
+			r.step("nbf", OutcomePass, "valid since %s", unixTime(nbf).Format(time.RFC3339))
+		}
 	}
 	if hasIat {
 		if iat > now+skew {
 			return fail(CodeTokenNotYetValid, "iat", "issued %s in the future (iat %s, clock skew %s)", ago(iat-now), unixTime(iat).Format(time.RFC3339), in.skew)
 		}
-		r.step("iat", OutcomePass, "issued %s ago", ago(now-iat))
+		if r.explain {
+			r.step("iat", OutcomePass, "issued %s ago", ago(now-iat))
+		}
 	}
 	if in.maxAge > 0 {
 		if !hasIat {
@@ -659,7 +710,9 @@ func (v *Verifier) claims(ctx context.Context, r *run, req *Request, c *claimsIn
 		if age := now - iat; age > in.maxAge.Seconds()+skew {
 			return fail(CodeTokenExpired, "max_age", "issued %s ago, older than max_age %s", ago(age), in.maxAge)
 		}
-		r.step("max_age", OutcomePass, "issued within max_age %s", in.maxAge)
+		if r.explain {
+			r.step("max_age", OutcomePass, "issued within max_age %s", in.maxAge)
+		}
 	}
 
 	// Audience.
@@ -670,7 +723,9 @@ func (v *Verifier) claims(ctx context.Context, r *run, req *Request, c *claimsIn
 		if !intersects(aud, in.audiences) {
 			return fail(CodeInvalidToken, "aud", "aud %q does not include any of %q", aud, in.audiences)
 		}
-		r.step("aud", OutcomePass, "aud %q includes an expected audience", aud)
+		if r.explain {
+			r.step("aud", OutcomePass, "aud %q includes an expected audience", aud)
+		}
 	}
 
 	// Required claims and subject.
@@ -684,12 +739,16 @@ func (v *Verifier) claims(ctx context.Context, r *run, req *Request, c *claimsIn
 		}
 	}
 	if len(in.required) > 0 {
-		r.step("required_claims", OutcomePass, "%d required claims present", len(in.required))
+		if r.explain {
+			r.step("required_claims", OutcomePass, "%d required claims present", len(in.required))
+		}
 	}
 	if _, err := claimString(obj, in.subjectClaim); err != nil {
 		return fail(CodeRequiredClaimsFailed, "subject", "%v", err)
 	}
-	r.step("subject", OutcomePass, "%s %q", in.subjectClaim, d.Subject)
+	if r.explain {
+		r.step("subject", OutcomePass, "%s %q", in.subjectClaim, d.Subject)
+	}
 
 	// Policy requirements.
 	if verr := checkRequirements(r, in, d); verr != nil {
@@ -735,14 +794,19 @@ func (v *Verifier) claims(ctx context.Context, r *run, req *Request, c *claimsIn
 		if in.maxAge > 0 {
 			until = math.Min(until, iat+in.maxAge.Seconds())
 		}
-		fresh, err := v.cfg.Replay.Claim(ctx, in.name+"\x00"+jti, unixTime(until+skew), req.Now)
+		// The token is still accepted at exactly until+skew, and a store
+		// forgets an entry once its expiry is reached: keep it a second
+		// longer so that no instant exists where a replay is fresh.
+		fresh, err := v.cfg.Replay.Claim(ctx, in.name+"\x00"+jti, unixTime(until+skew+1), req.Now)
 		if err != nil {
 			return fail(CodeInvalidToken, "jti", "replay store failed: %v", err)
 		}
 		if !fresh {
 			return fail(CodeTokenReplayed, "jti", "jti %q was already used", jti)
 		}
-		r.step("jti", OutcomePass, "jti %q used for the first time", jti)
+		if r.explain {
+			r.step("jti", OutcomePass, "jti %q used for the first time", jti)
+		}
 	}
 	return nil
 }
@@ -770,6 +834,11 @@ func claimString(obj *jsonscan.Object, name string) (string, error) {
 		s, err := jsonscan.String(raw)
 		if err != nil || s == "" {
 			return "", fmt.Errorf("subject claim %q is empty", name)
+		}
+		for i := 0; i < len(s); i++ {
+			if s[i] < 0x20 || s[i] == 0x7f {
+				return "", fmt.Errorf("subject claim %q holds control characters", name)
+			}
 		}
 		return s, nil
 	case "number":
@@ -811,7 +880,9 @@ func checkRequirements(r *run, in *integration, d *Decision) *verdict {
 	if len(in.requirePermissions) > 0 {
 		set := permission.NewSet(d.Permissions)
 		for _, bad := range set.Invalid() {
-			r.step("permissions", OutcomeInfo, "malformed permission %q grants nothing", bad)
+			if r.explain {
+				r.step("permissions", OutcomeInfo, "malformed permission %q grants nothing", bad)
+			}
 		}
 		for _, need := range in.requirePermissions {
 			if !set.Allows(need) {
@@ -819,7 +890,9 @@ func checkRequirements(r *run, in *integration, d *Decision) *verdict {
 			}
 		}
 		d.perms = &set
-		r.step("permissions", OutcomePass, "%d required permissions granted", len(in.requirePermissions))
+		if r.explain {
+			r.step("permissions", OutcomePass, "%d required permissions granted", len(in.requirePermissions))
+		}
 	}
 	for _, m := range []struct {
 		what string
@@ -837,7 +910,9 @@ func checkRequirements(r *run, in *integration, d *Decision) *verdict {
 		if len(m.cfg.Any) > 0 && !intersects(m.cfg.Any, m.have) {
 			return fail(CodePermissionDenied, m.what, "one of %s %q required, has %q", m.what, m.cfg.Any, m.have)
 		}
-		r.step(m.what, OutcomePass, "%s requirement met", m.what)
+		if r.explain {
+			r.step(m.what, OutcomePass, "%s requirement met", m.what)
+		}
 	}
 	return nil
 }
@@ -855,14 +930,20 @@ func chooseRedirect(r *run, in *integration, obj *jsonscan.Object, param string)
 	}
 	for _, t := range targets {
 		if _, err := redirect.Check(t, opts); err != nil {
-			r.step("redirect", OutcomeFail, "%v", err)
+			if r.explain {
+				r.step("redirect", OutcomeFail, "%v", err)
+			}
 			continue
 		}
-		r.step("redirect", OutcomePass, "redirect to %q allowed", t)
+		if r.explain {
+			r.step("redirect", OutcomePass, "redirect to %q allowed", t)
+		}
 		return t
 	}
 	if in.redirect.Default != "" {
-		r.step("redirect", OutcomeInfo, "using the default %q", in.redirect.Default)
+		if r.explain {
+			r.step("redirect", OutcomeInfo, "using the default %q", in.redirect.Default)
+		}
 	}
 	return in.redirect.Default
 }
@@ -884,9 +965,9 @@ func headerValue(raw []byte) (string, error) {
 			val = strings.Join(list, ",")
 			break
 		}
-		val = string(raw)
+		val = compactJSON(raw)
 	default:
-		val = string(raw)
+		val = compactJSON(raw)
 	}
 	for i := 0; i < len(val); i++ {
 		if c := val[i]; c < 0x20 || c == 0x7f {
@@ -894,4 +975,13 @@ func headerValue(raw []byte) (string, error) {
 		}
 	}
 	return val, nil
+}
+
+// compactJSON renders a raw JSON value on one line.
+func compactJSON(raw []byte) string {
+	var b bytes.Buffer
+	if err := json.Compact(&b, raw); err != nil {
+		return string(raw)
+	}
+	return b.String()
 }

@@ -319,13 +319,64 @@ func ParseJWKS(data []byte) ([]jose.JSONWebKey, error) {
 		if err := json.Unmarshal(data, &k); err != nil {
 			return nil, fmt.Errorf("invalid JWK: %v", err)
 		}
-		return []jose.JSONWebKey{k}, nil
+		var ops keyOps
+		if err := json.Unmarshal(data, &ops); err != nil {
+			return nil, fmt.Errorf("invalid JWK: %v", err)
+		}
+		return applyKeyOps([]jose.JSONWebKey{k}, []keyOps{ops})
 	}
 	var set jose.JSONWebKeySet
 	if err := json.Unmarshal(data, &set); err != nil {
 		return nil, fmt.Errorf("invalid JWK set: %v", err)
 	}
-	return set.Keys, nil
+	var ops struct {
+		Keys []keyOps `json:"keys"`
+	}
+	if err := json.Unmarshal(data, &ops); err != nil {
+		return nil, fmt.Errorf("invalid JWK set: %v", err)
+	}
+	return applyKeyOps(set.Keys, ops.Keys)
+}
+
+// keyOps is a JWK's "key_ops", which go-jose does not keep.
+type keyOps struct {
+	Ops []string `json:"key_ops"`
+}
+
+// applyKeyOps gives each key the use its "key_ops" imply (RFC 7517 section
+// 4.3), so that a key whose operations are all encryption ones never
+// verifies a signature, and a signing key never decrypts. A "use" that
+// contradicts "key_ops" is an error.
+func applyKeyOps(set []jose.JSONWebKey, ops []keyOps) ([]jose.JSONWebKey, error) {
+	for i := range set {
+		if i >= len(ops) || len(ops[i].Ops) == 0 {
+			continue
+		}
+		var sig, enc bool
+		for _, op := range ops[i].Ops {
+			switch op {
+			case "sign", "verify":
+				sig = true
+			case "encrypt", "decrypt", "wrapKey", "unwrapKey", "deriveKey", "deriveBits":
+				enc = true
+			}
+		}
+		use := ""
+		switch {
+		case sig && !enc:
+			use = "sig"
+		case enc && !sig:
+			use = "enc"
+		}
+		if use == "" {
+			continue
+		}
+		if set[i].Use != "" && set[i].Use != use {
+			return nil, fmt.Errorf("key %d: use %q contradicts key_ops %q", i, set[i].Use, ops[i].Ops)
+		}
+		set[i].Use = use
+	}
+	return set, nil
 }
 
 // VerificationKeysFromJWKS binds every signing key of a JWK set. Keys marked
