@@ -1,0 +1,200 @@
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+)
+
+// The demo configuration's issuers.
+const (
+	demoOkeraIssuer = "https://demo.jwtgate.local/okera"
+	demoOktoIssuer  = "https://demo.jwtgate.local/okto"
+	demoAudience    = "jwtgate-demo"
+)
+
+// Files of the demo configuration, inside --dir.
+const (
+	demoOkeraPrivate = "okera-es256.jwk.json"  // ES256 private JWK, for minting
+	demoOkeraPublic  = "okera-es256.jwks.json" // its public JWKS, for the policy
+	demoOktoSecret   = "okto-hs256.secret"     // HS256 shared secret, for the policy
+	demoOktoJWK      = "okto-hs256.jwk.json"   // the same secret as a JWK, for mint
+	demoPolicy       = "policy.yaml"
+)
+
+const demoPolicyYAML = `# jwtgate demo policy, written by "jwtgate demo". Edit freely: demo does not
+# overwrite it. Paths are relative to this file.
+integrations:
+  # Okera style: an asymmetric key published as a JWKS, groups in the token.
+  - name: okera
+    tenant: demo-okera
+    issuer: ` + demoOkeraIssuer + `
+    audiences: [` + demoAudience + `]
+    algorithms: [ES256]
+    keys:
+      - jwks_file: ` + demoOkeraPublic + `
+    groups_claim: groups
+    clock_skew: 30s
+
+  # Okto style: a shared HS256 secret, the user in "user_id".
+  - name: okto
+    tenant: demo-okto
+    issuer: ` + demoOktoIssuer + `
+    audiences: [` + demoAudience + `]
+    algorithms: [HS256]
+    keys:
+      - secret_file: ` + demoOktoSecret + `
+    subject_claim: user_id
+    required_claims:
+      - {name: user_id, type: string}
+`
+
+func runDemo(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	fset := newFlagSet("demo", stderr)
+	dir := fset.String("dir", ".demo", "folder of the demo configuration (created if missing)")
+	url := fset.String("url", "http://127.0.0.1:8080", "base URL of the server the printed curl lines call")
+	fset.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: jwtgate demo [--dir .demo] [--url http://127.0.0.1:8080]\n\nCreates a demo configuration (keys and policy.yaml) unless present, and prints\ncurl commands with freshly minted tokens for \"jwtgate serve\".\n\nFlags:\n")
+		fset.PrintDefaults()
+	}
+	pos, code, ok := parseFlags(fset, args)
+	if !ok {
+		return code
+	}
+	if len(pos) > 0 {
+		return usageError(fset, stderr, "unexpected argument %q", pos[0])
+	}
+	okeraKey, oktoKey, err := ensureDemo(*dir, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "jwtgate: demo: %v\n", err)
+		return exitRejected
+	}
+	now := time.Now()
+	okeraTok, err := mintToken(okeraKey, map[string]any{
+		"iss": demoOkeraIssuer, "aud": demoAudience, "sub": "alice@example.com",
+		"groups": []string{"analysts", "admins"},
+		"iat":    now.Unix(), "exp": now.Add(time.Hour).Unix(),
+	}, nil)
+	if err != nil {
+		fmt.Fprintf(stderr, "jwtgate: demo: %v\n", err)
+		return exitRejected
+	}
+	oktoTok, err := mintToken(oktoKey, map[string]any{
+		"iss": demoOktoIssuer, "aud": demoAudience, "user_id": "user-42",
+		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(),
+	}, nil)
+	if err != nil {
+		fmt.Fprintf(stderr, "jwtgate: demo: %v\n", err)
+		return exitRejected
+	}
+	endpoint := strings.TrimRight(*url, "/") + "/v1/verify"
+	policy := filepath.Join(*dir, demoPolicy)
+	fmt.Fprintf(stdout, `Demo configuration in %s (tokens valid for 1 hour).
+
+Serve it (make run does this next):  jwtgate serve --config %s --listen 127.0.0.1:8080
+then, from another terminal:
+
+# Okera style (ES256, JWKS file, groups): expect 200 with "sub":"alice@example.com"
+curl -sS -X POST -H 'Authorization: Bearer %s' %s
+
+# Okto style (HS256 shared secret, subject in user_id): expect 200 with "user_id":"user-42"
+curl -sS -X POST -H 'Authorization: Bearer %s' %s
+
+# A rejected token: expect 401 with "error":"invalid_token"
+curl -sS -X POST -H 'Authorization: Bearer not.a.token' %s
+
+# Offline, with the step-by-step trace:
+jwtgate verify --config %s --explain %s
+
+`, *dir, policy, okeraTok, endpoint, oktoTok, endpoint, endpoint, policy, okeraTok)
+	return exitOK
+}
+
+// ensureDemo creates the demo files that are missing in dir and returns the
+// signing keys of the two integrations.
+func ensureDemo(dir string, stderr io.Writer) (okera, okto jose.JSONWebKey, err error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return okera, okto, err
+	}
+	path := func(name string) string { return filepath.Join(dir, name) }
+
+	// Okera: an ES256 key pair.
+	okera, err = readPrivateJWK(path(demoOkeraPrivate), "")
+	if errors.Is(err, fs.ErrNotExist) {
+		var priv any
+		if priv, err = generateKey("ES256", 0); err != nil {
+			return okera, okto, err
+		}
+		okera = jose.JSONWebKey{Key: priv.(*ecdsa.PrivateKey), KeyID: "okera-demo-1", Algorithm: "ES256", Use: "sig"}
+		if err = writePrivateJWK(path(demoOkeraPrivate), okera, false); err != nil {
+			return okera, okto, err
+		}
+		// A new key pair replaces any old public set.
+		pub, err := publicJWKS(okera)
+		if err != nil {
+			return okera, okto, err
+		}
+		if err := writeNewFile(path(demoOkeraPublic), pub, 0o644, true); err != nil {
+			return okera, okto, err
+		}
+		fmt.Fprintf(stderr, "jwtgate: demo: wrote %s and %s\n", path(demoOkeraPrivate), path(demoOkeraPublic))
+	} else if err != nil {
+		return okera, okto, err
+	}
+	if _, err := os.Stat(path(demoOkeraPublic)); errors.Is(err, fs.ErrNotExist) {
+		pub, err := publicJWKS(okera)
+		if err != nil {
+			return okera, okto, err
+		}
+		if err := writeNewFile(path(demoOkeraPublic), pub, 0o644, false); err != nil {
+			return okera, okto, err
+		}
+	}
+
+	// Okto: an HS256 secret. The secret file holds printable text (the
+	// policy reads it as bytes, trimming a trailing newline); the JWK holds
+	// the same bytes for mint.
+	okto, err = readPrivateJWK(path(demoOktoJWK), "")
+	if errors.Is(err, fs.ErrNotExist) {
+		raw := make([]byte, 32)
+		if _, err = rand.Read(raw); err != nil {
+			return okera, okto, err
+		}
+		secret := []byte(base64.RawURLEncoding.EncodeToString(raw)) // 43 bytes ≥ 32 for HS256
+		okto = jose.JSONWebKey{Key: secret, KeyID: "okto-demo-1", Algorithm: "HS256", Use: "sig"}
+		if err = writePrivateJWK(path(demoOktoJWK), okto, false); err != nil {
+			return okera, okto, err
+		}
+		if err = writeNewFile(path(demoOktoSecret), append(secret, '\n'), 0o600, true); err != nil {
+			return okera, okto, err
+		}
+		fmt.Fprintf(stderr, "jwtgate: demo: wrote %s and %s\n", path(demoOktoJWK), path(demoOktoSecret))
+	} else if err != nil {
+		return okera, okto, err
+	}
+	if _, err := os.Stat(path(demoOktoSecret)); errors.Is(err, fs.ErrNotExist) {
+		secret, _ := okto.Key.([]byte)
+		if err := writeNewFile(path(demoOktoSecret), append(secret, '\n'), 0o600, false); err != nil {
+			return okera, okto, err
+		}
+	}
+
+	if _, err := os.Stat(path(demoPolicy)); errors.Is(err, fs.ErrNotExist) {
+		if err := writeNewFile(path(demoPolicy), []byte(demoPolicyYAML), 0o644, false); err != nil {
+			return okera, okto, err
+		}
+		fmt.Fprintf(stderr, "jwtgate: demo: wrote %s\n", path(demoPolicy))
+	}
+	return okera, okto, nil
+}

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// curlLine matches the curl commands demo prints.
+var curlLine = regexp.MustCompile(`(?m)^curl -sS -X (\w+) -H 'Authorization: Bearer ([^']+)' (http://127\.0\.0\.1:8080)(/\S+)$`)
+
+// TestDemoCurlLinesSucceed runs demo, serves its policy and executes the
+// printed curl requests against the server.
+func TestDemoCurlLinesSucceed(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo")
+	r := runCmd(t, "", "demo", "--dir", dir)
+	require.Equal(t, exitOK, r.code, r.stderr)
+
+	for _, name := range []string{demoOkeraPrivate, demoOktoJWK, demoOktoSecret} {
+		info, err := os.Stat(filepath.Join(dir, name))
+		require.NoError(t, err)
+		assert.Equal(t, os.FileMode(0o600), info.Mode().Perm(), name)
+	}
+
+	v, err := newVerifier(filepath.Join(dir, demoPolicy))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"okera", "okto"}, v.Policy().Integrations())
+	srv := httptest.NewServer(newServeHandler(v, slog.New(slog.NewJSONHandler(io.Discard, nil)), time.Now))
+	defer srv.Close()
+
+	lines := curlLine.FindAllStringSubmatch(r.stdout, -1)
+	require.Len(t, lines, 3, r.stdout)
+	want := []struct {
+		status    int
+		field, id string
+	}{
+		{http.StatusOK, "sub", "alice@example.com"},
+		{http.StatusOK, "user_id", "user-42"},
+		{http.StatusUnauthorized, "error", "invalid_token"},
+	}
+	for i, m := range lines {
+		req, err := http.NewRequest(m[1], srv.URL+m[4], nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+m[2])
+		status, _, body, raw := do(t, req)
+		require.Equal(t, want[i].status, status, "line %d: %s", i, raw)
+		assert.Equal(t, want[i].id, body[want[i].field], "line %d", i)
+		if i == 0 {
+			assert.Equal(t, []any{"analysts", "admins"}, body["groups"])
+		}
+	}
+	// The printed offline verify line works too.
+	verifyLine := regexp.MustCompile(`(?m)^jwtgate verify --config (\S+) --explain (\S+)$`).FindStringSubmatch(r.stdout)
+	require.NotNil(t, verifyLine, r.stdout)
+	vr := runCmd(t, "", "verify", "--config", verifyLine[1], "--explain", verifyLine[2])
+	assert.Equal(t, exitOK, vr.code, vr.stdout)
+
+	// A second run keeps the keys and the (possibly edited) policy, and its
+	// tokens verify against the same server.
+	before, err := os.ReadFile(filepath.Join(dir, demoOkeraPrivate))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, demoPolicy), []byte(demoPolicyYAML+"# edited\n"), 0o644))
+	r = runCmd(t, "", "demo", "--dir", dir)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	after, err := os.ReadFile(filepath.Join(dir, demoOkeraPrivate))
+	require.NoError(t, err)
+	assert.Equal(t, before, after)
+	policy, err := os.ReadFile(filepath.Join(dir, demoPolicy))
+	require.NoError(t, err)
+	assert.True(t, strings.HasSuffix(string(policy), "# edited\n"))
+	for _, m := range curlLine.FindAllStringSubmatch(r.stdout, 2) {
+		status, _, _, raw := post(t, srv.URL, "Bearer "+m[2])
+		assert.Equal(t, http.StatusOK, status, raw)
+	}
+}
+
+func TestDemoURLFlag(t *testing.T) {
+	dir := t.TempDir()
+	r := runCmd(t, "", "demo", "--dir", dir, "--url", "http://localhost:9999/")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stdout, " http://localhost:9999/v1/verify\n")
+	r = runCmd(t, "", "demo", "--dir", dir, "extra")
+	assert.Equal(t, exitUsage, r.code)
+}

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+
+	jose "github.com/go-jose/go-jose/v4"
+)
+
+// signingAlgorithms are the algorithms keys generate and mint support: the
+// ones the core verifies.
+var signingAlgorithms = []string{
+	"HS256", "HS384", "HS512",
+	"RS256", "RS384", "RS512",
+	"PS256", "PS384", "PS512",
+	"ES256", "ES384", "ES512",
+	"EdDSA",
+}
+
+func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] != "generate" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+			fmt.Fprintln(stdout, "Usage: jwtgate keys generate --alg ALG --kid KID [--out FILE] [--bits N] [--force]")
+			return exitOK
+		}
+		fmt.Fprintln(stderr, "Usage: jwtgate keys generate --alg ALG --kid KID [--out FILE] [--bits N] [--force]")
+		return exitUsage
+	}
+	return runKeysGenerate(ctx, args[1:], stdout, stderr)
+}
+
+func runKeysGenerate(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	fset := newFlagSet("keys generate", stderr)
+	alg := fset.String("alg", "", "signature algorithm: "+strings.Join(signingAlgorithms, ", ")+"; required")
+	kid := fset.String("kid", "", "key ID; required")
+	out := fset.String("out", "", "file for the private JWK (default KID.jwk.json)")
+	bits := fset.Int("bits", 2048, "RSA modulus size, at least 2048 (RS* and PS* only)")
+	force := fset.Bool("force", false, "overwrite an existing --out file")
+	fset.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: jwtgate keys generate --alg ALG --kid KID [flags]\n\nWrites the private JWK to a file (mode 0600) and prints the public JWKS on stdout.\n\nFlags:\n")
+		fset.PrintDefaults()
+	}
+	pos, code, ok := parseFlags(fset, args)
+	if !ok {
+		return code
+	}
+	if len(pos) > 0 {
+		return usageError(fset, stderr, "unexpected argument %q", pos[0])
+	}
+	if *alg == "" || *kid == "" {
+		return usageError(fset, stderr, "--alg and --kid are required")
+	}
+	if *bits < 2048 {
+		return usageError(fset, stderr, "--bits must be at least 2048")
+	}
+	if *out == "" {
+		*out = *kid + ".jwk.json"
+	}
+	priv, err := generateKey(*alg, *bits)
+	if err != nil {
+		return usageError(fset, stderr, "%v", err)
+	}
+	jwk := jose.JSONWebKey{Key: priv, KeyID: *kid, Algorithm: *alg, Use: "sig"}
+	if err := writePrivateJWK(*out, jwk, *force); err != nil {
+		fmt.Fprintf(stderr, "jwtgate: %v\n", err)
+		if errors.Is(err, fs.ErrExist) {
+			return exitUsage
+		}
+		return exitRejected
+	}
+	if _, secret := priv.([]byte); secret {
+		fmt.Fprintf(stderr, "jwtgate: %s secret written to %s; a shared secret has no public part (verify with jwks_file: %s)\n", *alg, *out, *out)
+		return exitOK
+	}
+	pub, err := publicJWKS(jwk)
+	if err != nil {
+		fmt.Fprintf(stderr, "jwtgate: %v\n", err)
+		return exitRejected
+	}
+	stdout.Write(pub)
+	fmt.Fprintf(stderr, "jwtgate: private key written to %s\n", *out)
+	return exitOK
+}
+
+// generateKey returns a fresh private key (or HMAC secret) for alg.
+func generateKey(alg string, rsaBits int) (any, error) {
+	switch alg {
+	case "HS256", "HS384", "HS512":
+		// A secret as long as the hash output (RFC 7518 section 3.2).
+		n := map[string]int{"HS256": 32, "HS384": 48, "HS512": 64}[alg]
+		b := make([]byte, n)
+		if _, err := rand.Read(b); err != nil {
+			return nil, err
+		}
+		return b, nil
+	case "RS256", "RS384", "RS512", "PS256", "PS384", "PS512":
+		return rsa.GenerateKey(rand.Reader, rsaBits)
+	case "ES256":
+		return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	case "ES384":
+		return ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	case "ES512":
+		return ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
+	case "EdDSA":
+		_, k, err := ed25519.GenerateKey(rand.Reader)
+		return k, err
+	}
+	return nil, fmt.Errorf("--alg %q is not supported (supported: %s)", alg, strings.Join(signingAlgorithms, ", "))
+}
+
+// writePrivateJWK writes jwk to path with mode 0600. An existing file is
+// refused (fs.ErrExist) unless force is set.
+func writePrivateJWK(path string, jwk jose.JSONWebKey, force bool) error {
+	data, err := json.MarshalIndent(jwk, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode JWK: %v", err)
+	}
+	return writeNewFile(path, append(data, '\n'), 0o600, force)
+}
+
+// writeNewFile creates path with perm and writes data, refusing to replace
+// an existing file unless force is set.
+func writeNewFile(path string, data []byte, perm os.FileMode, force bool) error {
+	if force {
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("%w: %s (use --force to overwrite it)", fs.ErrExist, path)
+		}
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// publicJWKS renders the public half of a private JWK as an indented JWK
+// set, ending with a newline.
+func publicJWKS(jwk jose.JSONWebKey) ([]byte, error) {
+	pub := jwk.Public()
+	if !pub.Valid() {
+		return nil, errors.New("the key has no public part")
+	}
+	data, err := json.MarshalIndent(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{pub}}, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(data, '\n'), nil
+}

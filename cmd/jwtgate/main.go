@@ -1,0 +1,124 @@
+// Command jwtgate verifies JSON Web Tokens against a claim policy, mints and
+// keys test tokens, and serves a remote-validation endpoint.
+//
+// Usage:
+//
+//	jwtgate verify --config FILE [--now UNIX] [--explain] [--integration NAME] [--redirect TARGET] TOKEN|-
+//	jwtgate verify --config FILE --batch < tokens.txt
+//	jwtgate keys generate --alg ALG --kid KID [--out FILE] [--bits N] [--force]
+//	jwtgate mint --key FILE --claims JSON|@FILE [--kid KID] [--alg ALG] [--ttl 1h] [--header JSON]
+//	jwtgate serve --config FILE [--listen 127.0.0.1:8080]
+//	jwtgate demo [--dir .demo]
+//
+// Exit status: 0 success (a valid token), 1 a rejected token or a runtime
+// failure, 2 a usage or configuration error.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// Exit codes.
+const (
+	exitOK       = 0
+	exitRejected = 1 // a rejected token, or a runtime failure
+	exitUsage    = 2 // bad arguments or a bad configuration
+)
+
+const usageText = `jwtgate verifies JSON Web Tokens against a per-tenant claim policy.
+
+Usage:
+  jwtgate verify --config FILE [--now UNIX] [--explain] [--integration NAME] [--redirect TARGET] TOKEN|-
+  jwtgate verify --config FILE --batch            (one token per line on stdin)
+  jwtgate keys generate --alg ALG --kid KID [--out FILE] [--bits N] [--force]
+  jwtgate mint --key FILE --claims JSON|@FILE [--kid KID] [--alg ALG] [--ttl 1h] [--header JSON]
+  jwtgate serve --config FILE [--listen 127.0.0.1:8080]
+  jwtgate demo [--dir .demo] [--url http://127.0.0.1:8080]
+
+Run "jwtgate COMMAND -h" for the flags of a command.
+`
+
+// run is the whole command, minus the process: it returns the exit status.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usageText)
+		return exitUsage
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "verify":
+		return runVerify(ctx, rest, stdin, stdout, stderr)
+	case "keys":
+		return runKeys(ctx, rest, stdout, stderr)
+	case "mint":
+		return runMint(ctx, rest, stdout, stderr)
+	case "serve":
+		return runServe(ctx, rest, stderr)
+	case "demo":
+		return runDemo(ctx, rest, stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usageText)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "jwtgate: unknown command %q\n\n%s", cmd, usageText)
+	return exitUsage
+}
+
+// newFlagSet returns a flag set that reports errors to stderr instead of
+// exiting.
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("jwtgate "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parseFlags parses args, allowing flags after positional arguments
+// ("verify TOKEN --config f" as well as "verify --config f TOKEN"). After a
+// literal "--" everything is positional. It returns the positional
+// arguments, or an exit status when parsing failed (or -h was asked for).
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, int, bool) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, exitOK, false
+			}
+			return nil, exitUsage, false
+		}
+		rest := fs.Args()
+		consumed := len(args) - len(rest)
+		if consumed > 0 && args[consumed-1] == "--" {
+			return append(positional, rest...), 0, true
+		}
+		if len(rest) == 0 {
+			return positional, 0, true
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+}
+
+// usageError prints a usage message for fs and returns exitUsage.
+func usageError(fs *flag.FlagSet, stderr io.Writer, format string, args ...any) int {
+	fmt.Fprintf(stderr, "%s: %s\n", fs.Name(), fmt.Sprintf(format, args...))
+	fmt.Fprintf(stderr, "Run %q for usage.\n", fs.Name()+" -h")
+	return exitUsage
+}
+
+// readArg returns s, or the contents of the file named after "@".
+func readArg(s string) ([]byte, error) {
+	if name, ok := strings.CutPrefix(s, "@"); ok {
+		return os.ReadFile(name)
+	}
+	return []byte(s), nil
+}

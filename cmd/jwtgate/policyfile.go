@@ -1,0 +1,45 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/jwtgate/jwtgate/core"
+)
+
+// loadPolicy reads and parses the policy file at path. Key files named in it
+// (jwks_file, pem_file, secret_file) are read relative to the policy file's
+// folder unless absolute; secret_env reads the process environment. A policy
+// the core refuses comes back as a *core.PolicyError naming the file, the
+// integration and the field.
+func loadPolicy(path string) (*core.Policy, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read policy: %w", err)
+	}
+	dir := filepath.Dir(path)
+	return core.ParsePolicy(path, data, core.LoadOptions{
+		ReadFile: func(name string) ([]byte, error) {
+			if !filepath.IsAbs(name) {
+				name = filepath.Join(dir, name)
+			}
+			return os.ReadFile(name)
+		},
+		LookupEnv: os.LookupEnv,
+	})
+}
+
+// newVerifier loads the policy at path and returns a verifier with an
+// in-memory replay store and an HTTP key source for its jwks_url entries.
+func newVerifier(path string) (*core.Verifier, error) {
+	p, err := loadPolicy(path)
+	if err != nil {
+		return nil, err
+	}
+	cfg := core.Config{Replay: core.NewMemoryReplayStore(0)}
+	if urls := p.JWKSURLs(); len(urls) > 0 {
+		cfg.Keys = newHTTPKeySource(urls)
+	}
+	return core.NewVerifier(p, cfg)
+}

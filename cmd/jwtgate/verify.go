@@ -1,0 +1,186 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jwtgate/jwtgate/core"
+)
+
+// maxInputToken bounds a token read from stdin (verify - and --batch lines).
+const maxInputToken = 2 << 20
+
+func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlagSet("verify", stderr)
+	config := fs.String("config", "", "policy file (YAML or JSON); required")
+	nowFlag := fs.String("now", "", "verify as of this time: Unix seconds or RFC 3339 (default: the current time)")
+	explain := fs.Bool("explain", false, "include the step-by-step trace in the decision")
+	integration := fs.String("integration", "", "verify against this integration only")
+	redirect := fs.String("redirect", "", "redirect target passed beside the token (the go parameter)")
+	batch := fs.Bool("batch", false, "read one token per line from stdin and print one decision per line")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: jwtgate verify --config FILE [flags] TOKEN|-\n       jwtgate verify --config FILE --batch < tokens\n\nPrints the decision as JSON. Exit 0 valid, 1 rejected, 2 usage or configuration error.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	pos, code, ok := parseFlags(fs, args)
+	if !ok {
+		return code
+	}
+	if *config == "" {
+		return usageError(fs, stderr, "--config is required")
+	}
+	switch {
+	case *batch && len(pos) > 0:
+		return usageError(fs, stderr, "--batch reads tokens from stdin; give no TOKEN")
+	case !*batch && len(pos) != 1:
+		return usageError(fs, stderr, "give exactly one TOKEN (or - to read it from stdin)")
+	}
+	now := time.Now
+	if *nowFlag != "" {
+		t, err := parseTime(*nowFlag)
+		if err != nil {
+			return usageError(fs, stderr, "--now: %v", err)
+		}
+		now = func() time.Time { return t }
+	}
+	v, err := newVerifier(*config)
+	if err != nil {
+		fmt.Fprintf(stderr, "jwtgate: %v\n", err)
+		return exitUsage
+	}
+	verify := func(tok string) *core.Decision {
+		return v.Verify(ctx, core.Request{
+			Token: tok, Now: now(), Explain: *explain,
+			RedirectParam: *redirect, Integration: *integration,
+		})
+	}
+
+	if *batch {
+		return verifyBatch(stdin, stdout, stderr, verify)
+	}
+	tok := pos[0]
+	var d *core.Decision
+	if tok == "-" {
+		data, err := io.ReadAll(io.LimitReader(stdin, maxInputToken+1))
+		if err != nil {
+			fmt.Fprintf(stderr, "jwtgate: read token: %v\n", err)
+			return exitRejected
+		}
+		if len(data) > maxInputToken {
+			d = tooLong()
+		} else {
+			d = verify(strings.TrimSpace(string(data)))
+		}
+	} else {
+		d = verify(tok)
+	}
+	stdout.Write(append(d.JSON(), '\n'))
+	if !d.Valid {
+		return exitRejected
+	}
+	return exitOK
+}
+
+// verifyBatch verifies one token per line of in, printing one decision per
+// line. Every token shares the verifier, and so its replay store.
+func verifyBatch(in io.Reader, stdout, stderr io.Writer, verify func(string) *core.Decision) int {
+	sp := &lineSplitter{max: maxInputToken}
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 64<<10), maxInputToken+64)
+	sc.Split(sp.split)
+	w := bufio.NewWriter(stdout)
+	defer w.Flush()
+	status := exitOK
+	for sc.Scan() {
+		var d *core.Decision
+		if sp.tooLong {
+			d = tooLong()
+		} else {
+			tok := strings.TrimSpace(sc.Text())
+			if tok == "" {
+				continue
+			}
+			d = verify(tok)
+		}
+		w.Write(d.JSON())
+		w.WriteByte('\n')
+		if !d.Valid {
+			status = exitRejected
+		}
+	}
+	if err := sc.Err(); err != nil {
+		w.Flush()
+		fmt.Fprintf(stderr, "jwtgate: read tokens: %v\n", err)
+		return exitRejected
+	}
+	return status
+}
+
+// tooLong is the decision for input too large to be a token.
+func tooLong() *core.Decision {
+	return &core.Decision{
+		Code:    core.CodeInvalidToken,
+		Message: core.CodeInvalidToken.Message(),
+		Reason:  fmt.Sprintf("token input is over %d bytes", maxInputToken),
+	}
+}
+
+// lineSplitter is a bufio.SplitFunc for lines of at most max bytes that,
+// unlike bufio.ScanLines, survives a longer line: it yields an empty token
+// with tooLong set and skips the rest of that line.
+type lineSplitter struct {
+	max      int
+	skipping bool // inside an over-long line
+	tooLong  bool // the last token stands for an over-long line
+}
+
+func (s *lineSplitter) split(data []byte, atEOF bool) (int, []byte, error) {
+	s.tooLong = false
+	if s.skipping {
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			s.skipping = false
+			return i + 1, nil, nil
+		}
+		return len(data), nil, nil
+	}
+	line, advance := []byte(nil), 0
+	switch i := bytes.IndexByte(data, '\n'); {
+	case i >= 0:
+		line, advance = data[:i], i+1
+	case atEOF && len(data) > 0:
+		line, advance = data, len(data)
+	case atEOF:
+		return 0, nil, nil
+	case len(data) > s.max+1:
+		// No end of line within the limit: report it and skip the rest.
+		s.skipping, s.tooLong = true, true
+		return len(data), []byte{}, nil
+	default:
+		return 0, nil, nil // read more
+	}
+	line = bytes.TrimSuffix(line, []byte{'\r'})
+	if len(line) > s.max {
+		s.tooLong = true
+		return advance, []byte{}, nil
+	}
+	return advance, line, nil
+}
+
+// parseTime reads Unix seconds or an RFC 3339 time.
+func parseTime(s string) (time.Time, error) {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.Unix(n, 0).UTC(), nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, errors.New("want Unix seconds or an RFC 3339 time")
+	}
+	return t, nil
+}
