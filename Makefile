@@ -34,9 +34,22 @@ fuzz:
 		done; \
 	done
 
-## bench: the core's benchmarks.
+## bench: the core's benchmarks, then the ratios of a whole verification to
+## the bare signature check and to go-jose's ParseSignedCompact + Verify,
+## all measured in the same run (medians of BENCHCOUNT runs).
+BENCHCOUNT ?= 5
 bench:
-	$(GO) test -run='^$$' -bench=. -benchmem ./core/...
+	@mkdir -p build
+	$(GO) test -run='^$$' -bench=. -benchmem -count=$(BENCHCOUNT) ./core/... | tee build/bench.txt
+	@awk '$$1 ~ /^Benchmark(Verify|GoJose|BareCheck)\// { \
+		split($$1, p, "/"); sub(/-[0-9]+$$/, "", p[2]); k = p[1] SUBSEP p[2]; \
+		n[k]++; v[k, n[k]] = $$3; algs[p[2]] = 1 } \
+	function median(k,   i, j, t, m) { m = n[k]; for (i = 1; i <= m; i++) a[i] = v[k, i]; \
+		for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t } \
+		return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2 } \
+	END { printf "\n%-6s %12s %12s %12s %10s %10s\n", "alg", "verify ns", "go-jose ns", "bare ns", "vs bare", "vs go-jose"; \
+		for (alg in algs) { f = median("BenchmarkVerify" SUBSEP alg); g = median("BenchmarkGoJose" SUBSEP alg); b = median("BenchmarkBareCheck" SUBSEP alg); \
+			printf "%-6s %12.0f %12.0f %12.0f %9.2fx %9.2fx\n", alg, f, g, b, f / b, f / g } }' build/bench.txt
 
 ## build: the jwtgate binary in build/.
 build:

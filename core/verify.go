@@ -310,8 +310,8 @@ func (v *Verifier) signed(ctx context.Context, r *run, req *Request, tok string,
 	}
 	// go-jose decodes the signature leniently (non-zero trailing bits):
 	// refuse other spellings of the same signature here.
-	if _, err := b64.DecodeString(tok[i2+1:]); err != nil {
-		return nil, fail(CodeInvalidToken, "signature", "signature is not base64url: %v", err)
+	if !canonicalB64(tok[i2+1:]) {
+		return nil, fail(CodeInvalidToken, "signature", "signature is not canonical base64url")
 	}
 	obj, err := jsonscan.ParseObject(payload, jsonLimits)
 	if err != nil {
@@ -984,4 +984,24 @@ func compactJSON(raw []byte) string {
 		return string(raw)
 	}
 	return b.String()
+}
+
+// canonicalB64 reports whether s, already known to hold only base64url
+// characters, is the one spelling that strict decoding accepts: a length
+// that is not 1 mod 4, and zero bits past the last whole byte. It saves
+// decoding a signature that go-jose decodes again.
+func canonicalB64(s string) bool {
+	if len(s) == 0 {
+		return true
+	}
+	last := strings.IndexByte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", s[len(s)-1])
+	switch len(s) % 4 {
+	case 1:
+		return false
+	case 2:
+		return last&0x0f == 0
+	case 3:
+		return last&0x03 == 0
+	}
+	return true
 }
