@@ -116,6 +116,10 @@ func (p *Policy) OneTimeUse() bool {
 // The file format. Field names are part of jwtgate's stable interface.
 type policyFile struct {
 	Integrations []yaml.Node `yaml:"integrations"`
+	// Service holds the settings of jwtgate serve (listen address, store,
+	// routes, remote validation, sessions). The core ignores it; keeping it
+	// in the one file keeps a deployment's configuration together.
+	Service yaml.Node `yaml:"service"`
 }
 
 type integrationConfig struct {

@@ -1,0 +1,80 @@
+// Package store keeps the state jwtgate serve shares between requests and
+// between instances: used one-time token IDs, subjects (accounts created
+// just in time from tokens), and sessions. Two implementations stand behind
+// one interface: SQLite, the embedded default (a file in the data
+// directory, no cgo), and PostgreSQL, for several instances sharing state.
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned when a subject or session does not exist.
+var ErrNotFound = errors.New("store: not found")
+
+// Subject is an account created or updated from a verified token. It is
+// keyed by (Tenant, ID).
+type Subject struct {
+	Tenant string
+	ID     string
+	// Integration is the integration that last signed the subject in.
+	Integration string
+	Email       string
+	Name        string
+	// Groups, Roles and Metadata follow Acadio's rule on update: nil leaves
+	// the stored value alone, a non-nil value (even empty) replaces it.
+	Groups    []string
+	Roles     []string
+	Metadata  json.RawMessage
+	FirstSeen time.Time
+	LastSeen  time.Time
+}
+
+// Session is a signed-in browser session. The session cookie holds a token
+// jwtgate signs, naming the session ID; the store says whether it is still
+// live, so that a logout on one instance is honoured by all.
+type Session struct {
+	ID          string
+	Tenant      string
+	Subject     string
+	Integration string
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+	// RevokedAt is zero while the session is live.
+	RevokedAt time.Time
+}
+
+// Store is the state of jwtgate serve. Implementations are safe for
+// concurrent use by many goroutines and many processes.
+type Store interface {
+	// Claim records a one-time token ID until expiry and reports whether it
+	// was unused (it implements core.ReplayStore). Atomic across processes.
+	Claim(ctx context.Context, id string, expiry, now time.Time) (fresh bool, err error)
+	// UpsertSubject creates the subject or updates it (Email and Name when
+	// non-empty, Groups/Roles/Metadata when non-nil, LastSeen = now), and
+	// returns the stored subject and whether it was created.
+	UpsertSubject(ctx context.Context, s Subject, now time.Time) (Subject, bool, error)
+	// GetSubject returns a subject, or ErrNotFound.
+	GetSubject(ctx context.Context, tenant, id string) (Subject, error)
+	// CreateSession stores a new session.
+	CreateSession(ctx context.Context, s Session) error
+	// GetSession returns a session (live, expired or revoked), or ErrNotFound.
+	GetSession(ctx context.Context, id string) (Session, error)
+	// RevokeSession marks a session revoked at the given time. Revoking an
+	// unknown or already revoked session is not an error.
+	RevokeSession(ctx context.Context, id string, at time.Time) error
+	// Ping reports whether the store is reachable.
+	Ping(ctx context.Context) error
+	// Close releases the store's resources.
+	Close() error
+}
+
+// Open opens the store named by dsn: "sqlite:PATH" (a file, created with
+// its schema if missing) or "postgres://…" / "postgresql://…" (the schema
+// is created if missing).
+func Open(ctx context.Context, dsn string) (Store, error) {
+	return nil, errors.New("store: not implemented")
+}
