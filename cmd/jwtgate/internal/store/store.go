@@ -9,6 +9,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -75,6 +77,24 @@ type Store interface {
 // Open opens the store named by dsn: "sqlite:PATH" (a file, created with
 // its schema if missing) or "postgres://…" / "postgresql://…" (the schema
 // is created if missing).
+//
+// A SQLite PATH is a file name: it may not contain '?', start with "//" (a
+// URL spelling; write sqlite:/abs/path or sqlite:rel/path) or be ":memory:".
+// A PostgreSQL DSN takes pgx's parameters (pool_max_conns, sslmode, …) and
+// passes the others to the server as run-time parameters, such as
+// search_path to keep the tables in a schema of one's own.
+//
+// Errors never quote a PostgreSQL DSN, which may hold a password.
 func Open(ctx context.Context, dsn string) (Store, error) {
-	return nil, errors.New("store: not implemented")
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		return openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"))
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return openPostgres(ctx, dsn)
+	}
+	scheme, _, ok := strings.Cut(dsn, ":")
+	if !ok || scheme == "" || !isScheme(scheme) {
+		return nil, errors.New(`store: DSN has no scheme (want "sqlite:PATH", "postgres://…" or "postgresql://…")`)
+	}
+	return nil, fmt.Errorf(`store: unsupported DSN scheme %q (want "sqlite:PATH", "postgres://…" or "postgresql://…")`, scheme)
 }

@@ -1,0 +1,325 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// pgSchemaLockKey is the key of the transaction-scoped advisory lock under
+// which an instance creates or migrates the schema, so that instances
+// starting at once take turns ("jwtgate" in ASCII).
+const pgSchemaLockKey int64 = 0x6a77746761746500
+
+// pgMigrations is the PostgreSQL schema, created in the first schema of
+// the search_path. "groups" is quoted because GROUPS is a keyword. The JSON
+// columns are json, not jsonb, so that metadata is returned byte for byte
+// as it was given, as SQLite does.
+var pgMigrations = []migration{{
+	version: 1,
+	stmts: []string{
+		`CREATE TABLE IF NOT EXISTS replay (
+			id     text PRIMARY KEY,
+			expiry timestamptz NOT NULL
+		)`,
+		`CREATE INDEX IF NOT EXISTS replay_expiry ON replay (expiry)`,
+		`CREATE TABLE IF NOT EXISTS subjects (
+			tenant      text NOT NULL,
+			id          text NOT NULL,
+			integration text NOT NULL DEFAULT '',
+			email       text NOT NULL DEFAULT '',
+			name        text NOT NULL DEFAULT '',
+			"groups"    json,
+			roles       json,
+			metadata    json,
+			first_seen  timestamptz NOT NULL,
+			last_seen   timestamptz NOT NULL,
+			PRIMARY KEY (tenant, id)
+		)`,
+		`CREATE TABLE IF NOT EXISTS sessions (
+			id          text PRIMARY KEY,
+			tenant      text NOT NULL,
+			subject     text NOT NULL,
+			integration text NOT NULL DEFAULT '',
+			created_at  timestamptz NOT NULL,
+			expires_at  timestamptz NOT NULL,
+			revoked_at  timestamptz
+		)`,
+	},
+}}
+
+// pgStore is the PostgreSQL Store, over a pgx connection pool.
+type pgStore struct {
+	pool *pgxpool.Pool
+	jan  janitor
+}
+
+// openPostgres connects to the database named by dsn and brings its schema
+// up to date.
+func openPostgres(ctx context.Context, dsn string) (Store, error) {
+	// url.Parse's and pgx's parse errors may quote the DSN, password
+	// included; url.Error's inner error does not.
+	if _, err := url.Parse(dsn); err != nil {
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err
+		}
+		return nil, fmt.Errorf("store: postgres: invalid DSN: %v", err)
+	}
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, errors.New("store: postgres: invalid DSN (pgx cannot parse it; the details are withheld as they may quote a password)")
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("store: postgres: %w", err)
+	}
+	s := &pgStore{pool: pool, jan: janitor{every: defaultPurgeEvery}}
+	if err := s.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("store: postgres: %w", err)
+	}
+	return s, nil
+}
+
+// migrate creates the schema or brings it up to date, in one transaction
+// holding pgSchemaLockKey.
+func (s *pgStore) migrate(ctx context.Context) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("begin schema transaction: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, pgSchemaLockKey); err != nil {
+		return fmt.Errorf("lock schema: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY)`); err != nil {
+		return fmt.Errorf("create schema_version: %w", err)
+	}
+	var have int
+	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&have); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if want := latestVersion(pgMigrations); have > want {
+		return errNewerSchema("postgres", have, want)
+	}
+	for _, m := range pgMigrations {
+		if m.version <= have {
+			continue
+		}
+		for _, stmt := range m.stmts {
+			if _, err := tx.Exec(ctx, stmt); err != nil {
+				return fmt.Errorf("schema version %d: %w", m.version, err)
+			}
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO schema_version (version) VALUES ($1)`, m.version); err != nil {
+			return fmt.Errorf("schema version %d: %w", m.version, err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit schema: %w", err)
+	}
+	return nil
+}
+
+// Claim implements Store. One statement: a new id is inserted; the row of
+// an expired one (expiry <= now) is taken over; a live one is left alone,
+// and then RETURNING yields no row. Concurrent inserts of one id wait on
+// the primary key, so exactly one of them inserts or takes over the row.
+func (s *pgStore) Claim(ctx context.Context, id string, expiry, now time.Time) (bool, error) {
+	if id == "" {
+		return false, errors.New("store: postgres: claim: empty id")
+	}
+	var one int
+	err := s.pool.QueryRow(ctx, `
+		INSERT INTO replay (id, expiry) VALUES ($1, $2)
+		ON CONFLICT (id) DO UPDATE SET expiry = EXCLUDED.expiry
+		WHERE replay.expiry <= $3
+		RETURNING 1`,
+		id, micro(expiry), micro(now)).Scan(&one)
+	fresh := err == nil
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return false, fmt.Errorf("store: postgres: claim: %w", err)
+	}
+	if s.jan.due() {
+		// Best effort: the claim stands whatever happens here, and the next
+		// purge deletes what this one missed.
+		_, _ = s.purgeReplay(ctx, now)
+	}
+	return fresh, nil
+}
+
+// purgeReplay deletes the replay rows expired at now and returns how many.
+func (s *pgStore) purgeReplay(ctx context.Context, now time.Time) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM replay WHERE expiry <= $1`, micro(now))
+	if err != nil {
+		return 0, fmt.Errorf("store: postgres: purge replay: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// janitor returns the store's purge schedule.
+func (s *pgStore) janitor() *janitor { return &s.jan }
+
+const pgSubjectColumns = `tenant, id, integration, email, name, "groups", roles, metadata, first_seen, last_seen`
+
+// UpsertSubject implements Store, in one transaction: insert the subject
+// if new (ON CONFLICT DO NOTHING waits for a concurrent insert of the same
+// key), else update it by Acadio's rule.
+func (s *pgStore) UpsertSubject(ctx context.Context, sub Subject, now time.Time) (Subject, bool, error) {
+	if err := validateSubject(sub); err != nil {
+		return Subject{}, false, err
+	}
+	groups, err := encodeList(sub.Groups)
+	if err != nil {
+		return Subject{}, false, fmt.Errorf("store: postgres: upsert subject: groups: %w", err)
+	}
+	roles, err := encodeList(sub.Roles)
+	if err != nil {
+		return Subject{}, false, fmt.Errorf("store: postgres: upsert subject: roles: %w", err)
+	}
+	metadata, err := encodeMetadata(sub.Metadata)
+	if err != nil {
+		return Subject{}, false, err
+	}
+	args := []any{sub.Tenant, sub.ID, sub.Integration, sub.Email, sub.Name, groups, roles, metadata, micro(now)}
+
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return Subject{}, false, fmt.Errorf("store: postgres: upsert subject: begin: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	created := true
+	out, err := scanPGSubject(tx.QueryRow(ctx, `
+		INSERT INTO subjects (`+pgSubjectColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6::json, $7::json, $8::json, $9, $9)
+		ON CONFLICT (tenant, id) DO NOTHING
+		RETURNING `+pgSubjectColumns, args...))
+	if errors.Is(err, pgx.ErrNoRows) {
+		created = false
+		out, err = scanPGSubject(tx.QueryRow(ctx, `
+			UPDATE subjects SET
+				integration = COALESCE(NULLIF($3::text, ''), integration),
+				email       = COALESCE(NULLIF($4::text, ''), email),
+				name        = COALESCE(NULLIF($5::text, ''), name),
+				"groups"    = COALESCE($6::json, "groups"),
+				roles       = COALESCE($7::json, roles),
+				metadata    = COALESCE($8::json, metadata),
+				last_seen   = $9
+			WHERE tenant = $1 AND id = $2
+			RETURNING `+pgSubjectColumns, args...))
+	}
+	if err != nil {
+		return Subject{}, false, fmt.Errorf("store: postgres: upsert subject: %w", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return Subject{}, false, fmt.Errorf("store: postgres: upsert subject: commit: %w", err)
+	}
+	return out, created, nil
+}
+
+// GetSubject implements Store.
+func (s *pgStore) GetSubject(ctx context.Context, tenant, id string) (Subject, error) {
+	out, err := scanPGSubject(s.pool.QueryRow(ctx,
+		`SELECT `+pgSubjectColumns+` FROM subjects WHERE tenant = $1 AND id = $2`, tenant, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Subject{}, ErrNotFound
+	}
+	if err != nil {
+		return Subject{}, fmt.Errorf("store: postgres: get subject: %w", err)
+	}
+	return out, nil
+}
+
+// scanPGSubject reads a row of pgSubjectColumns.
+func scanPGSubject(row pgx.Row) (Subject, error) {
+	var (
+		s                       Subject
+		groups, roles, metadata []byte
+	)
+	if err := row.Scan(&s.Tenant, &s.ID, &s.Integration, &s.Email, &s.Name,
+		&groups, &roles, &metadata, &s.FirstSeen, &s.LastSeen); err != nil {
+		return Subject{}, err
+	}
+	if err := decodeJSONColumns(&s, groups, roles, metadata); err != nil {
+		return Subject{}, err
+	}
+	s.FirstSeen = s.FirstSeen.UTC()
+	s.LastSeen = s.LastSeen.UTC()
+	return s, nil
+}
+
+// CreateSession implements Store.
+func (s *pgStore) CreateSession(ctx context.Context, sess Session) error {
+	if sess.ID == "" {
+		return errors.New("store: postgres: create session: empty ID")
+	}
+	var revoked *time.Time
+	if !sess.RevokedAt.IsZero() {
+		t := micro(sess.RevokedAt)
+		revoked = &t
+	}
+	_, err := s.pool.Exec(ctx, `
+		INSERT INTO sessions (id, tenant, subject, integration, created_at, expires_at, revoked_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		sess.ID, sess.Tenant, sess.Subject, sess.Integration,
+		micro(sess.CreatedAt), micro(sess.ExpiresAt), revoked)
+	if err != nil {
+		return fmt.Errorf("store: postgres: create session: %w", err)
+	}
+	return nil
+}
+
+// GetSession implements Store.
+func (s *pgStore) GetSession(ctx context.Context, id string) (Session, error) {
+	var (
+		sess    Session
+		revoked *time.Time
+	)
+	err := s.pool.QueryRow(ctx, `
+		SELECT id, tenant, subject, integration, created_at, expires_at, revoked_at
+		FROM sessions WHERE id = $1`, id).
+		Scan(&sess.ID, &sess.Tenant, &sess.Subject, &sess.Integration, &sess.CreatedAt, &sess.ExpiresAt, &revoked)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Session{}, ErrNotFound
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("store: postgres: get session: %w", err)
+	}
+	sess.CreatedAt = sess.CreatedAt.UTC()
+	sess.ExpiresAt = sess.ExpiresAt.UTC()
+	if revoked != nil {
+		sess.RevokedAt = revoked.UTC()
+	}
+	return sess, nil
+}
+
+// RevokeSession implements Store. The first revocation's time is kept.
+func (s *pgStore) RevokeSession(ctx context.Context, id string, at time.Time) error {
+	_, err := s.pool.Exec(ctx,
+		`UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`, micro(at), id)
+	if err != nil {
+		return fmt.Errorf("store: postgres: revoke session: %w", err)
+	}
+	return nil
+}
+
+// Ping implements Store.
+func (s *pgStore) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("store: postgres: ping: %w", err)
+	}
+	return nil
+}
+
+// Close implements Store. It waits for the connections in use to be
+// returned to the pool.
+func (s *pgStore) Close() error {
+	s.pool.Close()
+	return nil
+}

@@ -1,0 +1,358 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver (pure Go, no cgo)
+)
+
+// sqliteBusyTimeout is how long a SQLite statement waits for a lock another
+// connection or process holds before it fails with SQLITE_BUSY.
+const sqliteBusyTimeout = 5 * time.Second
+
+// sqliteReaders is the most connections a SQLite store reads with. In WAL
+// mode readers do not block the writer nor each other.
+const sqliteReaders = 4
+
+// sqliteMigrations is the SQLite schema. Times are INTEGER microseconds
+// since the Unix epoch, UTC; JSON columns are TEXT. "groups" is quoted
+// because GROUPS is a keyword.
+var sqliteMigrations = []migration{{
+	version: 1,
+	stmts: []string{
+		`CREATE TABLE IF NOT EXISTS replay (
+			id     TEXT PRIMARY KEY,
+			expiry INTEGER NOT NULL
+		)`,
+		`CREATE INDEX IF NOT EXISTS replay_expiry ON replay (expiry)`,
+		`CREATE TABLE IF NOT EXISTS subjects (
+			tenant      TEXT NOT NULL,
+			id          TEXT NOT NULL,
+			integration TEXT NOT NULL DEFAULT '',
+			email       TEXT NOT NULL DEFAULT '',
+			name        TEXT NOT NULL DEFAULT '',
+			"groups"    TEXT,
+			roles       TEXT,
+			metadata    TEXT,
+			first_seen  INTEGER NOT NULL,
+			last_seen   INTEGER NOT NULL,
+			PRIMARY KEY (tenant, id)
+		)`,
+		`CREATE TABLE IF NOT EXISTS sessions (
+			id          TEXT PRIMARY KEY,
+			tenant      TEXT NOT NULL,
+			subject     TEXT NOT NULL,
+			integration TEXT NOT NULL DEFAULT '',
+			created_at  INTEGER NOT NULL,
+			expires_at  INTEGER NOT NULL,
+			revoked_at  INTEGER
+		)`,
+	},
+}}
+
+// sqliteStore is the SQLite Store. Writes go through one connection (w):
+// SQLite has a single writer per database anyway, and queueing in Go's
+// pool rather than in SQLite's busy handler keeps the goroutines of one
+// process from polling for the lock. Other processes are kept out by
+// SQLite's file locks, waited for up to sqliteBusyTimeout. Reads use a
+// small pool of read-only connections (r), which WAL lets run alongside the
+// writer. Transactions begin IMMEDIATE, taking the write lock up front, so
+// that one never fails halfway for want of it.
+type sqliteStore struct {
+	w, r *sql.DB
+	jan  janitor
+}
+
+// openSQLite opens (creating if need be) the database file at path and
+// brings its schema up to date.
+func openSQLite(ctx context.Context, path string) (Store, error) {
+	switch {
+	case path == "":
+		return nil, errors.New("store: sqlite: empty path (want sqlite:PATH)")
+	case path == ":memory:" || strings.HasPrefix(path, "file:"):
+		return nil, errors.New("store: sqlite: PATH must name a file (not :memory: or a file: URI)")
+	case strings.HasPrefix(path, "//"):
+		return nil, errors.New("store: sqlite: PATH starts with \"//\"; write sqlite:/absolute/path or sqlite:relative/path")
+	case strings.ContainsRune(path, '?'):
+		return nil, errors.New("store: sqlite: PATH may not contain '?' (no options are taken)")
+	}
+	busy := fmt.Sprint(sqliteBusyTimeout.Milliseconds())
+	// The driver cuts a plain file name at '?' and applies the underscore
+	// parameters to each connection it opens; busy_timeout comes first.
+	w, err := sql.Open("sqlite", path+"?_busy_timeout="+busy+
+		"&_journal_mode=WAL&_foreign_keys=on&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("store: sqlite: open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	s := &sqliteStore{w: w, jan: janitor{every: defaultPurgeEvery}}
+	if err := s.migrate(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: sqlite: open %s: %w", path, err)
+	}
+	// Opened after the writer has made the file and put it in WAL mode.
+	r, err := sql.Open("sqlite", path+"?_busy_timeout="+busy+"&_foreign_keys=on&_query_only=on")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: sqlite: open %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(sqliteReaders)
+	r.SetMaxIdleConns(sqliteReaders)
+	r.SetConnMaxIdleTime(5 * time.Minute)
+	if err := r.PingContext(ctx); err != nil {
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("store: sqlite: open %s: %w", path, err)
+	}
+	s.r = r
+	return s, nil
+}
+
+// migrate creates the schema or brings it up to date, in one IMMEDIATE
+// transaction, so that processes opening a new file at once take turns.
+func (s *sqliteStore) migrate(ctx context.Context) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin schema transaction: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY)`); err != nil {
+		return fmt.Errorf("create schema_version: %w", err)
+	}
+	var have int
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&have); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if want := latestVersion(sqliteMigrations); have > want {
+		return errNewerSchema("sqlite", have, want)
+	}
+	for _, m := range sqliteMigrations {
+		if m.version <= have {
+			continue
+		}
+		for _, stmt := range m.stmts {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("schema version %d: %w", m.version, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (?)`, m.version); err != nil {
+			return fmt.Errorf("schema version %d: %w", m.version, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit schema: %w", err)
+	}
+	return nil
+}
+
+// Claim implements Store. One statement: a new id is inserted; the row of
+// an expired one (expiry <= now) is taken over; a live one is left alone,
+// and then RETURNING yields no row.
+func (s *sqliteStore) Claim(ctx context.Context, id string, expiry, now time.Time) (bool, error) {
+	if id == "" {
+		return false, errors.New("store: sqlite: claim: empty id")
+	}
+	var one int
+	err := s.w.QueryRowContext(ctx, `
+		INSERT INTO replay (id, expiry) VALUES (?1, ?2)
+		ON CONFLICT (id) DO UPDATE SET expiry = excluded.expiry
+		WHERE replay.expiry <= ?3
+		RETURNING 1`,
+		id, micro(expiry).UnixMicro(), micro(now).UnixMicro()).Scan(&one)
+	fresh := err == nil
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return false, fmt.Errorf("store: sqlite: claim: %w", err)
+	}
+	if s.jan.due() {
+		// Best effort: the claim stands whatever happens here, and the next
+		// purge deletes what this one missed.
+		_, _ = s.purgeReplay(ctx, now)
+	}
+	return fresh, nil
+}
+
+// purgeReplay deletes the replay rows expired at now and returns how many.
+func (s *sqliteStore) purgeReplay(ctx context.Context, now time.Time) (int64, error) {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM replay WHERE expiry <= ?`, micro(now).UnixMicro())
+	if err != nil {
+		return 0, fmt.Errorf("store: sqlite: purge replay: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// janitor returns the store's purge schedule.
+func (s *sqliteStore) janitor() *janitor { return &s.jan }
+
+const sqliteSubjectColumns = `tenant, id, integration, email, name, "groups", roles, metadata, first_seen, last_seen`
+
+// UpsertSubject implements Store, in one IMMEDIATE transaction: insert the
+// subject if new, else update it by Acadio's rule.
+func (s *sqliteStore) UpsertSubject(ctx context.Context, sub Subject, now time.Time) (Subject, bool, error) {
+	if err := validateSubject(sub); err != nil {
+		return Subject{}, false, err
+	}
+	groups, err := encodeList(sub.Groups)
+	if err != nil {
+		return Subject{}, false, fmt.Errorf("store: sqlite: upsert subject: groups: %w", err)
+	}
+	roles, err := encodeList(sub.Roles)
+	if err != nil {
+		return Subject{}, false, fmt.Errorf("store: sqlite: upsert subject: roles: %w", err)
+	}
+	metadata, err := encodeMetadata(sub.Metadata)
+	if err != nil {
+		return Subject{}, false, err
+	}
+	at := micro(now).UnixMicro()
+	args := []any{sub.Tenant, sub.ID, sub.Integration, sub.Email, sub.Name, groups, roles, metadata, at}
+
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return Subject{}, false, fmt.Errorf("store: sqlite: upsert subject: begin: %w", err)
+	}
+	defer tx.Rollback()
+	created := true
+	out, err := scanSQLiteSubject(tx.QueryRowContext(ctx, `
+		INSERT INTO subjects (`+sqliteSubjectColumns+`)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
+		ON CONFLICT (tenant, id) DO NOTHING
+		RETURNING `+sqliteSubjectColumns, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		created = false
+		out, err = scanSQLiteSubject(tx.QueryRowContext(ctx, `
+			UPDATE subjects SET
+				integration = COALESCE(NULLIF(?3, ''), integration),
+				email       = COALESCE(NULLIF(?4, ''), email),
+				name        = COALESCE(NULLIF(?5, ''), name),
+				"groups"    = COALESCE(?6, "groups"),
+				roles       = COALESCE(?7, roles),
+				metadata    = COALESCE(?8, metadata),
+				last_seen   = ?9
+			WHERE tenant = ?1 AND id = ?2
+			RETURNING `+sqliteSubjectColumns, args...))
+	}
+	if err != nil {
+		return Subject{}, false, fmt.Errorf("store: sqlite: upsert subject: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return Subject{}, false, fmt.Errorf("store: sqlite: upsert subject: commit: %w", err)
+	}
+	return out, created, nil
+}
+
+// GetSubject implements Store.
+func (s *sqliteStore) GetSubject(ctx context.Context, tenant, id string) (Subject, error) {
+	out, err := scanSQLiteSubject(s.r.QueryRowContext(ctx,
+		`SELECT `+sqliteSubjectColumns+` FROM subjects WHERE tenant = ? AND id = ?`, tenant, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Subject{}, ErrNotFound
+	}
+	if err != nil {
+		return Subject{}, fmt.Errorf("store: sqlite: get subject: %w", err)
+	}
+	return out, nil
+}
+
+// scanSQLiteSubject reads a row of sqliteSubjectColumns.
+func scanSQLiteSubject(row *sql.Row) (Subject, error) {
+	var (
+		s                       Subject
+		groups, roles, metadata []byte
+		firstSeen, lastSeen     int64
+	)
+	if err := row.Scan(&s.Tenant, &s.ID, &s.Integration, &s.Email, &s.Name,
+		&groups, &roles, &metadata, &firstSeen, &lastSeen); err != nil {
+		return Subject{}, err
+	}
+	if err := decodeJSONColumns(&s, groups, roles, metadata); err != nil {
+		return Subject{}, err
+	}
+	s.FirstSeen = fromMicro(firstSeen)
+	s.LastSeen = fromMicro(lastSeen)
+	return s, nil
+}
+
+// fromMicro is the inverse of time.Time.UnixMicro, in UTC.
+func fromMicro(us int64) time.Time {
+	return time.UnixMicro(us).UTC()
+}
+
+// CreateSession implements Store.
+func (s *sqliteStore) CreateSession(ctx context.Context, sess Session) error {
+	if sess.ID == "" {
+		return errors.New("store: sqlite: create session: empty ID")
+	}
+	var revoked any
+	if !sess.RevokedAt.IsZero() {
+		revoked = micro(sess.RevokedAt).UnixMicro()
+	}
+	_, err := s.w.ExecContext(ctx, `
+		INSERT INTO sessions (id, tenant, subject, integration, created_at, expires_at, revoked_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		sess.ID, sess.Tenant, sess.Subject, sess.Integration,
+		micro(sess.CreatedAt).UnixMicro(), micro(sess.ExpiresAt).UnixMicro(), revoked)
+	if err != nil {
+		return fmt.Errorf("store: sqlite: create session: %w", err)
+	}
+	return nil
+}
+
+// GetSession implements Store.
+func (s *sqliteStore) GetSession(ctx context.Context, id string) (Session, error) {
+	var (
+		sess             Session
+		created, expires int64
+		revoked          sql.NullInt64
+	)
+	err := s.r.QueryRowContext(ctx, `
+		SELECT id, tenant, subject, integration, created_at, expires_at, revoked_at
+		FROM sessions WHERE id = ?`, id).
+		Scan(&sess.ID, &sess.Tenant, &sess.Subject, &sess.Integration, &created, &expires, &revoked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Session{}, ErrNotFound
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("store: sqlite: get session: %w", err)
+	}
+	sess.CreatedAt = fromMicro(created)
+	sess.ExpiresAt = fromMicro(expires)
+	if revoked.Valid {
+		sess.RevokedAt = fromMicro(revoked.Int64)
+	}
+	return sess, nil
+}
+
+// RevokeSession implements Store. The first revocation's time is kept.
+func (s *sqliteStore) RevokeSession(ctx context.Context, id string, at time.Time) error {
+	_, err := s.w.ExecContext(ctx,
+		`UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`,
+		micro(at).UnixMicro(), id)
+	if err != nil {
+		return fmt.Errorf("store: sqlite: revoke session: %w", err)
+	}
+	return nil
+}
+
+// Ping implements Store: both pools reach the file.
+func (s *sqliteStore) Ping(ctx context.Context) error {
+	if err := s.w.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: sqlite: ping: %w", err)
+	}
+	if err := s.r.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: sqlite: ping: %w", err)
+	}
+	return nil
+}
+
+// Close implements Store.
+func (s *sqliteStore) Close() error {
+	return errors.Join(s.r.Close(), s.w.Close())
+}

@@ -1,0 +1,692 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// purger is what the tests reach of a store beyond Store: its replay purge.
+type purger interface {
+	purgeReplay(ctx context.Context, now time.Time) (int64, error)
+	janitor() *janitor
+}
+
+// t0 is the tests' clock: a time with sub-microsecond digits, in a zone
+// other than UTC, to check that times come back truncated and in UTC.
+var t0 = time.Date(2031, 3, 14, 15, 9, 26, 535897932, time.FixedZone("X", 5*3600+1800))
+
+// sharedOpener makes the open function of testStore from create, which
+// makes a new empty database for a test and returns its DSN. The first call
+// of open for a test creates its database; later calls for the same test
+// open more handles on it, standing for more instances of jwtgate serve.
+// Handles are closed when the test ends, before create's own cleanups run.
+func sharedOpener(create func(t *testing.T) string) func(t *testing.T) Store {
+	var (
+		mu   sync.Mutex
+		dsns = map[*testing.T]string{}
+	)
+	dsnFor := func(t *testing.T) string {
+		mu.Lock()
+		defer mu.Unlock()
+		dsn, ok := dsns[t]
+		if !ok {
+			dsn = create(t)
+			dsns[t] = dsn
+			t.Cleanup(func() {
+				mu.Lock()
+				defer mu.Unlock()
+				delete(dsns, t)
+			})
+		}
+		return dsn
+	}
+	return func(t *testing.T) Store {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		s, err := Open(ctx, dsnFor(t))
+		require.NoError(t, err)
+		t.Cleanup(func() { assert.NoError(t, s.Close()) })
+		return s
+	}
+}
+
+// testStore is the suite every Store implementation passes. open returns a
+// new handle on the test's database: the same database for every call made
+// with the same *testing.T, a new one for each test.
+func testStore(t *testing.T, open func(t *testing.T) Store) {
+	ctx := context.Background()
+
+	t.Run("ClaimFreshReplayedExpired", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		claim := func(id string, expiry, now time.Time) bool {
+			t.Helper()
+			fresh, err := s.Claim(ctx, id, expiry, now)
+			require.NoError(t, err)
+			return fresh
+		}
+		assert.True(t, claim("a", t0.Add(time.Minute), t0), "first claim")
+		assert.False(t, claim("a", t0.Add(time.Minute), t0), "same id again")
+		assert.False(t, claim("a", t0.Add(time.Hour), t0.Add(time.Minute-time.Microsecond)), "just before expiry")
+		assert.True(t, claim("b", t0.Add(time.Minute), t0), "another id")
+		// At its expiry an id is free again (expiry <= now), like
+		// core.MemoryReplayStore; its row is reused with the new expiry.
+		assert.True(t, claim("a", t0.Add(3*time.Minute), t0.Add(time.Minute)), "at expiry")
+		assert.False(t, claim("a", t0.Add(time.Hour), t0.Add(2*time.Minute)), "replay within the new expiry")
+		assert.True(t, claim("a", t0.Add(time.Hour), t0.Add(4*time.Minute)), "after the new expiry")
+		_, err := s.Claim(ctx, "", t0.Add(time.Minute), t0)
+		assert.Error(t, err, "empty id")
+	})
+
+	t.Run("ClaimConcurrent", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		assert.Equal(t, 1, claimRace(t, []Store{s}, 50, "jti-concurrent"))
+	})
+
+	t.Run("ClaimTwoInstances", func(t *testing.T) {
+		t.Parallel()
+		a, b := open(t), open(t)
+		assert.Equal(t, 1, claimRace(t, []Store{a, b}, 50, "jti-two"))
+		fresh, err := b.Claim(ctx, "x", t0.Add(time.Minute), t0)
+		require.NoError(t, err)
+		assert.True(t, fresh)
+		fresh, err = a.Claim(ctx, "x", t0.Add(time.Minute), t0.Add(time.Second))
+		require.NoError(t, err)
+		assert.False(t, fresh, "claimed on b, replayed on a")
+		fresh, err = a.Claim(ctx, "x", t0.Add(2*time.Minute), t0.Add(time.Minute))
+		require.NoError(t, err)
+		assert.True(t, fresh, "expired on b, reused on a")
+	})
+
+	t.Run("ClaimPurge", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		p, ok := s.(purger)
+		require.True(t, ok, "%T has no purgeReplay", s)
+		for _, id := range []string{"e1", "e2", "e3"} {
+			fresh, err := s.Claim(ctx, id, t0.Add(time.Second), t0)
+			require.NoError(t, err)
+			require.True(t, fresh)
+		}
+		fresh, err := s.Claim(ctx, "live", t0.Add(time.Hour), t0)
+		require.NoError(t, err)
+		require.True(t, fresh)
+		n, err := p.purgeReplay(ctx, t0.Add(time.Second))
+		require.NoError(t, err)
+		assert.EqualValues(t, 3, n, "expired rows purged")
+		fresh, err = s.Claim(ctx, "live", t0.Add(time.Hour), t0.Add(2*time.Second))
+		require.NoError(t, err)
+		assert.False(t, fresh, "the live id survives the purge")
+
+		// Every `every` claims, a claim purges by itself.
+		s2 := open(t)
+		p2 := s2.(purger)
+		p2.janitor().every = 3
+		for _, id := range []string{"f1", "f2"} { // claims 1 and 2
+			fresh, err := s2.Claim(ctx, id, t0.Add(time.Second), t0)
+			require.NoError(t, err)
+			require.True(t, fresh)
+		}
+		fresh, err = s2.Claim(ctx, "g", t0.Add(time.Hour), t0.Add(time.Minute)) // claim 3: purges
+		require.NoError(t, err)
+		require.True(t, fresh)
+		n, err = p2.purgeReplay(ctx, t0.Add(time.Minute))
+		require.NoError(t, err)
+		assert.EqualValues(t, 0, n, "the third claim has purged already")
+	})
+
+	t.Run("SubjectCreateUpdate", func(t *testing.T) {
+		t.Parallel()
+		a, b := open(t), open(t)
+		in := Subject{
+			Tenant: "acme", ID: "u1", Integration: "okta",
+			Email: "ada@example.com", Name: "Ada",
+			Groups: []string{"eng", "ops"}, Roles: []string{"admin"},
+			Metadata: json.RawMessage(`{"k":1}`),
+			// Ignored: the store sets them.
+			FirstSeen: t0.Add(-time.Hour), LastSeen: t0.Add(-time.Hour),
+		}
+		got, created, err := a.UpsertSubject(ctx, in, t0)
+		require.NoError(t, err)
+		assert.True(t, created)
+		want := in
+		want.FirstSeen, want.LastSeen = micro(t0), micro(t0)
+		assertSubject(t, want, got)
+		stored, err := b.GetSubject(ctx, "acme", "u1")
+		require.NoError(t, err)
+		assertSubject(t, want, stored)
+
+		// Empty strings and nil lists leave the stored values alone.
+		t1 := t0.Add(time.Hour)
+		got, created, err = b.UpsertSubject(ctx, Subject{Tenant: "acme", ID: "u1"}, t1)
+		require.NoError(t, err)
+		assert.False(t, created)
+		want.LastSeen = micro(t1)
+		assertSubject(t, want, got)
+
+		// A present list replaces; other fields replace when non-empty.
+		t2 := t1.Add(time.Hour)
+		got, created, err = a.UpsertSubject(ctx, Subject{
+			Tenant: "acme", ID: "u1", Integration: "google", Email: "ada@example.org",
+			Groups: []string{"research"},
+		}, t2)
+		require.NoError(t, err)
+		assert.False(t, created)
+		want.Integration, want.Email, want.Groups, want.LastSeen = "google", "ada@example.org", []string{"research"}, micro(t2)
+		assertSubject(t, want, got)
+
+		// An empty, non-nil list clears; nil Roles still leave them.
+		got, _, err = b.UpsertSubject(ctx, Subject{Tenant: "acme", ID: "u1", Groups: []string{}, Name: "Ada L."}, t2)
+		require.NoError(t, err)
+		want.Groups, want.Name = []string{}, "Ada L."
+		assertSubject(t, want, got)
+		stored, err = a.GetSubject(ctx, "acme", "u1")
+		require.NoError(t, err)
+		assertSubject(t, want, stored)
+		assert.NotNil(t, stored.Groups, "cleared groups are [] not nil")
+		assert.Equal(t, []string{"admin"}, stored.Roles)
+
+		// Roles cleared too; metadata replaced.
+		got, _, err = a.UpsertSubject(ctx, Subject{Tenant: "acme", ID: "u1", Roles: []string{}, Metadata: json.RawMessage(`{"k":2}`)}, t2)
+		require.NoError(t, err)
+		want.Roles, want.Metadata = []string{}, json.RawMessage(`{"k":2}`)
+		assertSubject(t, want, got)
+
+		// The same ID in another tenant is another subject; lists never
+		// given are nil.
+		got, created, err = a.UpsertSubject(ctx, Subject{Tenant: "other", ID: "u1"}, t2)
+		require.NoError(t, err)
+		assert.True(t, created)
+		assertSubject(t, Subject{Tenant: "other", ID: "u1", FirstSeen: micro(t2), LastSeen: micro(t2)}, got)
+		assert.Nil(t, got.Groups)
+		assert.Nil(t, got.Roles)
+		assert.Nil(t, got.Metadata)
+
+		_, _, err = a.UpsertSubject(ctx, Subject{Tenant: "acme"}, t2)
+		assert.Error(t, err, "empty ID")
+	})
+
+	t.Run("SubjectConcurrentCreate", func(t *testing.T) {
+		t.Parallel()
+		handles := []Store{open(t), open(t)}
+		var created atomic.Int32
+		var wg sync.WaitGroup
+		for i := range 20 {
+			wg.Go(func() {
+				_, c, err := handles[i%2].UpsertSubject(ctx, Subject{
+					Tenant: "acme", ID: "race", Email: fmt.Sprintf("u%d@example.com", i),
+				}, t0.Add(time.Duration(i)*time.Second))
+				assert.NoError(t, err)
+				if c {
+					created.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		assert.EqualValues(t, 1, created.Load(), "exactly one upsert creates")
+	})
+
+	t.Run("SubjectMetadata", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		// Kept byte for byte: key order, spacing, escapes, big numbers.
+		meta := json.RawMessage("{\"z\": [1, 2.50, \"x\"],\n \"a\":{\"nested\":true,\"n\":null}, \"u\":\"é\\u2028\\\"\", \"big\": 12345678901234567890}")
+		got, _, err := s.UpsertSubject(ctx, Subject{Tenant: "t", ID: "m", Metadata: meta}, t0)
+		require.NoError(t, err)
+		assert.Equal(t, string(meta), string(got.Metadata))
+		stored, err := s.GetSubject(ctx, "t", "m")
+		require.NoError(t, err)
+		assert.Equal(t, string(meta), string(stored.Metadata))
+
+		// nil leaves it; an empty non-nil value stores JSON null.
+		stored, _, err = s.UpsertSubject(ctx, Subject{Tenant: "t", ID: "m"}, t0)
+		require.NoError(t, err)
+		assert.Equal(t, string(meta), string(stored.Metadata))
+		stored, _, err = s.UpsertSubject(ctx, Subject{Tenant: "t", ID: "m", Metadata: json.RawMessage{}}, t0)
+		require.NoError(t, err)
+		assert.Equal(t, "null", string(stored.Metadata))
+
+		_, _, err = s.UpsertSubject(ctx, Subject{Tenant: "t", ID: "m", Metadata: json.RawMessage(`{"secret":`)}, t0)
+		require.Error(t, err, "invalid JSON")
+		assert.NotContains(t, err.Error(), "secret")
+		stored, err = s.GetSubject(ctx, "t", "m")
+		require.NoError(t, err)
+		assert.Equal(t, "null", string(stored.Metadata), "a refused upsert changes nothing")
+	})
+
+	t.Run("SubjectNotFound", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		_, err := s.GetSubject(ctx, "acme", "nobody")
+		assert.ErrorIs(t, err, ErrNotFound)
+		_, _, err = s.UpsertSubject(ctx, Subject{Tenant: "acme", ID: "somebody"}, t0)
+		require.NoError(t, err)
+		_, err = s.GetSubject(ctx, "other", "somebody")
+		assert.ErrorIs(t, err, ErrNotFound, "subjects are per tenant")
+	})
+
+	t.Run("Sessions", func(t *testing.T) {
+		t.Parallel()
+		a, b := open(t), open(t)
+		in := Session{
+			ID: "sess-1", Tenant: "acme", Subject: "u1", Integration: "okta",
+			CreatedAt: t0, ExpiresAt: t0.Add(8 * time.Hour),
+		}
+		require.NoError(t, a.CreateSession(ctx, in))
+		want := in
+		want.CreatedAt, want.ExpiresAt = micro(in.CreatedAt), micro(in.ExpiresAt)
+		for _, s := range []Store{a, b} {
+			got, err := s.GetSession(ctx, "sess-1")
+			require.NoError(t, err)
+			assertSession(t, want, got)
+			assert.True(t, got.RevokedAt.IsZero(), "live")
+		}
+		assert.Error(t, b.CreateSession(ctx, in), "duplicate ID")
+		assert.Error(t, b.CreateSession(ctx, Session{Tenant: "acme"}), "empty ID")
+
+		// Revoked on b, seen revoked on a.
+		revokedAt := t0.Add(time.Hour)
+		require.NoError(t, b.RevokeSession(ctx, "sess-1", revokedAt))
+		got, err := a.GetSession(ctx, "sess-1")
+		require.NoError(t, err)
+		want.RevokedAt = micro(revokedAt)
+		assertSession(t, want, got)
+
+		// Idempotent: the first revocation's time stays.
+		require.NoError(t, a.RevokeSession(ctx, "sess-1", revokedAt.Add(time.Hour)))
+		got, err = b.GetSession(ctx, "sess-1")
+		require.NoError(t, err)
+		assertSession(t, want, got)
+
+		// Unknown sessions.
+		require.NoError(t, a.RevokeSession(ctx, "nope", revokedAt))
+		_, err = a.GetSession(ctx, "nope")
+		assert.ErrorIs(t, err, ErrNotFound)
+
+		// Expired sessions are returned as they are.
+		old := Session{ID: "sess-old", Tenant: "acme", Subject: "u2", CreatedAt: t0.Add(-48 * time.Hour), ExpiresAt: t0.Add(-24 * time.Hour)}
+		require.NoError(t, b.CreateSession(ctx, old))
+		got, err = a.GetSession(ctx, "sess-old")
+		require.NoError(t, err)
+		old.CreatedAt, old.ExpiresAt = micro(old.CreatedAt), micro(old.ExpiresAt)
+		assertSession(t, old, got)
+	})
+
+	t.Run("PingClose", func(t *testing.T) {
+		t.Parallel()
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		dsnStore := open(t) // makes the database; closed at the end
+		require.NoError(t, dsnStore.Ping(ctx))
+		s := open(t)
+		require.NoError(t, s.Ping(ctx))
+		require.NoError(t, s.Close())
+		assert.Error(t, s.Ping(ctx), "ping after close")
+		_, err := s.Claim(ctx, "after-close", t0.Add(time.Minute), t0)
+		assert.Error(t, err, "claim after close")
+		// The other handle is unaffected.
+		fresh, err := dsnStore.Claim(ctx, "after-close", t0.Add(time.Minute), t0)
+		require.NoError(t, err)
+		assert.True(t, fresh)
+	})
+}
+
+// claimRace has n goroutines claim id at once, spread over handles, and
+// returns how many were told it was fresh.
+func claimRace(t *testing.T, handles []Store, n int, id string) int {
+	t.Helper()
+	var (
+		fresh atomic.Int32
+		wg    sync.WaitGroup
+		start = make(chan struct{})
+	)
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			f, err := handles[i%len(handles)].Claim(context.Background(), id, t0.Add(time.Minute), t0)
+			assert.NoError(t, err)
+			if f {
+				fresh.Add(1)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	return int(fresh.Load())
+}
+
+func assertSubject(t *testing.T, want, got Subject) {
+	t.Helper()
+	assert.Equal(t, want.Tenant, got.Tenant, "Tenant")
+	assert.Equal(t, want.ID, got.ID, "ID")
+	assert.Equal(t, want.Integration, got.Integration, "Integration")
+	assert.Equal(t, want.Email, got.Email, "Email")
+	assert.Equal(t, want.Name, got.Name, "Name")
+	assert.Equal(t, want.Groups, got.Groups, "Groups")
+	assert.Equal(t, want.Roles, got.Roles, "Roles")
+	assert.Equal(t, string(want.Metadata), string(got.Metadata), "Metadata")
+	assertTime(t, want.FirstSeen, got.FirstSeen, "FirstSeen")
+	assertTime(t, want.LastSeen, got.LastSeen, "LastSeen")
+}
+
+func assertSession(t *testing.T, want, got Session) {
+	t.Helper()
+	assert.Equal(t, want.ID, got.ID, "ID")
+	assert.Equal(t, want.Tenant, got.Tenant, "Tenant")
+	assert.Equal(t, want.Subject, got.Subject, "Subject")
+	assert.Equal(t, want.Integration, got.Integration, "Integration")
+	assertTime(t, want.CreatedAt, got.CreatedAt, "CreatedAt")
+	assertTime(t, want.ExpiresAt, got.ExpiresAt, "ExpiresAt")
+	assertTime(t, want.RevokedAt, got.RevokedAt, "RevokedAt")
+}
+
+// assertTime checks that got is want, in UTC, to the microsecond.
+func assertTime(t *testing.T, want, got time.Time, what string) {
+	t.Helper()
+	assert.Equal(t, time.UTC, got.Location(), "%s in UTC", what)
+	assert.True(t, want.Equal(got), "%s: want %v, got %v", what, want, got)
+	assert.Equal(t, want.IsZero(), got.IsZero(), "%s zero", what)
+}
+
+// --- SQLite
+
+func newSQLiteDB(t *testing.T) string {
+	return "sqlite:" + filepath.Join(t.TempDir(), "jwtgate.db")
+}
+
+func TestSQLite(t *testing.T) {
+	testStore(t, sharedOpener(newSQLiteDB))
+}
+
+func TestSQLiteSetup(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "jwtgate.db")
+	s, err := Open(ctx, "sqlite:"+path)
+	require.NoError(t, err)
+	w := s.(*sqliteStore).w
+	var mode string
+	var fk, busy int
+	require.NoError(t, w.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode))
+	require.NoError(t, w.QueryRowContext(ctx, `PRAGMA foreign_keys`).Scan(&fk))
+	require.NoError(t, w.QueryRowContext(ctx, `PRAGMA busy_timeout`).Scan(&busy))
+	assert.Equal(t, "wal", mode)
+	assert.Equal(t, 1, fk)
+	assert.Equal(t, 5000, busy)
+	var version int
+	require.NoError(t, w.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_version`).Scan(&version))
+	assert.Equal(t, latestVersion(sqliteMigrations), version)
+	_, err = s.(*sqliteStore).r.ExecContext(ctx, `DELETE FROM replay`)
+	assert.Error(t, err, "the read pool is read-only")
+
+	fresh, err := s.Claim(ctx, "kept", t0.Add(time.Hour), t0)
+	require.NoError(t, err)
+	require.True(t, fresh)
+	require.NoError(t, s.Close())
+
+	// Reopening keeps the data and the schema.
+	s, err = Open(ctx, "sqlite:"+path)
+	require.NoError(t, err)
+	fresh, err = s.Claim(ctx, "kept", t0.Add(time.Hour), t0)
+	require.NoError(t, err)
+	assert.False(t, fresh)
+	require.NoError(t, s.Close())
+
+	// A schema from a newer jwtgate is refused.
+	db, err := sql.Open("sqlite", path)
+	require.NoError(t, err)
+	_, err = db.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (99)`)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+	_, err = Open(ctx, "sqlite:"+path)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "schema version 99")
+}
+
+// TestSQLiteConcurrentOpen has several handles create one new file's
+// schema at once.
+func TestSQLiteConcurrentOpen(t *testing.T) {
+	dsn := newSQLiteDB(t)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			s, err := Open(context.Background(), dsn)
+			if assert.NoError(t, err) {
+				assert.NoError(t, s.Ping(context.Background()))
+				assert.NoError(t, s.Close())
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// TestSQLiteProcesses has several processes (this test binary, run again
+// as TestSQLiteChild) claim the same IDs in one file: each ID is fresh for
+// exactly one of them.
+func TestSQLiteProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	dsn := newSQLiteDB(t)
+	const procs = 4
+	outs := make([][]byte, procs)
+	errs := make([]error, procs)
+	var wg sync.WaitGroup
+	for i := range procs {
+		wg.Go(func() {
+			cmd := exec.Command(exe, "-test.run=^TestSQLiteChild$", "-test.count=1")
+			cmd.Env = append(os.Environ(), "JWTGATE_STORE_CHILD_DSN="+dsn)
+			outs[i], errs[i] = cmd.CombinedOutput()
+		})
+	}
+	wg.Wait()
+	fresh := map[string]int{}
+	for i := range procs {
+		require.NoError(t, errs[i], "child %d: %s", i, outs[i])
+		for _, line := range strings.Split(string(outs[i]), "\n") {
+			if id, ok := strings.CutPrefix(line, "fresh "); ok {
+				fresh[id]++
+			}
+		}
+	}
+	assert.Len(t, fresh, childIDs, "every ID fresh once")
+	for id, n := range fresh {
+		assert.Equal(t, 1, n, "%s fresh in %d processes", id, n)
+	}
+}
+
+// childIDs is how many IDs each TestSQLiteChild process claims.
+const childIDs = 200
+
+// TestSQLiteChild is TestSQLiteProcesses's child: it claims childIDs IDs
+// from 8 goroutines and prints the fresh ones.
+func TestSQLiteChild(t *testing.T) {
+	dsn := os.Getenv("JWTGATE_STORE_CHILD_DSN")
+	if dsn == "" {
+		t.Skip("run by TestSQLiteProcesses")
+	}
+	s, err := Open(context.Background(), dsn)
+	require.NoError(t, err)
+	defer s.Close()
+	ids := make(chan string)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for id := range ids {
+				fresh, err := s.Claim(context.Background(), id, t0.Add(time.Hour), t0)
+				assert.NoError(t, err)
+				if fresh {
+					mu.Lock()
+					fmt.Println("fresh " + id)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for i := range childIDs {
+		ids <- fmt.Sprintf("id-%d", i)
+	}
+	close(ids)
+	wg.Wait()
+}
+
+// --- PostgreSQL
+
+const defaultTestPostgres = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+// testPostgresDSN returns the server the PostgreSQL tests use.
+func testPostgresDSN() string {
+	if dsn := os.Getenv("JWTGATE_TEST_POSTGRES"); dsn != "" {
+		return dsn
+	}
+	return defaultTestPostgres
+}
+
+// redactDSN returns dsn without its password, for test messages.
+func redactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "(unparsable DSN)"
+	}
+	return u.Redacted()
+}
+
+// connectTestPostgres connects to the test server, or ends the test: it
+// fails when CI=true (CI must test both stores), else skips.
+func connectTestPostgres(t *testing.T) *pgx.Conn {
+	t.Helper()
+	dsn := testPostgresDSN()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		msg := fmt.Sprintf("PostgreSQL at %s is unreachable (set JWTGATE_TEST_POSTGRES to a reachable server): %v", redactDSN(dsn), err)
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s; CI=true requires the PostgreSQL store tests to run", msg)
+		}
+		t.Skip(msg)
+	}
+	return conn
+}
+
+// newPostgresDB creates a schema of the test's own, dropped (CASCADE) when
+// the test ends, and returns a DSN whose search_path is that schema.
+func newPostgresDB(t *testing.T) string {
+	t.Helper()
+	conn := connectTestPostgres(t)
+	ctx := context.Background()
+	defer conn.Close(ctx)
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	schema := "jwtgate_test_" + hex.EncodeToString(b[:])
+	_, err := conn.Exec(ctx, `CREATE SCHEMA `+schema)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		conn := connectTestPostgres(t)
+		defer conn.Close(context.Background())
+		_, err := conn.Exec(context.Background(), `DROP SCHEMA `+schema+` CASCADE`)
+		assert.NoError(t, err)
+	})
+	u, err := url.Parse(testPostgresDSN())
+	require.NoError(t, err)
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func TestPostgres(t *testing.T) {
+	connectTestPostgres(t).Close(context.Background())
+	testStore(t, sharedOpener(newPostgresDB))
+}
+
+func TestPostgresSetup(t *testing.T) {
+	ctx := context.Background()
+	dsn := newPostgresDB(t)
+
+	// Instances starting at once create the schema once, in the schema of
+	// the search_path.
+	var wg sync.WaitGroup
+	for range 6 {
+		wg.Go(func() {
+			s, err := Open(ctx, dsn)
+			if assert.NoError(t, err) {
+				assert.NoError(t, s.Ping(ctx))
+				assert.NoError(t, s.Close())
+			}
+		})
+	}
+	wg.Wait()
+
+	s, err := Open(ctx, dsn)
+	require.NoError(t, err)
+	pool := s.(*pgStore).pool
+	var version int
+	require.NoError(t, pool.QueryRow(ctx, `SELECT MAX(version) FROM schema_version`).Scan(&version))
+	assert.Equal(t, latestVersion(pgMigrations), version)
+	var schema string
+	require.NoError(t, pool.QueryRow(ctx, `SELECT table_schema FROM information_schema.tables WHERE table_name = 'replay' AND table_schema = current_schema()`).Scan(&schema))
+	assert.True(t, strings.HasPrefix(schema, "jwtgate_test_"), "tables in %q", schema)
+	_, err = pool.Exec(ctx, `INSERT INTO schema_version (version) VALUES (99)`)
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+
+	_, err = Open(ctx, dsn)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "schema version 99")
+}
+
+// --- Open
+
+func TestOpenRefuses(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for _, c := range []struct {
+		dsn, want string
+	}{
+		{"", "no scheme"},
+		{"/var/lib/jwtgate.db", "no scheme"},
+		{"mysql://u:s3cret@db/jwtgate", `unsupported DSN scheme "mysql"`},
+		{"SQLITE:x.db", `unsupported DSN scheme "SQLITE"`},
+		{"s3cret@db:5432", "no scheme"},
+		{"sqlite:", "empty path"},
+		{"sqlite://x.db", `starts with "//"`},
+		{"sqlite:x.db?mode=ro", "may not contain '?'"},
+		{"sqlite::memory:", "must name a file"},
+		{"sqlite:" + filepath.Join(t.TempDir(), "missing", "dir", "x.db"), "sqlite: open"},
+		{"postgres://u:s3cret@host:notaport/db", "invalid DSN"},
+		{"postgres://u:s3cret@host/db?sslmode=bogus", "invalid DSN"},
+		{"postgresql://u:s3cret@127.0.0.1:1/db?connect_timeout=2&sslmode=disable", "store: postgres:"},
+	} {
+		s, err := Open(ctx, c.dsn)
+		if !assert.Error(t, err, "%q", c.dsn) {
+			s.Close()
+			continue
+		}
+		assert.Contains(t, err.Error(), c.want, "%q", c.dsn)
+		assert.NotContains(t, err.Error(), "s3cret", "%q: the error quotes the password", c.dsn)
+		assert.False(t, errors.Is(err, ErrNotFound))
+	}
+}
