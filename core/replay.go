@@ -18,6 +18,14 @@ type ReplayStore interface {
 	Claim(ctx context.Context, id string, expiry, now time.Time) (fresh bool, err error)
 }
 
+// ReplayID is the key under which a one-time token's jti is claimed in the
+// ReplayStore: one namespace per integration, so that two issuers' IDs
+// never collide. Hosts that accept a one-time token by another path (a
+// remote validation endpoint) claim the same key.
+func ReplayID(integration, jti string) string {
+	return integration + "\x00" + jti
+}
+
 // ErrReplayStoreFull is returned by MemoryReplayStore when it holds its
 // maximum number of unexpired IDs. Verification then fails closed.
 var ErrReplayStoreFull = errors.New("replay store is full")

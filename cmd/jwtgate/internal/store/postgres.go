@@ -141,7 +141,7 @@ func (s *pgStore) Claim(ctx context.Context, id string, expiry, now time.Time) (
 		ON CONFLICT (id) DO UPDATE SET expiry = EXCLUDED.expiry
 		WHERE replay.expiry <= $3
 		RETURNING 1`,
-		id, micro(expiry), micro(now)).Scan(&one)
+		replayKey(id), micro(expiry), micro(now)).Scan(&one)
 	fresh := err == nil
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return false, fmt.Errorf("store: postgres: claim: %w", err)

@@ -166,7 +166,7 @@ func (s *sqliteStore) Claim(ctx context.Context, id string, expiry, now time.Tim
 		ON CONFLICT (id) DO UPDATE SET expiry = excluded.expiry
 		WHERE replay.expiry <= ?3
 		RETURNING 1`,
-		id, micro(expiry).UnixMicro(), micro(now).UnixMicro()).Scan(&one)
+		replayKey(id), micro(expiry).UnixMicro(), micro(now).UnixMicro()).Scan(&one)
 	fresh := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return false, fmt.Errorf("store: sqlite: claim: %w", err)

@@ -54,6 +54,7 @@ type Session struct {
 type Store interface {
 	// Claim records a one-time token ID until expiry and reports whether it
 	// was unused (it implements core.ReplayStore). Atomic across processes.
+	// The ID may hold any bytes; stores keep its SHA-256.
 	Claim(ctx context.Context, id string, expiry, now time.Time) (fresh bool, err error)
 	// UpsertSubject creates the subject or updates it (Email and Name when
 	// non-empty, Groups/Roles/Metadata when non-nil, LastSeen = now), and
