@@ -98,11 +98,12 @@ func runDemo(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "jwtgate: demo: %v\n", err)
 		return exitRejected
 	}
-	endpoint := strings.TrimRight(*url, "/") + "/v1/verify"
+	base := strings.TrimRight(*url, "/")
+	endpoint := base + "/v1/verify"
 	policy := filepath.Join(*dir, demoPolicy)
 	fmt.Fprintf(stdout, `Demo configuration in %s (tokens valid for 1 hour).
 
-Serve it (make run does this next):  jwtgate serve --config %s --listen 127.0.0.1:8080
+Serve it (make run does this next):  jwtgate serve --config %s --listen 127.0.0.1:8080 --data-dir %s
 then, from another terminal:
 
 # Okera style (ES256, JWKS file, groups): expect 200 with "sub":"alice@example.com"
@@ -114,10 +115,19 @@ curl -sS -X POST -H 'Authorization: Bearer %s' %s
 # A rejected token: expect 401 with "error":"invalid_token"
 curl -sS -X POST -H 'Authorization: Bearer not.a.token' %s
 
+# Forward authentication, as nginx, Traefik or Envoy ask: expect 200 with X-Jwtgate-Subject: alice@example.com
+curl -sS -i -H 'Authorization: Bearer %s' -H 'X-Forwarded-Method: GET' -H 'X-Forwarded-Uri: /reports' %s/v1/authz
+
+# Token exchange (RFC 8693): the Okto token in, a jwtgate access token out
+curl -sS -X POST -d grant_type=urn:ietf:params:oauth:grant-type:token-exchange -d subject_token_type=urn:ietf:params:oauth:token-type:jwt -d subject_token=%s %s/oauth2/token
+
+# jwtgate's own public keys, which verify that access token
+curl -sS %s/.well-known/jwks.json
+
 # Offline, with the step-by-step trace:
 jwtgate verify --config %s --explain %s
 
-`, *dir, policy, okeraTok, endpoint, oktoTok, endpoint, endpoint, policy, okeraTok)
+`, *dir, policy, filepath.Join(*dir, "data"), okeraTok, endpoint, oktoTok, endpoint, endpoint, okeraTok, base, oktoTok, base, base, policy, okeraTok)
 	return exitOK
 }
 

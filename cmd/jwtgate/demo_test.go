@@ -2,7 +2,6 @@ package main
 
 import (
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -35,7 +34,7 @@ func TestDemoCurlLinesSucceed(t *testing.T) {
 	v, err := newVerifier(filepath.Join(dir, demoPolicy))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"okera", "okto"}, v.Policy().Integrations())
-	srv := httptest.NewServer(newServeHandler(v, slog.New(slog.NewJSONHandler(io.Discard, nil)), time.Now))
+	srv := httptest.NewServer(serveHandler(t, filepath.Join(dir, demoPolicy), time.Now, io.Discard))
 	defer srv.Close()
 
 	lines := curlLine.FindAllStringSubmatch(r.stdout, -1)
@@ -59,6 +58,32 @@ func TestDemoCurlLinesSucceed(t *testing.T) {
 			assert.Equal(t, []any{"analysts", "admins"}, body["groups"])
 		}
 	}
+	// The forward-authentication, token-exchange and JWKS lines.
+	authz := regexp.MustCompile(`(?m)^curl -sS -i -H 'Authorization: Bearer ([^']+)' -H 'X-Forwarded-Method: GET' -H 'X-Forwarded-Uri: /reports' http://127\.0\.0\.1:8080(/v1/authz)$`).FindStringSubmatch(r.stdout)
+	require.NotNil(t, authz, r.stdout)
+	req, err := http.NewRequest(http.MethodGet, srv.URL+authz[2], nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+authz[1])
+	req.Header.Set("X-Forwarded-Uri", "/reports")
+	status, h, _, raw := do(t, req)
+	require.Equal(t, http.StatusOK, status, raw)
+	assert.Equal(t, "alice@example.com", h.Get("X-Jwtgate-Subject"))
+
+	exchange := regexp.MustCompile(`(?m)^curl -sS -X POST -d (grant_type=\S+) -d (subject_token_type=\S+) -d subject_token=(\S+) http://127\.0\.0\.1:8080(/oauth2/token)$`).FindStringSubmatch(r.stdout)
+	require.NotNil(t, exchange, r.stdout)
+	req, err = http.NewRequest(http.MethodPost, srv.URL+exchange[4], strings.NewReader(exchange[1]+"&"+exchange[2]+"&subject_token="+exchange[3]))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	status, _, body, raw := do(t, req)
+	require.Equal(t, http.StatusOK, status, raw)
+	assert.Equal(t, "Bearer", body["token_type"])
+	assert.NotEmpty(t, body["access_token"])
+	require.Regexp(t, `(?m)^curl -sS http://127\.0\.0\.1:8080/\.well-known/jwks\.json$`, r.stdout)
+	resp, err := http.Get(srv.URL + "/.well-known/jwks.json")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+
 	// The printed offline verify line works too.
 	verifyLine := regexp.MustCompile(`(?m)^jwtgate verify --config (\S+) --explain (\S+)$`).FindStringSubmatch(r.stdout)
 	require.NotNil(t, verifyLine, r.stdout)

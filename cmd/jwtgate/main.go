@@ -1,5 +1,7 @@
 // Command jwtgate verifies JSON Web Tokens against a claim policy, mints and
-// keys test tokens, and serves a remote-validation endpoint.
+// keys test tokens, and runs jwtgate serve: the verifying side of the seed
+// products as one HTTP service (remote validation, forward authentication,
+// sign-in with sessions, token exchange, JWKS).
 //
 // Usage:
 //
@@ -7,7 +9,7 @@
 //	jwtgate verify --config FILE --batch < tokens.txt
 //	jwtgate keys generate --alg ALG --kid KID [--out FILE] [--bits N] [--force]
 //	jwtgate mint --key FILE --claims JSON|@FILE [--kid KID] [--alg ALG] [--ttl 1h] [--header JSON]
-//	jwtgate serve --config FILE [--listen 127.0.0.1:8080]
+//	jwtgate serve --config FILE [--listen 127.0.0.1:8080] [--data-dir .jwtgate] [--store DSN]
 //	jwtgate demo [--dir .demo]
 //
 // Exit status: 0 success (a valid token), 1 a rejected token or a runtime
@@ -42,7 +44,7 @@ Usage:
   jwtgate verify --config FILE --batch            (one token per line on stdin)
   jwtgate keys generate --alg ALG --kid KID [--out FILE] [--bits N] [--force]
   jwtgate mint --key FILE --claims JSON|@FILE [--kid KID] [--alg ALG] [--ttl 1h] [--header JSON]
-  jwtgate serve --config FILE [--listen 127.0.0.1:8080]
+  jwtgate serve --config FILE [--listen 127.0.0.1:8080] [--data-dir .jwtgate] [--store DSN]
   jwtgate demo [--dir .demo] [--url http://127.0.0.1:8080]
 
 Run "jwtgate COMMAND -h" for the flags of a command.

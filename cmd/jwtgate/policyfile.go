@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/keyfetch"
 	"github.com/jwtgate/jwtgate/core"
 )
 
@@ -31,7 +32,8 @@ func loadPolicy(path string) (*core.Policy, error) {
 }
 
 // newVerifier loads the policy at path and returns a verifier with an
-// in-memory replay store and an HTTP key source for its jwks_url entries.
+// in-memory replay store and an HTTP key source (keyfetch: timeout, size
+// limit, Cache-Control caching) for its jwks_url entries.
 func newVerifier(path string) (*core.Verifier, error) {
 	p, err := loadPolicy(path)
 	if err != nil {
@@ -39,7 +41,7 @@ func newVerifier(path string) (*core.Verifier, error) {
 	}
 	cfg := core.Config{Replay: core.NewMemoryReplayStore(0)}
 	if urls := p.JWKSURLs(); len(urls) > 0 {
-		cfg.Keys = newHTTPKeySource(urls)
+		cfg.Keys = keyfetch.New(keyfetch.Options{URLs: urls})
 	}
 	return core.NewVerifier(p, cfg)
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -81,7 +80,7 @@ func TestJWKSURLThroughVerify(t *testing.T) {
 	r := runCmd(t, tok+"\n"+tok+"\n", "verify", "--config", policy, "--now", nowArg, "--batch")
 	require.Equal(t, exitOK, r.code, r.stdout+r.stderr)
 	assert.Equal(t, 2, strings.Count(r.stdout, `"valid":true`))
-	assert.Equal(t, int32(1), s.hits.Load(), "the key set is fetched once and cached")
+	assert.Equal(t, int32(1), s.hits.Load(), "the key set is fetched once and cached (keyfetch)")
 
 	// The server failing: keys_unavailable.
 	s.status.Store(http.StatusInternalServerError)
@@ -90,64 +89,4 @@ func TestJWKSURLThroughVerify(t *testing.T) {
 	d := decision(t, r.stdout)
 	assert.Equal(t, core.CodeKeysUnavailable, d.Code)
 	assert.Equal(t, "Failed to get JWKS", d.Message)
-}
-
-func TestHTTPKeySource(t *testing.T) {
-	s := newJWKSServer(t)
-	url := s.URL + "/jwks.json"
-	ks := newHTTPKeySource([]string{url, s.URL + "/redirect", s.URL + "/missing"})
-	clock := time.Now()
-	ks.now = func() time.Time { return clock }
-	ctx := context.Background()
-
-	set, err := ks.KeySet(ctx, url, "remote-1")
-	require.NoError(t, err)
-	assert.Equal(t, 1, set.Len())
-	_, err = ks.KeySet(ctx, url, "")
-	require.NoError(t, err)
-	assert.Equal(t, int32(1), s.hits.Load(), "cached")
-
-	clock = clock.Add(jwksCacheTTL + time.Second)
-	_, err = ks.KeySet(ctx, url, "")
-	require.NoError(t, err)
-	assert.Equal(t, int32(2), s.hits.Load(), "refetched after the TTL")
-
-	// Only the policy's URLs are fetched.
-	_, err = ks.KeySet(ctx, s.URL+"/other.json", "")
-	require.ErrorContains(t, err, "not a jwks_url")
-	assert.Equal(t, int32(2), s.hits.Load())
-
-	// Redirects are not followed; errors are not cached.
-	_, err = ks.KeySet(ctx, s.URL+"/redirect", "")
-	require.ErrorContains(t, err, "302")
-	_, err = ks.KeySet(ctx, s.URL+"/missing", "")
-	require.ErrorContains(t, err, "404")
-
-	// A body over the limit, or not a key set, is refused.
-	clock = clock.Add(jwksCacheTTL + time.Second)
-	s.body.Store(`{"keys":[` + strings.Repeat(" ", jwksMaxBytes) + `]}`)
-	_, err = ks.KeySet(ctx, url, "")
-	require.ErrorContains(t, err, "larger than")
-	s.body.Store(`{"keys": 5}`)
-	_, err = ks.KeySet(ctx, url, "")
-	require.Error(t, err)
-}
-
-func TestHTTPKeySourceTimeout(t *testing.T) {
-	block := make(chan struct{})
-	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-block:
-		case <-r.Context().Done():
-		}
-	}))
-	defer slow.Close()
-	defer close(block)
-	ks := newHTTPKeySource([]string{slow.URL})
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	start := time.Now()
-	_, err := ks.KeySet(ctx, slow.URL, "")
-	require.Error(t, err)
-	assert.Less(t, time.Since(start), jwksFetchTimeout, "the caller's deadline is honoured")
 }

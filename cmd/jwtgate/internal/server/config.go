@@ -1,0 +1,523 @@
+package server
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/remote"
+	"github.com/jwtgate/jwtgate/core"
+)
+
+// Defaults of the service section.
+const (
+	defaultCookieName     = "jwtgate_session"
+	defaultSessionTTL     = 8 * time.Hour
+	defaultAccessTokenTTL = 15 * time.Minute
+	defaultSigningAlg     = "ES256"
+	defaultRotateEvery    = 30 * 24 * time.Hour
+	defaultRemoteTimeout  = 5 * time.Second
+	maxRemoteTimeout      = time.Minute
+	maxTokenTTL           = 30 * 24 * time.Hour
+)
+
+// serviceFile is the part of the configuration file the server reads
+// itself: the service section, and the few integration fields it needs to
+// route a token before the core has verified it. The core validates the
+// integrations; only the service section is decoded strictly here.
+type serviceFile struct {
+	Integrations []peekIntegration `yaml:"integrations"`
+	Service      yaml.Node         `yaml:"service"`
+}
+
+type peekIntegration struct {
+	Name             string            `yaml:"name"`
+	Tenant           string            `yaml:"tenant"`
+	Issuer           string            `yaml:"issuer"`
+	OneTimeUse       bool              `yaml:"one_time_use"`
+	SubjectClaim     string            `yaml:"subject_claim"`
+	GroupsClaim      string            `yaml:"groups_claim"`
+	RolesClaim       string            `yaml:"roles_claim"`
+	PermissionsClaim string            `yaml:"permissions_claim"`
+	Headers          map[string]string `yaml:"headers"`
+	Redirect         yaml.Node         `yaml:"redirect"`
+}
+
+// serviceConfig is the service section. Field names are part of jwtgate's
+// stable interface (see the README's configuration reference).
+type serviceConfig struct {
+	Store          string                         `yaml:"store"`
+	PublicURL      string                         `yaml:"public_url"`
+	AdminTokenEnv  string                         `yaml:"admin_token_env"`
+	AdminTokenFile string                         `yaml:"admin_token_file"`
+	Session        sessionConfig                  `yaml:"session"`
+	AccessTokenTTL *duration                      `yaml:"access_token_ttl"`
+	Signing        signingConfig                  `yaml:"signing"`
+	Integrations   map[string]integrationSettings `yaml:"integrations"`
+	Routes         []routeConfig                  `yaml:"routes"`
+}
+
+type sessionConfig struct {
+	Cookie string    `yaml:"cookie"`
+	TTL    *duration `yaml:"ttl"`
+	Secure string    `yaml:"secure"`
+}
+
+type signingConfig struct {
+	Algorithm   string    `yaml:"algorithm"`
+	RotateEvery *duration `yaml:"rotate_every"`
+}
+
+type integrationSettings struct {
+	RemoteValidation *remoteValidationConfig `yaml:"remote_validation"`
+	GroupResolver    *groupResolverConfig    `yaml:"group_resolver"`
+	SystemTokenFile  string                  `yaml:"system_token_file"`
+	DefaultRedirect  string                  `yaml:"default_redirect"`
+	ErrorRedirect    string                  `yaml:"error_redirect"`
+}
+
+type remoteValidationConfig struct {
+	URL          string    `yaml:"url"`
+	SubjectField string    `yaml:"subject_field"`
+	Timeout      *duration `yaml:"timeout"`
+}
+
+type groupResolverConfig struct {
+	URL     string    `yaml:"url"`
+	Timeout *duration `yaml:"timeout"`
+}
+
+type routeConfig struct {
+	Prefix             string      `yaml:"prefix"`
+	Methods            []string    `yaml:"methods"`
+	RequirePermissions []string    `yaml:"require_permissions"`
+	RequireRoles       *membership `yaml:"require_roles"`
+	RequireGroups      *membership `yaml:"require_groups"`
+}
+
+type membership struct {
+	Any []string `yaml:"any"`
+	All []string `yaml:"all"`
+}
+
+// duration is a Go duration written as a string ("90s", "8h").
+type duration time.Duration
+
+func (d *duration) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
+		return fmt.Errorf("line %d: want a duration such as \"30s\" or \"8h\", found %q", n.Line, n.Value)
+	}
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %v", n.Line, err)
+	}
+	*d = duration(v)
+	return nil
+}
+
+func (d *duration) or(def time.Duration) time.Duration {
+	if d == nil {
+		return def
+	}
+	return time.Duration(*d)
+}
+
+// integ is one integration as the server sees it: what the core does not
+// expose (issuer, claim names) and the service settings.
+type integ struct {
+	name, tenant, issuer string
+	oneTime              bool
+	subjectClaim         string
+	groupsClaim          string
+	rolesClaim           string
+	permissionsClaim     string
+	headers              map[string]string // header → claim
+	hasRedirect          bool              // the core has a redirect section for it
+	validator            *remote.Validator
+	resolver             *remote.GroupResolver
+	defaultRedirect      string
+	errorRedirect        string
+}
+
+// route is a compiled routes entry.
+type route struct {
+	prefix      string
+	methods     map[string]bool // nil: any method
+	permissions []string
+	roles       *membership
+	groups      *membership
+}
+
+// config is one loaded configuration file: the policy, its engine and the
+// service settings. It is immutable once built; a reload builds another.
+type config struct {
+	file   string
+	hash   [32]byte
+	policy *core.Policy
+	engine Engine // verifies with the shared store as replay store
+	tester Engine // verifies without consuming one-time jtis
+
+	store          string
+	publicURL      string
+	cookieName     string
+	sessionTTL     time.Duration
+	secure         string // auto, always, never
+	accessTokenTTL time.Duration
+	signingAlg     string
+	rotateEvery    time.Duration
+	adminDigest    []byte // SHA-256 of the admin token; nil: the tester is off
+	integrations   map[string]*integ
+	byIssuer       map[string]*integ
+	routes         []*route // longest prefix first
+	jwksURLs       []string // sorted
+}
+
+// ErrConfig is matched (errors.Is) by the errors of New and Reload that
+// come from the configuration file itself: a file that cannot be read, or
+// a service section that is refused. Policy errors are *core.PolicyError.
+var ErrConfig = errors.New("configuration error")
+
+// configError names the file and the field at fault in the service section.
+type configError struct {
+	file, field string
+	line        int
+	reason      string
+}
+
+func (e *configError) Is(target error) bool { return target == ErrConfig }
+
+func (e *configError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.file)
+	if e.line > 0 {
+		fmt.Fprintf(&b, ":%d", e.line)
+	}
+	if e.field != "" {
+		fmt.Fprintf(&b, ": field %s", e.field)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.reason)
+	return b.String()
+}
+
+var (
+	cookieNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+	methodPattern     = regexp.MustCompile(`^[A-Z]{1,16}$`)
+	yamlLinePattern   = regexp.MustCompile(`line (\d+)`)
+	yamlTypePattern   = regexp.MustCompile(` in type [\w.]+`)
+)
+
+// parseService reads the service section and the integration fields the
+// server needs from the configuration bytes. The policy has been parsed by
+// the core already, so the integrations are known to be valid.
+func parseService(file string, data []byte, policy *core.Policy, readFile func(string) ([]byte, error), lookupEnv func(string) (string, bool)) (*config, error) {
+	fail := func(field string, line int, format string, args ...any) error {
+		return &configError{file: file, field: field, line: line, reason: fmt.Sprintf(format, args...)}
+	}
+	var sf serviceFile
+	if err := yaml.Unmarshal(data, &sf); err != nil {
+		return nil, fail("", 0, "%s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	var sc serviceConfig
+	if !sf.Service.IsZero() {
+		if err := decodeStrict(&sf.Service, &sc); err != nil {
+			return nil, fail("service", sf.Service.Line, "%v", err)
+		}
+	}
+	c := &config{
+		file: file, hash: sha256.Sum256(data), policy: policy,
+		store:          sc.Store,
+		publicURL:      strings.TrimRight(sc.PublicURL, "/"),
+		cookieName:     sc.Session.Cookie,
+		sessionTTL:     sc.Session.TTL.or(defaultSessionTTL),
+		secure:         sc.Session.Secure,
+		accessTokenTTL: sc.AccessTokenTTL.or(defaultAccessTokenTTL),
+		signingAlg:     sc.Signing.Algorithm,
+		rotateEvery:    sc.Signing.RotateEvery.or(defaultRotateEvery),
+		integrations:   map[string]*integ{},
+		byIssuer:       map[string]*integ{},
+		jwksURLs:       policy.JWKSURLs(),
+	}
+	sort.Strings(c.jwksURLs)
+	c.jwksURLs = compactStrings(c.jwksURLs)
+	line := sf.Service.Line
+	if c.publicURL != "" {
+		u, err := url.Parse(c.publicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return nil, fail("service.public_url", line, "want an http(s) URL such as https://auth.example.com, found %q", sc.PublicURL)
+		}
+	}
+	if c.cookieName == "" {
+		c.cookieName = defaultCookieName
+	} else if !cookieNamePattern.MatchString(c.cookieName) {
+		return nil, fail("service.session.cookie", line, "want 1-64 characters of A-Z, a-z, 0-9, '_' and '-', found %q", c.cookieName)
+	}
+	switch strings.ToLower(c.secure) {
+	case "", "auto":
+		c.secure = "auto"
+	case "true", "always":
+		c.secure = "always"
+	case "false", "never":
+		c.secure = "never"
+	default:
+		return nil, fail("service.session.secure", line, "want auto, true or false, found %q", c.secure)
+	}
+	for _, d := range []struct {
+		field string
+		v     time.Duration
+	}{{"service.session.ttl", c.sessionTTL}, {"service.access_token_ttl", c.accessTokenTTL}} {
+		if d.v < time.Minute || d.v > maxTokenTTL {
+			return nil, fail(d.field, line, "want between 1m and %v, found %v", maxTokenTTL, d.v)
+		}
+	}
+	if c.signingAlg == "" {
+		c.signingAlg = defaultSigningAlg
+	}
+	if !signingAlgorithms[c.signingAlg] {
+		return nil, fail("service.signing.algorithm", line, "want one of ES256, ES384, RS256, EdDSA, found %q", c.signingAlg)
+	}
+	if c.rotateEvery < time.Hour {
+		return nil, fail("service.signing.rotate_every", line, "want at least 1h, found %v", c.rotateEvery)
+	}
+
+	// The admin token of the token tester.
+	switch {
+	case sc.AdminTokenEnv != "" && sc.AdminTokenFile != "":
+		return nil, fail("service.admin_token_env", line, "give admin_token_env or admin_token_file, not both")
+	case sc.AdminTokenEnv != "":
+		v, ok := lookupEnv(sc.AdminTokenEnv)
+		if !ok || strings.TrimSpace(v) == "" {
+			return nil, fail("service.admin_token_env", line, "environment variable %s is not set", sc.AdminTokenEnv)
+		}
+		c.adminDigest = digest(strings.TrimSpace(v))
+	case sc.AdminTokenFile != "":
+		b, err := readFile(sc.AdminTokenFile)
+		if err != nil {
+			return nil, fail("service.admin_token_file", line, "%v", err)
+		}
+		if v := strings.TrimSpace(string(b)); v != "" {
+			c.adminDigest = digest(v)
+		} else {
+			return nil, fail("service.admin_token_file", line, "%s is empty", sc.AdminTokenFile)
+		}
+	}
+
+	// Integrations: the core's, with their service settings.
+	for _, p := range sf.Integrations {
+		in := &integ{
+			name: p.Name, tenant: p.Tenant, issuer: p.Issuer, oneTime: p.OneTimeUse,
+			subjectClaim: or(p.SubjectClaim, "sub"), groupsClaim: or(p.GroupsClaim, "groups"),
+			rolesClaim: or(p.RolesClaim, "roles"), permissionsClaim: or(p.PermissionsClaim, "permissions"),
+			headers: p.Headers, hasRedirect: !p.Redirect.IsZero(),
+		}
+		c.integrations[in.name] = in
+		c.byIssuer[in.issuer] = in
+	}
+	names := make([]string, 0, len(sc.Integrations))
+	for name := range sc.Integrations {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		set := sc.Integrations[name]
+		field := "service.integrations." + name
+		in := c.integrations[name]
+		if in == nil {
+			return nil, fail(field, line, "no integration named %q in integrations", name)
+		}
+		var systemToken string
+		if set.SystemTokenFile != "" {
+			b, err := readFile(set.SystemTokenFile)
+			if err != nil {
+				return nil, fail(field+".system_token_file", line, "%v", err)
+			}
+			systemToken = strings.TrimSpace(string(b))
+			if systemToken == "" {
+				return nil, fail(field+".system_token_file", line, "%s is empty", set.SystemTokenFile)
+			}
+		}
+		if rv := set.RemoteValidation; rv != nil {
+			if err := checkURL(rv.URL); err != nil {
+				return nil, fail(field+".remote_validation.url", line, "%v", err)
+			}
+			sub := or(rv.SubjectField, "sub")
+			if strings.TrimSpace(sub) != sub {
+				return nil, fail(field+".remote_validation.subject_field", line, "field name %q has surrounding spaces", sub)
+			}
+			timeout := rv.Timeout.or(defaultRemoteTimeout)
+			if timeout <= 0 || timeout > maxRemoteTimeout {
+				return nil, fail(field+".remote_validation.timeout", line, "want between 1ms and %v, found %v", maxRemoteTimeout, timeout)
+			}
+			in.validator = &remote.Validator{URL: rv.URL, SubjectField: sub, Timeout: timeout}
+		}
+		if gr := set.GroupResolver; gr != nil {
+			if err := checkURL(gr.URL); err != nil {
+				return nil, fail(field+".group_resolver.url", line, "%v", err)
+			}
+			timeout := gr.Timeout.or(defaultRemoteTimeout)
+			if timeout <= 0 || timeout > maxRemoteTimeout {
+				return nil, fail(field+".group_resolver.timeout", line, "want between 1ms and %v, found %v", maxRemoteTimeout, timeout)
+			}
+			in.resolver = &remote.GroupResolver{URL: gr.URL, SystemToken: systemToken, Timeout: timeout}
+		}
+		if set.DefaultRedirect != "" && !safeRelative(set.DefaultRedirect) && checkURL(set.DefaultRedirect) != nil {
+			return nil, fail(field+".default_redirect", line, "want a path such as /home or an http(s) URL, found %q", set.DefaultRedirect)
+		}
+		if set.ErrorRedirect != "" && !safeRelative(set.ErrorRedirect) && checkURL(set.ErrorRedirect) != nil {
+			return nil, fail(field+".error_redirect", line, "want a path such as /login or an http(s) URL, found %q", set.ErrorRedirect)
+		}
+		in.defaultRedirect, in.errorRedirect = set.DefaultRedirect, set.ErrorRedirect
+	}
+
+	// Routes of /v1/authz.
+	for i, rc := range sc.Routes {
+		field := fmt.Sprintf("service.routes[%d]", i)
+		if !strings.HasPrefix(rc.Prefix, "/") {
+			return nil, fail(field+".prefix", line, "want a path starting with /, found %q", rc.Prefix)
+		}
+		rt := &route{prefix: rc.Prefix, permissions: rc.RequirePermissions, roles: rc.RequireRoles, groups: rc.RequireGroups}
+		for j, m := range rc.Methods {
+			m = strings.ToUpper(m)
+			if !methodPattern.MatchString(m) {
+				return nil, fail(fmt.Sprintf("%s.methods[%d]", field, j), line, "%q is not an HTTP method", rc.Methods[j])
+			}
+			if rt.methods == nil {
+				rt.methods = map[string]bool{}
+			}
+			rt.methods[m] = true
+		}
+		for j, p := range rc.RequirePermissions {
+			if !validRequirement(p) {
+				return nil, fail(fmt.Sprintf("%s.require_permissions[%d]", field, j), line, "%q is not a permission requirement resource:action[:scope[:target]]", p)
+			}
+		}
+		for _, m := range []struct {
+			name string
+			v    *membership
+		}{{"require_roles", rc.RequireRoles}, {"require_groups", rc.RequireGroups}} {
+			if m.v != nil && len(m.v.Any) == 0 && len(m.v.All) == 0 {
+				return nil, fail(field+"."+m.name, line, "give \"any\" or \"all\" (or both) with at least one name")
+			}
+		}
+		c.routes = append(c.routes, rt)
+	}
+	sort.SliceStable(c.routes, func(i, j int) bool { return len(c.routes[i].prefix) > len(c.routes[j].prefix) })
+	return c, nil
+}
+
+// decodeStrict decodes a node refusing unknown fields: yaml.v3 offers
+// KnownFields only at the document root, so the node is re-encoded.
+func decodeStrict(n *yaml.Node, out any) error {
+	b, err := yaml.Marshal(n)
+	if err != nil {
+		return err
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(out); err != nil && !errors.Is(err, io.EOF) {
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		msg = strings.ReplaceAll(msg, "unmarshal errors:\n  ", "")
+		msg = yamlTypePattern.ReplaceAllString(msg, "")
+		// Line numbers of the re-encoded node are relative to it.
+		msg = yamlLinePattern.ReplaceAllStringFunc(msg, func(m string) string {
+			var l int
+			fmt.Sscanf(m, "line %d", &l)
+			return fmt.Sprintf("line %d", l+n.Line-1)
+		})
+		return errors.New(msg)
+	}
+	return nil
+}
+
+// validRequirement reports whether req is a well-formed permission
+// requirement: a grant of everything at the broadest scope allows exactly
+// the well-formed ones.
+func validRequirement(req string) bool {
+	if strings.Contains(req, "*") {
+		return false
+	}
+	d := &core.Decision{Valid: true, Permissions: []string{"*:*:global"}}
+	return d.Allows(req)
+}
+
+func checkURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("want an http(s) URL, found %q", s)
+	}
+	return nil
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func compactStrings(s []string) []string {
+	out := s[:0]
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func digest(s string) []byte {
+	sum := sha256.Sum256([]byte(s))
+	return sum[:]
+}
+
+// fileReader reads the files a configuration file names, relative paths
+// against the configuration file's folder.
+func fileReader(path string) func(string) ([]byte, error) {
+	dir := filepath.Dir(path)
+	return func(name string) ([]byte, error) {
+		if !filepath.IsAbs(name) {
+			name = filepath.Join(dir, name)
+		}
+		return os.ReadFile(name)
+	}
+}
+
+// safeRelative reports whether target is a same-site path: one "/" followed
+// by something other than "/" or "\", also after percent-decoding, with no
+// control characters, spaces, backslashes or non-ASCII, at most 2048 bytes.
+func safeRelative(target string) bool {
+	if len(target) == 0 || len(target) > 2048 || target[0] != '/' {
+		return false
+	}
+	for i := 0; i < len(target); i++ {
+		c := target[i]
+		if c <= 0x20 || c >= 0x7f || c == '\\' {
+			return false
+		}
+	}
+	dec, err := url.PathUnescape(target)
+	if err != nil {
+		return false
+	}
+	for _, s := range []string{target, dec} {
+		if len(s) > 1 && (s[1] == '/' || s[1] == '\\') {
+			return false
+		}
+		if strings.ContainsAny(s, "\\\x00") {
+			return false
+		}
+	}
+	u, err := url.Parse(target)
+	return err == nil && u.Scheme == "" && u.Host == "" && u.User == nil
+}

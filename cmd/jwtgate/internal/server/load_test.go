@@ -1,0 +1,144 @@
+package server
+
+import (
+	"context"
+	"crypto/rsa"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestLoad is the load test of /v1/verify and /v1/authz with HS256 and
+// RS256 tokens, over loopback HTTP against the real server (Run on a real
+// listener). It runs only with JWTGATE_LOAD=1 (make loadtest): each
+// scenario runs for JWTGATE_LOAD_DURATION (default 10s) with
+// JWTGATE_LOAD_WORKERS concurrent clients (default 16). It reports
+// requests per second, p50 and p99 latency, errors (which must be zero)
+// and the heap in use after the run.
+func TestLoad(t *testing.T) {
+	if os.Getenv("JWTGATE_LOAD") != "1" {
+		t.Skip("the load test runs only with JWTGATE_LOAD=1 (make loadtest)")
+	}
+	duration := 10 * time.Second
+	if d, err := time.ParseDuration(os.Getenv("JWTGATE_LOAD_DURATION")); err == nil && d > 0 {
+		duration = d
+	}
+	workers := 16
+	if n, err := fmt.Sscan(os.Getenv("JWTGATE_LOAD_WORKERS"), &workers); n != 1 || err != nil || workers < 1 {
+		workers = 16
+	}
+
+	dir := t.TempDir()
+	config := filepath.Join(dir, "load.yaml")
+	rsaJWKS := jwksBody(t, map[string]*rsa.PrivateKey{"load-rs": rsaKey(t, 0)})
+	require.NoError(t, os.WriteFile(config, []byte(`integrations:
+  - name: hs
+    tenant: load-hs
+    issuer: https://hs.load.example
+    algorithms: [HS256]
+    keys: [{secret: `+oktoSecret+`}]
+    headers: {X-User: sub}
+  - name: rs
+    tenant: load-rs
+    issuer: https://rs.load.example
+    algorithms: [RS256]
+    keys: [{jwks: '`+rsaJWKS+`'}]
+    headers: {X-User: sub}
+service:
+  routes:
+    - {prefix: /reports, methods: [GET], require_permissions: ["reports:read:team"]}
+`), 0o600))
+	// Logs as in production (JSON, one line per decision), to nowhere.
+	srv, err := New(context.Background(), Options{ConfigFile: config, DataDir: filepath.Join(dir, "data"),
+		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+	require.NoError(t, err)
+	defer srv.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx, ln) }()
+	defer func() {
+		cancel()
+		require.NoError(t, <-done)
+	}()
+	base := "http://" + ln.Addr().String()
+
+	now := time.Now()
+	extra := map[string]any{"sub": "load-user", "permissions": []string{"reports:read:tenant"}, "exp": now.Add(2 * time.Hour).Unix()}
+	hs := mint(t, []byte(oktoSecret), "", claims(now, "https://hs.load.example", extra))
+	rs := mint(t, rsaKey(t, 0), "load-rs", claims(now, "https://rs.load.example", extra))
+
+	client := &http.Client{Transport: &http.Transport{MaxIdleConns: workers * 2, MaxIdleConnsPerHost: workers * 2, IdleConnTimeout: time.Minute}}
+	type scenario struct {
+		name, method, path, token string
+		header                    [2]string
+	}
+	scenarios := []scenario{
+		{"verify HS256", http.MethodPost, "/v1/verify", hs, [2]string{}},
+		{"verify RS256", http.MethodPost, "/v1/verify", rs, [2]string{}},
+		{"authz  HS256", http.MethodGet, "/v1/authz", hs, [2]string{"X-Forwarded-Uri", "/reports/q3"}},
+		{"authz  RS256", http.MethodGet, "/v1/authz", rs, [2]string{"X-Forwarded-Uri", "/reports/q3"}},
+	}
+	var table strings.Builder
+	fmt.Fprintf(&table, "\n%d workers, %v per scenario, GOMAXPROCS %d, loopback\n", workers, duration, runtime.GOMAXPROCS(0))
+	fmt.Fprintf(&table, "%-14s %10s %10s %10s %10s %8s %12s\n", "scenario", "requests", "req/s", "p50", "p99", "errors", "heap in use")
+	for _, sc := range scenarios {
+		var errs atomic.Int64
+		lat := make([][]time.Duration, workers)
+		var wg sync.WaitGroup
+		deadline := time.Now().Add(duration)
+		start := time.Now()
+		for w := 0; w < workers; w++ {
+			wg.Go(func() {
+				local := make([]time.Duration, 0, 1<<16)
+				for time.Now().Before(deadline) {
+					req, _ := http.NewRequest(sc.method, base+sc.path, nil)
+					req.Header.Set("Authorization", "Bearer "+sc.token)
+					if sc.header[0] != "" {
+						req.Header.Set(sc.header[0], sc.header[1])
+					}
+					began := time.Now()
+					resp, err := client.Do(req)
+					if err != nil {
+						errs.Add(1)
+						continue
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					local = append(local, time.Since(began))
+					if resp.StatusCode != http.StatusOK {
+						errs.Add(1)
+					}
+				}
+				lat[w] = local
+			})
+		}
+		wg.Wait()
+		elapsed := time.Since(start)
+		all := slices.Concat(lat...)
+		slices.Sort(all)
+		require.NotEmpty(t, all, sc.name)
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		p := func(q float64) time.Duration { return all[min(len(all)-1, int(q*float64(len(all))))] }
+		fmt.Fprintf(&table, "%-14s %10d %10.0f %10s %10s %8d %9.1f MiB\n", sc.name, len(all), float64(len(all))/elapsed.Seconds(),
+			p(0.50).Round(time.Microsecond), p(0.99).Round(time.Microsecond), errs.Load(), float64(ms.HeapInuse)/(1<<20))
+		require.Zero(t, errs.Load(), "%s: errors", sc.name)
+	}
+	t.Log(table.String())
+}

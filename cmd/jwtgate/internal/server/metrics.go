@@ -1,0 +1,95 @@
+package server
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are the server's Prometheus metrics, in a registry of its own
+// (so that two servers in one process, as in tests, do not collide). Label
+// values come from the configuration and the code taxonomy only, never
+// from a token, so their number is bounded.
+type metrics struct {
+	reg         *prometheus.Registry
+	decisions   *prometheus.CounterVec
+	latency     *prometheus.HistogramVec
+	keyFetches  *prometheus.CounterVec
+	storeErrors *prometheus.CounterVec
+	remoteCalls *prometheus.CounterVec
+	reloads     *prometheus.CounterVec
+	inflight    prometheus.Gauge
+	handler     http.Handler
+}
+
+func newMetrics() *metrics {
+	m := &metrics{reg: prometheus.NewRegistry()}
+	m.decisions = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "jwtgate_decisions_total",
+		Help: "Token decisions, by endpoint, integration (\"none\" when no integration matched) and code (\"ok\" when valid).",
+	}, []string{"endpoint", "integration", "code"})
+	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "jwtgate_http_request_duration_seconds",
+		Help:    "Latency of HTTP requests, by endpoint.",
+		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+	}, []string{"endpoint"})
+	m.keyFetches = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "jwtgate_key_fetches_total",
+		Help: "Fetches of jwks_url key sets, by result (ok or error).",
+	}, []string{"result"})
+	m.storeErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "jwtgate_store_errors_total",
+		Help: "Failed store operations, by operation.",
+	}, []string{"op"})
+	m.remoteCalls = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "jwtgate_remote_calls_total",
+		Help: "Calls to remote validation endpoints and group resolvers, by kind and result (ok, rejected, error).",
+	}, []string{"kind", "result"})
+	m.reloads = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "jwtgate_config_reloads_total",
+		Help: "Configuration reloads, by result (ok or error).",
+	}, []string{"result"})
+	m.inflight = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "jwtgate_http_requests_in_flight",
+		Help: "HTTP requests being served.",
+	})
+	m.reg.MustRegister(m.decisions, m.latency, m.keyFetches, m.storeErrors, m.remoteCalls, m.reloads, m.inflight,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Series that exist from the start, at zero.
+	for _, op := range []string{"claim", "upsert_subject", "get_subject", "create_session", "get_session", "revoke_session", "ping"} {
+		m.storeErrors.WithLabelValues(op)
+	}
+	for _, r := range []string{"ok", "error"} {
+		m.keyFetches.WithLabelValues(r)
+		m.reloads.WithLabelValues(r)
+	}
+	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+	return m
+}
+
+func (m *metrics) decision(endpoint, integration, code string) {
+	if integration == "" {
+		integration = "none"
+	}
+	if code == "" {
+		code = "ok"
+	}
+	m.decisions.WithLabelValues(endpoint, integration, code).Inc()
+}
+
+func (m *metrics) storeError(op string) { m.storeErrors.WithLabelValues(op).Inc() }
+
+func (m *metrics) keyFetch(_ string, err error) {
+	if err != nil {
+		m.keyFetches.WithLabelValues("error").Inc()
+		return
+	}
+	m.keyFetches.WithLabelValues("ok").Inc()
+}
+
+func (m *metrics) observe(endpoint string, start time.Time) {
+	m.latency.WithLabelValues(endpoint).Observe(time.Since(start).Seconds())
+}

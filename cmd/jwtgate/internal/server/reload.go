@@ -1,0 +1,225 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/keyfetch"
+	"github.com/jwtgate/jwtgate/core"
+)
+
+// maxConfigBytes bounds the configuration file (the core's own limit).
+const maxConfigBytes = 8 << 20
+
+var lookupEnv = os.LookupEnv
+
+// readConfig reads the configuration file and parses its policy.
+func readConfig(path string) ([]byte, *core.Policy, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, &configError{file: path, reason: err.Error()}
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxConfigBytes+1))
+	if err != nil {
+		return nil, nil, &configError{file: path, reason: err.Error()}
+	}
+	policy, err := parsePolicy(path, data)
+	return data, policy, err
+}
+
+func parsePolicy(path string, data []byte) (*core.Policy, error) {
+	return core.ParsePolicy(path, data, core.LoadOptions{ReadFile: fileReader(path), LookupEnv: lookupEnv})
+}
+
+func mkdirFor(file string) error {
+	return os.MkdirAll(filepath.Dir(file), 0o700)
+}
+
+// Reload reads the configuration file again (also when it did not change:
+// the key files it names may have). A configuration that does not load is
+// refused, logged, and the current one keeps serving.
+func (s *Server) Reload() error {
+	data, err := os.ReadFile(s.opts.ConfigFile)
+	if err != nil {
+		s.refused(err)
+		return err
+	}
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	return s.reloadLocked(data)
+}
+
+func (s *Server) refused(err error) {
+	s.metrics.reloads.WithLabelValues("error").Inc()
+	s.log.Error("configuration refused; the previous one keeps serving", "config", s.opts.ConfigFile, "error", err.Error())
+}
+
+func (s *Server) reloadLocked(data []byte) error {
+	file := s.opts.ConfigFile
+	policy, err := parsePolicy(file, data)
+	var c *config
+	if err == nil {
+		c, err = parseService(file, data, policy, fileReader(file), lookupEnv)
+	}
+	if err == nil {
+		c, err = s.buildLocked(s.ctx, file, data, policy, c)
+	}
+	if err != nil {
+		s.badHash = sha256.Sum256(data)
+		s.refused(err)
+		return err
+	}
+	old := s.cur.Swap(c)
+	s.metrics.reloads.WithLabelValues("ok").Inc()
+	if old != nil {
+		for _, f := range []struct {
+			name     string
+			was, now any
+		}{
+			{"service.store", old.store, c.store},
+			{"service.public_url", old.publicURL, c.publicURL},
+			{"service.signing.algorithm", old.signingAlg, c.signingAlg},
+			{"service.signing.rotate_every", old.rotateEvery, c.rotateEvery},
+		} {
+			if f.was != f.now {
+				s.log.Warn("setting changed; it takes effect at the next restart", "field", f.name)
+			}
+		}
+		s.closeLater(old)
+	}
+	s.log.Info("configuration reloaded", "config", file, "integrations", policy.Integrations())
+	return nil
+}
+
+// closeLater closes a replaced configuration's engines once the requests
+// that may still use them are done.
+func (s *Server) closeLater(old *config) {
+	for _, e := range []Engine{old.engine, old.tester} {
+		if c, ok := e.(io.Closer); ok {
+			time.AfterFunc(engineCloseDelay, func() { c.Close() })
+		}
+	}
+}
+
+// build makes the engines of a parsed configuration, with the key source
+// for its jwks_url entries.
+func (s *Server) build(ctx context.Context, file string, data []byte, policy *core.Policy, c *config) (*config, error) {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	return s.buildLocked(ctx, file, data, policy, c)
+}
+
+func (s *Server) buildLocked(ctx context.Context, file string, data []byte, policy *core.Policy, c *config) (*config, error) {
+	if in := c.byIssuer[s.publicURL]; in != nil {
+		return nil, &configError{file: file, field: "service.public_url", reason: fmt.Sprintf(
+			"%s is the issuer of jwtgate's own tokens and cannot also be integration %q's issuer", s.publicURL, in.name)}
+	}
+	// The key source: kept when the URLs did not change, so that its
+	// cache survives the reload.
+	var fetcher *keyfetch.Fetcher
+	fresh := false
+	if len(c.jwksURLs) > 0 {
+		if slices.Equal(c.jwksURLs, s.fetch.urls) && s.fetch.fetcher != nil {
+			fetcher = s.fetch.fetcher
+		} else {
+			fetcher = keyfetch.New(keyfetch.Options{
+				URLs: c.jwksURLs, Client: s.client, Now: s.now, Logger: s.log, OnFetch: s.metrics.keyFetch,
+			})
+			fresh = true
+		}
+	}
+	cfg := core.Config{Replay: countingReplay{s}}
+	if fetcher != nil {
+		cfg.Keys = fetcher
+	}
+	engine, err := s.opts.NewEngine(ctx, file, data, policy, cfg)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Replay = noReplay{}
+	tester, err := s.opts.NewEngine(ctx, file, data, policy, cfg)
+	if err != nil {
+		return nil, err
+	}
+	c.engine, c.tester = engine, tester
+	for _, in := range c.integrations {
+		if in.validator != nil {
+			in.validator.Client = s.clientWithTimeout(in.validator.Timeout)
+		}
+		if in.resolver != nil {
+			in.resolver.Client = s.clientWithTimeout(in.resolver.Timeout)
+		}
+	}
+	// Commit the key source: from here on the configuration is accepted.
+	if fresh || fetcher == nil {
+		if s.fetch.cancel != nil {
+			s.fetch.cancel()
+		}
+		s.fetch = fetchState{}
+		if fetcher != nil {
+			fctx, cancel := context.WithCancel(s.ctx)
+			s.fetch = fetchState{urls: c.jwksURLs, fetcher: fetcher, cancel: cancel}
+			s.wg.Go(func() { fetcher.Run(fctx) })
+		}
+	}
+	return c, nil
+}
+
+func (s *Server) clientWithTimeout(d time.Duration) *http.Client {
+	return &http.Client{Transport: s.client.Transport, CheckRedirect: s.client.CheckRedirect, Jar: s.client.Jar, Timeout: d}
+}
+
+// watch reloads the configuration when the file's content changes,
+// checking every interval; a file refused once is not retried until it
+// changes again.
+func (s *Server) watch(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		// The content's hash decides: it catches what the size and the
+		// modification time miss (a rewrite within the timestamp's
+		// resolution), and the file is small.
+		data, err := os.ReadFile(s.opts.ConfigFile)
+		if err != nil || int64(len(data)) > maxConfigBytes {
+			continue // a file being replaced; the next tick sees it
+		}
+		sum := sha256.Sum256(data)
+		s.reloadMu.Lock()
+		if sum != s.cur.Load().hash && sum != s.badHash {
+			s.log.Info("configuration file changed", "config", s.opts.ConfigFile)
+			s.reloadLocked(data)
+		}
+		s.reloadMu.Unlock()
+	}
+}
+
+// countingReplay is the store as the engine's replay store, counting its
+// failures.
+type countingReplay struct{ s *Server }
+
+func (r countingReplay) Claim(ctx context.Context, id string, expiry, now time.Time) (bool, error) {
+	fresh, err := r.s.store.Claim(ctx, id, expiry, now)
+	if err != nil {
+		r.s.metrics.storeError("claim")
+		r.s.log.Error("store", "op", "claim", "error", err.Error())
+	}
+	return fresh, err
+}
+
+// noReplay is the token tester's replay store: it never consumes a jti.
+type noReplay struct{}
+
+func (noReplay) Claim(context.Context, string, time.Time, time.Time) (bool, error) { return true, nil }

@@ -1,0 +1,295 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/store"
+	"github.com/jwtgate/jwtgate/core"
+)
+
+// The uses of jwtgate's own tokens: the session cookie, and the access
+// token of the token exchange. Each names a session in the store, which
+// says whether it is still live.
+const (
+	tokenUseSession = "session"
+	tokenUseAccess  = "access"
+)
+
+// ownClaims are the claims of jwtgate's own tokens.
+type ownClaims struct {
+	Issuer      string            `json:"iss"`
+	Subject     string            `json:"sub"`
+	Audience    string            `json:"aud"`
+	IssuedAt    int64             `json:"iat"`
+	ExpiresAt   int64             `json:"exp"`
+	ID          string            `json:"jti"`
+	Use         string            `json:"token_use"`
+	SessionID   string            `json:"sid"`
+	Tenant      string            `json:"tenant,omitempty"`
+	Integration string            `json:"integration"`
+	Email       string            `json:"email,omitempty"`
+	Groups      []string          `json:"groups,omitzero"`
+	Roles       []string          `json:"roles,omitzero"`
+	Permissions []string          `json:"permissions,omitzero"`
+	Headers     map[string]string `json:"headers,omitempty"`
+}
+
+func randomID() string {
+	b := make([]byte, 24)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// peekOwn peeks at a token and reports whether it claims to be one of
+// jwtgate's own (its issuer is the public URL); the signature is checked
+// later.
+func (s *Server) peekOwn(tok string) (*peeked, bool) {
+	p, ok := peek(tok)
+	return p, ok && p.Iss == s.publicURL
+}
+
+// startSession records a session for a verified identity and returns a
+// token of the given use naming it.
+func (s *Server) startSession(ctx context.Context, d *core.Decision, use string, ttl time.Duration) (string, time.Time, error) {
+	now := s.now()
+	exp := now.Add(ttl).Truncate(time.Second)
+	sess := store.Session{
+		ID: randomID(), Tenant: d.Tenant, Subject: d.Subject, Integration: d.Integration,
+		CreatedAt: now, ExpiresAt: exp,
+	}
+	sctx, cancel := context.WithTimeout(ctx, storeTimeout)
+	defer cancel()
+	if err := s.store.CreateSession(sctx, sess); err != nil {
+		s.metrics.storeError("create_session")
+		return "", time.Time{}, err
+	}
+	claims := ownClaims{
+		Issuer: s.publicURL, Subject: d.Subject, Audience: s.publicURL,
+		IssuedAt: now.Unix(), ExpiresAt: exp.Unix(), ID: randomID(), Use: use, SessionID: sess.ID,
+		Tenant: d.Tenant, Integration: d.Integration, Email: claimText(d.Claims, "email"),
+		Groups: d.Groups, Roles: d.Roles, Permissions: d.Permissions, Headers: d.Headers,
+	}
+	tok, err := s.keys.sign(claims, now)
+	if err != nil {
+		s.log.Error("signing keys", "error", err.Error())
+		return "", time.Time{}, err
+	}
+	return tok, exp, nil
+}
+
+// errStore means the store could not be asked; the caller answers 503.
+var errStore = errors.New("store unavailable")
+
+// checkOwnToken verifies one of jwtgate's own tokens of the given use and
+// that its session is live in the store (so that a logout on any instance
+// is honoured) and its integration still configured. A rejection is a
+// decision; err is errStore when the store could not be asked.
+func (s *Server) checkOwnToken(ctx context.Context, c *config, tok, use string) (*core.Decision, error) {
+	now := s.now()
+	d := &core.Decision{}
+	payload, err := s.keys.verify(tok, now)
+	if err != nil {
+		return reject(d, core.CodeInvalidToken, "jwtgate token: "+err.Error()), nil
+	}
+	var cl ownClaims
+	if err := json.Unmarshal(payload, &cl); err != nil {
+		return reject(d, core.CodeInvalidToken, "jwtgate token: "+err.Error()), nil
+	}
+	d.Integration, d.Tenant, d.Issuer, d.Subject, d.ExpiresAt = cl.Integration, cl.Tenant, cl.Issuer, cl.Subject, cl.ExpiresAt
+	switch {
+	case cl.Issuer != s.publicURL || cl.Audience != s.publicURL:
+		return reject(d, core.CodeInvalidToken, "jwtgate token of another issuer or audience"), nil
+	case cl.Use != use:
+		return reject(d, core.CodeInvalidToken, "jwtgate "+cl.Use+" token where a "+use+" token was expected"), nil
+	case now.Unix() >= cl.ExpiresAt:
+		return reject(d, core.CodeTokenExpired, "jwtgate token expired"), nil
+	case c.integrations[cl.Integration] == nil:
+		return reject(d, core.CodeConfigurationNotFound, "integration "+cl.Integration+" is no longer configured"), nil
+	}
+	sctx, cancel := context.WithTimeout(ctx, storeTimeout)
+	defer cancel()
+	sess, err := s.store.GetSession(sctx, cl.SessionID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return reject(d, core.CodeInvalidToken, "unknown session"), nil
+	case err != nil:
+		s.metrics.storeError("get_session")
+		s.log.Error("store", "op", "get_session", "error", err.Error())
+		return nil, errStore
+	case !sess.RevokedAt.IsZero():
+		return reject(d, core.CodeInvalidToken, "session revoked"), nil
+	case !now.Before(sess.ExpiresAt):
+		return reject(d, core.CodeTokenExpired, "session expired"), nil
+	}
+	d.Valid = true
+	d.Groups, d.Roles, d.Permissions, d.Headers = cl.Groups, cl.Roles, cl.Permissions, cl.Headers
+	d.Claims, _ = json.Marshal(map[string]any{"sid": cl.SessionID, "email": cl.Email})
+	return d, nil
+}
+
+// sessionID returns the session of a verified own token.
+func sessionID(d *core.Decision) string {
+	return claimText(d.Claims, "sid")
+}
+
+func claimText(claims json.RawMessage, name string) string {
+	if len(claims) == 0 {
+		return ""
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(claims, &m) != nil {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(m[name], &s) != nil {
+		return ""
+	}
+	return s
+}
+
+// secureCookie reports whether the session cookie is Secure: always, or
+// with "auto" unless the public URL is plain http on a loopback host.
+func (s *Server) secureCookie(c *config) bool {
+	switch c.secure {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	u, err := url.Parse(s.publicURL)
+	if err != nil {
+		return true
+	}
+	host := u.Hostname()
+	local := host == "localhost" || host == "127.0.0.1" || host == "::1" || strings.HasSuffix(host, ".localhost")
+	return !(u.Scheme == "http" && local)
+}
+
+func (s *Server) setSessionCookie(w http.ResponseWriter, c *config, tok string, exp time.Time) {
+	http.SetCookie(w, &http.Cookie{
+		Name: c.cookieName, Value: tok, Path: "/", Expires: exp, MaxAge: int(exp.Sub(s.now()).Seconds()),
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secureCookie(c),
+	})
+}
+
+func (s *Server) clearSessionCookie(w http.ResponseWriter, c *config) {
+	http.SetCookie(w, &http.Cookie{
+		Name: c.cookieName, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secureCookie(c),
+	})
+}
+
+// sessionResponse is the answer of GET /v1/session.
+type sessionResponse struct {
+	Authenticated bool            `json:"authenticated"`
+	Subject       string          `json:"subject"`
+	Tenant        string          `json:"tenant"`
+	Integration   string          `json:"integration"`
+	ExpiresAt     int64           `json:"expires_at"`
+	Email         string          `json:"email,omitempty"`
+	Name          string          `json:"name,omitempty"`
+	Groups        []string        `json:"groups,omitzero"`
+	Roles         []string        `json:"roles,omitzero"`
+	Metadata      json.RawMessage `json:"metadata,omitempty"`
+	FirstSeen     *time.Time      `json:"first_seen,omitempty"`
+	LastSeen      *time.Time      `json:"last_seen,omitempty"`
+}
+
+// handleSession is GET /v1/session: who am I, from the session cookie or a
+// jwtgate access token, with the stored subject.
+func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) {
+	c := s.cur.Load()
+	d, _, status := s.ownIdentity(r, c, "session")
+	if d == nil {
+		if status == http.StatusServiceUnavailable {
+			writeError(w, status, "temporarily_unavailable", "Service temporarily unavailable")
+			return
+		}
+		unauthorized(w, core.CodeInvalidToken, false)
+		return
+	}
+	if !d.Valid {
+		unauthorized(w, d.Code, true)
+		return
+	}
+	resp := sessionResponse{
+		Authenticated: true, Subject: d.Subject, Tenant: d.Tenant, Integration: d.Integration,
+		ExpiresAt: d.ExpiresAt, Email: claimText(d.Claims, "email"), Groups: d.Groups, Roles: d.Roles,
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), storeTimeout)
+	defer cancel()
+	sub, err := s.store.GetSubject(ctx, d.Tenant, d.Subject)
+	switch {
+	case err == nil:
+		resp.Email, resp.Name, resp.Groups, resp.Roles, resp.Metadata = or(sub.Email, resp.Email), sub.Name, sub.Groups, sub.Roles, sub.Metadata
+		if !sub.FirstSeen.IsZero() {
+			resp.FirstSeen, resp.LastSeen = &sub.FirstSeen, &sub.LastSeen
+		}
+	case !errors.Is(err, store.ErrNotFound):
+		s.metrics.storeError("get_subject")
+		s.log.Error("store", "op", "get_subject", "error", err.Error())
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// ownIdentity reads jwtgate's own credential: a bearer access token, else
+// the session cookie. A nil decision: none was sent (401) or the store
+// could not be asked (503).
+func (s *Server) ownIdentity(r *http.Request, c *config, endpoint string) (*core.Decision, string, int) {
+	tok, present, ok := bearerToken(r)
+	use := tokenUseAccess
+	if !present {
+		ck, err := r.Cookie(c.cookieName)
+		if err != nil || ck.Value == "" {
+			return nil, "", http.StatusUnauthorized
+		}
+		tok, ok, use = ck.Value, true, tokenUseSession
+	}
+	if !ok {
+		d := reject(&core.Decision{}, core.CodeInvalidToken, "malformed Authorization header")
+		s.logDecision(endpoint, "", d)
+		return d, "", 0
+	}
+	d, err := s.checkOwnToken(r.Context(), c, tok, use)
+	if err != nil {
+		return nil, tok, http.StatusServiceUnavailable
+	}
+	s.logDecision(endpoint, tok, d)
+	return d, tok, 0
+}
+
+// handleLogout is POST /auth/logout: revokes the session of the cookie or
+// access token at once, for every instance sharing the store.
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	drain(w, r)
+	c := s.cur.Load()
+	d, _, status := s.ownIdentity(r, c, "logout")
+	s.clearSessionCookie(w, c)
+	if d == nil && status == http.StatusServiceUnavailable {
+		writeError(w, status, "temporarily_unavailable", "Service temporarily unavailable")
+		return
+	}
+	if d == nil || !d.Valid {
+		// Nothing live to revoke: logging out twice is not an error.
+		writeJSON(w, http.StatusOK, map[string]bool{"logged_out": true})
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), storeTimeout)
+	defer cancel()
+	if err := s.store.RevokeSession(ctx, sessionID(d), s.now()); err != nil {
+		s.metrics.storeError("revoke_session")
+		s.log.Error("store", "op", "revoke_session", "error", err.Error())
+		writeError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "Service temporarily unavailable")
+		return
+	}
+	s.log.Info("logged out", "integration", d.Integration, "subject", d.Subject)
+	writeJSON(w, http.StatusOK, map[string]bool{"logged_out": true})
+}
