@@ -3,16 +3,23 @@ GO       ?= go
 FUZZTIME ?= 15s
 RACE     ?= -race
 
-.PHONY: all test check-wasm-build run fuzz bench loadtest build clean
+.PHONY: all test browser-deps wasm bench-wasm check-wasm-build run fuzz bench loadtest build clean
 
 all: test
 
 ## test: vet, all tests with the race detector, and the WebAssembly builds of the core.
 # RACE= (empty) runs without the race detector, for machines without a C compiler.
-test:
+test: browser-deps
 	$(GO) vet ./...
 	$(GO) test $(RACE) -count=1 ./...
 	@$(MAKE) --no-print-directory check-wasm-build GO="$(GO)"
+
+## browser-deps: playwright-core for the browser example's tests (Chromium
+## itself comes from Debian: apt-get install chromium).
+browser-deps:
+	@if command -v npm >/dev/null 2>&1; then \
+		cd examples/browser && npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "make: npm not found; the browser tests will skip (or fail with CI=true)"; fi
 
 ## check-wasm-build: the core must build for WASI (the plugin) and for the browser.
 check-wasm-build:
@@ -33,6 +40,16 @@ fuzz:
 			$(GO) test -run='^$$' -fuzz="^$$fz\$$" -fuzztime=$(FUZZTIME) $$pkg; \
 		done; \
 	done
+
+## wasm: the policy plugin (wasm/ABI.md) in build/.
+wasm:
+	@mkdir -p build
+	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -o build/jwtgate.wasm ./wasm/guest
+
+## bench-wasm: the plugin beside the native core, in the same run.
+bench-wasm:
+	$(GO) test -run='^$$' -bench='Verify|InstanceStart|ModuleSize' -benchtime=1500x ./host/
+	$(GO) test -run='^$$' -bench=Compile -benchtime=3x ./host/
 
 ## bench: the core's benchmarks, then the ratios of a whole verification to
 ## the bare signature check and to go-jose's ParseSignedCompact + Verify,

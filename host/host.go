@@ -1,0 +1,531 @@
+// Package host runs jwtgate's WebAssembly policy plugin (see wasm/ABI.md)
+// in the wazero runtime: the core compiled to a wasip1 module, sandboxed
+// from the embedding application's memory and swappable at run time.
+//
+//	h, err := host.Load(ctx, moduleBytes, policyBytes, host.Options{CacheDir: dir})
+//	d, err := h.Verify(ctx, token)           // the same *core.Decision as natively
+//	err = h.Reload(ctx, newPolicy)            // new calls use the new policy
+//	err = h.Swap(ctx, newModule)              // new calls use the new module
+//
+// The module is compiled once (with wazero's compilation cache on disk when
+// a directory is given). Calls run on a bounded pool of initialised
+// instances, one call per instance at a time. Each instance is limited in
+// memory, and optionally each call in time; an instance that traps, runs
+// out of memory or overruns its deadline (Options.CallTimeout, off by
+// default for speed) is discarded and replaced, and the caller gets an
+// *Error. The replay store is the host's, shared by every instance.
+//
+// The policy must carry its keys inline (jwks, pem or secret): the guest
+// cannot read files or the environment, and has no network for jwks_url.
+package host
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/jwtgate/jwtgate/core"
+)
+
+// Defaults of Options.
+const (
+	// DefaultMemoryLimitPages bounds an instance's linear memory: 4096
+	// pages of 64 KiB, 256 MiB. The module starts far below it; the
+	// headroom is for large policies, which the guest parses.
+	DefaultMemoryLimitPages = 4096
+	// DefaultMaxPolicyBytes is the core's own policy size limit.
+	DefaultMaxPolicyBytes = 8 << 20
+	// DefaultLoadTimeout bounds starting an instance and loading its policy.
+	DefaultLoadTimeout = 30 * time.Second
+)
+
+// There is no default per-call deadline: enforcing one makes wazero compile
+// termination checks into every function and loop of the guest, and that
+// measured 3x slower for HS256 and 5x for RS256 with jwtgate's own module
+// (BenchmarkVerify/wasm-deadline against /wasm). jwtgate's module does
+// bounded work on bounded input; set Options.CallTimeout for a module you
+// do not trust.
+
+// Options configure a Host. The zero value is usable.
+type Options struct {
+	// PolicyName names the policy in policy errors, like a file name
+	// natively. Default "policy".
+	PolicyName string
+	// Replay is the replay store for one-time tokens, shared by every
+	// instance. Default core.NewMemoryReplayStore(0).
+	Replay core.ReplayStore
+	// CacheDir, when set, keeps wazero's compiled code on disk so that a
+	// later Load of the same module skips compilation.
+	CacheDir string
+	// PoolSize is the most instances serving calls at once; further callers
+	// wait for one to be free. Default runtime.GOMAXPROCS(0).
+	PoolSize int
+	// MemoryLimitPages bounds each instance's memory in 64 KiB pages.
+	// Default DefaultMemoryLimitPages.
+	MemoryLimitPages uint32
+	// MaxTokenBytes refuses larger tokens before they are copied into the
+	// guest. Default (0): the policy's own limit (its largest
+	// max_token_bytes), which gives the same decision as the native core.
+	MaxTokenBytes int
+	// MaxPolicyBytes refuses larger policies before they reach the guest.
+	// Default DefaultMaxPolicyBytes.
+	MaxPolicyBytes int
+	// CallTimeout, when positive, bounds each verification: a guest still
+	// running at the deadline is stopped, discarded and replaced, and the
+	// caller gets ErrDeadline. It also lets the caller's context interrupt a
+	// call (ErrCanceled). It costs guest speed (3-5x, see the package's
+	// benchmarks), so it is off by default; turn it on for modules you did
+	// not build (such as a custom --module). Without it, neither a deadline
+	// nor the caller's context can stop a guest once it runs.
+	CallTimeout time.Duration
+	// LoadTimeout bounds starting an instance and loading the policy into
+	// it. Default DefaultLoadTimeout. Like the caller's context, it can stop
+	// a guest that is running only when CallTimeout is set (the same wazero
+	// mechanism); otherwise it bounds the host's side of the work.
+	LoadTimeout time.Duration
+	// Logger receives the guest's log lines. Default: discarded.
+	Logger *slog.Logger
+}
+
+// Host runs a plugin module with a policy. It is safe for concurrent use.
+type Host struct {
+	opts  Options
+	rt    wazero.Runtime
+	cache wazero.CompilationCache
+
+	mu     sync.Mutex   // serialises Reload, Swap and Close
+	calls  sync.RWMutex // read-held by every call; Close takes it to drain them
+	cur    atomic.Pointer[generation]
+	closed atomic.Bool
+}
+
+// Load compiles module, starts one instance with policy loaded (so that a
+// bad module or policy fails here, with a *core.PolicyError for the
+// latter) and returns the host.
+func Load(ctx context.Context, module, policy []byte, opts Options) (*Host, error) {
+	if opts.PolicyName == "" {
+		opts.PolicyName = "policy"
+	}
+	if opts.Replay == nil {
+		opts.Replay = core.NewMemoryReplayStore(0)
+	}
+	if opts.PoolSize <= 0 {
+		opts.PoolSize = runtime.GOMAXPROCS(0)
+	}
+	if opts.MemoryLimitPages == 0 {
+		opts.MemoryLimitPages = DefaultMemoryLimitPages
+	}
+	if opts.MaxPolicyBytes <= 0 {
+		opts.MaxPolicyBytes = DefaultMaxPolicyBytes
+	}
+	if opts.LoadTimeout <= 0 {
+		opts.LoadTimeout = DefaultLoadTimeout
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if opts.MemoryLimitPages > 65536 {
+		return nil, fmt.Errorf("jwtgate/host: MemoryLimitPages %d is over the 65536 pages of a 32-bit memory", opts.MemoryLimitPages)
+	}
+	if err := checkPolicySize(policy, opts.MaxPolicyBytes); err != nil {
+		return nil, err
+	}
+	h := &Host{opts: opts}
+	cfg := wazero.NewRuntimeConfigCompiler().
+		WithMemoryLimitPages(opts.MemoryLimitPages).
+		WithCloseOnContextDone(opts.CallTimeout > 0)
+	if opts.CacheDir != "" {
+		cache, err := wazero.NewCompilationCacheWithDir(opts.CacheDir)
+		if err != nil {
+			return nil, fmt.Errorf("jwtgate/host: compilation cache: %w", err)
+		}
+		h.cache = cache
+		cfg = cfg.WithCompilationCache(cache)
+	}
+	h.rt = wazero.NewRuntimeWithConfig(ctx, cfg)
+	fail := func(err error) (*Host, error) {
+		h.rt.Close(context.Background())
+		if h.cache != nil {
+			h.cache.Close(context.Background())
+		}
+		return nil, err
+	}
+	if _, err := wasi_snapshot_preview1.Instantiate(ctx, h.rt); err != nil {
+		return fail(err)
+	}
+	if err := h.instantiateHostModule(ctx, h.rt); err != nil {
+		return fail(err)
+	}
+	c, err := h.compile(ctx, module)
+	if err != nil {
+		return fail(err)
+	}
+	g, err := h.newGeneration(ctx, c, policy)
+	if err != nil {
+		c.unref()
+		return fail(err)
+	}
+	h.cur.Store(g)
+	return h, nil
+}
+
+// LoadFiles is Load with the module and the policy read from files; the
+// policy file's name is used in policy errors.
+func LoadFiles(ctx context.Context, modulePath, policyPath string, opts Options) (*Host, error) {
+	module, err := os.ReadFile(modulePath)
+	if err != nil {
+		return nil, err
+	}
+	policy, err := os.ReadFile(policyPath)
+	if err != nil {
+		return nil, err
+	}
+	if opts.PolicyName == "" {
+		opts.PolicyName = policyPath
+	}
+	return Load(ctx, module, policy, opts)
+}
+
+func checkPolicySize(policy []byte, limit int) error {
+	if len(policy) > limit {
+		return &Error{Kind: ErrPolicyTooLarge, Op: "load", Detail: fmt.Sprintf("the policy is %d bytes, the limit is %d", len(policy), limit)}
+	}
+	return nil
+}
+
+// code is a compiled module, shared by the generations that use it and
+// closed when the last of them has drained.
+type code struct {
+	compiled wazero.CompiledModule
+	refs     atomic.Int32
+}
+
+func (c *code) unref() {
+	if c.refs.Add(-1) == 0 {
+		c.compiled.Close(context.Background())
+	}
+}
+
+func (h *Host) compile(ctx context.Context, module []byte) (*code, error) {
+	cm, err := h.rt.CompileModule(ctx, module)
+	if err != nil {
+		return nil, &Error{Kind: ErrInvalidModule, Op: "compile", Detail: err.Error(), Cause: err}
+	}
+	if err := checkImports(cm); err != nil {
+		cm.Close(context.Background())
+		return nil, &Error{Kind: ErrInvalidModule, Op: "compile", Detail: err.Error()}
+	}
+	c := &code{compiled: cm}
+	c.refs.Store(1)
+	return c, nil
+}
+
+// generation is one (module, policy) pair and its pool of instances. A
+// Reload or Swap makes a new generation; the old one serves the calls
+// already in it and closes its instances as they come back.
+type generation struct {
+	h        *Host
+	code     *code
+	policy   []byte
+	summary  *loadSummary
+	maxToken int
+
+	slots   chan struct{}  // one per live instance, PoolSize in all
+	idle    chan *instance // instances ready for a call
+	retired chan struct{}  // closed when a newer generation takes over
+
+	mu      sync.Mutex
+	isOld   bool
+	live    int
+	drained bool
+}
+
+// newGeneration starts the generation's first instance, which checks the
+// ABI version and loads the policy. It takes over the caller's reference
+// to c on success.
+func (h *Host) newGeneration(ctx context.Context, c *code, policy []byte) (*generation, error) {
+	in, sum, err := h.newInstance(ctx, c, h.opts.PolicyName, policy)
+	if err != nil {
+		return nil, err
+	}
+	g := &generation{
+		h: h, code: c, policy: policy, summary: sum, maxToken: sum.MaxTokenBytes,
+		slots: make(chan struct{}, h.opts.PoolSize), idle: make(chan *instance, h.opts.PoolSize),
+		retired: make(chan struct{}), live: 1,
+	}
+	if h.opts.MaxTokenBytes > 0 {
+		g.maxToken = min(g.maxToken, h.opts.MaxTokenBytes)
+	}
+	g.slots <- struct{}{}
+	g.idle <- in
+	return g, nil
+}
+
+// errRetired sends a caller back to the current generation.
+var errRetired = errors.New("generation retired")
+
+// acquire returns an idle instance, or starts one if the pool has room, or
+// waits for one.
+func (g *generation) acquire(ctx context.Context) (*instance, error) {
+	select {
+	case in := <-g.idle:
+		return in, nil
+	default:
+	}
+	select {
+	case in := <-g.idle:
+		return in, nil
+	case g.slots <- struct{}{}:
+		g.mu.Lock()
+		if g.isOld {
+			g.mu.Unlock()
+			<-g.slots
+			return nil, errRetired
+		}
+		g.live++
+		g.mu.Unlock()
+		in, _, err := g.h.newInstance(ctx, g.code, g.h.opts.PolicyName, g.policy)
+		if err != nil {
+			g.drop(nil)
+			return nil, err
+		}
+		return in, nil
+	case <-g.retired:
+		return nil, errRetired
+	case <-ctx.Done():
+		return nil, &Error{Kind: ErrCanceled, Op: "verify", Detail: "waiting for a free instance", Cause: ctx.Err()}
+	}
+}
+
+// release returns an instance after a call; a broken one, or one of a
+// retired generation, is closed.
+func (g *generation) release(in *instance, broken bool) {
+	g.mu.Lock()
+	if broken || g.isOld {
+		g.mu.Unlock()
+		g.drop(in)
+		return
+	}
+	g.idle <- in // never blocks: there are at most PoolSize instances
+	g.mu.Unlock()
+}
+
+// drop closes an instance (nil: one that failed to start) and frees its slot.
+func (g *generation) drop(in *instance) {
+	if in != nil {
+		in.close()
+	}
+	<-g.slots
+	g.mu.Lock()
+	g.live--
+	done := g.isOld && g.live == 0 && !g.drained
+	if done {
+		g.drained = true
+	}
+	g.mu.Unlock()
+	if done {
+		g.code.unref()
+	}
+}
+
+// retire stops new calls from entering g and closes its idle instances;
+// calls in flight finish on their instances, which close as they return.
+func (g *generation) retire() {
+	g.mu.Lock()
+	g.isOld = true
+	close(g.retired)
+	done := g.live == 0 && !g.drained
+	if done {
+		g.drained = true
+	}
+	g.mu.Unlock()
+	if done {
+		g.code.unref()
+	}
+	for {
+		select {
+		case in := <-g.idle:
+			g.drop(in)
+		default:
+			return
+		}
+	}
+}
+
+// Verify verifies token at the current time (time.Now) and returns the
+// decision, exactly as core.Verifier.Verify would. The error is non-nil only
+// when the plugin failed (see Error), never for a rejected token.
+func (h *Host) Verify(ctx context.Context, token string) (*core.Decision, error) {
+	return h.VerifyRequest(ctx, core.Request{Token: token, Now: time.Now()})
+}
+
+// VerifyRequest verifies one request (its Now is required, as natively).
+func (h *Host) VerifyRequest(ctx context.Context, req core.Request) (*core.Decision, error) {
+	b, err := h.VerifyJSON(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	d := new(core.Decision)
+	if err := json.Unmarshal(b, d); err != nil {
+		return nil, &Error{Kind: ErrGuestRefused, Op: "verify", Detail: fmt.Sprintf("unreadable decision: %v", err)}
+	}
+	return d, nil
+}
+
+// Decide is VerifyRequest for callers that want the native verifier's
+// shape, core.Verifier.Verify(ctx, req) *core.Decision: it never returns
+// nil, and a failure of the plugin becomes a refusal (invalid_token, with
+// the error as the reason), so that an engine switch fails closed.
+func (h *Host) Decide(ctx context.Context, req core.Request) *core.Decision {
+	d, err := h.VerifyRequest(ctx, req)
+	if err == nil {
+		return d
+	}
+	d = &core.Decision{Code: core.CodeInvalidToken, Message: core.CodeInvalidToken.Message(), Reason: "wasm engine: " + err.Error()}
+	if req.Explain {
+		d.Trace = []core.Step{{Name: "engine", Outcome: core.OutcomeFail, Detail: d.Reason}}
+	}
+	return d
+}
+
+// VerifyJSON verifies one request and returns the decision as the guest
+// wrote it: byte for byte what core.Decision.JSON returns natively.
+func (h *Host) VerifyJSON(ctx context.Context, req core.Request) ([]byte, error) {
+	h.calls.RLock()
+	defer h.calls.RUnlock()
+	for {
+		if h.closed.Load() {
+			return nil, &Error{Kind: ErrClosed, Op: "verify"}
+		}
+		g := h.cur.Load()
+		if len(req.Token) > g.maxToken && !req.Now.IsZero() {
+			return oversize(req, g.maxToken), nil
+		}
+		if len(req.Token) > g.maxToken {
+			req.Token = "" // the core refuses the zero time before looking at the token
+		}
+		in, err := g.acquire(ctx)
+		if errors.Is(err, errRetired) {
+			continue
+		}
+		if err != nil {
+			if h.closed.Load() {
+				return nil, &Error{Kind: ErrClosed, Op: "verify", Cause: err}
+			}
+			return nil, err
+		}
+		out, err := in.verify(ctx, h, &req)
+		var e *Error
+		g.release(in, errors.As(err, &e) && e.Discarded)
+		if h.closed.Load() && err != nil {
+			return nil, &Error{Kind: ErrClosed, Op: "verify", Cause: err}
+		}
+		return out, err
+	}
+}
+
+// oversize is the core's decision for a token over the size limit, made
+// without copying the token into the guest. The differential tests hold it
+// to the native text.
+func oversize(req core.Request, limit int) []byte {
+	d := &core.Decision{Code: core.CodeInvalidToken, Message: core.CodeInvalidToken.Message(),
+		Reason: fmt.Sprintf("token is %d bytes, the limit is %d", len(req.Token), limit)}
+	if req.Explain {
+		d.Trace = []core.Step{{Name: "size", Outcome: core.OutcomeFail, Detail: d.Reason}}
+	}
+	return d.JSON()
+}
+
+// Reload loads a new policy into fresh instances of the current module.
+// Calls that start after Reload returns use it; calls in flight finish with
+// the old one. On error the old policy stays in force.
+func (h *Host) Reload(ctx context.Context, policy []byte) error {
+	if err := checkPolicySize(policy, h.opts.MaxPolicyBytes); err != nil {
+		return err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed.Load() {
+		return &Error{Kind: ErrClosed, Op: "reload"}
+	}
+	old := h.cur.Load()
+	old.code.refs.Add(1)
+	g, err := h.newGeneration(ctx, old.code, policy)
+	if err != nil {
+		old.code.unref()
+		return err
+	}
+	h.cur.Store(g)
+	old.retire()
+	return nil
+}
+
+// Swap replaces the module, keeping the policy. Calls that start after Swap
+// returns use the new module; calls in flight finish on the old one. On
+// error the old module stays in service.
+func (h *Host) Swap(ctx context.Context, module []byte) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed.Load() {
+		return &Error{Kind: ErrClosed, Op: "swap"}
+	}
+	c, err := h.compile(ctx, module)
+	if err != nil {
+		return err
+	}
+	old := h.cur.Load()
+	g, err := h.newGeneration(ctx, c, old.policy)
+	if err != nil {
+		c.unref()
+		return err
+	}
+	h.cur.Store(g)
+	old.retire()
+	return nil
+}
+
+// Integrations returns the names of the loaded policy's integrations.
+func (h *Host) Integrations() []string {
+	return append([]string(nil), h.cur.Load().summary.Integrations...)
+}
+
+// MaxTokenBytes returns the size above which tokens are refused without
+// entering the guest.
+func (h *Host) MaxTokenBytes() int { return h.cur.Load().maxToken }
+
+// Close stops new calls (they get ErrClosed), waits for the calls in flight
+// to finish or for ctx to end, then closes every instance and the runtime.
+func (h *Host) Close(ctx context.Context) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed.Swap(true) {
+		return nil
+	}
+	h.cur.Load().retire()
+	drained := make(chan struct{})
+	go func() {
+		h.calls.Lock()
+		close(drained)
+		h.calls.Unlock()
+	}()
+	select {
+	case <-drained:
+	case <-ctx.Done():
+	}
+	err := h.rt.Close(context.Background())
+	if h.cache != nil {
+		h.cache.Close(context.Background())
+	}
+	return err
+}

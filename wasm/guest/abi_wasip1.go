@@ -1,0 +1,115 @@
+//go:build wasip1
+
+package main
+
+import (
+	"runtime"
+	"time"
+	"unsafe"
+)
+
+// ---- Imports: everything the module may ask of its host. ----
+
+//go:wasmimport jwtgate_host replay_claim
+func hostReplayClaim(idPtr unsafe.Pointer, idLen uint32, expSec int64, expNsec int32, nowSec int64, nowNsec int32, msgPtr unsafe.Pointer, msgCap uint32) int32
+
+//go:wasmimport jwtgate_host log
+func hostLogImport(level int32, msgPtr unsafe.Pointer, msgLen uint32)
+
+func replayClaim(id string, expSec int64, expNsec int32, nowSec int64, nowNsec int32, msg []byte) int32 {
+	r := hostReplayClaim(unsafe.Pointer(unsafe.StringData(id)), uint32(len(id)), expSec, expNsec, nowSec, nowNsec, unsafe.Pointer(unsafe.SliceData(msg)), uint32(len(msg)))
+	runtime.KeepAlive(id)
+	runtime.KeepAlive(msg)
+	return r
+}
+
+func hostLog(level int32, msg string) {
+	hostLogImport(level, unsafe.Pointer(unsafe.StringData(msg)), uint32(len(msg)))
+	runtime.KeepAlive(msg)
+}
+
+// ---- Buffers: memory the host may write into. ----
+
+// buffers holds every buffer handed to the host by jwtgate_alloc until
+// jwtgate_free, so the (non-moving) garbage collector keeps it in place.
+// Calls taking a buffer look it up here: the host can only name memory it
+// was given.
+var buffers = map[uint32][]byte{}
+
+// result is the output of the last load or verify, kept until the next.
+var result []byte
+
+func ptrOf(b []byte) uint32 { return uint32(uintptr(unsafe.Pointer(unsafe.SliceData(b)))) }
+
+// buffer returns the first n bytes of the buffer at ptr, or ok=false.
+func buffer(ptr, n uint32) ([]byte, bool) {
+	b, ok := buffers[ptr]
+	if !ok || uint64(n) > uint64(len(b)) {
+		return nil, false
+	}
+	return b[:n], true
+}
+
+// ---- Exports. ----
+
+//go:wasmexport jwtgate_abi_version
+func exportABIVersion() uint32 { return abiVersion }
+
+//go:wasmexport jwtgate_alloc
+func exportAlloc(size uint32) uint32 {
+	b := make([]byte, max(size, 1))
+	p := ptrOf(b)
+	buffers[p] = b
+	return p
+}
+
+//go:wasmexport jwtgate_free
+func exportFree(ptr uint32) { delete(buffers, ptr) }
+
+//go:wasmexport jwtgate_result
+func exportResult() uint64 {
+	if len(result) == 0 {
+		return 0
+	}
+	return uint64(ptrOf(result))<<32 | uint64(len(result))
+}
+
+func setResult(status int32, out []byte) uint32 {
+	result = out
+	return uint32(status)
+}
+
+//go:wasmexport jwtgate_load
+func exportLoad(buf, nameLen, policyLen uint32) uint32 {
+	total := uint64(nameLen) + uint64(policyLen)
+	if total > 1<<31 {
+		return setResult(statusError, []byte("jwtgate_load: lengths out of range"))
+	}
+	b, ok := buffer(buf, uint32(total))
+	if !ok {
+		return setResult(statusError, []byte("jwtgate_load: the buffer is not one from jwtgate_alloc, or too short"))
+	}
+	name := string(b[:nameLen])
+	policy := append([]byte(nil), b[nameLen:]...)
+	return setResult(load(name, policy))
+}
+
+//go:wasmexport jwtgate_verify
+func exportVerify(buf, tokenLen, redirectLen, integrationLen uint32, nowSec int64, nowNsec uint32, flags uint32) uint32 {
+	total := uint64(tokenLen) + uint64(redirectLen) + uint64(integrationLen)
+	if total > 1<<31 {
+		return setResult(statusError, []byte("jwtgate_verify: lengths out of range"))
+	}
+	b, ok := buffer(buf, uint32(total))
+	if !ok {
+		return setResult(statusError, []byte("jwtgate_verify: the buffer is not one from jwtgate_alloc, or too short"))
+	}
+	token := string(b[:tokenLen])
+	redirectParam := string(b[tokenLen : tokenLen+redirectLen])
+	integration := string(b[tokenLen+redirectLen:])
+	var now time.Time
+	if flags&flagZeroNow == 0 {
+		now = time.Unix(nowSec, int64(nowNsec)).UTC()
+	}
+	return setResult(verify(token, redirectParam, integration, now, flags))
+}

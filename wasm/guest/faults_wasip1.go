@@ -1,0 +1,48 @@
+//go:build wasip1 && jwtgate_faults
+
+package main
+
+import (
+	"runtime"
+	"strings"
+	"unsafe"
+)
+
+// The fault-injection build (-tags jwtgate_faults) misbehaves on request so
+// that the host's sandbox limits can be tested with a real Go guest. It is
+// never the shipped module.
+
+var (
+	hoard [][]byte
+	sink  byte
+)
+
+func init() {
+	faultHook = func(token string) {
+		switch strings.TrimPrefix(token, "fault:") {
+		case "loop":
+			for {
+			}
+		case "alloc":
+			for {
+				b := make([]byte, 1<<20)
+				b[0] = 1
+				hoard = append(hoard, b)
+			}
+		case "panic":
+			panic("injected fault")
+		case "trap":
+			// A load beyond linear memory: a WebAssembly trap, not a Go panic.
+			var x byte
+			p := unsafe.Pointer(&x)
+			sink = *(*byte)(unsafe.Add(p, 0xFFFFFF00-int(uintptr(p))))
+		case "exit":
+			// An unrecoverable runtime failure: the Go runtime exits.
+			var m map[string]int
+			go func() { m["x"] = 1 }()
+			for {
+				runtime.Gosched()
+			}
+		}
+	}
+}
