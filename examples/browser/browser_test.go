@@ -1,0 +1,702 @@
+package browser
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/host/corpus"
+)
+
+// ChromiumArgs are the flags Chromium runs with in the test: headless, no
+// sandbox (root in a container), and nothing that reaches the network on
+// its own.
+var ChromiumArgs = []string{
+	"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+	"--disable-background-networking", "--disable-component-update", "--disable-sync",
+}
+
+// tools finds Chromium, node and playwright-core. Missing ones skip the
+// test, or fail it when CI=true.
+func tools(t *testing.T) (chromium, node, modules string) {
+	t.Helper()
+	ci := os.Getenv("CI") == "true"
+	if testing.Short() && !ci {
+		t.Skip("-short: the browser test builds the module and starts Chromium")
+	}
+	var missing []string
+	chromium = os.Getenv("JWTGATE_CHROMIUM")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(chromium); err != nil {
+		missing = append(missing, fmt.Sprintf("Chromium at %s (apt-get install -y chromium; or set JWTGATE_CHROMIUM)", chromium))
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		missing = append(missing, "node (Node.js 20 or later)")
+	}
+	modules, _ = filepath.Abs("node_modules")
+	if _, err := os.Stat(filepath.Join(modules, "playwright-core", "package.json")); err != nil {
+		missing = append(missing, "playwright-core in examples/browser/node_modules (cd examples/browser && npm ci)")
+	}
+	if len(missing) > 0 {
+		msg := "the browser test needs: " + strings.Join(missing, "; ")
+		if ci {
+			t.Fatal(msg + " (CI=true: a missing browser fails the run)")
+		}
+		t.Skip(msg)
+	}
+	return chromium, node, modules
+}
+
+// artifactsDir is where the screenshots are kept: $JWTGATE_ARTIFACTS, or
+// build/artifacts at the top of the repository.
+func artifactsDir(t *testing.T) string {
+	dir := os.Getenv("JWTGATE_ARTIFACTS")
+	if dir == "" {
+		root, err := filepath.Abs(filepath.Join("..", ".."))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir = filepath.Join(root, "build", "artifacts")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+type e2eCase struct {
+	Name        string  `json:"name"`
+	Token       string  `json:"token"`
+	Now         float64 `json:"now"`
+	Explain     bool    `json:"explain"`
+	Redirect    string  `json:"redirect"`
+	Integration string  `json:"integration"`
+}
+
+type e2eGroup struct {
+	Policy string    `json:"policy"`
+	Cases  []e2eCase `json:"cases"`
+}
+
+type e2eModule struct {
+	Name string `json:"name"`
+	URL  string `json:"url"`
+	Path string `json:"path"`
+}
+
+type e2eInput struct {
+	BaseURL         string      `json:"baseURL"`
+	Chromium        string      `json:"chromium"`
+	ChromiumArgs    []string    `json:"chromiumArgs"`
+	NodeModules     string      `json:"nodeModules"`
+	Screenshot      string      `json:"screenshot"`
+	ScreenshotValid string      `json:"screenshotValid"`
+	Modules         []e2eModule `json:"modules"`
+	LoadRuns        int         `json:"loadRuns"`
+	Groups          []e2eGroup  `json:"groups"`
+	Page            struct {
+		Policy       string  `json:"policy"`
+		Now          float64 `json:"now"`
+		ExpiredToken string  `json:"expiredToken"`
+		ValidToken   string  `json:"validToken"`
+	} `json:"page"`
+	JWKS struct {
+		Policy         string   `json:"policy"`
+		RotatingPolicy string   `json:"rotatingPolicy"`
+		Tokens         []string `json:"tokens"`
+		Now            float64  `json:"now"`
+	} `json:"jwks"`
+	API struct {
+		Policy     string  `json:"policy"`
+		FilePolicy string  `json:"filePolicy"`
+		JSONPolicy string  `json:"jsonPolicy"`
+		Token      string  `json:"token"`
+		Now        float64 `json:"now"`
+	} `json:"api"`
+	Bench struct {
+		Policy    string            `json:"policy"`
+		Tokens    map[string]string `json:"tokens"`
+		Now       float64           `json:"now"`
+		MinMillis int               `json:"minMillis"`
+		Rounds    int               `json:"rounds"`
+	} `json:"bench"`
+}
+
+type shownVerdict struct {
+	Valid    *bool  `json:"valid"`
+	Code     string `json:"code"`
+	Headline string `json:"headline"`
+	Text     string `json:"text"`
+	Error    string `json:"error"`
+	Trace    []struct {
+		Outcome string `json:"outcome"`
+		Icon    string `json:"icon"`
+		Step    string `json:"step"`
+		Detail  string `json:"detail"`
+	} `json:"trace"`
+	Claims []string `json:"claims"`
+}
+
+type caughtError struct {
+	Name          string `json:"name"`
+	Message       string `json:"message"`
+	IsPolicyError bool   `json:"isPolicyError"`
+	Field         string `json:"field"`
+}
+
+type e2eOutput struct {
+	Decisions map[string][][]string `json:"decisions"`
+	Page      struct {
+		Ready           bool         `json:"ready"`
+		Title           string       `json:"title"`
+		Status          string       `json:"status"`
+		PolicyPrefilled bool         `json:"policyPrefilled"`
+		Expired         shownVerdict `json:"expired"`
+		Valid           shownVerdict `json:"valid"`
+		Garbage         shownVerdict `json:"garbage"`
+		Empty           shownVerdict `json:"empty"`
+		BadPolicy       shownVerdict `json:"badPolicy"`
+		DemoValid       shownVerdict `json:"demoValid"`
+		DemoExpired     shownVerdict `json:"demoExpired"`
+	} `json:"page"`
+	JWKS struct {
+		URLs         []string        `json:"urls"`
+		Decisions    []string        `json:"decisions"`
+		Object       json.RawMessage `json:"object"`
+		Rotated      string          `json:"rotated"`
+		RotatedAgain string          `json:"rotatedAgain"`
+	} `json:"jwks"`
+	API struct {
+		FileKey        *caughtError    `json:"fileKey"`
+		BadYAML        *caughtError    `json:"badYAML"`
+		NotString      *caughtError    `json:"notString"`
+		TokenNotString *caughtError    `json:"tokenNotString"`
+		NowNaN         *caughtError    `json:"nowNaN"`
+		NowString      *caughtError    `json:"nowString"`
+		NoConstructor  *caughtError    `json:"noConstructor"`
+		Closed         *caughtError    `json:"closed"`
+		DefaultNow     json.RawMessage `json:"defaultNow"`
+		DateNow        json.RawMessage `json:"dateNow"`
+		ObjectPolicy   bool            `json:"objectPolicy"`
+	} `json:"api"`
+	Bench map[string]map[string][]struct {
+		N         int     `json:"n"`
+		Millis    float64 `json:"millis"`
+		PerSecond float64 `json:"perSecond"`
+	} `json:"bench"`
+	Load map[string][]struct {
+		Module     float64 `json:"module"`
+		PolicyOnly float64 `json:"policyOnly"`
+	} `json:"load"`
+	Brotli        map[string]int `json:"brotli"`
+	ConsoleErrors []string       `json:"consoleErrors"`
+}
+
+// seconds is a time as the Unix seconds the browser API takes; the zero
+// time is Go's zero time in Unix seconds, which converts back to it.
+func seconds(t time.Time) float64 {
+	return float64(t.Unix()) + float64(t.Nanosecond())/1e9
+}
+
+// fakeKeys is the native side of the jwks_url check: the same set and the
+// same failure as the browser sees from the test server.
+type fakeKeys map[string]string
+
+const missingJWKSError = "fetching the key set failed: HTTP 404 Not Found"
+
+func (f fakeKeys) KeySet(_ context.Context, url, _ string) (*core.KeySet, error) {
+	text, ok := f[url]
+	if !ok {
+		return nil, errors.New(missingJWKSError)
+	}
+	return core.ParseKeySet([]byte(text))
+}
+
+func caseByName(t *testing.T, cases []corpus.Case, name string) corpus.Case {
+	for _, c := range cases {
+		if c.Name == name {
+			return c
+		}
+	}
+	t.Fatalf("the corpus has no case %q", name)
+	return corpus.Case{}
+}
+
+func nativeJSON(t *testing.T, policy []byte, cfg core.Config, reqs ...core.Request) []string {
+	t.Helper()
+	p, err := core.ParsePolicy("corpus.yaml", policy, core.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := core.NewVerifier(p, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, r := range reqs {
+		out = append(out, string(v.Verify(context.Background(), r).JSON()))
+	}
+	return out
+}
+
+// TestBrowser builds the GOOS=js module, serves the page on loopback and
+// drives it in headless Chromium (testdata/e2e.mjs): the page renders and
+// explains, the differential corpus gives the native decisions byte for
+// byte through jwtgate.js (with and without wasm-opt), jwks_url keys are
+// fetched and cached, API misuse throws, and the figures are logged.
+func TestBrowser(t *testing.T) {
+	chromium, node, modules := tools(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+
+	// Build.
+	work := t.TempDir()
+	wasmOpt, _ := exec.LookPath("wasm-opt")
+	t0 := time.Now()
+	site, err := Build(ctx, filepath.Join(work, "site"), BuildOptions{WasmOpt: wasmOpt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("built the site in %v", time.Since(t0).Round(time.Millisecond))
+	mods := []e2eModule{{Name: "go", URL: "/" + ModuleFile, Path: site.Module}}
+	switch {
+	case wasmOpt == "":
+		t.Log("wasm-opt not found (Debian's binaryen): the optimised module is not tested")
+	case site.OptError != nil:
+		t.Errorf("wasm-opt failed: %v", site.OptError)
+	default:
+		mods = append(mods, e2eModule{Name: "wasm-opt", URL: "/" + OptModuleFile, Path: site.OptModule})
+	}
+
+	// Serve: the site, a blank page for timing loads, and key sets.
+	k := corpus.TestKeys()
+	b64 := base64.RawURLEncoding.EncodeToString
+	jwksText := fmt.Sprintf(`{"keys":[{"kty":"RSA","kid":"rs-1","alg":"RS256","use":"sig","n":%q,"e":%q}]}`,
+		b64(k.RSA.N.Bytes()), b64(big.NewInt(int64(k.RSA.E)).Bytes()))
+	otherJWKS := fmt.Sprintf(`{"keys":[{"kty":"RSA","kid":"rs-0","alg":"RS256","use":"sig","n":%q,"e":"AQAB"}]}`, b64(k.RSAOther.N.Bytes()))
+	var jwksHits, missingHits, rotatingHits atomic.Int32
+	mux := http.NewServeMux()
+	mux.Handle("/", Handler(site.Dir))
+	mux.HandleFunc("/test/blank.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, "<!doctype html><title>blank</title>")
+	})
+	mux.HandleFunc("/test/jwks.json", func(w http.ResponseWriter, r *http.Request) {
+		jwksHits.Add(1)
+		w.Header().Set("Content-Type", "application/jwk-set+json")
+		fmt.Fprint(w, jwksText)
+	})
+	mux.HandleFunc("/test/rotating.json", func(w http.ResponseWriter, r *http.Request) {
+		// The first fetch is the set before the issuer rotated to rs-1.
+		if rotatingHits.Add(1) == 1 {
+			fmt.Fprint(w, otherJWKS)
+			return
+		}
+		fmt.Fprint(w, jwksText)
+	})
+	mux.HandleFunc("/test/missing.json", func(w http.ResponseWriter, r *http.Request) {
+		missingHits.Add(1)
+		http.NotFound(w, r)
+	})
+	srv := httptest.NewServer(mux) // 127.0.0.1
+	defer srv.Close()
+
+	// The input.
+	cases := corpus.Cases()
+	groups := corpus.Groups(cases)
+	in := e2eInput{
+		BaseURL: srv.URL, Chromium: chromium, ChromiumArgs: ChromiumArgs, NodeModules: modules,
+		Modules: mods, LoadRuns: 3,
+	}
+	art := artifactsDir(t)
+	in.Screenshot = filepath.Join(art, "browser.png")
+	in.ScreenshotValid = filepath.Join(art, "browser-valid.png")
+	for _, g := range groups {
+		if !utf8.Valid(g.Policy) {
+			t.Fatal("the corpus policy is not UTF-8: it cannot be a JavaScript string")
+		}
+		eg := e2eGroup{Policy: string(g.Policy)}
+		for _, c := range g.Cases {
+			if !utf8.ValidString(c.Token) || !utf8.ValidString(c.RedirectParam) || !utf8.ValidString(c.Integration) {
+				t.Fatalf("case %s: not UTF-8: it cannot be a JavaScript string", c.Name)
+			}
+			eg.Cases = append(eg.Cases, e2eCase{Name: c.Name, Token: c.Token, Now: seconds(c.Now), Explain: c.Explain, Redirect: c.RedirectParam, Integration: c.Integration})
+		}
+		in.Groups = append(in.Groups, eg)
+	}
+	expired := caseByName(t, cases, "expired/explain")
+	valid := caseByName(t, cases, "valid/RS256/explain")
+	in.Page.Policy, in.Page.Now = string(expired.Policy), seconds(expired.Now)
+	in.Page.ExpiredToken, in.Page.ValidToken = expired.Token, valid.Token
+
+	jwksURL, missingURL := srv.URL+"/test/jwks.json", srv.URL+"/test/missing.json"
+	jwksPolicy := fmt.Sprintf("integrations:\n  - name: remote\n    issuer: %s\n    algorithms: [RS256]\n    keys:\n      - jwks_url: %s\n      - jwks_url: %s\n", corpus.IssRS, jwksURL, missingURL)
+	in.JWKS.Policy, in.JWKS.Now = jwksPolicy, seconds(corpus.Now)
+	rotatingURL := srv.URL + "/test/rotating.json"
+	in.JWKS.RotatingPolicy = fmt.Sprintf("integrations:\n  - name: remote\n    issuer: %s\n    algorithms: [RS256]\n    keys:\n      - jwks_url: %s\n", corpus.IssRS, rotatingURL)
+	in.JWKS.Tokens = []string{valid.Token, caseByName(t, cases, "valid/RS256-no-kid").Token, caseByName(t, cases, "unknown-kid").Token, caseByName(t, cases, "bad-signature/other-key").Token}
+
+	hsValid := caseByName(t, cases, "valid/HS256")
+	in.API.Policy = string(hsValid.Policy)
+	in.API.FilePolicy = "integrations:\n  - name: f\n    issuer: https://f.example\n    algorithms: [RS256]\n    keys:\n      - pem_file: /etc/jwtgate/key.pem\n"
+	in.API.JSONPolicy = fmt.Sprintf(`{"integrations":[{"name":"hs","issuer":%q,"algorithms":["HS256"],"keys":[{"secret":%q}]}]}`, corpus.IssHS, corpus.HSSecret)
+	in.API.Token, in.API.Now = hsValid.Token, seconds(hsValid.Now)
+
+	in.Bench.Policy = string(hsValid.Policy)
+	in.Bench.Tokens = map[string]string{"HS256": hsValid.Token, "RS256": caseByName(t, cases, "valid/RS256").Token}
+	in.Bench.Now, in.Bench.MinMillis, in.Bench.Rounds = seconds(corpus.Now), 1000, 3
+
+	inPath, outPath := filepath.Join(work, "in.json"), filepath.Join(work, "out.json")
+	data, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(inPath, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	// Run the script, with a home of its own (Chromium's profile goes to a
+	// fresh temporary user-data dir that playwright makes and removes).
+	t0 = time.Now()
+	cmd := exec.CommandContext(ctx, node, filepath.Join("testdata", "e2e.mjs"), inPath, outPath)
+	cmd.Env = append(os.Environ(), "HOME="+filepath.Join(work, "home"), "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1")
+	var output bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &output, &output
+	err = cmd.Run()
+	t.Logf("e2e.mjs (%v):\n%s", time.Since(t0).Round(time.Millisecond), output.Bytes())
+	if err != nil {
+		t.Fatalf("e2e.mjs: %v", err)
+	}
+	data, err = os.ReadFile(outPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out e2eOutput
+	if err := json.Unmarshal(data, &out); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("no-console-errors", func(t *testing.T) {
+		for _, e := range out.ConsoleErrors {
+			t.Error(e)
+		}
+	})
+
+	t.Run("corpus", func(t *testing.T) {
+		// Native: one verifier (and replay store) per group, cases in
+		// order, as the corpus prescribes; the page does the same with one
+		// gate per group, so the one-time cases are compared too.
+		var native [][]string
+		for _, g := range groups {
+			var reqs []core.Request
+			for _, c := range g.Cases {
+				reqs = append(reqs, c.Request())
+			}
+			native = append(native, nativeJSON(t, g.Policy, core.Config{Replay: core.NewMemoryReplayStore(0)}, reqs...))
+		}
+		for _, m := range mods {
+			t.Run(m.Name, func(t *testing.T) {
+				got := out.Decisions[m.Name]
+				if len(got) != len(groups) {
+					t.Fatalf("%d groups decided, want %d", len(got), len(groups))
+				}
+				n, bad := 0, 0
+				for gi, g := range groups {
+					if len(got[gi]) != len(g.Cases) {
+						t.Fatalf("group %d: %d decisions, want %d", gi, len(got[gi]), len(g.Cases))
+					}
+					for ci, c := range g.Cases {
+						n++
+						if got[gi][ci] != native[gi][ci] {
+							bad++
+							t.Errorf("%s: the browser's decision differs from native\n browser: %s\n  native: %s", c.Name, clip(got[gi][ci]), clip(native[gi][ci]))
+						}
+					}
+				}
+				t.Logf("%d corpus cases: %d identical to native, byte for byte", n, n-bad)
+			})
+		}
+	})
+
+	t.Run("page", func(t *testing.T) {
+		p := out.Page
+		if !p.Ready || !strings.Contains(p.Status, "Verifier ready") || !p.PolicyPrefilled {
+			t.Errorf("the page did not come up: ready=%v status=%q prefilled=%v", p.Ready, p.Status, p.PolicyPrefilled)
+		}
+		if !strings.Contains(p.Title, "jwtgate") {
+			t.Errorf("title %q", p.Title)
+		}
+		checkVerdict(t, "expired token", p.Expired, false, "token_expired")
+		if !strings.Contains(p.Expired.Text, "expired 2 hours ago") {
+			t.Errorf("the expired token's verdict is not in words: %q", p.Expired.Text)
+		}
+		checkChecklist(t, "expired token", p.Expired, "Expiry", "expired 2 hours ago")
+		checkVerdict(t, "valid token", p.Valid, true, "")
+		checkChecklist(t, "valid token", p.Valid, "Signature", "signed with RS256 by key rs-1 (RSA-2048 public key)")
+		checkChecklist(t, "valid token", p.Valid, "Expiry", "expires in 1 hour")
+		if !contains(p.Valid.Claims, "sub") || !contains(p.Valid.Claims, "exp") {
+			t.Errorf("the valid token's claims are not shown: %q", p.Valid.Claims)
+		}
+		checkVerdict(t, "garbage token", p.Garbage, false, "invalid_token")
+		if !strings.Contains(p.Garbage.Text, "token has 1 parts") {
+			t.Errorf("garbage: %q", p.Garbage.Text)
+		}
+		if !strings.Contains(p.Empty.Error, "No token") {
+			t.Errorf("an empty token shows %+v, want the error \"No token\"", p.Empty)
+		}
+		if !strings.Contains(p.BadPolicy.Error, "The policy was refused") || !strings.Contains(p.BadPolicy.Error, "policy") {
+			t.Errorf("a broken policy shows %+v, want \"The policy was refused\"", p.BadPolicy)
+		}
+		checkVerdict(t, "demo valid", p.DemoValid, true, "")
+		checkChecklist(t, "demo valid", p.DemoValid, "Signature", "signed with ES256 by key k1")
+		checkVerdict(t, "demo expired", p.DemoExpired, false, "token_expired")
+		checkChecklist(t, "demo expired", p.DemoExpired, "Expiry", "expired 5 minutes ago")
+		t.Logf("screenshots: %s, %s", in.Screenshot, in.ScreenshotValid)
+		for _, f := range []string{in.Screenshot, in.ScreenshotValid} {
+			if fi, err := os.Stat(f); err != nil || fi.Size() < 10_000 {
+				t.Errorf("screenshot %s: %v", f, err)
+			}
+		}
+	})
+
+	t.Run("jwks_url", func(t *testing.T) {
+		if fmt.Sprint(out.JWKS.URLs) != fmt.Sprint([]string{jwksURL, missingURL}) {
+			t.Errorf("gate.jwksURLs = %q", out.JWKS.URLs)
+		}
+		var reqs []core.Request
+		for _, tok := range in.JWKS.Tokens {
+			reqs = append(reqs, core.Request{Token: tok, Now: corpus.Now, Explain: true})
+		}
+		native := nativeJSON(t, []byte(jwksPolicy), core.Config{Keys: fakeKeys{jwksURL: jwksText}}, reqs...)
+		if len(out.JWKS.Decisions) != len(native) {
+			t.Fatalf("%d decisions, want %d", len(out.JWKS.Decisions), len(native))
+		}
+		for i := range native {
+			if out.JWKS.Decisions[i] != native[i] {
+				t.Errorf("token %d: browser and native differ\n browser: %s\n  native: %s", i, clip(out.JWKS.Decisions[i]), clip(native[i]))
+			}
+		}
+		var first core.Decision
+		if err := json.Unmarshal([]byte(native[0]), &first); err != nil || !first.Valid {
+			t.Errorf("the jwks_url key did not verify the token: %s", clip(native[0]))
+		}
+		var obj map[string]any
+		if err := json.Unmarshal(out.JWKS.Object, &obj); err != nil || obj["valid"] != true {
+			t.Errorf("gate.verify did not resolve to the decision object: %s", out.JWKS.Object)
+		}
+		// Five verifications, one fetch of each URL: the set is cached, and
+		// a failed fetch is not retried at once.
+		if h, m := jwksHits.Load(), missingHits.Load(); h != 1 || m != 1 {
+			t.Errorf("fetches: jwks.json %d, missing.json %d; want 1 and 1 (cached)", h, m)
+		}
+		// Rotation: the token's kid is missing from the first fetch, so the
+		// set is fetched again and the decision is the one native gives
+		// with the new set; the next verification uses the cache.
+		rotated := nativeJSON(t, []byte(in.JWKS.RotatingPolicy), core.Config{Keys: fakeKeys{rotatingURL: jwksText}},
+			core.Request{Token: in.JWKS.Tokens[0], Now: corpus.Now, Explain: true})[0]
+		if out.JWKS.Rotated != rotated || out.JWKS.RotatedAgain != rotated {
+			t.Errorf("after rotation:\n browser: %s\n   again: %s\n  native: %s", clip(out.JWKS.Rotated), clip(out.JWKS.RotatedAgain), clip(rotated))
+		}
+		if n := rotatingHits.Load(); n != 2 {
+			t.Errorf("rotating.json fetched %d times, want 2", n)
+		}
+	})
+
+	t.Run("api", func(t *testing.T) {
+		a := out.API
+		_, nativeErr := core.ParsePolicy("files.yaml", []byte(in.API.FilePolicy), core.LoadOptions{})
+		if a.FileKey == nil || !a.FileKey.IsPolicyError || nativeErr == nil || a.FileKey.Message != nativeErr.Error() || a.FileKey.Field != "keys[0].pem_file" {
+			t.Errorf("a file-based key: got %+v, want PolicyError %q", a.FileKey, nativeErr)
+		}
+		if a.BadYAML == nil || a.BadYAML.Name != "PolicyError" {
+			t.Errorf("bad YAML: %+v", a.BadYAML)
+		}
+		for name, e := range map[string]struct {
+			got  *caughtError
+			want string
+		}{
+			"policy 42": {a.NotString, "TypeError"}, "token 42": {a.TokenNotString, "TypeError"},
+			"now NaN": {a.NowNaN, "RangeError"}, "now string": {a.NowString, "TypeError"},
+			"new JWTGate()": {a.NoConstructor, "TypeError"}, "closed gate": {a.Closed, "Error"},
+		} {
+			if e.got == nil || e.got.Name != e.want {
+				t.Errorf("%s: got %+v, want a thrown %s", name, e.got, e.want)
+			}
+		}
+		var d map[string]any
+		if err := json.Unmarshal(a.DefaultNow, &d); err != nil || d["valid"] == nil {
+			t.Errorf("verify with the default now: %s", a.DefaultNow)
+		}
+		want := nativeJSON(t, hsValid.Policy, core.Config{Replay: core.NewMemoryReplayStore(0)}, core.Request{Token: hsValid.Token, Now: hsValid.Now})[0]
+		var w1, w2 any
+		json.Unmarshal([]byte(want), &w1)
+		json.Unmarshal(a.DateNow, &w2)
+		if fmt.Sprint(w1) != fmt.Sprint(w2) {
+			t.Errorf("now as a Date: %s, native %s", a.DateNow, want)
+		}
+		if !a.ObjectPolicy {
+			t.Error("a policy given as an object was not loaded")
+		}
+	})
+
+	t.Run("figures", func(t *testing.T) {
+		var lines []string
+		for _, m := range mods {
+			raw, err := os.ReadFile(m.Path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var gz bytes.Buffer
+			zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+			zw.Write(raw)
+			zw.Close()
+			lines = append(lines, fmt.Sprintf("module %-8s raw %9d B (%.2f MiB)  gzip -9 %8d B (%.2f MiB)  brotli q11 %8d B (%.2f MiB)",
+				m.Name, len(raw), mib(len(raw)), gz.Len(), mib(gz.Len()), out.Brotli[m.Name], mib(out.Brotli[m.Name])))
+		}
+		for _, m := range mods {
+			loads := out.Load[m.Name]
+			var ms, pol []float64
+			for _, l := range loads {
+				ms, pol = append(ms, l.Module), append(pol, l.PolicyOnly)
+			}
+			lines = append(lines, fmt.Sprintf("load %-8s fetch+compile+start+policy, cold: median %.0f ms of %v; a further policy load: median %.1f ms",
+				m.Name, median(ms), rounded(ms), median(pol)))
+		}
+		for _, m := range mods {
+			for _, alg := range []string{"HS256", "RS256"} {
+				var rates []float64
+				for _, b := range out.Bench[m.Name][alg] {
+					rates = append(rates, b.PerSecond)
+				}
+				if len(rates) == 0 {
+					t.Errorf("no %s figures for %s", alg, m.Name)
+					continue
+				}
+				sort.Float64s(rates)
+				lines = append(lines, fmt.Sprintf("chromium %-8s %s: median %5.0f, best %5.0f decisions/s (%d rounds of 1 s, through await gate.verifyJSON)",
+					m.Name, alg, median(rates), rates[len(rates)-1], len(rates)))
+			}
+		}
+		// Native, in this process, for scale.
+		for _, alg := range []string{"HS256", "RS256"} {
+			if raceEnabled {
+				lines = append(lines, "native: not measured under the race detector")
+				break
+			}
+			p, _ := core.ParsePolicy("corpus.yaml", []byte(in.Bench.Policy), core.LoadOptions{})
+			v, _ := core.NewVerifier(p, core.Config{Replay: core.NewMemoryReplayStore(0)})
+			req := core.Request{Token: in.Bench.Tokens[alg], Now: corpus.Now}
+			var rates []float64
+			for round := 0; round < 3; round++ {
+				n, start := 0, time.Now()
+				for time.Since(start) < 500*time.Millisecond {
+					if d := v.Verify(context.Background(), req); !d.Valid {
+						t.Fatalf("native %s: %s", alg, d.Reason)
+					}
+					n++
+				}
+				rates = append(rates, float64(n)/time.Since(start).Seconds())
+			}
+			sort.Float64s(rates)
+			lines = append(lines, fmt.Sprintf("native   (this process) %s: median %5.0f, best %5.0f decisions/s", alg, median(rates), rates[len(rates)-1]))
+		}
+		t.Log("figures:\n  " + strings.Join(lines, "\n  "))
+		if f := os.Getenv("JWTGATE_FIGURES"); f != "" {
+			os.WriteFile(f, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+		}
+	})
+}
+
+func checkVerdict(t *testing.T, what string, v shownVerdict, valid bool, code string) {
+	t.Helper()
+	if v.Valid == nil {
+		t.Errorf("%s: no verdict shown (%q)", what, v.Text)
+		return
+	}
+	if *v.Valid != valid || v.Code != code {
+		t.Errorf("%s: shown valid=%v code=%q, want valid=%v code=%q (%q)", what, *v.Valid, v.Code, valid, code, v.Text)
+	}
+}
+
+// checkChecklist checks that the trace is shown as a checklist: an icon per
+// step (✓ for passed, ✗ for the failed one), a title, and the step named
+// with a detail in words.
+func checkChecklist(t *testing.T, what string, v shownVerdict, step, detail string) {
+	t.Helper()
+	if len(v.Trace) < 4 {
+		t.Errorf("%s: the trace has %d items, want a checklist", what, len(v.Trace))
+		return
+	}
+	for _, it := range v.Trace {
+		want := map[string]string{"pass": "✓", "fail": "✗", "skip": "–", "info": "ℹ"}[it.Outcome]
+		if want == "" || it.Icon != want {
+			t.Errorf("%s: step %q (%s) shows icon %q", what, it.Step, it.Outcome, it.Icon)
+		}
+	}
+	// A refusal ends on the failed step; an acceptance on the decision.
+	last := v.Trace[len(v.Trace)-1]
+	if valid := v.Valid != nil && *v.Valid; valid != (last.Outcome == "pass" && last.Step == "Decision") || !valid && last.Outcome != "fail" {
+		t.Errorf("%s: the checklist ends on %+v for valid=%v", what, last, valid)
+	}
+	for _, it := range v.Trace {
+		if it.Step == step && strings.Contains(it.Detail, detail) {
+			return
+		}
+	}
+	t.Errorf("%s: no %q step saying %q in %+v", what, step, detail, v.Trace)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func clip(s string) string {
+	if len(s) > 600 {
+		return s[:600] + fmt.Sprintf("… (%d bytes)", len(s))
+	}
+	return s
+}
+
+func mib(n int) float64 { return float64(n) / (1 << 20) }
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	return s[len(s)/2]
+}
+
+func rounded(v []float64) []int {
+	out := make([]int, len(v))
+	for i, x := range v {
+		out[i] = int(x + 0.5)
+	}
+	return out
+}

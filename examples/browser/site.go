@@ -1,0 +1,232 @@
+// Package browser is jwtgate in the browser: the core built with GOOS=js
+// GOARCH=wasm (./wasm), the ES module that loads it (jwtgate.js) and a page
+// a person would use (index.html, app.js, style.css). This package builds
+// the module and serves the folder; ./serve is a tiny server around it and
+// browser_test.go drives the page in headless Chromium. See README.md.
+package browser
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// startTime is the modification time of the embedded files.
+var startTime = time.Now()
+
+// WasmPackage is the import path of the module's main package.
+const WasmPackage = "github.com/jwtgate/jwtgate/examples/browser/wasm"
+
+// The page's static files, served as they are.
+//
+//go:embed index.html app.js jwtgate.js style.css
+var static embed.FS
+
+// Files the build writes into a site folder.
+const (
+	ModuleFile    = "jwtgate.wasm"     // go build output, as the page loads it
+	OptModuleFile = "jwtgate.opt.wasm" // the same after wasm-opt -Oz, when asked for
+	WasmExecFile  = "wasm_exec.js"     // the toolchain's own support script
+)
+
+// WasmOptArgs are the wasm-opt arguments of the optimised module. Go's
+// output uses sign-extension, non-trapping float-to-int and bulk-memory
+// instructions, which binaryen must be told to accept.
+var WasmOptArgs = []string{"-Oz", "--enable-sign-ext", "--enable-nontrapping-float-to-int", "--enable-bulk-memory"}
+
+// BuildOptions adjust Build.
+type BuildOptions struct {
+	// Go is the go command; default "go".
+	Go string
+	// WasmOpt is the wasm-opt command; "" builds no optimised module.
+	WasmOpt string
+	// CacheDir keeps wasm-opt outputs by the hash of their input (it takes
+	// a minute or more). Default: os.UserCacheDir()/jwtgate/browser.
+	CacheDir string
+}
+
+// Site is a built site folder.
+type Site struct {
+	Dir string
+	// Module is the module's path; OptModule the optimised one's, or "".
+	Module, OptModule string
+	// OptError says why no optimised module was made, when one was asked for.
+	OptError error
+}
+
+// Build builds the module into dir (created if needed) and copies the
+// toolchain's wasm_exec.js beside it. It runs inside the jwtgate source
+// tree (the go command finds the module from the working directory).
+func Build(ctx context.Context, dir string, opts BuildOptions) (*Site, error) {
+	goCmd := opts.Go
+	if goCmd == "" {
+		goCmd = "go"
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	site := &Site{Dir: dir, Module: filepath.Join(dir, ModuleFile)}
+	env := append(os.Environ(), "GOOS=js", "GOARCH=wasm", "CGO_ENABLED=0")
+	cmd := exec.CommandContext(ctx, goCmd, "build", "-trimpath", "-ldflags=-s -w", "-o", site.Module, WasmPackage)
+	cmd.Env = env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("building the module: %v\n%s", err, stderr.Bytes())
+	}
+	execJS, err := WasmExecPath(ctx, goCmd)
+	if err != nil {
+		return nil, err
+	}
+	if err := copyFile(execJS, filepath.Join(dir, WasmExecFile)); err != nil {
+		return nil, err
+	}
+	if opts.WasmOpt != "" {
+		opt := filepath.Join(dir, OptModuleFile)
+		if err := wasmOpt(ctx, opts, site.Module, opt); err != nil {
+			site.OptError = err
+		} else {
+			site.OptModule = opt
+		}
+	}
+	return site, nil
+}
+
+// WasmExecPath finds the toolchain's wasm_exec.js: lib/wasm since Go 1.24,
+// misc/wasm before.
+func WasmExecPath(ctx context.Context, goCmd string) (string, error) {
+	out, err := exec.CommandContext(ctx, goCmd, "env", "GOROOT").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOROOT: %v", err)
+	}
+	root := strings.TrimSpace(string(out))
+	for _, p := range []string{filepath.Join(root, "lib", "wasm", "wasm_exec.js"), filepath.Join(root, "misc", "wasm", "wasm_exec.js")} {
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("no wasm_exec.js under %s/lib/wasm or %s/misc/wasm", root, root)
+}
+
+func wasmOpt(ctx context.Context, opts BuildOptions, in, out string) error {
+	data, err := os.ReadFile(in)
+	if err != nil {
+		return err
+	}
+	version, _ := exec.CommandContext(ctx, opts.WasmOpt, "--version").Output()
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00", version, strings.Join(WasmOptArgs, " "))
+	h.Write(data)
+	cacheDir := opts.CacheDir
+	if cacheDir == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			base = os.TempDir()
+		}
+		cacheDir = filepath.Join(base, "jwtgate", "browser")
+	}
+	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
+		return err
+	}
+	cached := filepath.Join(cacheDir, "opt-"+hex.EncodeToString(h.Sum(nil))[:24]+".wasm")
+	if _, err := os.Stat(cached); err != nil {
+		tmp := cached + ".tmp"
+		args := append(append([]string{}, WasmOptArgs...), in, "-o", tmp)
+		cmd := exec.CommandContext(ctx, opts.WasmOpt, args...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err != nil {
+			os.Remove(tmp)
+			return fmt.Errorf("wasm-opt: %v\n%s", err, stderr.Bytes())
+		}
+		if err := os.Rename(tmp, cached); err != nil {
+			return err
+		}
+	}
+	return copyFile(cached, out)
+}
+
+func copyFile(from, to string) error {
+	src, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := os.Create(to)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		dst.Close()
+		return err
+	}
+	return dst.Close()
+}
+
+// ContentSecurityPolicy is the policy Handler sends with the page: scripts
+// only from the page's origin, WebAssembly compilation allowed, and
+// connections anywhere over http(s) for jwks_url key sets.
+const ContentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self' https: http:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+// Handler serves the page's static files and the site folder's module
+// files, and nothing else.
+func Handler(siteDir string) http.Handler {
+	siteFiles := map[string]bool{ModuleFile: true, OptModuleFile: true, WasmExecFile: true}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		name := strings.TrimPrefix(path.Clean(r.URL.Path), "/")
+		if name == "" {
+			name = "index.html"
+		}
+		h := w.Header()
+		h.Set("Cache-Control", "no-cache")
+		h.Set("X-Content-Type-Options", "nosniff")
+		switch path.Ext(name) {
+		case ".html":
+			h.Set("Content-Type", "text/html; charset=utf-8")
+			h.Set("Content-Security-Policy", ContentSecurityPolicy)
+		case ".js":
+			h.Set("Content-Type", "text/javascript; charset=utf-8")
+		case ".css":
+			h.Set("Content-Type", "text/css; charset=utf-8")
+		case ".wasm":
+			h.Set("Content-Type", "application/wasm")
+		}
+		if siteFiles[name] {
+			f, err := os.Open(filepath.Join(siteDir, name))
+			if err != nil {
+				http.NotFound(w, r)
+				return
+			}
+			defer f.Close()
+			fi, err := f.Stat()
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			http.ServeContent(w, r, name, fi.ModTime(), f)
+			return
+		}
+		data, err := static.ReadFile(name)
+		if err != nil {
+			h.Del("Content-Security-Policy")
+			http.NotFound(w, r)
+			return
+		}
+		http.ServeContent(w, r, name, startTime, bytes.NewReader(data))
+	})
+}

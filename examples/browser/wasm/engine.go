@@ -1,0 +1,197 @@
+// Command wasm is jwtgate's core built for the browser (GOOS=js
+// GOARCH=wasm). It is loaded by ../jwtgate.js, which wraps the small API
+// that main_js.go hands to JavaScript; see ../README.md.
+//
+// This file is the part that does not depend on syscall/js, so that it is
+// built and tested natively too (engine_test.go).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/jwtgate/jwtgate/core"
+)
+
+// KeyProvider returns the JWK set document published at url, as the
+// JavaScript side fetched and cached it. kid is the key ID the token asks
+// for ("" when it names none). It must not block on the network: the
+// JavaScript side resolves every URL before it calls verify.
+type KeyProvider func(url, kid string) (string, error)
+
+// engine holds the policies loaded into one instance of the module, each
+// under a handle.
+type engine struct {
+	mu    sync.Mutex
+	next  int
+	gates map[int]*gate
+}
+
+// gate is one loaded policy.
+type gate struct {
+	policy   *core.Policy
+	verifier *core.Verifier
+}
+
+// LoadResult describes a loaded policy to JavaScript.
+type LoadResult struct {
+	Handle       int      `json:"handle"`
+	Integrations []string `json:"integrations"`
+	JWKSURLs     []string `json:"jwks_urls"`
+	OneTimeUse   bool     `json:"one_time_use"`
+}
+
+// usageError is a call that breaks the API's rules: JavaScript throws it as
+// a TypeError or RangeError, never as a decision.
+type usageError struct {
+	kind string // "TypeError" or "RangeError" or "Error"
+	msg  string
+}
+
+func (e *usageError) Error() string { return e.msg }
+
+func usage(kind, format string, args ...any) error {
+	return &usageError{kind: kind, msg: fmt.Sprintf(format, args...)}
+}
+
+func newEngine() *engine { return &engine{next: 1, gates: map[int]*gate{}} }
+
+// load parses a policy (YAML or JSON). Keys must be inline: LoadOptions
+// without ReadFile or LookupEnv makes the core refuse jwks_file, pem_file,
+// secret_file and secret_env with a message that says so. provider supplies
+// the key sets of jwks_url entries; nil answers keys_unavailable for them.
+func (e *engine) load(name, text string, provider KeyProvider) (*LoadResult, error) {
+	p, err := core.ParsePolicy(name, []byte(text), core.LoadOptions{})
+	if err != nil {
+		return nil, err
+	}
+	cfg := core.Config{Keys: &keySource{provide: provider, parsed: map[string]parsedSet{}}}
+	if p.OneTimeUse() {
+		// Like the native default: one-time IDs are remembered for the
+		// life of this policy handle (of this page).
+		cfg.Replay = core.NewMemoryReplayStore(0)
+	}
+	v, err := core.NewVerifier(p, cfg)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	h := e.next
+	e.next++
+	e.gates[h] = &gate{policy: p, verifier: v}
+	urls := p.JWKSURLs()
+	if urls == nil {
+		urls = []string{}
+	}
+	return &LoadResult{Handle: h, Integrations: p.Integrations(), JWKSURLs: urls, OneTimeUse: p.OneTimeUse()}, nil
+}
+
+func (e *engine) gate(h int) (*gate, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	g := e.gates[h]
+	if g == nil {
+		return nil, usage("Error", "jwtgate: policy handle %d is not loaded (closed?)", h)
+	}
+	return g, nil
+}
+
+// close forgets a policy. Closing twice is harmless.
+func (e *engine) close(h int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	delete(e.gates, h)
+}
+
+// verifyArgs are the arguments of one verification.
+type verifyArgs struct {
+	Token       string
+	Now         time.Time
+	Explain     bool
+	Redirect    string
+	Integration string
+}
+
+// verify returns the decision JSON exactly as core.Decision.JSON() gives it
+// natively. A bad token is a decision, never an error.
+func (e *engine) verify(h int, a verifyArgs) ([]byte, error) {
+	g, err := e.gate(h)
+	if err != nil {
+		return nil, err
+	}
+	d := g.verifier.Verify(context.Background(), core.Request{
+		Token: a.Token, Now: a.Now, Explain: a.Explain,
+		RedirectParam: a.Redirect, Integration: a.Integration,
+	})
+	return d.JSON(), nil
+}
+
+// maxNowSeconds bounds "now" so that converting it is exact enough and
+// cannot overflow: about the year 318857, either side of 1970.
+const maxNowSeconds = 1e13
+
+// zeroTimeSeconds is Go's zero time.Time in Unix seconds. Passing it as
+// "now" gives the core's own "no current time was given" decision, as
+// natively.
+const zeroTimeSeconds = -62135596800
+
+// nowFromSeconds converts Unix seconds (possibly fractional, as from
+// Date.now()/1000) to a time in UTC, rounded to the microsecond: a float64
+// holds present-day times to about a quarter of a microsecond, so rounding
+// gives back exactly the milliseconds of Date.now().
+func nowFromSeconds(f float64) (time.Time, error) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return time.Time{}, usage("RangeError", "jwtgate: now must be a finite number of Unix seconds, found %v", f)
+	}
+	if math.Abs(f) > maxNowSeconds {
+		return time.Time{}, usage("RangeError", "jwtgate: now %v is out of range (Unix seconds, at most %g either way)", f, float64(maxNowSeconds))
+	}
+	sec := math.Floor(f)
+	usec := math.Round((f - sec) * 1e6)
+	if usec >= 1e6 {
+		sec++
+		usec -= 1e6
+	}
+	return time.Unix(int64(sec), int64(usec)*1e3).UTC(), nil
+}
+
+// keySource implements core.KeySource over the JavaScript side's cache.
+// The parsed set is kept while the published text is unchanged, so that a
+// page verifying many tokens parses each set once.
+type keySource struct {
+	provide KeyProvider
+	mu      sync.Mutex
+	parsed  map[string]parsedSet
+}
+
+type parsedSet struct {
+	text string
+	set  *core.KeySet
+}
+
+// KeySet implements core.KeySource.
+func (k *keySource) KeySet(_ context.Context, url, kid string) (*core.KeySet, error) {
+	if k.provide == nil {
+		return nil, errors.New("no key provider")
+	}
+	text, err := k.provide(url, kid)
+	if err != nil {
+		return nil, err
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if p, ok := k.parsed[url]; ok && p.text == text {
+		return p.set, nil
+	}
+	set, err := core.ParseKeySet([]byte(text))
+	if err != nil {
+		return nil, fmt.Errorf("the published key set does not parse: %v", err)
+	}
+	k.parsed[url] = parsedSet{text: text, set: set}
+	return set, nil
+}

@@ -1,0 +1,68 @@
+package main
+
+import "testing"
+
+const policy = `integrations: [{name: a, issuer: "https://a.example", algorithms: [HS256], keys: [{secret: "0123456789abcdef0123456789abcdef"}], headers: {X-User: sub}}]`
+
+func TestTokenSources(t *testing.T) {
+	s, err := parseConfig([]byte(`{"policy": ` + quote(policy) + `, "token": {"query": "t", "cookie": "c"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.policyHeaders) != 1 || s.policyHeaders[0] != "x-user" {
+		t.Errorf("policy headers %v", s.policyHeaders)
+	}
+	for _, tc := range []struct {
+		headers           [][2]string
+		path              string
+		tok               string
+		sent, isMalformed bool
+	}{
+		{[][2]string{{"Authorization", "Bearer abc"}}, "/", "abc", true, false},
+		{[][2]string{{"authorization", "bearer  abc "}}, "/", "abc", true, false},
+		{[][2]string{{"authorization", "Bearer a b"}}, "/", "", true, true},
+		{[][2]string{{"authorization", "Basic abc"}}, "/", "", true, true},
+		{[][2]string{{"authorization", "Bearer a"}, {"authorization", "Bearer b"}}, "/", "", true, true},
+		{nil, "/x?t=q1&t=q2", "q1", true, false},
+		{[][2]string{{"cookie", "x=1; c=ck"}}, "/", "ck", true, false},
+		{[][2]string{{"cookie", "c="}}, "/", "", false, false},
+		{nil, "/", "", false, false},
+	} {
+		tok, sent, malformed := s.token(tc.headers, tc.path)
+		if tok != tc.tok || sent != tc.sent || (malformed != "") != tc.isMalformed {
+			t.Errorf("%v %s: (%q, %v, %q)", tc.headers, tc.path, tok, sent, malformed)
+		}
+	}
+}
+
+func TestCleanPathAndRoutes(t *testing.T) {
+	for in, want := range map[string]string{"": "/", "/a/../b?x": "/b", "/a%2F..%2Fb": "/b", "/a/": "/a/", "a//b#f": "/a/b"} {
+		if got := cleanPath(in); got != want {
+			t.Errorf("cleanPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+	s, err := parseConfig([]byte("policy: " + quote(policy) + "\nroutes: [{prefix: /r}, {prefix: /r/deep, methods: [post]}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rt := s.routeFor("POST", "/r/deep/x"); rt == nil || rt.prefix != "/r/deep" {
+		t.Errorf("POST /r/deep/x: %+v", rt)
+	}
+	if rt := s.routeFor("GET", "/r/deep/x"); rt == nil || rt.prefix != "/r" {
+		t.Errorf("GET /r/deep/x: %+v", rt)
+	}
+	if rt := s.routeFor("GET", "/rx"); rt != nil {
+		t.Errorf("GET /rx: %+v", rt)
+	}
+}
+
+func quote(s string) string {
+	b := []byte{'"'}
+	for _, c := range []byte(s) {
+		if c == '"' || c == '\\' {
+			b = append(b, '\\')
+		}
+		b = append(b, c)
+	}
+	return string(append(b, '"'))
+}

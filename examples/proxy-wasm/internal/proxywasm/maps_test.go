@@ -1,0 +1,39 @@
+package proxywasm
+
+import (
+	"bytes"
+	"reflect"
+	"testing"
+)
+
+func TestSerializeMap(t *testing.T) {
+	// The spec's example: {{"a": "1"}, {"b": "22"}}.
+	want := []byte{2, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 'a', 0, '1', 0, 'b', 0, '2', '2', 0}
+	pairs := [][2]string{{"a", "1"}, {"b", "22"}}
+	if got := SerializeMap(pairs); !bytes.Equal(got, want) {
+		t.Fatalf("SerializeMap = %v, want %v", got, want)
+	}
+	back, err := DeserializeMap(want)
+	if err != nil || !reflect.DeepEqual(back, pairs) {
+		t.Fatalf("DeserializeMap = %v, %v", back, err)
+	}
+	for _, empty := range [][]byte{nil, {0}, {0, 0, 0, 0}} {
+		if m, err := DeserializeMap(empty); err != nil || len(m) != 0 {
+			t.Errorf("%v: %v %v", empty, m, err)
+		}
+	}
+	for _, bad := range [][]byte{{1, 0}, {1, 0, 0, 0}, {1, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 'a', 0}, {0xff, 0xff, 0xff, 0xff}} {
+		if _, err := DeserializeMap(bad); err == nil {
+			t.Errorf("%v: accepted", bad)
+		}
+	}
+}
+
+func TestStatusErrors(t *testing.T) {
+	if statusErr(0) != nil || statusErr(8) != ErrorStatusCasMismatch {
+		t.Fatal("statusErr")
+	}
+	if ErrorStatusNotFound.Error() == "" || Status(99).Error() == "" {
+		t.Fatal("empty message")
+	}
+}

@@ -1,0 +1,68 @@
+package proxytest_test
+
+import (
+	"os"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/jwtgate/jwtgate/host/corpus"
+)
+
+// TestEnvoyExample loads the plugin configuration of ../envoy.yaml into the
+// filter: it must be accepted, fetch the idp key set through the idp_jwks
+// cluster, and verify the partner integration's tokens.
+func TestEnvoyExample(t *testing.T) {
+	raw, err := os.ReadFile("../envoy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		StaticResources struct {
+			Listeners []struct {
+				FilterChains []struct {
+					Filters []struct {
+						TypedConfig struct {
+							HTTPFilters []struct {
+								Name        string `yaml:"name"`
+								TypedConfig struct {
+									Config struct {
+										VMConfig struct {
+											Runtime string `yaml:"runtime"`
+										} `yaml:"vm_config"`
+										Configuration struct {
+											Value string `yaml:"value"`
+										} `yaml:"configuration"`
+									} `yaml:"config"`
+								} `yaml:"typed_config"`
+							} `yaml:"http_filters"`
+						} `yaml:"typed_config"`
+					} `yaml:"filters"`
+				} `yaml:"filter_chains"`
+			} `yaml:"listeners"`
+		} `yaml:"static_resources"`
+	}
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	f := doc.StaticResources.Listeners[0].FilterChains[0].Filters[0].TypedConfig.HTTPFilters[0]
+	if f.Name != "envoy.filters.http.wasm" || f.TypedConfig.Config.VMConfig.Runtime != "envoy.wasm.runtime.v8" {
+		t.Fatalf("first HTTP filter: %+v", f)
+	}
+	clk := newClock(corpus.Now)
+	vm := newVM(t, newHost(t, clk), f.TypedConfig.Config.Configuration.Value)
+	c := onlyCall(t, vm)
+	if c.Cluster != "idp_jwks" || c.Header(":authority") != "idp.example" || c.Header(":path") != "/.well-known/jwks.json" {
+		t.Errorf("key set call %+v", c)
+	}
+	claims := corpus.Claims("https://partner.example", map[string]any{"exp": clk.now().Unix() + 60})
+	tok := corpus.Sign("HS256", []byte("change-me-to-a-32-byte-or-longer-secret"), nil, claims)
+	s := do(t, vm, request("/orders", "Bearer "+tok))
+	if !s.Continued() || s.Has("authorization") || s.Header("x-user") != "user-123" || s.Header("x-email") != "john@example.com" {
+		t.Errorf("partner token: %+v %v", s.Local, s.Headers)
+	}
+	wantRefused(t, do(t, vm, request("/admin", "Bearer "+tok)), 403, "permission_denied", `Bearer realm="jwtgate", error="insufficient_scope", error_description="Permission denied"`)
+	if s := do(t, vm, request("/healthz", "")); !s.Continued() {
+		t.Errorf("/healthz: %+v", s.Local)
+	}
+}
