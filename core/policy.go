@@ -15,7 +15,6 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/jwtgate/jwtgate/core/internal/keys"
-	"github.com/jwtgate/jwtgate/core/internal/permission"
 	"github.com/jwtgate/jwtgate/core/internal/redirect"
 )
 
@@ -143,8 +142,8 @@ type integrationConfig struct {
 	Redirect           *redirectConfig   `yaml:"redirect"`
 	Headers            map[string]string `yaml:"headers"`
 	RequirePermissions []string          `yaml:"require_permissions"`
-	RequireRoles       *membershipConfig `yaml:"require_roles"`
-	RequireGroups      *membershipConfig `yaml:"require_groups"`
+	RequireRoles       *Membership       `yaml:"require_roles"`
+	RequireGroups      *Membership       `yaml:"require_groups"`
 }
 
 type keyConfig struct {
@@ -178,11 +177,6 @@ type redirectConfig struct {
 	AllowedDomains []string `yaml:"allowed_domains"`
 	Default        string   `yaml:"default"`
 	AllowHTTP      bool     `yaml:"allow_http"`
-}
-
-type membershipConfig struct {
-	Any []string `yaml:"any"`
-	All []string `yaml:"all"`
 }
 
 // requiredClaim is a claim name, optionally with a JSON type: either a plain
@@ -391,9 +385,7 @@ type integration struct {
 	permissionsClaim     string
 	redirect             *redirectConfig
 	headers              []headerMapping
-	requirePermissions   []permission.Permission
-	requireRoles         *membershipConfig
-	requireGroups        *membershipConfig
+	requirements         *Requirements
 }
 
 type headerMapping struct{ header, claim string }
@@ -491,26 +483,13 @@ func compileIntegration(c *integrationConfig, opts LoadOptions) (*integration, e
 	}
 
 	// Policy requirements.
-	for i, s := range c.RequirePermissions {
-		perm, err := permission.ParseRequirement(s)
-		if err != nil {
-			return nil, fieldErr(fmt.Sprintf("require_permissions[%d]", i), "%v", err)
-		}
-		in.requirePermissions = append(in.requirePermissions, perm)
+	req, err := NewRequirements(c.RequirePermissions, c.RequireRoles, c.RequireGroups)
+	if err != nil {
+		var re *RequirementsError
+		errors.As(err, &re)
+		return nil, fieldErr(re.Field, "%s", re.Reason)
 	}
-	for _, m := range []struct {
-		field string
-		cfg   *membershipConfig
-		dst   **membershipConfig
-	}{{"require_roles", c.RequireRoles, &in.requireRoles}, {"require_groups", c.RequireGroups, &in.requireGroups}} {
-		if m.cfg == nil {
-			continue
-		}
-		if len(m.cfg.Any) == 0 && len(m.cfg.All) == 0 {
-			return nil, fieldErr(m.field, "give \"any\" or \"all\" (or both) with at least one name")
-		}
-		*m.dst = m.cfg
-	}
+	in.requirements = req
 
 	// Redirects.
 	if r := c.Redirect; r != nil {

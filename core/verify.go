@@ -16,7 +16,6 @@ import (
 
 	"github.com/jwtgate/jwtgate/core/internal/jsonscan"
 	"github.com/jwtgate/jwtgate/core/internal/keys"
-	"github.com/jwtgate/jwtgate/core/internal/permission"
 	"github.com/jwtgate/jwtgate/core/internal/redirect"
 )
 
@@ -877,42 +876,8 @@ func hasType(raw []byte, typ string) bool {
 }
 
 func checkRequirements(r *run, in *integration, d *Decision) *verdict {
-	if len(in.requirePermissions) > 0 {
-		set := permission.NewSet(d.Permissions)
-		for _, bad := range set.Invalid() {
-			if r.explain {
-				r.step("permissions", OutcomeInfo, "malformed permission %q grants nothing", bad)
-			}
-		}
-		for _, need := range in.requirePermissions {
-			if !set.Allows(need) {
-				return fail(CodePermissionDenied, "permissions", "no permission grants %s", need)
-			}
-		}
-		d.perms = &set
-		if r.explain {
-			r.step("permissions", OutcomePass, "%d required permissions granted", len(in.requirePermissions))
-		}
-	}
-	for _, m := range []struct {
-		what string
-		cfg  *membershipConfig
-		have []string
-	}{{"roles", in.requireRoles, d.Roles}, {"groups", in.requireGroups, d.Groups}} {
-		if m.cfg == nil {
-			continue
-		}
-		for _, need := range m.cfg.All {
-			if !intersects([]string{need}, m.have) {
-				return fail(CodePermissionDenied, m.what, "%s %q required, has %q", m.what, need, m.have)
-			}
-		}
-		if len(m.cfg.Any) > 0 && !intersects(m.cfg.Any, m.have) {
-			return fail(CodePermissionDenied, m.what, "one of %s %q required, has %q", m.what, m.cfg.Any, m.have)
-		}
-		if r.explain {
-			r.step(m.what, OutcomePass, "%s requirement met", m.what)
-		}
+	if step, reason := in.requirements.unmet(d, r); reason != "" {
+		return fail(CodePermissionDenied, step, "%s", reason)
 	}
 	return nil
 }

@@ -81,19 +81,14 @@ type tokenConfig struct {
 }
 
 type routeConfig struct {
-	Prefix             string      `yaml:"prefix"`
-	Methods            []string    `yaml:"methods"`
-	RequirePermissions []string    `yaml:"require_permissions"`
-	RequireRoles       *membership `yaml:"require_roles"`
-	RequireGroups      *membership `yaml:"require_groups"`
+	Prefix             string           `yaml:"prefix"`
+	Methods            []string         `yaml:"methods"`
+	RequirePermissions []string         `yaml:"require_permissions"`
+	RequireRoles       *core.Membership `yaml:"require_roles"`
+	RequireGroups      *core.Membership `yaml:"require_groups"`
 	// Integration pins the route to one integration of the policy: a
 	// token of another issuer is configuration_not_found.
 	Integration string `yaml:"integration"`
-}
-
-type membership struct {
-	Any []string `yaml:"any"`
-	All []string `yaml:"all"`
 }
 
 // settings is a checked plugin configuration.
@@ -125,9 +120,7 @@ type settings struct {
 type route struct {
 	prefix      string
 	methods     map[string]bool
-	permissions []string
-	roles       *membership
-	groups      *membership
+	req         *core.Requirements
 	integration string
 }
 
@@ -199,7 +192,7 @@ func parseConfig(data []byte) (*settings, error) {
 		if !strings.HasPrefix(rc.Prefix, "/") {
 			return nil, fmt.Errorf("plugin configuration: %s.prefix: want a path starting with /, found %q", field, rc.Prefix)
 		}
-		rt := &route{prefix: rc.Prefix, permissions: rc.RequirePermissions, roles: rc.RequireRoles, groups: rc.RequireGroups, integration: rc.Integration}
+		rt := &route{prefix: rc.Prefix, integration: rc.Integration}
 		for _, m := range rc.Methods {
 			m = strings.ToUpper(m)
 			if !methodPattern.MatchString(m) {
@@ -213,11 +206,11 @@ func parseConfig(data []byte) (*settings, error) {
 		if rc.Integration != "" && !contains(p.Integrations(), rc.Integration) {
 			return nil, fmt.Errorf("plugin configuration: %s.integration: the policy has no integration %q", field, rc.Integration)
 		}
-		for _, m := range []*membership{rc.RequireRoles, rc.RequireGroups} {
-			if m != nil && len(m.Any) == 0 && len(m.All) == 0 {
-				return nil, fmt.Errorf("plugin configuration: %s: give require_roles/require_groups \"any\" or \"all\" with at least one name", field)
-			}
+		req, err := core.NewRequirements(rc.RequirePermissions, rc.RequireRoles, rc.RequireGroups)
+		if err != nil {
+			return nil, fmt.Errorf("plugin configuration: %s.%v", field, err)
 		}
+		rt.req = req
 		s.routes = append(s.routes, rt)
 	}
 	sort.SliceStable(s.routes, func(i, j int) bool { return len(s.routes[i].prefix) > len(s.routes[j].prefix) })
@@ -289,15 +282,6 @@ func contains(list []string, v string) bool {
 	return false
 }
 
-func intersects(a, b []string) bool {
-	for _, x := range a {
-		if contains(b, x) {
-			return true
-		}
-	}
-	return false
-}
-
 // cleanPath is jwtgate serve's: the path of a request URI, unescaped and
 // cleaned, keeping a trailing slash.
 func cleanPath(uri string) string {
@@ -341,28 +325,4 @@ func (s *settings) routeFor(method, p string) *route {
 }
 
 // check returns why a valid decision does not meet the route, or "".
-func (rt *route) check(d *core.Decision) string {
-	for _, p := range rt.permissions {
-		if !d.Allows(p) {
-			return "no permission grants " + p
-		}
-	}
-	for _, m := range []struct {
-		what string
-		req  *membership
-		have []string
-	}{{"roles", rt.roles, d.Roles}, {"groups", rt.groups, d.Groups}} {
-		if m.req == nil {
-			continue
-		}
-		for _, need := range m.req.All {
-			if !contains(m.have, need) {
-				return fmt.Sprintf("%s %q required", m.what, need)
-			}
-		}
-		if len(m.req.Any) > 0 && !intersects(m.req.Any, m.have) {
-			return fmt.Sprintf("one of %s %q required", m.what, m.req.Any)
-		}
-	}
-	return ""
-}
+func (rt *route) check(d *core.Decision) string { return d.Unmet(rt.req) }

@@ -99,16 +99,11 @@ type groupResolverConfig struct {
 }
 
 type routeConfig struct {
-	Prefix             string      `yaml:"prefix"`
-	Methods            []string    `yaml:"methods"`
-	RequirePermissions []string    `yaml:"require_permissions"`
-	RequireRoles       *membership `yaml:"require_roles"`
-	RequireGroups      *membership `yaml:"require_groups"`
-}
-
-type membership struct {
-	Any []string `yaml:"any"`
-	All []string `yaml:"all"`
+	Prefix             string           `yaml:"prefix"`
+	Methods            []string         `yaml:"methods"`
+	RequirePermissions []string         `yaml:"require_permissions"`
+	RequireRoles       *core.Membership `yaml:"require_roles"`
+	RequireGroups      *core.Membership `yaml:"require_groups"`
 }
 
 // duration is a Go duration written as a string ("90s", "8h").
@@ -152,11 +147,9 @@ type integ struct {
 
 // route is a compiled routes entry.
 type route struct {
-	prefix      string
-	methods     map[string]bool // nil: any method
-	permissions []string
-	roles       *membership
-	groups      *membership
+	prefix  string
+	methods map[string]bool // nil: any method
+	req     *core.Requirements
 }
 
 // config is one loaded configuration file: the policy, its engine and the
@@ -386,7 +379,7 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 		if !strings.HasPrefix(rc.Prefix, "/") {
 			return nil, fail(field+".prefix", line, "want a path starting with /, found %q", rc.Prefix)
 		}
-		rt := &route{prefix: rc.Prefix, permissions: rc.RequirePermissions, roles: rc.RequireRoles, groups: rc.RequireGroups}
+		rt := &route{prefix: rc.Prefix}
 		for j, m := range rc.Methods {
 			m = strings.ToUpper(m)
 			if !methodPattern.MatchString(m) {
@@ -397,19 +390,13 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 			}
 			rt.methods[m] = true
 		}
-		for j, p := range rc.RequirePermissions {
-			if !validRequirement(p) {
-				return nil, fail(fmt.Sprintf("%s.require_permissions[%d]", field, j), line, "%q is not a permission requirement resource:action[:scope[:target]]", p)
-			}
+		req, err := core.NewRequirements(rc.RequirePermissions, rc.RequireRoles, rc.RequireGroups)
+		if err != nil {
+			var re *core.RequirementsError
+			errors.As(err, &re)
+			return nil, fail(field+"."+re.Field, line, "%s", re.Reason)
 		}
-		for _, m := range []struct {
-			name string
-			v    *membership
-		}{{"require_roles", rc.RequireRoles}, {"require_groups", rc.RequireGroups}} {
-			if m.v != nil && len(m.v.Any) == 0 && len(m.v.All) == 0 {
-				return nil, fail(field+"."+m.name, line, "give \"any\" or \"all\" (or both) with at least one name")
-			}
-		}
+		rt.req = req
 		c.routes = append(c.routes, rt)
 	}
 	sort.SliceStable(c.routes, func(i, j int) bool { return len(c.routes[i].prefix) > len(c.routes[j].prefix) })
@@ -438,17 +425,6 @@ func decodeStrict(n *yaml.Node, out any) error {
 		return errors.New(msg)
 	}
 	return nil
-}
-
-// validRequirement reports whether req is a well-formed permission
-// requirement: a grant of everything at the broadest scope allows exactly
-// the well-formed ones.
-func validRequirement(req string) bool {
-	if strings.Contains(req, "*") {
-		return false
-	}
-	d := &core.Decision{Valid: true, Permissions: []string{"*:*:global"}}
-	return d.Allows(req)
 }
 
 func checkURL(s string) error {

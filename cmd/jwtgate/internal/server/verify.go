@@ -437,49 +437,7 @@ func matchPrefix(prefix, p string) bool {
 }
 
 // check returns why the identity does not meet the route, or "".
-func (rt *route) check(d *core.Decision) string {
-	for _, p := range rt.permissions {
-		if !d.Allows(p) {
-			return "no permission grants " + p
-		}
-	}
-	for _, m := range []struct {
-		what string
-		req  *membership
-		have []string
-	}{{"roles", rt.roles, d.Roles}, {"groups", rt.groups, d.Groups}} {
-		if m.req == nil {
-			continue
-		}
-		for _, need := range m.req.All {
-			if !contains(m.have, need) {
-				return fmt.Sprintf("%s %q required", m.what, need)
-			}
-		}
-		if len(m.req.Any) > 0 && !intersects(m.req.Any, m.have) {
-			return fmt.Sprintf("one of %s %q required", m.what, m.req.Any)
-		}
-	}
-	return ""
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
-func intersects(a, b []string) bool {
-	for _, x := range a {
-		if contains(b, x) {
-			return true
-		}
-	}
-	return false
-}
+func (rt *route) check(d *core.Decision) string { return d.Unmet(rt.req) }
 
 // handleTester is POST /v1/integrations/{name}/test, the token tester: the
 // decision with its explain trace for a token against one integration. It

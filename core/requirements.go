@@ -1,0 +1,115 @@
+package core
+
+import (
+	"fmt"
+
+	"github.com/jwtgate/jwtgate/core/internal/permission"
+)
+
+// Membership requires names in a list claim (roles or groups): every name
+// of All, and at least one of Any.
+type Membership struct {
+	Any []string `yaml:"any" json:"any,omitempty"`
+	All []string `yaml:"all" json:"all,omitempty"`
+}
+
+// Requirements are what a valid decision must carry beyond an authentic
+// token: the checks of an integration's require_permissions, require_roles
+// and require_groups. Hosts use the same type for their own per-route
+// requirements, so a route and an integration judge alike.
+type Requirements struct {
+	permissions []permission.Permission
+	roles       *Membership
+	groups      *Membership
+}
+
+// RequirementsError says which requirement is malformed. Field is
+// "require_permissions[i]", "require_roles" or "require_groups".
+type RequirementsError struct {
+	Field  string
+	Reason string
+}
+
+func (e *RequirementsError) Error() string { return e.Field + ": " + e.Reason }
+
+// NewRequirements validates and compiles requirements. Permissions are
+// written resource:action[:scope[:target]] with no "*"; a Membership, when
+// given, must name at least one role or group.
+func NewRequirements(permissions []string, roles, groups *Membership) (*Requirements, error) {
+	r := &Requirements{roles: roles, groups: groups}
+	for i, s := range permissions {
+		p, err := permission.ParseRequirement(s)
+		if err != nil {
+			return nil, &RequirementsError{Field: fmt.Sprintf("require_permissions[%d]", i), Reason: err.Error()}
+		}
+		r.permissions = append(r.permissions, p)
+	}
+	for _, m := range []struct {
+		field string
+		m     *Membership
+	}{{"require_roles", roles}, {"require_groups", groups}} {
+		if m.m != nil && len(m.m.Any) == 0 && len(m.m.All) == 0 {
+			return nil, &RequirementsError{Field: m.field, Reason: "give \"any\" or \"all\" (or both) with at least one name"}
+		}
+	}
+	return r, nil
+}
+
+// Unmet returns "" when the valid decision d meets r, else why not (a
+// reason for logs and traces, not for the caller). A rejected decision
+// meets nothing.
+func (d *Decision) Unmet(r *Requirements) string {
+	if d == nil || !d.Valid {
+		return "the token was rejected"
+	}
+	_, reason := r.unmet(d, nil)
+	return reason
+}
+
+// unmet checks d against r, recording passes in the trace of run (nil: no
+// trace). It returns the step that failed and why.
+func (r *Requirements) unmet(d *Decision, run *run) (step, reason string) {
+	if r == nil {
+		return "", ""
+	}
+	if len(r.permissions) > 0 {
+		if d.perms == nil {
+			set := permission.NewSet(d.Permissions)
+			d.perms = &set
+		}
+		if run != nil && run.explain {
+			for _, bad := range d.perms.Invalid() {
+				run.step("permissions", OutcomeInfo, "malformed permission %q grants nothing", bad)
+			}
+		}
+		for _, need := range r.permissions {
+			if !d.perms.Allows(need) {
+				return "permissions", "no permission grants " + need.String()
+			}
+		}
+		if run != nil && run.explain {
+			run.step("permissions", OutcomePass, "%d required permissions granted", len(r.permissions))
+		}
+	}
+	for _, m := range []struct {
+		what string
+		req  *Membership
+		have []string
+	}{{"roles", r.roles, d.Roles}, {"groups", r.groups, d.Groups}} {
+		if m.req == nil {
+			continue
+		}
+		for _, need := range m.req.All {
+			if !intersects([]string{need}, m.have) {
+				return m.what, fmt.Sprintf("%s %q required, has %q", m.what, need, m.have)
+			}
+		}
+		if len(m.req.Any) > 0 && !intersects(m.req.Any, m.have) {
+			return m.what, fmt.Sprintf("one of %s %q required, has %q", m.what, m.req.Any, m.have)
+		}
+		if run != nil && run.explain {
+			run.step(m.what, OutcomePass, "%s requirement met", m.what)
+		}
+	}
+	return "", ""
+}
