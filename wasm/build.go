@@ -29,6 +29,9 @@ const GuestPackage = "github.com/jwtgate/jwtgate/wasm/guest"
 
 // BuildOptions adjust a build of the module.
 type BuildOptions struct {
+	// Package is the main package to build (default GuestPackage, the
+	// policy plugin; the proxy-wasm example builds its filter this way).
+	Package string
 	// Tags are extra build tags ("jwtgate_faults" builds the fault-injection
 	// variant used by the host's sandbox tests).
 	Tags []string
@@ -65,9 +68,13 @@ func Build(ctx context.Context, opts BuildOptions) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
+	pkg := opts.Package
+	if pkg == "" {
+		pkg = GuestPackage
+	}
 	tags := strings.Join(opts.Tags, ",")
 	env := append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
-	hash, err := sourceHash(ctx, goCmd, env, tags, opts.LDFlags)
+	hash, err := sourceHash(ctx, goCmd, env, pkg, tags, opts.LDFlags)
 	if err != nil {
 		return "", err
 	}
@@ -91,7 +98,7 @@ func Build(ctx context.Context, opts BuildOptions) (string, error) {
 	if opts.LDFlags != "" {
 		args = append(args, "-ldflags", opts.LDFlags)
 	}
-	args = append(args, GuestPackage)
+	args = append(args, pkg)
 	cmd := exec.CommandContext(ctx, goCmd, args...)
 	cmd.Env = env
 	var stderr bytes.Buffer
@@ -108,8 +115,8 @@ func Build(ctx context.Context, opts BuildOptions) (string, error) {
 
 // sourceHash hashes what determines the module: the toolchain version, the
 // build settings, go.mod and go.sum, and every non-standard source file the
-// guest package depends on for wasip1.
-func sourceHash(ctx context.Context, goCmd string, env []string, tags, ldflags string) (string, error) {
+// package depends on for wasip1.
+func sourceHash(ctx context.Context, goCmd string, env []string, pkg, tags, ldflags string) (string, error) {
 	run := func(args ...string) ([]byte, error) {
 		cmd := exec.CommandContext(ctx, goCmd, args...)
 		cmd.Env = env
@@ -126,7 +133,7 @@ func sourceHash(ctx context.Context, goCmd string, env []string, tags, ldflags s
 	if err != nil {
 		return "", err
 	}
-	fmt.Fprintf(h, "%s\x00tags=%s\x00ldflags=%s\x00", version, tags, ldflags)
+	fmt.Fprintf(h, "%s\x00pkg=%s\x00tags=%s\x00ldflags=%s\x00", version, pkg, tags, ldflags)
 	lines := strings.Split(strings.TrimSpace(string(version)), "\n")
 	if gomod := lines[len(lines)-1]; gomod != "" && gomod != os.DevNull {
 		for _, f := range []string{gomod, filepath.Join(filepath.Dir(gomod), "go.sum")} {
@@ -139,7 +146,7 @@ func sourceHash(ctx context.Context, goCmd string, env []string, tags, ldflags s
 	if tags != "" {
 		listArgs = append(listArgs, "-tags", tags)
 	}
-	listArgs = append(listArgs, "-f", "{{if not .Standard}}{{$d := .Dir}}{{range .GoFiles}}{{$d}}/{{.}}\n{{end}}{{range .EmbedFiles}}{{$d}}/{{.}}\n{{end}}{{end}}", GuestPackage)
+	listArgs = append(listArgs, "-f", "{{if not .Standard}}{{$d := .Dir}}{{range .GoFiles}}{{$d}}/{{.}}\n{{end}}{{range .EmbedFiles}}{{$d}}/{{.}}\n{{end}}{{end}}", pkg)
 	files, err := run(listArgs...)
 	if err != nil {
 		return "", err
@@ -155,7 +162,7 @@ func sourceHash(ctx context.Context, goCmd string, env []string, tags, ldflags s
 		}
 	}
 	if n == 0 {
-		return "", errors.New("go list found no sources for " + GuestPackage)
+		return "", errors.New("go list found no sources for " + pkg)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
