@@ -68,7 +68,7 @@ bench:
 		for (alg in algs) { f = median("BenchmarkVerify" SUBSEP alg); g = median("BenchmarkGoJose" SUBSEP alg); b = median("BenchmarkBareCheck" SUBSEP alg); \
 			printf "%-6s %12.0f %12.0f %12.0f %9.2fx %9.2fx\n", alg, f, g, b, f / b, f / g } }' build/bench.txt
 
-## loadtest: jwtgate serve under load over loopback HTTP: /v1/verify and
+## loadtest: /v1/verify and /v1/authz under load (native and --engine wasm), bounded, loopback only.
 ## /v1/authz with HS256 and RS256 tokens, 10 s per scenario (override with
 ## JWTGATE_LOAD_DURATION=30s, JWTGATE_LOAD_WORKERS=32); prints requests/s,
 ## p50, p99, errors (must be zero) and the heap in use after each scenario.

@@ -5,11 +5,11 @@
 //
 // Usage:
 //
-//	jwtgate verify --config FILE [--now UNIX] [--explain] [--integration NAME] [--redirect TARGET] TOKEN|-
-//	jwtgate verify --config FILE --batch < tokens.txt
+//	jwtgate verify --config FILE [--now UNIX] [--explain] [--integration NAME] [--redirect TARGET] [--engine native|wasm] [--module FILE] TOKEN|-
+//	jwtgate verify --config FILE --batch [--engine native|wasm] < tokens.txt
 //	jwtgate keys generate --alg ALG --kid KID [--out FILE] [--bits N] [--force]
 //	jwtgate mint --key FILE --claims JSON|@FILE [--kid KID] [--alg ALG] [--ttl 1h] [--header JSON]
-//	jwtgate serve --config FILE [--listen 127.0.0.1:8080] [--data-dir .jwtgate] [--store DSN]
+//	jwtgate serve --config FILE [--listen 127.0.0.1:8080] [--data-dir .jwtgate] [--store DSN] [--engine native|wasm] [--module FILE]
 //	jwtgate demo [--dir .demo]
 //
 // Exit status: 0 success (a valid token), 1 a rejected token or a runtime
@@ -40,11 +40,11 @@ const (
 const usageText = `jwtgate verifies JSON Web Tokens against a per-tenant claim policy.
 
 Usage:
-  jwtgate verify --config FILE [--now UNIX] [--explain] [--integration NAME] [--redirect TARGET] TOKEN|-
-  jwtgate verify --config FILE --batch            (one token per line on stdin)
+  jwtgate verify --config FILE [--now UNIX] [--explain] [--integration NAME] [--redirect TARGET] [--engine native|wasm] [--module FILE] TOKEN|-
+  jwtgate verify --config FILE --batch [--engine native|wasm]   (one token per line on stdin)
   jwtgate keys generate --alg ALG --kid KID [--out FILE] [--bits N] [--force]
   jwtgate mint --key FILE --claims JSON|@FILE [--kid KID] [--alg ALG] [--ttl 1h] [--header JSON]
-  jwtgate serve --config FILE [--listen 127.0.0.1:8080] [--data-dir .jwtgate] [--store DSN]
+  jwtgate serve --config FILE [--listen 127.0.0.1:8080] [--data-dir .jwtgate] [--store DSN] [--engine native|wasm] [--module FILE]
   jwtgate demo [--dir .demo] [--url http://127.0.0.1:8080]
 
 Run "jwtgate COMMAND -h" for the flags of a command.

@@ -19,6 +19,11 @@ func loadPolicy(path string) (*core.Policy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read policy: %w", err)
 	}
+	return parsePolicy(path, data)
+}
+
+// parsePolicy parses the bytes of the policy file at path, as loadPolicy.
+func parsePolicy(path string, data []byte) (*core.Policy, error) {
 	dir := filepath.Dir(path)
 	return core.ParsePolicy(path, data, core.LoadOptions{
 		ReadFile: func(name string) ([]byte, error) {

@@ -12,10 +12,11 @@ import (
 	"syscall"
 
 	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/server"
+	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/wasmengine"
 	"github.com/jwtgate/jwtgate/core"
 )
 
-const serveUsage = `Usage: jwtgate serve --config FILE [--listen ADDR] [--data-dir DIR] [--store DSN]
+const serveUsage = `Usage: jwtgate serve --config FILE [--listen ADDR] [--data-dir DIR] [--store DSN] [--engine native|wasm] [--module FILE]
 
 Serves the verifying side of the seed products (see the README):
   POST /v1/verify, GET /v1/authz, GET|POST /auth/jwt, GET /auth/callback/{integration},
@@ -25,6 +26,9 @@ Serves the verifying side of the seed products (see the README):
 The configuration file is the policy, with the service settings in its
 "service:" section. It is reloaded on SIGHUP and when it changes; a file that
 does not load is refused and the previous configuration keeps serving.
+With --engine wasm, tokens are verified by the sandboxed policy plugin; the
+policy's keys must then be inline or in files (no jwks_url), and the module
+is read once at start (a reload changes the policy, not the module).
 
 Flags:
 `
@@ -38,6 +42,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 	listen := fset.String("listen", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
 	dataDir := fset.String("data-dir", ".jwtgate", "folder of the SQLite store and of jwtgate's signing keys")
 	dsn := fset.String("store", "", `store DSN, overriding service.store: "sqlite:PATH" or "postgres://…"`)
+	engine := addEngineFlags(fset)
 	fset.Usage = func() {
 		fmt.Fprint(stderr, serveUsage)
 		fset.PrintDefaults()
@@ -52,7 +57,18 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 	if *config == "" {
 		return usageError(fset, stderr, "--config is required")
 	}
+	if err := engine.check(); err != nil {
+		return usageError(fset, stderr, "%v", err)
+	}
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+	newEngine, plugin, err := engine.engineFactory(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "jwtgate: %v\n", err)
+		return exitUsage
+	}
+	if plugin != nil {
+		logger.Info("wasm engine", "module", plugin.Path, "custom", plugin.Custom)
+	}
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -64,12 +80,12 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 	defer ln.Close()
 	srv, err := server.New(ctx, server.Options{
 		ConfigFile: *config, DataDir: *dataDir, StoreDSN: *dsn,
-		PublicURL: "http://" + ln.Addr().String(), Logger: logger,
+		PublicURL: "http://" + ln.Addr().String(), Logger: logger, NewEngine: newEngine,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "jwtgate: %v\n", err)
 		var pe *core.PolicyError
-		if errors.As(err, &pe) || errors.Is(err, server.ErrConfig) {
+		if errors.As(err, &pe) || errors.Is(err, server.ErrConfig) || wasmengine.IsModuleError(err) {
 			return exitUsage
 		}
 		return exitRejected

@@ -25,8 +25,9 @@ func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	integration := fs.String("integration", "", "verify against this integration only")
 	redirect := fs.String("redirect", "", "redirect target passed beside the token (the go parameter)")
 	batch := fs.Bool("batch", false, "read one token per line from stdin and print one decision per line")
+	engine := addEngineFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: jwtgate verify --config FILE [flags] TOKEN|-\n       jwtgate verify --config FILE --batch < tokens\n\nPrints the decision as JSON. Exit 0 valid, 1 rejected, 2 usage or configuration error.\n\nFlags:\n")
+		fmt.Fprintf(stderr, "Usage: jwtgate verify --config FILE [flags] TOKEN|-\n       jwtgate verify --config FILE --batch < tokens\n\nPrints the decision as JSON. Exit 0 valid, 1 rejected, 2 usage or configuration error.\nWith --engine wasm the policy's keys must be inline or in files (no jwks_url).\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	pos, code, ok := parseFlags(fs, args)
@@ -42,6 +43,9 @@ func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	case !*batch && len(pos) != 1:
 		return usageError(fs, stderr, "give exactly one TOKEN (or - to read it from stdin)")
 	}
+	if err := engine.check(); err != nil {
+		return usageError(fs, stderr, "%v", err)
+	}
 	now := time.Now
 	if *nowFlag != "" {
 		t, err := parseTime(*nowFlag)
@@ -50,11 +54,12 @@ func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		}
 		now = func() time.Time { return t }
 	}
-	v, err := newVerifier(*config)
+	v, closeEngine, err := engine.newEngine(ctx, *config)
 	if err != nil {
 		fmt.Fprintf(stderr, "jwtgate: %v\n", err)
 		return exitUsage
 	}
+	defer closeEngine()
 	verify := func(tok string) *core.Decision {
 		return v.Verify(ctx, core.Request{
 			Token: tok, Now: now(), Explain: *explain,
@@ -89,7 +94,7 @@ func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 }
 
 // verifyBatch verifies one token per line of in, printing one decision per
-// line. Every token shares the verifier, and so its replay store.
+// line. Every token shares the engine, and so its replay store.
 func verifyBatch(in io.Reader, stdout, stderr io.Writer, verify func(string) *core.Decision) int {
 	sp := &lineSplitter{max: maxInputToken}
 	sc := bufio.NewScanner(in)

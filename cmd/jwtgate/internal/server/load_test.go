@@ -23,7 +23,8 @@ import (
 
 // TestLoad is the load test of /v1/verify and /v1/authz with HS256 and
 // RS256 tokens, over loopback HTTP against the real server (Run on a real
-// listener). It runs only with JWTGATE_LOAD=1 (make loadtest): each
+// listener), with the native engine, and of /v1/verify with the wasm
+// engine (the policy plugin in wazero, as serve --engine wasm runs it). It runs only with JWTGATE_LOAD=1 (make loadtest): each
 // scenario runs for JWTGATE_LOAD_DURATION (default 10s) with
 // JWTGATE_LOAD_WORKERS concurrent clients (default 16). It reports
 // requests per second, p50 and p99 latency, errors (which must be zero)
@@ -61,21 +62,29 @@ service:
   routes:
     - {prefix: /reports, methods: [GET], require_permissions: ["reports:read:team"]}
 `), 0o600))
-	// Logs as in production (JSON, one line per decision), to nowhere.
-	srv, err := New(context.Background(), Options{ConfigFile: config, DataDir: filepath.Join(dir, "data"),
-		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
-	require.NoError(t, err)
-	defer srv.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx, ln) }()
-	defer func() {
-		cancel()
-		require.NoError(t, <-done)
-	}()
-	base := "http://" + ln.Addr().String()
+	// One server per engine, on one store (the wasm one as serve --engine
+	// wasm runs it: the module built from the source tree). Logs as in production (JSON,
+	// one line per decision), to nowhere.
+	start := func(engine string, factory EngineFactory) string {
+		srv, err := New(context.Background(), Options{ConfigFile: config, DataDir: filepath.Join(dir, "data"),
+			Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), NewEngine: factory})
+		require.NoError(t, err, engine)
+		t.Cleanup(func() { srv.Close() })
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- srv.Run(ctx, ln) }()
+		t.Cleanup(func() {
+			cancel()
+			require.NoError(t, <-done)
+		})
+		return "http://" + ln.Addr().String()
+	}
+	// Started when their first scenario comes, so that the heap figures of
+	// the native scenarios do not include the plugin's instances.
+	factories := map[string]func() EngineFactory{"native": func() EngineFactory { return nil }, "wasm": func() EngineFactory { return wasmFactory(t) }}
+	bases := map[string]string{}
 
 	now := time.Now()
 	extra := map[string]any{"sub": "load-user", "permissions": []string{"reports:read:tenant"}, "exp": now.Add(2 * time.Hour).Unix()}
@@ -84,19 +93,26 @@ service:
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConns: workers * 2, MaxIdleConnsPerHost: workers * 2, IdleConnTimeout: time.Minute}}
 	type scenario struct {
-		name, method, path, token string
-		header                    [2]string
+		name, engine, method, path, token string
+		header                            [2]string
 	}
 	scenarios := []scenario{
-		{"verify HS256", http.MethodPost, "/v1/verify", hs, [2]string{}},
-		{"verify RS256", http.MethodPost, "/v1/verify", rs, [2]string{}},
-		{"authz  HS256", http.MethodGet, "/v1/authz", hs, [2]string{"X-Forwarded-Uri", "/reports/q3"}},
-		{"authz  RS256", http.MethodGet, "/v1/authz", rs, [2]string{"X-Forwarded-Uri", "/reports/q3"}},
+		{"verify HS256", "native", http.MethodPost, "/v1/verify", hs, [2]string{}},
+		{"verify RS256", "native", http.MethodPost, "/v1/verify", rs, [2]string{}},
+		{"authz  HS256", "native", http.MethodGet, "/v1/authz", hs, [2]string{"X-Forwarded-Uri", "/reports/q3"}},
+		{"authz  RS256", "native", http.MethodGet, "/v1/authz", rs, [2]string{"X-Forwarded-Uri", "/reports/q3"}},
+		{"verify HS256", "wasm", http.MethodPost, "/v1/verify", hs, [2]string{}},
+		{"verify RS256", "wasm", http.MethodPost, "/v1/verify", rs, [2]string{}},
 	}
 	var table strings.Builder
 	fmt.Fprintf(&table, "\n%d workers, %v per scenario, GOMAXPROCS %d, loopback\n", workers, duration, runtime.GOMAXPROCS(0))
-	fmt.Fprintf(&table, "%-14s %10s %10s %10s %10s %8s %12s\n", "scenario", "requests", "req/s", "p50", "p99", "errors", "heap in use")
+	fmt.Fprintf(&table, "%-14s %-7s %10s %10s %10s %10s %8s %12s\n", "scenario", "engine", "requests", "req/s", "p50", "p99", "errors", "heap in use")
 	for _, sc := range scenarios {
+		base, ok := bases[sc.engine]
+		if !ok {
+			base = start(sc.engine, factories[sc.engine]())
+			bases[sc.engine] = base
+		}
 		var errs atomic.Int64
 		lat := make([][]time.Duration, workers)
 		var wg sync.WaitGroup
@@ -131,14 +147,14 @@ service:
 		elapsed := time.Since(start)
 		all := slices.Concat(lat...)
 		slices.Sort(all)
-		require.NotEmpty(t, all, sc.name)
+		require.NotEmpty(t, all, sc.name, sc.engine)
 		runtime.GC()
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		p := func(q float64) time.Duration { return all[min(len(all)-1, int(q*float64(len(all))))] }
-		fmt.Fprintf(&table, "%-14s %10d %10.0f %10s %10s %8d %9.1f MiB\n", sc.name, len(all), float64(len(all))/elapsed.Seconds(),
+		fmt.Fprintf(&table, "%-14s %-7s %10d %10.0f %10s %10s %8d %9.1f MiB\n", sc.name, sc.engine, len(all), float64(len(all))/elapsed.Seconds(),
 			p(0.50).Round(time.Microsecond), p(0.99).Round(time.Microsecond), errs.Load(), float64(ms.HeapInuse)/(1<<20))
-		require.Zero(t, errs.Load(), "%s: errors", sc.name)
+		require.Zero(t, errs.Load(), "%s %s: errors", sc.name, sc.engine)
 	}
 	t.Log(table.String())
 }

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/server"
+	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/wasmengine"
+	"github.com/jwtgate/jwtgate/core"
+)
+
+// Engines of --engine.
+const (
+	engineNative = "native"
+	engineWasm   = "wasm"
+)
+
+// engineFlags are --engine and --module, shared by verify and serve.
+type engineFlags struct {
+	engine, module *string
+}
+
+func addEngineFlags(fs *flag.FlagSet) engineFlags {
+	return engineFlags{
+		engine: fs.String("engine", engineNative, `verification engine: "native" (the Go core) or "wasm" (the sandboxed policy plugin in wazero)`),
+		module: fs.String("module", "", "with --engine wasm: the plugin module to run, under a 1s deadline per call (default: jwtgate.wasm beside the executable, else the module built from the source tree)"),
+	}
+}
+
+// check validates the flags' combination.
+func (f engineFlags) check() error {
+	switch *f.engine {
+	case engineNative:
+		if *f.module != "" {
+			return fmt.Errorf("--module needs --engine wasm")
+		}
+	case engineWasm:
+	default:
+		return fmt.Errorf("--engine: want native or wasm, found %q", *f.engine)
+	}
+	return nil
+}
+
+func (f engineFlags) wasm() bool { return *f.engine == engineWasm }
+
+// verifyEngine is what jwtgate verify calls: *core.Verifier or
+// *wasmengine.Engine.
+type verifyEngine interface {
+	Verify(ctx context.Context, req core.Request) *core.Decision
+}
+
+// newEngine loads the policy at path into the chosen engine, with an
+// in-memory replay store shared by every token it verifies. close releases
+// the engine.
+func (f engineFlags) newEngine(ctx context.Context, path string) (e verifyEngine, close func(), err error) {
+	if !f.wasm() {
+		v, err := newVerifier(path)
+		return v, func() {}, err
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read policy: %w", err)
+	}
+	policy, err := parsePolicy(path, data) // errors with lines, as natively
+	if err != nil {
+		return nil, nil, err
+	}
+	plugin, err := wasmengine.Open(ctx, *f.module)
+	if err != nil {
+		return nil, nil, err
+	}
+	w, err := plugin.Load(ctx, path, data, policy, core.NewMemoryReplayStore(0))
+	if err != nil {
+		return nil, nil, err
+	}
+	return w, func() { w.Close() }, nil
+}
+
+// engineFactory is serve's server.Options.NewEngine for --engine wasm (nil
+// for native: the server's default). The module is resolved and read once;
+// each configuration, at start and at every reload, gets hosts of its own,
+// and the replaced ones are closed by the server.
+func (f engineFlags) engineFactory(ctx context.Context) (server.EngineFactory, *wasmengine.Plugin, error) {
+	if !f.wasm() {
+		return nil, nil, nil
+	}
+	plugin, err := wasmengine.Open(ctx, *f.module)
+	if err != nil {
+		return nil, nil, err
+	}
+	return func(ctx context.Context, file string, data []byte, policy *core.Policy, cfg core.Config) (server.Engine, error) {
+		e, err := plugin.Load(ctx, file, data, policy, cfg.Replay)
+		if err != nil {
+			return nil, err
+		}
+		return e, nil
+	}, plugin, nil
+}

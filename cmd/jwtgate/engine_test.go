@@ -1,0 +1,200 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/wasm"
+)
+
+// TestVerifyWasmMatchesNative: --engine wasm prints byte for byte what the
+// native engine prints, and exits the same, for a valid token, an expired
+// one and with --explain (the test policy's keys are in files: the wasm
+// engine gets them inlined).
+func TestVerifyWasmMatchesNative(t *testing.T) {
+	policy, okera := writeTestPolicy(t, t.TempDir(), "")
+	valid := token(t, okera, okeraClaims(nil))
+	expired := token(t, oktoKey, oktoClaims(map[string]any{"exp": testNow.Add(-time.Hour).Unix()}))
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"valid", []string{valid}, exitOK},
+		{"valid okto", []string{token(t, oktoKey, oktoClaims(nil))}, exitOK},
+		{"expired", []string{expired}, exitRejected},
+		{"explain valid", []string{"--explain", valid}, exitOK},
+		{"explain expired", []string{"--explain", expired}, exitRejected},
+		{"garbage", []string{"--explain", "not.a.token"}, exitRejected},
+	} {
+		args := append([]string{"verify", "--config", policy, "--now", nowArg}, tc.args...)
+		native := runCmd(t, "", args...)
+		wasmRun := runCmd(t, "", append(args, "--engine", "wasm")...)
+		require.Equal(t, tc.code, native.code, "%s: native: %s", tc.name, native.stderr)
+		assert.Equal(t, native.code, wasmRun.code, "%s: %s", tc.name, wasmRun.stderr)
+		assert.Equal(t, native.stdout, wasmRun.stdout, tc.name)
+		assert.Empty(t, wasmRun.stderr, tc.name)
+	}
+	r := runCmd(t, "", "verify", "--config", policy, "--now", nowArg, "--explain", "--engine", "wasm", expired)
+	assert.Equal(t, core.CodeTokenExpired, decision(t, r.stdout).Code)
+	assert.NotEmpty(t, decision(t, r.stdout).Trace)
+}
+
+// TestVerifyBatchWasmCatchesReplay: --batch shares one replay store across
+// the lines under --engine wasm too.
+func TestVerifyBatchWasmCatchesReplay(t *testing.T) {
+	policy, _ := writeTestPolicy(t, t.TempDir(), "    one_time_use: true\n")
+	once := token(t, oktoKey, oktoClaims(map[string]any{"jti": "jti-1"}))
+	other := token(t, oktoKey, oktoClaims(map[string]any{"jti": "jti-2"}))
+	in := once + "\n" + once + "\n" + other + "\n"
+	r := runCmd(t, in, "verify", "--config", policy, "--now", nowArg, "--batch", "--engine", "wasm")
+	assert.Equal(t, exitRejected, r.code, r.stderr)
+	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	require.Len(t, lines, 3, r.stdout)
+	assert.True(t, decision(t, lines[0]).Valid)
+	assert.Equal(t, core.CodeTokenReplayed, decision(t, lines[1]).Code)
+	assert.True(t, decision(t, lines[2]).Valid)
+	native := runCmd(t, in, "verify", "--config", policy, "--now", nowArg, "--batch")
+	assert.Equal(t, native.stdout, r.stdout)
+}
+
+// TestVerifyWasmModuleFlag: a custom module runs (under its call
+// deadline); a bogus one, a missing one, or --module without --engine wasm
+// is a usage error with a clear message.
+func TestVerifyWasmModuleFlag(t *testing.T) {
+	dir := t.TempDir()
+	policy, okera := writeTestPolicy(t, dir, "")
+	valid := token(t, okera, okeraClaims(nil))
+
+	bogus := writeFile(t, dir, "bogus.wasm", "this is not WebAssembly")
+	r := runCmd(t, "", "verify", "--config", policy, "--engine", "wasm", "--module", bogus, valid)
+	assert.Equal(t, exitUsage, r.code)
+	assert.Empty(t, r.stdout)
+	assert.Contains(t, r.stderr, "wasm module "+bogus)
+	assert.Contains(t, r.stderr, "invalid wasm module")
+
+	r = runCmd(t, "", "verify", "--config", policy, "--engine", "wasm", "--module", filepath.Join(dir, "missing.wasm"), valid)
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, "missing.wasm")
+
+	r = runCmd(t, "", "verify", "--config", policy, "--module", bogus, valid)
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, "--module needs --engine wasm")
+
+	r = runCmd(t, "", "verify", "--config", policy, "--engine", "wazero", valid)
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, "want native or wasm")
+
+	// The module built from the source tree, given as a custom module.
+	module, err := wasm.Build(context.Background(), wasm.BuildOptions{})
+	require.NoError(t, err)
+	native := runCmd(t, "", "verify", "--config", policy, "--now", nowArg, "--explain", valid)
+	r = runCmd(t, "", "verify", "--config", policy, "--now", nowArg, "--explain", "--engine", "wasm", "--module", module, valid)
+	assert.Equal(t, exitOK, r.code, r.stderr)
+	assert.Equal(t, native.stdout, r.stdout)
+}
+
+// TestVerifyWasmRefusesJWKSURL: the plugin has no network; a jwks_url
+// policy is refused at start, saying what to do.
+func TestVerifyWasmRefusesJWKSURL(t *testing.T) {
+	dir := t.TempDir()
+	policy := writeFile(t, dir, "policy.yaml", `integrations:
+  - name: remote
+    issuer: https://remote.example
+    algorithms: [RS256]
+    keys:
+      - jwks_url: https://remote.example/jwks.json
+`)
+	r := runCmd(t, "", "verify", "--config", policy, "--engine", "wasm", "x.y.z")
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, `integration "remote": field keys[0].jwks_url`)
+	assert.Contains(t, r.stderr, "inline the keys")
+	assert.Contains(t, r.stderr, "--engine native")
+
+	r = runCmd(t, "", "serve", "--config", policy, "--engine", "wasm", "--listen", "127.0.0.1:0", "--data-dir", filepath.Join(dir, "d"))
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, "jwks_url")
+	assert.Contains(t, r.stderr, "--engine native")
+}
+
+// TestServeWasmEngine runs "serve --engine wasm" through run(): valid and
+// rejected tokens through the plugin, then a SIGHUP reload that removes
+// an integration, whose tokens the new wasm engine refuses.
+func TestServeWasmEngine(t *testing.T) {
+	dir := t.TempDir()
+	policy, okeraKey := writeTestPolicy(t, dir, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stderr := &syncBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--config", policy, "--engine", "wasm", "--listen", "127.0.0.1:0", "--data-dir", filepath.Join(dir, "data")},
+			strings.NewReader(""), io.Discard, stderr)
+	}()
+	addr := regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`)
+	var url string
+	require.Eventually(t, func() bool {
+		m := addr.FindStringSubmatch(stderr.String())
+		if m != nil {
+			url = m[1]
+		}
+		return m != nil
+	}, 2*time.Minute, 10*time.Millisecond, "no listening line: %s", stderr.String())
+	assert.Contains(t, stderr.String(), `"msg":"wasm engine"`)
+
+	now := time.Now()
+	times := map[string]any{"iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
+	okera := token(t, okeraKey, okeraClaims(times))
+	status, _, body, raw := post(t, url, "Bearer "+okera)
+	require.Equal(t, http.StatusOK, status, raw)
+	assert.Equal(t, "alice", body["sub"])
+	assert.Equal(t, "okera", body["integration"])
+	okto := token(t, oktoKey, oktoClaims(times))
+	status, _, body, raw = post(t, url, "Bearer "+okto)
+	require.Equal(t, http.StatusOK, status, raw)
+	assert.Equal(t, "user-42", body["sub"])
+
+	expired := token(t, okeraKey, okeraClaims(map[string]any{"iat": now.Add(-2 * time.Hour).Unix(), "exp": now.Add(-time.Hour).Unix()}))
+	status, _, body, raw = post(t, url, "Bearer "+expired)
+	require.Equal(t, http.StatusUnauthorized, status, raw)
+	assert.Equal(t, string(core.CodeTokenExpired), body["error"])
+	status, _, body, _ = post(t, url, "Bearer garbage.garbage.garbage")
+	assert.Equal(t, http.StatusUnauthorized, status)
+	assert.Equal(t, string(core.CodeInvalidToken), body["error"])
+
+	// SIGHUP with okera removed: the new engine refuses its tokens, okto's pass.
+	good, err := os.ReadFile(policy)
+	require.NoError(t, err)
+	i := strings.Index(string(good), "  - name: okera")
+	j := strings.Index(string(good), "  - name: okto")
+	require.True(t, i > 0 && j > i)
+	require.NoError(t, os.WriteFile(policy, []byte(string(good[:i])+string(good[j:])), 0o600))
+	require.NoError(t, syscall.Kill(os.Getpid(), syscall.SIGHUP))
+	require.Eventually(t, func() bool {
+		_, _, body, _ := post(t, url, "Bearer "+okera)
+		return body["error"] == string(core.CodeConfigurationNotFound)
+	}, time.Minute, 20*time.Millisecond, stderr.String())
+	status, _, _, raw = post(t, url, "Bearer "+okto)
+	assert.Equal(t, http.StatusOK, status, raw)
+
+	cancel()
+	select {
+	case code := <-done:
+		assert.Equal(t, exitOK, code, stderr.String())
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not shut down")
+	}
+	assert.NotContains(t, stderr.String(), okera)
+}
