@@ -92,6 +92,10 @@ func (p *Policy) Integrations() []string {
 	return out
 }
 
+// MaxTokenBytes returns the largest token any integration accepts. Verify
+// refuses larger ones before reading them (see TokenTooLarge).
+func (p *Policy) MaxTokenBytes() int { return p.maxToken }
+
 // JWKSURLs returns every jwks_url of the policy, for the host to fetch.
 func (p *Policy) JWKSURLs() []string {
 	var out []string

@@ -119,6 +119,15 @@ func (v *Verifier) Verify(ctx context.Context, req Request) (d *Decision) {
 	return v.verify(ctx, r, &req)
 }
 
+// TokenTooLarge is the decision Verify gives a token of size bytes when
+// the policy's limit (Policy.MaxTokenBytes) is limit. Hosts that refuse
+// such a token before handing it over (the wasm host does not copy it into
+// the sandbox) answer with it, so the decision is the same on every path.
+func TokenTooLarge(size, limit int, explain bool) *Decision {
+	r := &run{d: &Decision{}, explain: explain}
+	return r.reject(CodeInvalidToken, "size", "token is %d bytes, the limit is %d", size, limit)
+}
+
 // run accumulates one decision and its trace.
 type run struct {
 	d       *Decision
@@ -224,7 +233,7 @@ func (v *Verifier) verify(ctx context.Context, r *run, req *Request) *Decision {
 		return r.reject(CodeInvalidToken, "size", "empty token")
 	}
 	if len(tok) > v.policy.maxToken {
-		return r.reject(CodeInvalidToken, "size", "token is %d bytes, the limit is %d", len(tok), v.policy.maxToken)
+		return TokenTooLarge(len(tok), v.policy.maxToken, req.Explain)
 	}
 	if r.explain {
 		r.step("size", OutcomePass, "%d bytes", len(tok))

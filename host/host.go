@@ -436,15 +436,9 @@ func (h *Host) VerifyJSON(ctx context.Context, req core.Request) ([]byte, error)
 }
 
 // oversize is the core's decision for a token over the size limit, made
-// without copying the token into the guest. The differential tests hold it
-// to the native text.
+// without copying the token into the guest.
 func oversize(req core.Request, limit int) []byte {
-	d := &core.Decision{Code: core.CodeInvalidToken, Message: core.CodeInvalidToken.Message(),
-		Reason: fmt.Sprintf("token is %d bytes, the limit is %d", len(req.Token), limit)}
-	if req.Explain {
-		d.Trace = []core.Step{{Name: "size", Outcome: core.OutcomeFail, Detail: d.Reason}}
-	}
-	return d.JSON()
+	return core.TokenTooLarge(len(req.Token), limit, req.Explain).JSON()
 }
 
 // Reload loads a new policy into fresh instances of the current module.

@@ -96,7 +96,7 @@ func load(name string, policy []byte) (status int32, out []byte) {
 	if err != nil {
 		return statusError, []byte(err.Error())
 	}
-	sum := loadSummary{ABI: abiVersion, Integrations: p.Integrations(), MaxTokenBytes: maxTokenBytes(v), OneTimeUse: p.OneTimeUse()}
+	sum := loadSummary{ABI: abiVersion, Integrations: p.Integrations(), MaxTokenBytes: p.MaxTokenBytes(), OneTimeUse: p.OneTimeUse()}
 	b, err := json.Marshal(sum)
 	if err != nil {
 		return statusError, []byte(err.Error())
@@ -104,43 +104,6 @@ func load(name string, policy []byte) (status int32, out []byte) {
 	current = &engine{verifier: v, summary: b}
 	logf(levelInfo, "policy %s loaded: %d integrations", name, len(sum.Integrations))
 	return statusOK, b
-}
-
-// probeNow is any non-zero time: the size check does not look at it.
-var probeNow = time.Unix(1_000_000_000, 0)
-
-// maxTokenBytes finds the policy's token size limit (the largest
-// max_token_bytes of its integrations), which core.Policy does not export,
-// by a search on the core's own size check: a token over the limit is
-// refused at the "size" step, before anything reads it. The search doubles
-// up from the default limit, so that the usual policy costs a few probes of
-// at most 32 KiB.
-func maxTokenBytes(v *core.Verifier) int {
-	probe := strings.Repeat("a", core.DefaultMaxTokenBytes+1)
-	oversize := func(n int) bool {
-		if len(probe) < n {
-			probe = strings.Repeat("a", n)
-		}
-		d := v.Verify(context.Background(), core.Request{Token: probe[:n], Now: probeNow, Explain: true})
-		return len(d.Trace) > 0 && d.Trace[0].Name == "size" && d.Trace[0].Outcome == core.OutcomeFail
-	}
-	lo, hi := 0, core.DefaultMaxTokenBytes+1 // lo fits (or is 0), hi does not
-	for !oversize(hi) {
-		lo = hi
-		if hi > core.MaxTokenBytesLimit {
-			return hi // the core accepts more than it documents; trust it
-		}
-		hi = min(2*hi, core.MaxTokenBytesLimit+1)
-	}
-	for hi-lo > 1 {
-		mid := lo + (hi-lo)/2
-		if oversize(mid) {
-			hi = mid
-		} else {
-			lo = mid
-		}
-	}
-	return lo
 }
 
 // verify verifies one token against the current policy.
