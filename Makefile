@@ -57,7 +57,10 @@ bench-wasm:
 BENCHCOUNT ?= 5
 bench:
 	@mkdir -p build
-	$(GO) test -run='^$$' -bench=. -benchmem -count=$(BENCHCOUNT) ./core/... | tee build/bench.txt
+	@# Rounds of -count=1 interleave the three benchmarks in time, so that a
+	@# noisy neighbour slows them alike instead of skewing one ratio.
+	@rm -f build/bench.txt; for i in $$(seq $(BENCHCOUNT)); do \
+		$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./core/... | tee -a build/bench.txt; done
 	@awk '$$1 ~ /^Benchmark(Verify|GoJose|BareCheck)\// { \
 		split($$1, p, "/"); sub(/-[0-9]+$$/, "", p[2]); k = p[1] SUBSEP p[2]; \
 		n[k]++; v[k, n[k]] = $$3; algs[p[2]] = 1 } \
