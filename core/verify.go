@@ -367,8 +367,7 @@ func (v *Verifier) signed(ctx context.Context, r *run, req *Request, tok string,
 // around a token would give another accepted spelling of it.
 func compactChars(tok string) *verdict {
 	for i := 0; i < len(tok); i++ {
-		c := tok[i]
-		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.') {
+		if c := tok[i]; !compactChar[c] {
 			return fail(CodeInvalidToken, "format", "token holds %q at byte %d; a compact token holds only base64url characters and dots", c, i)
 		}
 	}
@@ -959,6 +958,16 @@ func compactJSON(raw []byte) string {
 	}
 	return b.String()
 }
+
+// compactChar marks the bytes a compact token may hold: the base64url
+// alphabet and the dot. A table, because every byte of every token is
+// looked up.
+var compactChar = func() (t [256]bool) {
+	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.") {
+		t[c] = true
+	}
+	return t
+}()
 
 // canonicalB64 reports whether s, already known to hold only base64url
 // characters, is the one spelling that strict decoding accepts: a length
