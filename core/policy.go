@@ -16,6 +16,7 @@ import (
 
 	"github.com/jwtgate/jwtgate/core/internal/keys"
 	"github.com/jwtgate/jwtgate/core/internal/redirect"
+	"github.com/jwtgate/jwtgate/core/yamlconfig"
 )
 
 // Limits and defaults of the policy format.
@@ -126,28 +127,28 @@ type policyFile struct {
 }
 
 type integrationConfig struct {
-	Name               string            `yaml:"name"`
-	Tenant             string            `yaml:"tenant"`
-	Issuer             string            `yaml:"issuer"`
-	Audiences          []string          `yaml:"audiences"`
-	Algorithms         []string          `yaml:"algorithms"`
-	Keys               []keyConfig       `yaml:"keys"`
-	DecryptionKeys     []keyConfig       `yaml:"decryption_keys"`
-	Encryption         encryptionConfig  `yaml:"encryption"`
-	RequiredClaims     []requiredClaim   `yaml:"required_claims"`
-	ClockSkew          *duration         `yaml:"clock_skew"`
-	MaxAge             *duration         `yaml:"max_age"`
-	OneTimeUse         bool              `yaml:"one_time_use"`
-	MaxTokenBytes      int               `yaml:"max_token_bytes"`
-	SubjectClaim       string            `yaml:"subject_claim"`
-	GroupsClaim        string            `yaml:"groups_claim"`
-	RolesClaim         string            `yaml:"roles_claim"`
-	PermissionsClaim   string            `yaml:"permissions_claim"`
-	Redirect           *redirectConfig   `yaml:"redirect"`
-	Headers            map[string]string `yaml:"headers"`
-	RequirePermissions []string          `yaml:"require_permissions"`
-	RequireRoles       *Membership       `yaml:"require_roles"`
-	RequireGroups      *Membership       `yaml:"require_groups"`
+	Name               string               `yaml:"name"`
+	Tenant             string               `yaml:"tenant"`
+	Issuer             string               `yaml:"issuer"`
+	Audiences          []string             `yaml:"audiences"`
+	Algorithms         []string             `yaml:"algorithms"`
+	Keys               []keyConfig          `yaml:"keys"`
+	DecryptionKeys     []keyConfig          `yaml:"decryption_keys"`
+	Encryption         encryptionConfig     `yaml:"encryption"`
+	RequiredClaims     []requiredClaim      `yaml:"required_claims"`
+	ClockSkew          *yamlconfig.Duration `yaml:"clock_skew"`
+	MaxAge             *yamlconfig.Duration `yaml:"max_age"`
+	OneTimeUse         bool                 `yaml:"one_time_use"`
+	MaxTokenBytes      int                  `yaml:"max_token_bytes"`
+	SubjectClaim       string               `yaml:"subject_claim"`
+	GroupsClaim        string               `yaml:"groups_claim"`
+	RolesClaim         string               `yaml:"roles_claim"`
+	PermissionsClaim   string               `yaml:"permissions_claim"`
+	Redirect           *redirectConfig      `yaml:"redirect"`
+	Headers            map[string]string    `yaml:"headers"`
+	RequirePermissions []string             `yaml:"require_permissions"`
+	RequireRoles       *Membership          `yaml:"require_roles"`
+	RequireGroups      *Membership          `yaml:"require_groups"`
 }
 
 type keyConfig struct {
@@ -196,25 +197,10 @@ func (r *requiredClaim) UnmarshalYAML(n *yaml.Node) error {
 	}
 	type plain requiredClaim
 	var p plain
-	if err := decodeStrict(n, &p); err != nil {
+	if err := yamlconfig.DecodeStrict(n, &p); err != nil {
 		return err
 	}
 	*r = requiredClaim(p)
-	return nil
-}
-
-// duration is a Go duration written as a string ("90s", "5m").
-type duration time.Duration
-
-func (d *duration) UnmarshalYAML(n *yaml.Node) error {
-	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
-		return fmt.Errorf("line %d: want a duration such as \"30s\" or \"5m\", found %q", n.Line, n.Value)
-	}
-	v, err := time.ParseDuration(n.Value)
-	if err != nil {
-		return fmt.Errorf("line %d: %v", n.Line, err)
-	}
-	*d = duration(v)
 	return nil
 }
 
@@ -226,65 +212,6 @@ var claimTypes = map[string]bool{
 
 var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 var headerPattern = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
-
-// decodeStrict decodes a node refusing unknown fields: re-encoding is the
-// only way yaml.v3 offers KnownFields below the document root.
-func decodeStrict(n *yaml.Node, out any) error {
-	budget := maxAliasNodes
-	n, err := expandAliases(n, &budget)
-	if err != nil {
-		return err
-	}
-	b, err := yaml.Marshal(n)
-	if err != nil {
-		return err
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(out); err != nil {
-		// Line numbers of the re-encoded node are relative; point at the
-		// node's own line instead.
-		return errors.New(strings.TrimPrefix(relineYAMLError(err.Error(), n.Line-1), "yaml: "))
-	}
-	return nil
-}
-
-// maxAliasNodes bounds the nodes that expanding YAML aliases may create
-// for one integration ("billion laughs" documents).
-const maxAliasNodes = 100_000
-
-// expandAliases returns a copy of n in which every alias is replaced by a
-// copy of the node it names, so that n re-encodes on its own even when it
-// refers to an anchor defined elsewhere in the document (such as in an
-// earlier integration).
-func expandAliases(n *yaml.Node, budget *int) (*yaml.Node, error) {
-	if *budget--; *budget < 0 {
-		return nil, errors.New("YAML aliases expand to too many nodes")
-	}
-	if n.Kind == yaml.AliasNode && n.Alias != nil {
-		return expandAliases(n.Alias, budget)
-	}
-	c := *n
-	c.Anchor = ""
-	c.Content = make([]*yaml.Node, len(n.Content))
-	for i, child := range n.Content {
-		var err error
-		if c.Content[i], err = expandAliases(child, budget); err != nil {
-			return nil, err
-		}
-	}
-	return &c, nil
-}
-
-var yamlLine = regexp.MustCompile(`line (\d+)`)
-
-func relineYAMLError(msg string, offset int) string {
-	return yamlLine.ReplaceAllStringFunc(msg, func(m string) string {
-		var l int
-		fmt.Sscanf(m, "line %d", &l)
-		return fmt.Sprintf("line %d", l+offset)
-	})
-}
 
 // ParsePolicy parses and validates a policy document, YAML or JSON. file is
 // used only in error messages. Everything a verifier needs is checked here,
@@ -314,7 +241,7 @@ func ParsePolicy(file string, data []byte, opts LoadOptions) (*Policy, error) {
 	for i := range pf.Integrations {
 		node := &pf.Integrations[i]
 		var cfg integrationConfig
-		if err := decodeStrict(node, &cfg); err != nil {
+		if err := yamlconfig.DecodeStrict(node, &cfg); err != nil {
 			return nil, fail(nameOf(node, i), "", node.Line, "%v", err)
 		}
 		in, err := compileIntegration(&cfg, opts)

@@ -1,11 +1,9 @@
 package server
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -18,6 +16,7 @@ import (
 
 	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/remote"
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/yamlconfig"
 )
 
 // Defaults of the service section.
@@ -62,21 +61,21 @@ type serviceConfig struct {
 	AdminTokenEnv  string                         `yaml:"admin_token_env"`
 	AdminTokenFile string                         `yaml:"admin_token_file"`
 	Session        sessionConfig                  `yaml:"session"`
-	AccessTokenTTL *duration                      `yaml:"access_token_ttl"`
+	AccessTokenTTL *yamlconfig.Duration           `yaml:"access_token_ttl"`
 	Signing        signingConfig                  `yaml:"signing"`
 	Integrations   map[string]integrationSettings `yaml:"integrations"`
 	Routes         []routeConfig                  `yaml:"routes"`
 }
 
 type sessionConfig struct {
-	Cookie string    `yaml:"cookie"`
-	TTL    *duration `yaml:"ttl"`
-	Secure string    `yaml:"secure"`
+	Cookie string               `yaml:"cookie"`
+	TTL    *yamlconfig.Duration `yaml:"ttl"`
+	Secure string               `yaml:"secure"`
 }
 
 type signingConfig struct {
-	Algorithm   string    `yaml:"algorithm"`
-	RotateEvery *duration `yaml:"rotate_every"`
+	Algorithm   string               `yaml:"algorithm"`
+	RotateEvery *yamlconfig.Duration `yaml:"rotate_every"`
 }
 
 type integrationSettings struct {
@@ -88,14 +87,14 @@ type integrationSettings struct {
 }
 
 type remoteValidationConfig struct {
-	URL          string    `yaml:"url"`
-	SubjectField string    `yaml:"subject_field"`
-	Timeout      *duration `yaml:"timeout"`
+	URL          string               `yaml:"url"`
+	SubjectField string               `yaml:"subject_field"`
+	Timeout      *yamlconfig.Duration `yaml:"timeout"`
 }
 
 type groupResolverConfig struct {
-	URL     string    `yaml:"url"`
-	Timeout *duration `yaml:"timeout"`
+	URL     string               `yaml:"url"`
+	Timeout *yamlconfig.Duration `yaml:"timeout"`
 }
 
 type routeConfig struct {
@@ -104,28 +103,6 @@ type routeConfig struct {
 	RequirePermissions []string         `yaml:"require_permissions"`
 	RequireRoles       *core.Membership `yaml:"require_roles"`
 	RequireGroups      *core.Membership `yaml:"require_groups"`
-}
-
-// duration is a Go duration written as a string ("90s", "8h").
-type duration time.Duration
-
-func (d *duration) UnmarshalYAML(n *yaml.Node) error {
-	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
-		return fmt.Errorf("line %d: want a duration such as \"30s\" or \"8h\", found %q", n.Line, n.Value)
-	}
-	v, err := time.ParseDuration(n.Value)
-	if err != nil {
-		return fmt.Errorf("line %d: %v", n.Line, err)
-	}
-	*d = duration(v)
-	return nil
-}
-
-func (d *duration) or(def time.Duration) time.Duration {
-	if d == nil {
-		return def
-	}
-	return time.Duration(*d)
 }
 
 // integ is one integration as the server sees it: what the core does not
@@ -207,8 +184,6 @@ func (e *configError) Error() string {
 var (
 	cookieNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 	methodPattern     = regexp.MustCompile(`^[A-Z]{1,16}$`)
-	yamlLinePattern   = regexp.MustCompile(`line (\d+)`)
-	yamlTypePattern   = regexp.MustCompile(` in type [\w.]+`)
 )
 
 // parseService reads the service section and the integration fields the
@@ -224,7 +199,7 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 	}
 	var sc serviceConfig
 	if !sf.Service.IsZero() {
-		if err := decodeStrict(&sf.Service, &sc); err != nil {
+		if err := yamlconfig.DecodeStrict(&sf.Service, &sc); err != nil {
 			return nil, fail("service", sf.Service.Line, "%v", err)
 		}
 	}
@@ -233,11 +208,11 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 		store:          sc.Store,
 		publicURL:      strings.TrimRight(sc.PublicURL, "/"),
 		cookieName:     sc.Session.Cookie,
-		sessionTTL:     sc.Session.TTL.or(defaultSessionTTL),
+		sessionTTL:     sc.Session.TTL.Or(defaultSessionTTL),
 		secure:         sc.Session.Secure,
-		accessTokenTTL: sc.AccessTokenTTL.or(defaultAccessTokenTTL),
+		accessTokenTTL: sc.AccessTokenTTL.Or(defaultAccessTokenTTL),
 		signingAlg:     sc.Signing.Algorithm,
-		rotateEvery:    sc.Signing.RotateEvery.or(defaultRotateEvery),
+		rotateEvery:    sc.Signing.RotateEvery.Or(defaultRotateEvery),
 		integrations:   map[string]*integ{},
 		byIssuer:       map[string]*integ{},
 		jwksURLs:       policy.JWKSURLs(),
@@ -348,7 +323,7 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 			if strings.TrimSpace(sub) != sub {
 				return nil, fail(field+".remote_validation.subject_field", line, "field name %q has surrounding spaces", sub)
 			}
-			timeout := rv.Timeout.or(defaultRemoteTimeout)
+			timeout := rv.Timeout.Or(defaultRemoteTimeout)
 			if timeout <= 0 || timeout > maxRemoteTimeout {
 				return nil, fail(field+".remote_validation.timeout", line, "want between 1ms and %v, found %v", maxRemoteTimeout, timeout)
 			}
@@ -358,7 +333,7 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 			if err := checkURL(gr.URL); err != nil {
 				return nil, fail(field+".group_resolver.url", line, "%v", err)
 			}
-			timeout := gr.Timeout.or(defaultRemoteTimeout)
+			timeout := gr.Timeout.Or(defaultRemoteTimeout)
 			if timeout <= 0 || timeout > maxRemoteTimeout {
 				return nil, fail(field+".group_resolver.timeout", line, "want between 1ms and %v, found %v", maxRemoteTimeout, timeout)
 			}
@@ -401,30 +376,6 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 	}
 	sort.SliceStable(c.routes, func(i, j int) bool { return len(c.routes[i].prefix) > len(c.routes[j].prefix) })
 	return c, nil
-}
-
-// decodeStrict decodes a node refusing unknown fields: yaml.v3 offers
-// KnownFields only at the document root, so the node is re-encoded.
-func decodeStrict(n *yaml.Node, out any) error {
-	b, err := yaml.Marshal(n)
-	if err != nil {
-		return err
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(out); err != nil && !errors.Is(err, io.EOF) {
-		msg := strings.TrimPrefix(err.Error(), "yaml: ")
-		msg = strings.ReplaceAll(msg, "unmarshal errors:\n  ", "")
-		msg = yamlTypePattern.ReplaceAllString(msg, "")
-		// Line numbers of the re-encoded node are relative to it.
-		msg = yamlLinePattern.ReplaceAllStringFunc(msg, func(m string) string {
-			var l int
-			fmt.Sscanf(m, "line %d", &l)
-			return fmt.Sprintf("line %d", l+n.Line-1)
-		})
-		return errors.New(msg)
-	}
-	return nil
 }
 
 func checkURL(s string) error {
