@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"path"
 	"regexp"
 	"sort"
 	"strings"
@@ -118,14 +117,11 @@ type settings struct {
 }
 
 type route struct {
-	prefix      string
-	methods     map[string]bool
-	req         *core.Requirements
-	integration string
+	*core.Route
+	integration string // "": any integration
 }
 
 var (
-	methodPattern = regexp.MustCompile(`^[A-Z]{1,20}$`)
 	headerPattern = regexp.MustCompile(`^[a-z0-9-]{1,64}$`)
 )
 
@@ -189,20 +185,6 @@ func parseConfig(data []byte) (*settings, error) {
 	}
 	for i, rc := range pc.Routes {
 		field := fmt.Sprintf("routes[%d]", i)
-		if !strings.HasPrefix(rc.Prefix, "/") {
-			return nil, fmt.Errorf("plugin configuration: %s.prefix: want a path starting with /, found %q", field, rc.Prefix)
-		}
-		rt := &route{prefix: rc.Prefix, integration: rc.Integration}
-		for _, m := range rc.Methods {
-			m = strings.ToUpper(m)
-			if !methodPattern.MatchString(m) {
-				return nil, fmt.Errorf("plugin configuration: %s.methods: %q is not an HTTP method", field, m)
-			}
-			if rt.methods == nil {
-				rt.methods = map[string]bool{}
-			}
-			rt.methods[m] = true
-		}
 		if rc.Integration != "" && !contains(p.Integrations(), rc.Integration) {
 			return nil, fmt.Errorf("plugin configuration: %s.integration: the policy has no integration %q", field, rc.Integration)
 		}
@@ -210,10 +192,14 @@ func parseConfig(data []byte) (*settings, error) {
 		if err != nil {
 			return nil, fmt.Errorf("plugin configuration: %s.%v", field, err)
 		}
-		rt.req = req
+		cr, err := core.NewRoute(rc.Prefix, rc.Methods, req)
+		if err != nil {
+			return nil, fmt.Errorf("plugin configuration: %s.%v", field, err)
+		}
+		rt := &route{Route: cr, integration: rc.Integration}
 		s.routes = append(s.routes, rt)
 	}
-	sort.SliceStable(s.routes, func(i, j int) bool { return len(s.routes[i].prefix) > len(s.routes[j].prefix) })
+	sort.SliceStable(s.routes, func(i, j int) bool { return len(s.routes[i].Prefix) > len(s.routes[j].Prefix) })
 	for _, sk := range pc.Skip {
 		if !strings.HasPrefix(sk, "/") {
 			return nil, fmt.Errorf("plugin configuration: skip: want a path starting with /, found %q", sk)
@@ -282,47 +268,13 @@ func contains(list []string, v string) bool {
 	return false
 }
 
-// cleanPath is jwtgate serve's: the path of a request URI, unescaped and
-// cleaned, keeping a trailing slash.
-func cleanPath(uri string) string {
-	if i := strings.IndexAny(uri, "?#"); i >= 0 {
-		uri = uri[:i]
-	}
-	if dec, err := url.PathUnescape(uri); err == nil {
-		uri = dec
-	}
-	if uri == "" || uri[0] != '/' {
-		uri = "/" + uri
-	}
-	p := path.Clean(uri)
-	if strings.HasSuffix(uri, "/") && p != "/" {
-		p += "/"
-	}
-	return p
-}
-
-// matchPrefix matches whole path segments: /reports matches /reports and
-// /reports/x but not /reportsx; a prefix ending in / matches below it.
-func matchPrefix(prefix, p string) bool {
-	if !strings.HasPrefix(p, prefix) {
-		return false
-	}
-	return len(p) == len(prefix) || strings.HasSuffix(prefix, "/") || p[len(prefix)] == '/'
-}
-
-// routeFor returns the routes entry of a request: the longest prefix whose
-// methods include the method.
+// routeFor returns the routes entry of a request (path cleaned by
+// core.CleanPath): the longest prefix whose methods include the method.
 func (s *settings) routeFor(method, p string) *route {
 	for _, rt := range s.routes {
-		if rt.methods != nil && !rt.methods[method] {
-			continue
-		}
-		if matchPrefix(rt.prefix, p) {
+		if rt.Matches(method, p) {
 			return rt
 		}
 	}
 	return nil
 }
-
-// check returns why a valid decision does not meet the route, or "".
-func (rt *route) check(d *core.Decision) string { return d.Unmet(rt.req) }

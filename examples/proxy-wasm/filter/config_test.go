@@ -1,6 +1,10 @@
 package main
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/jwtgate/jwtgate/core"
+)
 
 const policy = `integrations: [{name: a, issuer: "https://a.example", algorithms: [HS256], keys: [{secret: "0123456789abcdef0123456789abcdef"}], headers: {X-User: sub}}]`
 
@@ -37,7 +41,7 @@ func TestTokenSources(t *testing.T) {
 
 func TestCleanPathAndRoutes(t *testing.T) {
 	for in, want := range map[string]string{"": "/", "/a/../b?x": "/b", "/a%2F..%2Fb": "/b", "/a/": "/a/", "a//b#f": "/a/b"} {
-		if got := cleanPath(in); got != want {
+		if got := core.CleanPath(in); got != want {
 			t.Errorf("cleanPath(%q) = %q, want %q", in, got, want)
 		}
 	}
@@ -45,10 +49,10 @@ func TestCleanPathAndRoutes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rt := s.routeFor("POST", "/r/deep/x"); rt == nil || rt.prefix != "/r/deep" {
+	if rt := s.routeFor("POST", "/r/deep/x"); rt == nil || rt.Prefix != "/r/deep" {
 		t.Errorf("POST /r/deep/x: %+v", rt)
 	}
-	if rt := s.routeFor("GET", "/r/deep/x"); rt == nil || rt.prefix != "/r" {
+	if rt := s.routeFor("GET", "/r/deep/x"); rt == nil || rt.Prefix != "/r" {
 		t.Errorf("GET /r/deep/x: %+v", rt)
 	}
 	if rt := s.routeFor("GET", "/rx"); rt != nil {

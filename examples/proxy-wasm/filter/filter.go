@@ -156,9 +156,9 @@ func (p *plugin) handle(id uint32, resumed bool) pw.Action {
 	for name := range strip {
 		pw.RemoveHttpRequestHeader(name)
 	}
-	reqPath := cleanPath(rawPath)
+	reqPath := core.CleanPath(rawPath)
 	for _, sk := range s.skip {
-		if matchPrefix(sk, reqPath) {
+		if core.MatchPrefix(sk, reqPath) {
 			return p.proceed(resumed)
 		}
 	}
@@ -199,8 +199,8 @@ func (p *plugin) handle(id uint32, resumed bool) pw.Action {
 		return p.refuse(id, 401, "invalid_token", string(d.Code), d.Message, sent || malformed != "")
 	}
 	if rt != nil {
-		if reason := rt.check(d); reason != "" {
-			pw.LogInfof("jwtgate: request denied by route %s: %s (integration=%q subject=%q)", rt.prefix, reason, d.Integration, d.Subject)
+		if reason := d.Unmet(rt.Requirements); reason != "" {
+			pw.LogInfof("jwtgate: request denied by route %s: %s (integration=%q subject=%q)", rt.Prefix, reason, d.Integration, d.Subject)
 			return p.refuse(id, 403, "insufficient_scope", string(core.CodePermissionDenied), core.CodePermissionDenied.Message(), true)
 		}
 	}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/jwtgate/jwtgate/core"
 )
 
 func TestAuthzForwardAuth(t *testing.T) {
@@ -96,13 +98,13 @@ func TestOriginalRequestAndPaths(t *testing.T) {
 		{"/a/b", "/a/b"}, {"/a/../b", "/b"}, {"/a/./b/", "/a/b/"}, {"a", "/a"}, {"/a?x=/../b", "/a"},
 		{"/%2e%2e/admin", "/admin"}, {"", "/"}, {"/a#frag", "/a"},
 	} {
-		assert.Equal(t, tc.want, cleanPath(tc.in), tc.in)
+		assert.Equal(t, tc.want, core.CleanPath(tc.in), tc.in)
 	}
-	assert.True(t, matchPrefix("/reports", "/reports"))
-	assert.True(t, matchPrefix("/reports", "/reports/1"))
-	assert.False(t, matchPrefix("/reports", "/reportsx"))
-	assert.True(t, matchPrefix("/reports/", "/reports/x"))
-	assert.True(t, matchPrefix("/", "/anything"))
+	assert.True(t, core.MatchPrefix("/reports", "/reports"))
+	assert.True(t, core.MatchPrefix("/reports", "/reports/1"))
+	assert.False(t, core.MatchPrefix("/reports", "/reportsx"))
+	assert.True(t, core.MatchPrefix("/reports/", "/reports/x"))
+	assert.True(t, core.MatchPrefix("/", "/anything"))
 
 	r, _ := http.NewRequest(http.MethodPost, "http://x/v1/authz/api/items?id=3", nil)
 	m, u := originalRequest(r)

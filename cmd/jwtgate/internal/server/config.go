@@ -122,13 +122,6 @@ type integ struct {
 	errorRedirect        string
 }
 
-// route is a compiled routes entry.
-type route struct {
-	prefix  string
-	methods map[string]bool // nil: any method
-	req     *core.Requirements
-}
-
 // config is one loaded configuration file: the policy, its engine and the
 // service settings. It is immutable once built; a reload builds another.
 type config struct {
@@ -149,8 +142,8 @@ type config struct {
 	adminDigest    []byte // SHA-256 of the admin token; nil: the tester is off
 	integrations   map[string]*integ
 	byIssuer       map[string]*integ
-	routes         []*route // longest prefix first
-	jwksURLs       []string // sorted
+	routes         []*core.Route // longest prefix first
+	jwksURLs       []string      // sorted
 }
 
 // ErrConfig is matched (errors.Is) by the errors of New and Reload that
@@ -183,7 +176,6 @@ func (e *configError) Error() string {
 
 var (
 	cookieNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-	methodPattern     = regexp.MustCompile(`^[A-Z]{1,16}$`)
 )
 
 // parseService reads the service section and the integration fields the
@@ -351,30 +343,21 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 	// Routes of /v1/authz.
 	for i, rc := range sc.Routes {
 		field := fmt.Sprintf("service.routes[%d]", i)
-		if !strings.HasPrefix(rc.Prefix, "/") {
-			return nil, fail(field+".prefix", line, "want a path starting with /, found %q", rc.Prefix)
-		}
-		rt := &route{prefix: rc.Prefix}
-		for j, m := range rc.Methods {
-			m = strings.ToUpper(m)
-			if !methodPattern.MatchString(m) {
-				return nil, fail(fmt.Sprintf("%s.methods[%d]", field, j), line, "%q is not an HTTP method", rc.Methods[j])
-			}
-			if rt.methods == nil {
-				rt.methods = map[string]bool{}
-			}
-			rt.methods[m] = true
-		}
 		req, err := core.NewRequirements(rc.RequirePermissions, rc.RequireRoles, rc.RequireGroups)
 		if err != nil {
 			var re *core.RequirementsError
 			errors.As(err, &re)
 			return nil, fail(field+"."+re.Field, line, "%s", re.Reason)
 		}
-		rt.req = req
+		rt, err := core.NewRoute(rc.Prefix, rc.Methods, req)
+		if err != nil {
+			var re *core.RouteError
+			errors.As(err, &re)
+			return nil, fail(field+"."+re.Field, line, "%s", re.Reason)
+		}
 		c.routes = append(c.routes, rt)
 	}
-	sort.SliceStable(c.routes, func(i, j int) bool { return len(c.routes[i].prefix) > len(c.routes[j].prefix) })
+	core.SortRoutes(c.routes)
 	return c, nil
 }
 

@@ -48,6 +48,6 @@ func TestREADMEServiceConfiguration(t *testing.T) {
 	assert.Equal(t, "user_id", c.integrations["okto"].validator.SubjectField)
 	assert.Equal(t, "/login", c.integrations["jwt-auth"].errorRedirect)
 	require.Len(t, c.routes, 3)
-	assert.Equal(t, "/analytics", c.routes[0].prefix, "longest prefix first")
+	assert.Equal(t, "/analytics", c.routes[0].Prefix, "longest prefix first")
 	assert.Equal(t, digest(adminToken), c.adminDigest)
 }

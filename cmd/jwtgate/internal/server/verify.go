@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
-	"path"
 	"strings"
 	"time"
 
@@ -297,11 +295,11 @@ func (s *Server) handleAuthz(w http.ResponseWriter, r *http.Request) {
 		unauthorized(w, d.Code, true)
 		return
 	}
-	p := cleanPath(uri)
-	if rt := c.route(method, p); rt != nil {
-		if reason := rt.check(d); reason != "" {
+	p := core.CleanPath(uri)
+	if rt := core.SelectRoute(c.routes, method, p); rt != nil {
+		if reason := d.Unmet(rt.Requirements); reason != "" {
 			s.metrics.decision("authz", d.Integration, string(core.CodePermissionDenied))
-			s.log.Warn("request denied by route", "method", method, "path", p, "route", rt.prefix, "reason", reason,
+			s.log.Warn("request denied by route", "method", method, "path", p, "route", rt.Prefix, "reason", reason,
 				"integration", d.Integration, "subject", d.Subject, "token_sha256", tokenHash(tok))
 			forbidden(w)
 			return
@@ -393,51 +391,6 @@ func firstHeader(r *http.Request, names ...string) string {
 	}
 	return ""
 }
-
-// cleanPath returns the path of a request URI, decoded and with dot
-// segments removed, so that /public/../admin is matched as /admin.
-func cleanPath(uri string) string {
-	if i := strings.IndexAny(uri, "?#"); i >= 0 {
-		uri = uri[:i]
-	}
-	if dec, err := url.PathUnescape(uri); err == nil {
-		uri = dec
-	}
-	if uri == "" || uri[0] != '/' {
-		uri = "/" + uri
-	}
-	p := path.Clean(uri)
-	if strings.HasSuffix(uri, "/") && p != "/" {
-		p += "/"
-	}
-	return p
-}
-
-// route returns the routes entry for a request: the longest prefix whose
-// methods include the method.
-func (c *config) route(method, p string) *route {
-	for _, rt := range c.routes {
-		if rt.methods != nil && !rt.methods[method] {
-			continue
-		}
-		if matchPrefix(rt.prefix, p) {
-			return rt
-		}
-	}
-	return nil
-}
-
-// matchPrefix matches whole path segments: /reports matches /reports and
-// /reports/x but not /reportsx; a prefix ending in / matches below it.
-func matchPrefix(prefix, p string) bool {
-	if !strings.HasPrefix(p, prefix) {
-		return false
-	}
-	return len(p) == len(prefix) || strings.HasSuffix(prefix, "/") || p[len(prefix)] == '/'
-}
-
-// check returns why the identity does not meet the route, or "".
-func (rt *route) check(d *core.Decision) string { return d.Unmet(rt.req) }
 
 // handleTester is POST /v1/integrations/{name}/test, the token tester: the
 // decision with its explain trace for a token against one integration. It
