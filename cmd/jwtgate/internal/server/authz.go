@@ -1,0 +1,132 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/jwtgate/jwtgate/core"
+)
+
+// handleAuthz is forward authentication for nginx auth_request, Traefik
+// ForwardAuth and Envoy ext_authz (HTTP). The original request is read
+// from X-Forwarded-Method / X-Original-Method and X-Forwarded-Uri /
+// X-Original-URI; for Envoy, whose check request carries the original
+// method and path after the /v1/authz prefix, from the request itself.
+func (s *Server) handleAuthz(w http.ResponseWriter, r *http.Request) {
+	drain(w, r)
+	c := s.cur.Load()
+	method, uri := originalRequest(r)
+	d, tok, status := s.authenticate(r, c, "authz")
+	if d == nil {
+		if status == http.StatusServiceUnavailable {
+			writeError(w, status, "temporarily_unavailable", "Service temporarily unavailable")
+			return
+		}
+		unauthorized(w, core.CodeInvalidToken, false)
+		return
+	}
+	if !d.Valid {
+		if d.Code == core.CodePermissionDenied {
+			forbidden(w)
+			return
+		}
+		unauthorized(w, d.Code, true)
+		return
+	}
+	p := core.CleanPath(uri)
+	if rt := core.SelectRoute(c.routes, method, p); rt != nil {
+		if reason := d.Unmet(rt.Requirements); reason != "" {
+			s.metrics.decision("authz", d.Integration, string(core.CodePermissionDenied))
+			s.log.Warn("request denied by route", "method", method, "path", p, "route", rt.Prefix, "reason", reason,
+				"integration", d.Integration, "subject", d.Subject, "token_sha256", tokenHash(tok))
+			forbidden(w)
+			return
+		}
+	}
+	h := w.Header()
+	for k, v := range d.Headers {
+		h.Set(k, v)
+	}
+	h.Set("X-Jwtgate-Subject", d.Subject)
+	h.Set("X-Jwtgate-Tenant", d.Tenant)
+	h.Set("X-Jwtgate-Integration", d.Integration)
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "subject": d.Subject, "integration": d.Integration})
+}
+
+func forbidden(w http.ResponseWriter) {
+	w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="jwtgate", error="insufficient_scope", error_description=%q`, core.CodePermissionDenied.Message()))
+	writeError(w, http.StatusForbidden, string(core.CodePermissionDenied), core.CodePermissionDenied.Message())
+}
+
+// authenticate finds the caller's identity: a bearer token (one of
+// jwtgate's access tokens, or an integration's token) or else the session
+// cookie. A nil decision means there was no credential (status 401) or the
+// store could not be asked (status 503).
+func (s *Server) authenticate(r *http.Request, c *config, endpoint string) (*core.Decision, string, int) {
+	tok, present, ok := bearerToken(r)
+	if present && !ok {
+		d := reject(&core.Decision{}, core.CodeInvalidToken, "malformed Authorization header")
+		s.logDecision(endpoint, "", d)
+		return d, "", 0
+	}
+	if ok {
+		p, own := s.peekOwn(tok)
+		if own {
+			d, err := s.checkOwnToken(r.Context(), c, tok, tokenUseAccess)
+			if err != nil {
+				return nil, tok, http.StatusServiceUnavailable
+			}
+			s.logDecision(endpoint, tok, d)
+			return d, tok, 0
+		}
+		d := s.verifyPeeked(r.Context(), c, core.Request{Token: tok, Now: s.now()}, p)
+		s.logDecision(endpoint, tok, d)
+		return d, tok, 0
+	}
+	if ck, err := r.Cookie(c.cookieName); err == nil && ck.Value != "" {
+		d, err := s.checkOwnToken(r.Context(), c, ck.Value, tokenUseSession)
+		if err != nil {
+			return nil, ck.Value, http.StatusServiceUnavailable
+		}
+		s.logDecision(endpoint, ck.Value, d)
+		return d, ck.Value, 0
+	}
+	return nil, "", http.StatusUnauthorized
+}
+
+// originalRequest returns the method and URI of the request a proxy asks
+// about.
+func originalRequest(r *http.Request) (method, uri string) {
+	method = firstHeader(r, "X-Forwarded-Method", "X-Original-Method")
+	uri = firstHeader(r, "X-Forwarded-Uri", "X-Original-URI", "X-Original-Url")
+	if rest, ok := strings.CutPrefix(r.URL.Path, "/v1/authz/"); ok {
+		// Envoy ext_authz: the check request is the original one behind
+		// the path prefix.
+		if uri == "" {
+			uri = "/" + rest
+			if r.URL.RawQuery != "" {
+				uri += "?" + r.URL.RawQuery
+			}
+		}
+		if method == "" {
+			method = r.Method
+		}
+	}
+	if method == "" {
+		method = http.MethodGet
+	}
+	if uri == "" {
+		uri = "/"
+	}
+	return strings.ToUpper(method), uri
+}
+
+func firstHeader(r *http.Request, names ...string) string {
+	for _, n := range names {
+		if v := r.Header.Get(n); v != "" {
+			return v
+		}
+	}
+	return ""
+}
