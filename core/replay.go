@@ -73,3 +73,26 @@ func (s *MemoryReplayStore) Len() int {
 	defer s.mu.Unlock()
 	return len(s.entries)
 }
+
+// The range of times a ReplayStore (and any store of jwtgate's) must hold:
+// the years 0001 to 9999, as RFC 3339 writes them. A token may name any
+// time ("exp": 9999999999999 is a common "never"); the core clamps what it
+// hands a store into this range, and stores clamp again, so that no store
+// overflows (SQLite's microseconds end in the year 294246, PostgreSQL's
+// timestamptz in 294276) and every store agrees on the same instant.
+var (
+	minStoredTime = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxStoredTime = time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC)
+)
+
+// ClampTime returns t moved into the range every store holds, 0001-01-01
+// to 9999-12-31 (UTC), without a monotonic clock reading.
+func ClampTime(t time.Time) time.Time {
+	switch {
+	case t.Before(minStoredTime):
+		return minStoredTime
+	case t.After(maxStoredTime):
+		return maxStoredTime
+	}
+	return t.Round(0)
+}

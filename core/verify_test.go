@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -923,6 +924,28 @@ func TestVerifyOneTimeUse(t *testing.T) {
 	tb = vtHS(t, claims(vtIssB, map[string]any{"jti": "j-6", "exp": nil}))
 	vtCheck(t, verifyAt(v, tb, testNow), vtValid())
 	vtCheck(t, verifyAt(v, tb, testNow.Add(time.Minute)), vtReject(CodeTokenReplayed, "jti", ""))
+}
+
+// A one-time token may name any exp ("never" is often 9999999999999, far
+// past what a store can hold); the core hands the store an expiry within
+// the range every store holds, and the token is still used only once.
+func TestVerifyOneTimeUseFarFutureExp(t *testing.T) {
+	store := &vtReplay{mem: NewMemoryReplayStore(0)}
+	p := mustPolicy(t, vtPolicy(vtIntegration{Name: "a", Issuer: vtIssA, Algs: "HS256", Keys: []string{vtSecretKey(vtSecret, "", "")},
+		Extra: []string{"one_time_use: true", "clock_skew: 5m"}}))
+	v, err := NewVerifier(p, Config{Replay: store})
+	require.NoError(t, err)
+	last := time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC)
+	for i, exp := range []any{9999999999999, 9.2e12, 1e300, int64(math.MaxInt64)} {
+		tok := vtHS(t, claims(vtIssA, map[string]any{"jti": fmt.Sprint("far-", i), "exp": exp}))
+		vtCheck(t, verifyAt(v, tok, testNow), vtValid())
+		got := store.expiries[len(store.expiries)-1]
+		require.Equal(t, last, got, "exp %v", exp)
+		vtCheck(t, verifyAt(v, tok, testNow), vtReject(CodeTokenReplayed, "jti", ""))
+	}
+	require.Equal(t, last, ClampTime(time.Unix(1e15, 0)))
+	require.Equal(t, time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), ClampTime(time.Unix(-1e15, 0)))
+	require.Equal(t, testNow, ClampTime(testNow))
 }
 
 // A one_time_use integration without max_age requires exp, even when the
