@@ -21,4 +21,9 @@
 // exp, nbf, iat, max_age, aud, required claims and subject, required
 // permissions, roles and groups, redirect target, upstream headers, and last
 // the one-time jti, so that a token refused for another reason keeps its jti.
+//
+// A host that asks a trusted endpoint to validate a token (remote
+// validation) hands the endpoint's answer to Verifier.VerifyVouched, which
+// skips only the signature: the claims go through the same stage, so the
+// two paths cannot judge the same claims differently.
 package core

@@ -130,6 +130,10 @@ type config struct {
 	policy *core.Policy
 	engine Engine // verifies with the shared store as replay store
 	tester Engine // verifies without consuming one-time jtis
+	// vouched judges the claims of tokens a remote validation endpoint
+	// accepted. It is the native core under every engine: the plugin ABI
+	// has no call for vouched claims yet.
+	vouched *core.Verifier
 
 	store          string
 	publicURL      string

@@ -150,6 +150,10 @@ func (s *Server) buildLocked(ctx context.Context, file string, data []byte, poli
 		return nil, err
 	}
 	c.engine, c.tester = engine, tester
+	cfg.Replay = countingReplay{s}
+	if c.vouched, err = core.NewVerifier(policy, cfg); err != nil {
+		return nil, err
+	}
 	for _, in := range c.integrations {
 		if in.validator != nil {
 			in.validator.Client = s.clientWithTimeout(in.validator.Timeout)

@@ -8,21 +8,16 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/remote"
 	"github.com/jwtgate/jwtgate/core"
 )
 
 // peeked is what the server reads of a token's payload before anything
-// has verified it: only to pick the integration whose remote validation
-// endpoint to ask, and, once that endpoint vouched for the token, its
-// one-time jti and expiry.
+// has verified it: only its issuer, to pick the integration whose remote
+// validation endpoint to ask (the core judges the token itself).
 type peeked struct {
-	Iss string          `json:"iss"`
-	Jti string          `json:"jti"`
-	Exp json.Number     `json:"exp"`
-	Raw json.RawMessage `json:"-"`
+	Iss string `json:"iss"`
 }
 
 func peek(tok string) (*peeked, bool) {
@@ -38,7 +33,6 @@ func peek(tok string) (*peeked, bool) {
 	if err := json.Unmarshal(raw, &p); err != nil {
 		return nil, false
 	}
-	p.Raw = raw
 	return &p, true
 }
 
@@ -68,7 +62,7 @@ func (s *Server) verifyPeeked(ctx context.Context, c *config, req core.Request, 
 		switch {
 		case err == nil:
 			s.metrics.remoteCalls.WithLabelValues("validation", "ok").Inc()
-			d = s.remoteDecision(ctx, in, req, p, res)
+			d = c.vouch(ctx, in, req, res)
 		case errors.Is(err, remote.ErrRejected):
 			s.metrics.remoteCalls.WithLabelValues("validation", "rejected").Inc()
 			s.log.Info("remote validation refused the token; trying the keys", "integration", in.name, "token_sha256", tokenHash(req.Token))
@@ -99,105 +93,21 @@ func (s *Server) verifyPeeked(ctx context.Context, c *config, req core.Request, 
 	return d
 }
 
-// remoteDecision turns a remote validation endpoint's answer into a
-// decision. The endpoint vouched for the token, so its payload is trusted
-// for the one-time jti and the expiry; the identity comes from the answer.
-func (s *Server) remoteDecision(ctx context.Context, in *integ, req core.Request, p *peeked, res remote.Result) *core.Decision {
-	d := &core.Decision{Valid: true, Integration: in.name, Tenant: in.tenant, Issuer: in.issuer, Subject: res.Subject}
-	claims := res.Claims
-	if claims == nil {
-		claims = map[string]any{}
+// vouch has the core judge a token that in's remote validation endpoint
+// accepted: the endpoint's answer laid over the token's payload goes
+// through the same claims stage as a token verified with keys.
+func (c *config) vouch(ctx context.Context, in *integ, req core.Request, res remote.Result) *core.Decision {
+	answer, err := json.Marshal(res.Claims)
+	if err != nil {
+		answer = nil
 	}
-	d.Claims, _ = json.Marshal(claims)
-	d.Groups = stringListClaim(claims[in.groupsClaim])
-	d.Roles = stringListClaim(claims[in.rolesClaim])
-	d.Permissions = stringListClaim(claims[in.permissionsClaim])
-	if exp, err := p.Exp.Float64(); err == nil && exp > 0 && exp < 1e12 {
-		d.ExpiresAt = int64(exp)
-	}
-	if len(in.headers) > 0 {
-		d.Headers = map[string]string{}
-		for h, claim := range in.headers {
-			if v, ok := headerValue(claims[claim]); ok {
-				d.Headers[h] = v
-			}
-		}
-	}
-	if safeRelative(req.RedirectParam) {
-		d.Redirect = req.RedirectParam
-	}
-	if req.Explain {
-		d.Trace = []core.Step{{Name: "remote_validation", Outcome: core.OutcomePass, Detail: "accepted by " + in.validator.URL}}
-	}
-	if in.oneTime {
-		if p.Jti == "" || len(p.Jti) > 256 {
-			return reject(d, core.CodeRequiredClaimsFailed, "integration requires one-time tokens, and the token has no usable jti")
-		}
-		until := req.Now.Add(24 * time.Hour)
-		if d.ExpiresAt > 0 {
-			until = time.Unix(d.ExpiresAt, 0).Add(core.DefaultClockSkew + time.Second)
-		}
-		// The same key as the core's, so that one jti is used once whichever
-		// path verified it.
-		fresh, err := countingReplay{s}.Claim(ctx, core.ReplayID(in.name, p.Jti), until, req.Now)
-		if err != nil {
-			return reject(d, core.CodeInvalidToken, "replay store failed: "+err.Error())
-		}
-		if !fresh {
-			return reject(d, core.CodeTokenReplayed, fmt.Sprintf("jti %q was already used", p.Jti))
-		}
-	}
-	return d
+	req.Integration = in.name
+	return c.vouched.VerifyVouched(ctx, req, core.Vouched{Subject: res.Subject, Claims: answer})
 }
 
 func reject(d *core.Decision, code core.Code, reason string) *core.Decision {
 	d.Valid, d.Code, d.Message, d.Reason = false, code, code.Message(), reason
 	return d
-}
-
-func stringListClaim(v any) []string {
-	list, ok := v.([]any)
-	if !ok {
-		return nil
-	}
-	out := make([]string, 0, len(list))
-	for _, e := range list {
-		s, ok := e.(string)
-		if !ok {
-			return nil
-		}
-		out = append(out, s)
-	}
-	return out
-}
-
-// headerValue renders a claim of a remote answer as a header value, like
-// the core does: strings as they are, lists of strings joined by commas,
-// other values as JSON; none with control characters.
-func headerValue(v any) (string, bool) {
-	var val string
-	switch x := v.(type) {
-	case nil:
-		return "", false
-	case string:
-		val = x
-	default:
-		if list := stringListClaim(v); list != nil {
-			val = strings.Join(list, ",")
-		} else {
-			b, err := json.Marshal(v)
-			if err != nil {
-				return "", false
-			}
-			val = string(b)
-		}
-	}
-	for i := 0; i < len(val); i++ {
-		if c := val[i]; c < 0x20 || c == 0x7f {
-			return "", false
-		}
-	}
-	return val, true
 }
 
 // logDecision logs a decision and counts it. Never the token: its hash.
