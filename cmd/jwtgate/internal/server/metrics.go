@@ -2,7 +2,10 @@ package server
 
 import (
 	"net/http"
+	"sync/atomic"
 	"time"
+
+	"github.com/jwtgate/jwtgate/core"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -23,13 +26,18 @@ type metrics struct {
 	reloads     *prometheus.CounterVec
 	inflight    prometheus.Gauge
 	handler     http.Handler
+	// integrations are the configured integration names, the only ones a
+	// label may carry: a request names any integration it likes (the
+	// callback's path), and each new label value would be a series kept
+	// for the life of the process.
+	integrations atomic.Pointer[map[string]bool]
 }
 
 func newMetrics() *metrics {
 	m := &metrics{reg: prometheus.NewRegistry()}
 	m.decisions = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "jwtgate_decisions_total",
-		Help: "Token decisions, by endpoint, integration (\"none\" when no integration matched) and code (\"ok\" when valid).",
+		Help: "Token decisions, by endpoint, integration (\"none\" when no integration matched, \"unknown\" for a name not configured) and code (\"ok\" when valid).",
 	}, []string{"endpoint", "integration", "code"})
 	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "jwtgate_http_request_duration_seconds",
@@ -70,12 +78,30 @@ func newMetrics() *metrics {
 	return m
 }
 
-func (m *metrics) decision(endpoint, integration, code string) {
-	if integration == "" {
-		integration = "none"
+// setIntegrations sets the integration names labels may carry.
+func (m *metrics) setIntegrations(names []string) {
+	known := make(map[string]bool, len(names))
+	for _, n := range names {
+		known[n] = true
 	}
-	if code == "" {
+	m.integrations.Store(&known)
+}
+
+// decision counts a decision. An integration that is not configured is
+// "unknown", a code outside the taxonomy (a custom plugin's) "other", so
+// that the number of series stays bounded whatever clients send.
+func (m *metrics) decision(endpoint, integration, code string) {
+	switch known := m.integrations.Load(); {
+	case integration == "":
+		integration = "none"
+	case known == nil || !(*known)[integration]:
+		integration = "unknown"
+	}
+	switch {
+	case code == "":
 		code = "ok"
+	case core.Code(code).Message() == "":
+		code = "other"
 	}
 	m.decisions.WithLabelValues(endpoint, integration, code).Inc()
 }

@@ -78,6 +78,7 @@ func (s *Server) reloadLocked(data []byte) error {
 		return err
 	}
 	old := s.cur.Swap(c)
+	s.metrics.setIntegrations(policy.Integrations())
 	s.metrics.reloads.WithLabelValues("ok").Inc()
 	if old != nil {
 		for _, f := range []struct {

@@ -211,6 +211,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		return nil, err
 	}
 	s.cur.Store(c)
+	s.metrics.setIntegrations(policy.Integrations())
 	s.handler = s.routes()
 	s.log.Info("configuration loaded", "config", o.ConfigFile, "integrations", policy.Integrations(),
 		"public_url", s.publicURL, "signing_algorithm", pre.signingAlg)
