@@ -7,8 +7,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -324,4 +326,57 @@ func TestMinimalConfiguration(t *testing.T) {
 	h := httptestServer(t, srv)
 	r := send(t, nil, http.MethodPost, h+"/v1/integrations/okto/test", strings.NewReader(`{"token":"x"}`), "Authorization", "Bearer x")
 	assert.Equal(t, http.StatusForbidden, r.status)
+}
+
+// Reload and the watcher read the configuration with a bound: a special
+// file or an oversized one is refused like a broken file, the old
+// configuration serving on, and reloads keep working afterwards. (Pointing
+// the file at /dev/zero used to take the process to 5 GB and stop the
+// watcher for good.)
+func TestReloadRefusesSpecialAndHugeFiles(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	tok := e.oktoToken(nil)
+	good := e.testConfig("")
+	fifo := filepath.Join(e.dir, "fifo")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
+	huge := filepath.Join(e.dir, "huge.yaml")
+	require.NoError(t, os.WriteFile(huge, []byte(good+strings.Repeat("#", maxConfigBytes)), 0o600))
+	point := func(target string) {
+		require.NoError(t, os.Remove(e.config))
+		require.NoError(t, os.Symlink(target, e.config))
+	}
+	for _, target := range []string{"/dev/zero", fifo, e.dir, huge} {
+		point(target)
+		done := make(chan error, 1)
+		go func() { done <- e.srv.Reload() }()
+		select {
+		case err := <-done:
+			require.ErrorIs(t, err, ErrConfig, target)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("Reload of %s did not return", target)
+		}
+		assert.Equal(t, http.StatusOK, e.verify(tok).status, target)
+	}
+
+	// The watcher: refused once, then a good file is picked up again.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	e.srv.opts.WatchInterval = 20 * time.Millisecond
+	point("/dev/zero")
+	refusals := strings.Count(e.logs.String(), "jwtgate.yaml is not a regular file")
+	go func() { done <- e.srv.Run(ctx, ln) }()
+	defer func() {
+		cancel()
+		require.NoError(t, <-done)
+	}()
+	require.Eventually(t, func() bool {
+		return strings.Count(e.logs.String(), "jwtgate.yaml is not a regular file") > refusals
+	}, 5*time.Second, 20*time.Millisecond)
+	require.NoError(t, os.Remove(e.config))
+	e.write(strings.Replace(good, "issuer: "+oktoIssuer, "issuer: https://another.okto.example", 1))
+	require.Eventually(t, func() bool {
+		return e.verify(tok).json["error"] == "configuration_not_found"
+	}, 5*time.Second, 20*time.Millisecond)
 }

@@ -9,30 +9,57 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"time"
 
 	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/keyfetch"
 	"github.com/jwtgate/jwtgate/core"
 )
 
-// maxConfigBytes bounds the configuration file (the core's own limit).
+// maxConfigBytes bounds the configuration file (the core's own limit) and
+// every file it names.
 const maxConfigBytes = 8 << 20
 
 var lookupEnv = os.LookupEnv
 
 // readConfig reads the configuration file and parses its policy.
 func readConfig(path string) ([]byte, *core.Policy, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, &configError{file: path, reason: err.Error()}
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxConfigBytes+1))
+	data, err := readBounded(path, maxConfigBytes)
 	if err != nil {
 		return nil, nil, &configError{file: path, reason: err.Error()}
 	}
 	policy, err := parsePolicy(path, data)
 	return data, policy, err
+}
+
+// readBounded reads a regular file of at most limit bytes. A device, a
+// FIFO or a directory is refused before anything is read (the read of
+// /dev/zero never ends, a FIFO's open blocks for a writer: O_NONBLOCK), and
+// a file that is or grows too large is refused, not truncated.
+func readBounded(path string, limit int64) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (%s)", path, fi.Mode().Type())
+	}
+	if fi.Size() > limit {
+		return nil, fmt.Errorf("%s is %d bytes, the limit is %d", path, fi.Size(), limit)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s is over %d bytes", path, limit)
+	}
+	return data, nil
 }
 
 func parsePolicy(path string, data []byte) (*core.Policy, error) {
@@ -47,8 +74,9 @@ func mkdirFor(file string) error {
 // the key files it names may have). A configuration that does not load is
 // refused, logged, and the current one keeps serving.
 func (s *Server) Reload() error {
-	data, err := os.ReadFile(s.opts.ConfigFile)
+	data, err := readBounded(s.opts.ConfigFile, maxConfigBytes)
 	if err != nil {
+		err = &configError{file: s.opts.ConfigFile, reason: err.Error()}
 		s.refused(err)
 		return err
 	}
@@ -197,9 +225,17 @@ func (s *Server) watch(ctx context.Context, every time.Duration) {
 		// The content's hash decides: it catches what the size and the
 		// modification time miss (a rewrite within the timestamp's
 		// resolution), and the file is small.
-		data, err := os.ReadFile(s.opts.ConfigFile)
-		if err != nil || int64(len(data)) > maxConfigBytes {
-			continue // a file being replaced; the next tick sees it
+		data, err := readBounded(s.opts.ConfigFile, maxConfigBytes)
+		if err != nil {
+			// A file being replaced, or one refused: logged once, like a
+			// broken one, and the old configuration serves on.
+			s.reloadMu.Lock()
+			if sum := sha256.Sum256([]byte(err.Error())); sum != s.badHash {
+				s.badHash = sum
+				s.refused(&configError{file: s.opts.ConfigFile, reason: err.Error()})
+			}
+			s.reloadMu.Unlock()
+			continue
 		}
 		sum := sha256.Sum256(data)
 		s.reloadMu.Lock()
