@@ -423,16 +423,37 @@ func (e *entry) nextRefresh(now time.Time) time.Duration {
 	return e.fetchedAt.Add(time.Duration(float64(e.ttl) * RefreshFraction)).Sub(now)
 }
 
-// Ready reports whether every URL has a good set (possibly stale, when
-// fetches fail since).
-func (f *Fetcher) Ready() bool {
-	for _, e := range f.order {
-		e.mu.Lock()
-		ok := e.set != nil
-		e.mu.Unlock()
-		if !ok {
-			return false
-		}
+// Status is the state of one URL's key set.
+type Status string
+
+const (
+	// StatusOK: a good set is held and its last fetch worked.
+	StatusOK Status = "ok"
+	// StatusLoading: no set yet, and no fetch has failed.
+	StatusLoading Status = "loading"
+	// StatusStale: a good set is held, but the fetches since have failed.
+	StatusStale Status = "stale"
+	// StatusFailing: no set, and fetching it fails.
+	StatusFailing Status = "failing"
+	// StatusUnknown: the URL is not one of the Fetcher's.
+	StatusUnknown Status = "unknown"
+)
+
+// Status reports the state of url's key set.
+func (f *Fetcher) Status(url string) Status {
+	e := f.entries[url]
+	if e == nil {
+		return StatusUnknown
 	}
-	return true
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	switch {
+	case e.set != nil && e.failures == 0:
+		return StatusOK
+	case e.set != nil:
+		return StatusStale
+	case e.failures == 0:
+		return StatusLoading
+	}
+	return StatusFailing
 }

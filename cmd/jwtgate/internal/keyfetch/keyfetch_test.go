@@ -164,7 +164,7 @@ func TestCachesUntilMaxAge(t *testing.T) {
 	var log fetchLog
 	url := s.URL + "/jwks.json"
 	f := New(Options{URLs: []string{url}, Now: clk.Now, OnFetch: log.OnFetch})
-	assert.False(t, f.Ready())
+	assert.Contains(t, []Status{StatusLoading, StatusFailing}, f.Status(url))
 
 	for range 5 {
 		set, err := f.KeySet(ctx, url, "")
@@ -172,7 +172,7 @@ func TestCachesUntilMaxAge(t *testing.T) {
 		assert.Equal(t, 1, set.Len())
 	}
 	assert.Equal(t, 1, s.count("/jwks.json"))
-	assert.True(t, f.Ready())
+	assert.Contains(t, []Status{StatusOK, StatusStale}, f.Status(url))
 
 	clk.Advance(119 * time.Second)
 	_, err := f.KeySet(ctx, url, "a")
@@ -380,8 +380,11 @@ func TestServerDownKeepsLastGoodSet(t *testing.T) {
 		URLs: []string{url}, Now: clk.Now, OnFetch: log.OnFetch,
 		Logger: slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil)),
 	})
+	assert.Equal(t, StatusLoading, f.Status(url))
+	assert.Equal(t, StatusUnknown, f.Status(url+"?other"))
 	good, err := f.KeySet(ctx, url, "")
 	require.NoError(t, err)
+	assert.Equal(t, StatusOK, f.Status(url))
 
 	s.set(func(s *server) { s.status = http.StatusServiceUnavailable })
 	clk.Advance(61 * time.Second)
@@ -389,7 +392,8 @@ func TestServerDownKeepsLastGoodSet(t *testing.T) {
 	require.NoError(t, err, "the last good set is kept")
 	assert.Same(t, good, set)
 	assert.Equal(t, 2, s.count("/jwks.json"))
-	assert.True(t, f.Ready())
+	assert.Contains(t, []Status{StatusOK, StatusStale}, f.Status(url))
+	assert.Equal(t, StatusStale, f.Status(url))
 	errs := log.all()
 	require.Len(t, errs, 2)
 	assert.NoError(t, errs[0])
@@ -418,6 +422,7 @@ func TestServerDownKeepsLastGoodSet(t *testing.T) {
 	set, err = f.KeySet(ctx, url, "")
 	require.NoError(t, err)
 	assert.NotSame(t, good, set)
+	assert.Equal(t, StatusOK, f.Status(url))
 }
 
 func TestServerDownKeepsLastGoodSetOnUnknownKid(t *testing.T) {
@@ -443,7 +448,8 @@ func TestNeverGoodIsAnError(t *testing.T) {
 	set, err := f.KeySet(ctx, url, "a")
 	assert.Nil(t, set)
 	require.ErrorContains(t, err, "500")
-	assert.False(t, f.Ready())
+	assert.Contains(t, []Status{StatusLoading, StatusFailing}, f.Status(url))
+	assert.Equal(t, StatusFailing, f.Status(url))
 	// Within the backoff the last error is answered without a request.
 	set, err = f.KeySet(ctx, url, "a")
 	assert.Nil(t, set)
@@ -458,7 +464,7 @@ func TestNeverGoodIsAnError(t *testing.T) {
 	assert.Nil(t, set)
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), "500")
-	assert.False(t, f.Ready())
+	assert.Contains(t, []Status{StatusLoading, StatusFailing}, f.Status(url))
 }
 
 func TestSlowServerTimesOut(t *testing.T) {
@@ -498,7 +504,7 @@ func TestRefusedBodies(t *testing.T) {
 			set, err := f.KeySet(ctx, url, "")
 			assert.Nil(t, set)
 			assert.Error(t, err)
-			assert.False(t, f.Ready())
+			assert.Contains(t, []Status{StatusLoading, StatusFailing}, f.Status(url))
 		})
 	}
 }
@@ -517,7 +523,7 @@ func TestBodyLimit(t *testing.T) {
 	f2 := New(Options{URLs: []string{url2}, MaxBytes: limit})
 	_, err = f2.KeySet(ctx, url2, "")
 	require.ErrorContains(t, err, "limit")
-	assert.False(t, f2.Ready(), "nothing cached")
+	assert.Equal(t, StatusFailing, f2.Status(url2), "nothing cached")
 }
 
 // hugeServer answers 20 MB, with or without a Content-Length, and reports
@@ -557,7 +563,7 @@ func TestHugeBodyRefusedWithoutReadingIt(t *testing.T) {
 			set, err := f.KeySet(ctx, url, "")
 			assert.Nil(t, set)
 			require.ErrorContains(t, err, "limit of 1048576")
-			assert.False(t, f.Ready())
+			assert.Contains(t, []Status{StatusLoading, StatusFailing}, f.Status(url))
 			select {
 			case n := <-written:
 				assert.Less(t, n, int64(20<<20), "the client stopped reading")
@@ -599,10 +605,6 @@ func TestUnconfiguredURLNotFetched(t *testing.T) {
 	assert.Empty(t, log.all())
 }
 
-func TestReadyWithoutURLs(t *testing.T) {
-	assert.True(t, New(Options{}).Ready())
-}
-
 func TestKidsOf(t *testing.T) {
 	assert.Equal(t, map[string]bool{"a": true, "b": true}, kidsOf([]byte(jwks(t, "a", "b"))))
 	assert.Equal(t, map[string]bool{"solo": true}, kidsOf([]byte(`{"kty":"oct","k":"AAAA","kid":"solo"}`)))
@@ -641,7 +643,7 @@ func TestRun(t *testing.T) {
 	var log fetchLog
 	const ttl = 2500 * time.Millisecond
 	f := New(Options{URLs: []string{good, flaky}, MinTTL: ttl, MaxTTL: ttl, OnFetch: log.OnFetch})
-	assert.False(t, f.Ready())
+	assert.Contains(t, []Status{StatusLoading, StatusFailing}, f.Status(good))
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -652,7 +654,7 @@ func TestRun(t *testing.T) {
 	}()
 
 	// The flaky URL fails once, then is retried after the backoff.
-	require.Eventually(t, f.Ready, 15*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return f.Status(good) == StatusOK && f.Status(flaky) == StatusOK }, 15*time.Second, 10*time.Millisecond)
 	require.Eventually(t, func() bool { return s.count("/jwks.json") >= 3 }, 20*time.Second, 10*time.Millisecond)
 	assert.GreaterOrEqual(t, s.count("/flaky"), 2)
 	// Callers are served from the cache: Run keeps it fresh.

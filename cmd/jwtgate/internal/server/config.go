@@ -13,6 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/keyfetch"
 	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/remote"
 	"github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/core/yamlconfig"
@@ -133,6 +134,8 @@ type config struct {
 	// accepted. It is the native core under every engine: the plugin ABI
 	// has no call for vouched claims yet.
 	vouched *core.Verifier
+	// fetcher fetches the jwks_url key sets; nil when there are none.
+	fetcher *keyfetch.Fetcher
 
 	store          string
 	publicURL      string

@@ -65,9 +65,17 @@ func TestJWKSUnusable(t *testing.T) {
 			assert.Equal(t, http.StatusUnauthorized, r.status)
 			assert.Equal(t, map[string]any{"error": "keys_unavailable", "message": "Failed to get JWKS"}, r.json)
 			assert.Less(t, time.Since(start), 4*time.Second, "the fetch is bounded")
+			// One integration's broken key set does not take the instance
+			// out of a load balancer: it is ready, and says which keys fail.
 			r = e.get("/readyz")
-			assert.Equal(t, http.StatusServiceUnavailable, r.status)
-			assert.Equal(t, "loading", r.json["keys"])
+			assert.Equal(t, http.StatusOK, r.status, r.body)
+			assert.Nil(t, r.json["keys"], "only with ?verbose")
+			r = e.get("/readyz?verbose")
+			assert.Equal(t, http.StatusOK, r.status, r.body)
+			keys := r.json["keys"].(map[string]any)
+			assert.Equal(t, "failing", keys["okera"])
+			assert.Equal(t, "ok", keys["okto"])
+			assert.Contains(t, e.get("/metrics").body, `jwtgate_integration_keys{integration="okera",status="failing"} 1`)
 			// Other integrations are not affected.
 			assert.Equal(t, http.StatusOK, e.verify(e.oktoToken(nil)).status)
 			m := e.get("/metrics")
@@ -81,10 +89,15 @@ func TestReadyzAndMetrics(t *testing.T) {
 	r := e.get("/healthz")
 	assert.Equal(t, http.StatusOK, r.status)
 	assert.Equal(t, "ok", r.json["status"])
-	require.Eventually(t, func() bool { return e.get("/readyz").status == http.StatusOK }, 5*time.Second, 20*time.Millisecond,
-		"ready once the JWKS is loaded")
 	r = e.get("/readyz")
-	assert.Equal(t, map[string]any{"status": "ready", "store": "ok", "keys": "ok"}, r.json)
+	assert.Equal(t, map[string]any{"status": "ready", "store": "ok", "config": "loaded"}, r.json)
+	require.Eventually(t, func() bool {
+		keys, _ := e.get("/readyz?verbose").json["keys"].(map[string]any)
+		return keys["okera"] == "ok"
+	}, 5*time.Second, 20*time.Millisecond, "the JWKS loads")
+	r = e.get("/readyz?verbose")
+	assert.Equal(t, map[string]any{"status": "ready", "store": "ok", "config": "loaded",
+		"keys": map[string]any{"okera": "ok", "okto": "ok", "authonomy": "ok", "jwt-auth": "ok"}}, r.json)
 
 	e.verify(e.oktoToken(nil))
 	e.verify("x.y.z")

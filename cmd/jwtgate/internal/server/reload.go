@@ -178,7 +178,7 @@ func (s *Server) buildLocked(ctx context.Context, file string, data []byte, poli
 	if err != nil {
 		return nil, err
 	}
-	c.engine, c.tester = engine, tester
+	c.engine, c.tester, c.fetcher = engine, tester, fetcher
 	cfg.Replay = countingReplay{s}
 	if c.vouched, err = core.NewVerifier(policy, cfg); err != nil {
 		return nil, err
