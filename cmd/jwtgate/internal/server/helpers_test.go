@@ -129,6 +129,13 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// Reset empties the buffer.
+func (s *syncBuffer) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.b.Reset()
+}
+
 // fakeEndpoint is an httptest server whose answer tests set, recording
 // what it was sent.
 type fakeEndpoint struct {
@@ -187,7 +194,7 @@ func jwksBody(t testing.TB, keys map[string]*rsa.PrivateKey) string {
 // env is one test's world: the key server, the remote endpoints, the
 // configuration file and a server over real HTTP on loopback.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	dir     string
 	config  string
 	clock   *clock
@@ -287,7 +294,7 @@ service:
 ` + extra
 }
 
-func newEnv(t *testing.T, o envOptions) *env {
+func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
 	e := &env{t: t, dir: t.TempDir(), clock: newClock(), logs: &syncBuffer{}}
 	okeraBody := jwksBody(t, map[string]*rsa.PrivateKey{"okera-1": rsaKey(t, 0)})

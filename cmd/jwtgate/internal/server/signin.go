@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/store"
 	"github.com/jwtgate/jwtgate/core"
@@ -81,7 +83,25 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 // handleCallback is GET /auth/callback/{integration}?token=…&go=/path,
 // Acadio's callback: the same flow, for that integration only.
 func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
-	s.signIn(w, r, "callback", r.PathValue("integration"))
+	name := r.PathValue("integration")
+	if !printable(name) {
+		// A name no integration can have (a bad escape such as %ff, a
+		// control character): the request itself is malformed.
+		drain(w, r)
+		writeError(w, http.StatusBadRequest, "invalid_request", "Invalid request")
+		return
+	}
+	s.signIn(w, r, "callback", name)
+}
+
+// printable reports whether s is valid UTF-8 without control characters.
+func printable(s string) bool {
+	for _, c := range s {
+		if c == utf8.RuneError || unicode.IsControl(c) {
+			return false
+		}
+	}
+	return utf8.ValidString(s)
 }
 
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request, endpoint, integration string) {
