@@ -31,6 +31,12 @@ const (
 	MaxClockSkew = 10 * time.Minute
 	// DefaultMaxPlaintextBytes bounds a JWE's decrypted (and decompressed) payload.
 	DefaultMaxPlaintextBytes = 64 << 10
+	// DefaultMaxHeaderValueBytes bounds a header value made from a claim
+	// (and the subject, which hosts send as a header) when an integration
+	// sets no max_header_value_bytes; MaxHeaderValueBytesLimit is the
+	// largest accepted.
+	DefaultMaxHeaderValueBytes = 4 << 10
+	MaxHeaderValueBytesLimit   = 64 << 10
 	// DefaultMaxPBES2Count bounds the PBES2 iteration count ("p2c") when PBES2 is allowed.
 	DefaultMaxPBES2Count = 310_000
 	// maxPolicyBytes bounds a policy document.
@@ -140,6 +146,7 @@ type integrationConfig struct {
 	MaxAge             *yamlconfig.Duration `yaml:"max_age"`
 	OneTimeUse         bool                 `yaml:"one_time_use"`
 	MaxTokenBytes      int                  `yaml:"max_token_bytes"`
+	MaxHeaderValue     int                  `yaml:"max_header_value_bytes"`
 	SubjectClaim       string               `yaml:"subject_claim"`
 	GroupsClaim        string               `yaml:"groups_claim"`
 	RolesClaim         string               `yaml:"roles_claim"`
@@ -310,6 +317,7 @@ type integration struct {
 	skew, maxAge         time.Duration
 	oneTime              bool
 	maxTokenBytes        int
+	maxHeaderValue       int
 	subjectClaim         string
 	groupsClaim          string
 	rolesClaim           string
@@ -324,7 +332,8 @@ type headerMapping struct{ header, claim string }
 func compileIntegration(c *integrationConfig, opts LoadOptions) (*integration, error) {
 	in := &integration{
 		name: c.Name, tenant: c.Tenant, issuer: c.Issuer, audiences: c.Audiences,
-		oneTime: c.OneTimeUse, skew: DefaultClockSkew, maxTokenBytes: DefaultMaxTokenBytes,
+		oneTime: c.OneTimeUse, skew: DefaultClockSkew,
+		maxTokenBytes: DefaultMaxTokenBytes, maxHeaderValue: DefaultMaxHeaderValueBytes,
 		subjectClaim: or(c.SubjectClaim, "sub"), groupsClaim: or(c.GroupsClaim, "groups"),
 		rolesClaim: or(c.RolesClaim, "roles"), permissionsClaim: or(c.PermissionsClaim, "permissions"),
 		allowUnsigned: c.Encryption.AllowUnsigned, allowCompression: c.Encryption.AllowCompression,
@@ -368,6 +377,12 @@ func compileIntegration(c *integrationConfig, opts LoadOptions) (*integration, e
 			return nil, fieldErr("max_token_bytes", "want between 64 and %d, found %d", MaxTokenBytesLimit, c.MaxTokenBytes)
 		}
 		in.maxTokenBytes = c.MaxTokenBytes
+	}
+	if c.MaxHeaderValue != 0 {
+		if c.MaxHeaderValue < 64 || c.MaxHeaderValue > MaxHeaderValueBytesLimit {
+			return nil, fieldErr("max_header_value_bytes", "want between 64 and %d, found %d", MaxHeaderValueBytesLimit, c.MaxHeaderValue)
+		}
+		in.maxHeaderValue = c.MaxHeaderValue
 	}
 	for _, f := range []struct{ field, value string }{
 		{"subject_claim", in.subjectClaim}, {"groups_claim", in.groupsClaim},

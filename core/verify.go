@@ -753,6 +753,10 @@ func (v *Verifier) claims(ctx context.Context, r *run, req *Request, c *claimsIn
 	if _, err := claimString(obj, in.subjectClaim); err != nil {
 		return fail(CodeRequiredClaimsFailed, "subject", "%v", err)
 	}
+	if len(d.Subject) > in.maxHeaderValue {
+		// Hosts send the subject upstream as a header.
+		return fail(CodeRequiredClaimsFailed, "subject", "subject claim %q is %d bytes, the limit is %d (max_header_value_bytes)", in.subjectClaim, len(d.Subject), in.maxHeaderValue)
+	}
 	if r.explain {
 		r.step("subject", OutcomePass, "%s %q", in.subjectClaim, d.Subject)
 	}
@@ -775,7 +779,7 @@ func (v *Verifier) claims(ctx context.Context, r *run, req *Request, c *claimsIn
 			if !ok || jsonscan.Kind(raw) == "null" {
 				continue
 			}
-			val, err := headerValue(raw)
+			val, err := headerValue(raw, in.maxHeaderValue)
 			if err != nil {
 				return fail(CodeInvalidToken, "headers", "claim %q cannot be sent as header %s: %v", hm.claim, hm.header, err)
 			}
@@ -842,10 +846,8 @@ func claimString(obj *jsonscan.Object, name string) (string, error) {
 		if err != nil || s == "" {
 			return "", fmt.Errorf("subject claim %q is empty", name)
 		}
-		for i := 0; i < len(s); i++ {
-			if s[i] < 0x20 || s[i] == 0x7f {
-				return "", fmt.Errorf("subject claim %q holds control characters", name)
-			}
+		if r, bad := unsafeRune(s); bad {
+			return "", fmt.Errorf("subject claim %q holds control or formatting character %U", name, r)
 		}
 		return s, nil
 	case "number":
@@ -921,10 +923,15 @@ func chooseRedirect(r *run, in *integration, obj *jsonscan.Object, param string)
 	return in.redirect.Default
 }
 
-// headerValue renders a claim as an HTTP header value: strings as they
-// are, lists joined by commas, other values as JSON. Control characters
-// are refused rather than stripped: they could split the header.
-func headerValue(raw []byte) (string, error) {
+// headerValue renders a claim as an HTTP header value of at most max
+// bytes: strings as they are, lists of strings joined by commas, other
+// values as JSON. What an upstream could read otherwise than meant is
+// refused rather than altered: control characters and line or paragraph
+// separators (which split or smuggle headers), bidirectional overrides
+// (which make a value read otherwise than it is), and in a list an element
+// holding a comma or empty or padded with spaces (upstreams split such a
+// header on commas and trim: ["a,admin"] would read as "a" and "admin").
+func headerValue(raw []byte, max int) (string, error) {
 	var val string
 	switch jsonscan.Kind(raw) {
 	case "string":
@@ -935,6 +942,11 @@ func headerValue(raw []byte) (string, error) {
 		val = s
 	case "array":
 		if list, err := jsonscan.StringArray(raw); err == nil {
+			for _, e := range list {
+				if e == "" || strings.ContainsRune(e, ',') || strings.TrimSpace(e) != e {
+					return "", fmt.Errorf("list element %q is empty, holds a comma or is padded with spaces", e)
+				}
+			}
 			val = strings.Join(list, ",")
 			break
 		}
@@ -942,12 +954,36 @@ func headerValue(raw []byte) (string, error) {
 	default:
 		val = compactJSON(raw)
 	}
-	for i := 0; i < len(val); i++ {
-		if c := val[i]; c < 0x20 || c == 0x7f {
-			return "", errors.New("it holds control characters")
-		}
+	if r, bad := unsafeRune(val); bad {
+		return "", fmt.Errorf("it holds control or formatting character %U", r)
+	}
+	if len(val) > max {
+		return "", fmt.Errorf("it is %d bytes, the limit is %d (max_header_value_bytes)", len(val), max)
 	}
 	return val, nil
+}
+
+// unsafeRune returns the first rune of s that may not go into a header
+// value: C0 and C1 controls and DEL, U+2028 and U+2029, and the
+// bidirectional embedding, override and isolate controls.
+func unsafeRune(s string) (rune, bool) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == 0x7f {
+			return rune(c), true
+		}
+		if c < 0x80 {
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r >= 0x80 && r <= 0x9f, r == 0x2028, r == 0x2029,
+			r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == utf8.RuneError && size == 1:
+			return r, true
+		}
+		i += size - 1
+	}
+	return 0, false
 }
 
 // compactJSON renders a raw JSON value on one line.

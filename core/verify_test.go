@@ -1,6 +1,7 @@
 package core
 
 import (
+	"cmp"
 	"context"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -1194,10 +1195,11 @@ func TestVerifyHeaders(t *testing.T) {
 		Extra: []string{"headers: {X-User: sub, X-Groups: groups, X-Level: level, X-Meta: meta, X-Flag: flag, X-Mixed: mixed, X-Email: email}"}})
 	raw := func(s string) json.RawMessage { return json.RawMessage(s) }
 	cases := []struct {
-		name  string
-		extra map[string]any
-		want  map[string]string
-		code  Code
+		name   string
+		extra  map[string]any
+		want   map[string]string
+		code   Code
+		reason string // default "control"
 	}{
 		{name: "strings arrays numbers", extra: map[string]any{"groups": []string{"a", "b", "c"}, "level": 3, "email": "u@example.com"},
 			want: map[string]string{"X-User": "user-123", "X-Groups": "a,b,c", "X-Level": "3", "X-Email": "u@example.com"}},
@@ -1212,12 +1214,24 @@ func TestVerifyHeaders(t *testing.T) {
 		{name: "DEL", extra: map[string]any{"email": "a\x7fb"}, code: CodeInvalidToken},
 		{name: "newline in an array element", extra: map[string]any{"groups": []string{"a", "b\nX-Admin: 1"}}, code: CodeInvalidToken},
 		{name: "escaped newline in an object", extra: map[string]any{"meta": map[string]any{"k": "a\nb"}}, want: map[string]string{"X-User": "user-123", "X-Meta": `{"k":"a\nb"}`}},
+		{name: "C1 NEL", extra: map[string]any{"email": "a\u0085b"}, code: CodeInvalidToken, reason: "U+0085"},
+		{name: "C1 CSI", extra: map[string]any{"email": "a\u009b31mb"}, code: CodeInvalidToken, reason: "U+009B"},
+		{name: "line separator", extra: map[string]any{"email": "a\u2028X-Admin: 1"}, code: CodeInvalidToken, reason: "U+2028"},
+		{name: "paragraph separator", extra: map[string]any{"email": "a\u2029b"}, code: CodeInvalidToken, reason: "U+2029"},
+		{name: "bidi override", extra: map[string]any{"email": "evil\u202emoc.elpmaxe@u"}, code: CodeInvalidToken, reason: "U+202E"},
+		{name: "bidi isolate", extra: map[string]any{"email": "a\u2066b"}, code: CodeInvalidToken, reason: "U+2066"},
+		{name: "C1 in an array element", extra: map[string]any{"groups": []string{"a\u0085b"}}, code: CodeInvalidToken, reason: "U+0085"},
+		{name: "comma inside a group", extra: map[string]any{"groups": []string{"a,admin"}}, code: CodeInvalidToken, reason: "comma"},
+		{name: "padded group", extra: map[string]any{"groups": []string{"a", " admin"}}, code: CodeInvalidToken, reason: "padded"},
+		{name: "empty group", extra: map[string]any{"groups": []string{"a", ""}}, code: CodeInvalidToken, reason: "empty"},
+		{name: "5 KB value", extra: map[string]any{"email": strings.Repeat("e", 5<<10)}, code: CodeInvalidToken, reason: "the limit is 4096"},
+		{name: "4 KB value", extra: map[string]any{"email": strings.Repeat("e", 4<<10)}, want: map[string]string{"X-User": "user-123", "X-Email": strings.Repeat("e", 4<<10)}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			d := verifyAt(v, vtHS(t, claims(vtIssA, c.extra)), testNow)
 			if c.code != "" {
-				vtCheck(t, d, vtReject(c.code, "headers", "control characters"))
+				vtCheck(t, d, vtReject(c.code, "headers", cmp.Or(c.reason, "control")))
 				return
 			}
 			vtCheck(t, d, vtValid())
@@ -1237,14 +1251,31 @@ integrations:
     algorithms: [HS256]
     keys: [{secret: "`+hsSecret+`"}]
 `)
-	for _, sub := range []string{"user\nX-Admin: 1", "user\x00root", "user\x7f"} {
+	for _, sub := range []string{"user\nX-Admin: 1", "user\x00root", "user\x7f", "user\u0085", "user\u2028x", "toor\u202eresu"} {
 		d := verifyAt(v, sign(t, "HS256", []byte(hsSecret), "", claims("https://a.example", map[string]any{"sub": sub}), nil), testNow)
 		require.False(t, d.Valid, "%q", sub)
 		require.Equal(t, CodeRequiredClaimsFailed, d.Code)
-		require.Contains(t, d.Reason, "control characters")
+		require.Contains(t, d.Reason, "control or formatting character")
 	}
-	d := verifyAt(v, sign(t, "HS256", []byte(hsSecret), "", claims("https://a.example", map[string]any{"sub": "user 1"}), nil), testNow)
+	// The subject goes upstream as a header: bounded like one.
+	d := verifyAt(v, sign(t, "HS256", []byte(hsSecret), "", claims("https://a.example", map[string]any{"sub": strings.Repeat("u", 4097)}), nil), testNow)
+	require.Equal(t, CodeRequiredClaimsFailed, d.Code)
+	require.Contains(t, d.Reason, "the limit is 4096")
+	d = verifyAt(v, sign(t, "HS256", []byte(hsSecret), "", claims("https://a.example", map[string]any{"sub": "user 1"}), nil), testNow)
 	require.True(t, d.Valid, d.Reason)
+}
+
+// max_header_value_bytes sets the bound, within limits.
+func TestVerifyMaxHeaderValueBytes(t *testing.T) {
+	v := vtVerifier(t, vtIntegration{Name: "a", Issuer: vtIssA, Algs: "HS256", Keys: []string{vtSecretKey(vtSecret, "", "")},
+		Extra: []string{"headers: {X-Email: email}", "max_header_value_bytes: 100"}})
+	vtCheck(t, verifyAt(v, vtHS(t, claims(vtIssA, map[string]any{"email": strings.Repeat("e", 100)})), testNow), vtValid())
+	vtCheck(t, verifyAt(v, vtHS(t, claims(vtIssA, map[string]any{"email": strings.Repeat("e", 101)})), testNow), vtReject(CodeInvalidToken, "headers", "the limit is 100"))
+	for _, bad := range []string{"63", "65537", "-1"} {
+		_, err := ParsePolicy("p.yaml", []byte(vtPolicy(vtIntegration{Name: "a", Issuer: vtIssA, Algs: "HS256", Keys: []string{vtSecretKey(vtSecret, "", "")},
+			Extra: []string{"max_header_value_bytes: " + bad}})), LoadOptions{})
+		require.ErrorContains(t, err, "max_header_value_bytes", bad)
+	}
 }
 
 // canonicalB64 must agree with strict decoding on every spelling.
