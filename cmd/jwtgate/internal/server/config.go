@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"path"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -411,7 +412,11 @@ func fileReader(path string) func(string) ([]byte, error) {
 
 // safeRelative reports whether target is a same-site path: one "/" followed
 // by something other than "/" or "\", also after percent-decoding, with no
-// control characters, spaces, backslashes or non-ASCII, at most 2048 bytes.
+// control characters, spaces, backslashes or non-ASCII, at most 2048 bytes,
+// and no dot segments or repeated slashes, spelled plainly or encoded. The
+// last rule also means net/http's Redirect, which cleans such paths, sends
+// the target unchanged: a JSON answer naming the target and the Location
+// header agree.
 func safeRelative(target string) bool {
 	if len(target) == 0 || len(target) > 2048 || target[0] != '/' {
 		return false
@@ -431,6 +436,9 @@ func safeRelative(target string) bool {
 			return false
 		}
 		if strings.ContainsAny(s, "\\\x00") {
+			return false
+		}
+		if p, _, _ := strings.Cut(s, "?"); p != path.Clean(p) && p != path.Clean(p)+"/" {
 			return false
 		}
 	}
