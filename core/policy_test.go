@@ -859,6 +859,15 @@ func TestParsePolicyRedirect(t *testing.T) {
 	d = verifyAt(v, ptHS(t, hsSecret, map[string]any{"redirect_url": "https://example.org/x"}), testNow)
 	require.True(t, d.Valid)
 	require.Empty(t, d.Redirect, "the wildcard does not cover the bare domain")
+	// Without a port in the entry only the scheme's default port is allowed;
+	// an entry with one pins it.
+	d = verifyAt(v, ptHS(t, hsSecret, map[string]any{"redirect_url": "https://app.example.com:8443/x"}), testNow)
+	require.True(t, d.Valid)
+	require.Empty(t, d.Redirect, "another port than 443")
+	v = ptVerifierFor(t, ptMinimal("    redirect: {allowed_domains: [\"app.example.com:8443\"]}\n"), LoadOptions{})
+	d = verifyAt(v, ptHS(t, hsSecret, map[string]any{"redirect_url": "https://app.example.com:8443/x"}), testNow)
+	require.True(t, d.Valid)
+	require.Equal(t, "https://app.example.com:8443/x", d.Redirect)
 
 	bad := func(name, domain, reason string) ptErr {
 		return ptErr{name: name, integration: "app", field: "redirect.allowed_domains[1]", doc: ptMinimal("    redirect:\n      allowed_domains: [ok.example.com, " + ptQ(domain) + "]\n"), reason: reason}
@@ -866,7 +875,7 @@ func TestParsePolicyRedirect(t *testing.T) {
 	ptRunErrs(t, []ptErr{
 		bad("scheme", "https://app.example.com", "must not include a scheme"),
 		bad("path", "app.example.com/x", "must not include a path"),
-		bad("port", "app.example.com:443", "must not include a port"),
+		bad("port", "app.example.com:0", "invalid port"),
 		bad("userinfo", "user@app.example.com", "must not include userinfo"),
 		bad("bare star", "*", `a bare "*" is not allowed`),
 		bad("star TLD", "*.com", "at least two labels"),

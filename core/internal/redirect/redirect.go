@@ -49,8 +49,11 @@ type Options struct {
 	// "*.example.com" matches any subdomain at any depth ("a.example.com",
 	// "a.b.example.com") but not "example.com" itself. A canonical IPv4
 	// address ("127.0.0.1") or a bracketed IPv6 literal ("[::1]") matches
-	// only that exact literal. Entries rejected by ValidateDomain never
-	// match anything. Ports in targets are ignored for matching.
+	// only that exact literal. An entry may pin a port
+	// ("app.example.com:8443", "*.example.com:8443", "[::1]:8443"); an
+	// entry without one allows only the scheme's default port (443 for
+	// https, 80 for http), whether the target spells it or not. Entries
+	// rejected by ValidateDomain never match anything.
 	AllowedDomains []string
 
 	// AllowHTTP additionally permits absolute "http://" targets. Without
@@ -96,8 +99,9 @@ func Check(target string, opts Options) (string, error) {
 // dotted-decimal IPv4 address ("127.0.0.1") or a bracketed IPv6 literal
 // ("[::1]"). Letter case is ignored. Entries must be ASCII (use punycode
 // for internationalised names) and must not contain a scheme, userinfo,
-// path, port, trailing dot, bare "*", a "*" anywhere but a leading "*."
-// label, or a single-label wildcard such as "*.com".
+// path, trailing dot, bare "*", a "*" anywhere but a leading "*." label,
+// or a single-label wildcard such as "*.com". Any of them may end in a
+// port, ":1" to ":65535".
 func ValidateDomain(entry string) error {
 	if reason := validateDomain(entry); reason != "" {
 		return errors.New("allowed domain " + quote(entry) + ": " + reason)
@@ -131,20 +135,24 @@ func validateDomain(entry string) string {
 	case strings.ContainsRune(entry, '%'):
 		return "must not contain percent-encoding"
 	}
+	if strings.HasSuffix(entry, ":") {
+		return "has an invalid port (want 1 to 65535)"
+	}
+	entry, port, reason := splitPort(entry)
+	if reason != "" {
+		return reason
+	}
+	if port != "" && (!validPort(port) || port == "0" || port[0] == '0') {
+		return "has an invalid port (want 1 to 65535)"
+	}
+	if entry == "" {
+		return "has no host before its port"
+	}
 	if entry[0] == '[' {
-		if entry[len(entry)-1] != ']' {
-			return "must not include a port"
-		}
 		if !validIPv6(entry[1 : len(entry)-1]) {
 			return "is not a valid bracketed IPv6 address"
 		}
 		return ""
-	}
-	if strings.ContainsRune(entry, ':') {
-		if strings.Count(entry, ":") > 1 {
-			return "IPv6 addresses must be written in brackets, like \"[::1]\""
-		}
-		return "must not include a port"
 	}
 	if entry == "*" {
 		return "a bare \"*\" is not allowed"
@@ -313,11 +321,44 @@ func checkAbsolute(t string, opts Options) string {
 	if end < 0 {
 		end = len(rest)
 	}
-	return checkAuthority(rest[:end], opts)
+	return checkAuthority(rest[:end], scheme, opts)
+}
+
+// splitPort splits an allowed-domains entry into its host and its port
+// ("" when it has none).
+func splitPort(entry string) (host, port, reason string) {
+	if entry[0] == '[' {
+		end := strings.IndexByte(entry, ']')
+		switch {
+		case end < 0:
+			return "", "", "is not a valid bracketed IPv6 address"
+		case end == len(entry)-1:
+			return entry, "", ""
+		case entry[end+1] != ':':
+			return "", "", "is not a valid bracketed IPv6 address"
+		}
+		return entry[:end+1], entry[end+2:], ""
+	}
+	switch strings.Count(entry, ":") {
+	case 0:
+		return entry, "", ""
+	case 1:
+		i := strings.IndexByte(entry, ':')
+		return entry[:i], entry[i+1:], ""
+	}
+	return "", "", "IPv6 addresses must be written in brackets, like \"[::1]\""
+}
+
+// defaultPort is the port a URL of scheme has when it names none.
+func defaultPort(scheme string) string {
+	if scheme == "http" {
+		return "80"
+	}
+	return "443"
 }
 
 // checkAuthority checks the host[:port] part of an absolute URL.
-func checkAuthority(a string, opts Options) string {
+func checkAuthority(a, scheme string, opts Options) string {
 	if a == "" {
 		return "URL has an empty host"
 	}
@@ -368,20 +409,34 @@ func checkAuthority(a string, opts Options) string {
 			return "host " + quote(host) + " would be normalised to a different address by browsers"
 		}
 	}
-	if !hostAllowed(host, ipv6, opts.AllowedDomains) {
+	if !hasPort || port == "" {
+		port = defaultPort(scheme)
+	}
+	port = strings.TrimLeft(port, "0")
+	if !hostAllowed(host, port, scheme, ipv6, opts.AllowedDomains) {
+		if port != defaultPort(scheme) {
+			return "host " + quote(host+":"+port) + " is not an allowed domain (an entry without a port allows only port " + defaultPort(scheme) + ")"
+		}
 		return "host " + quote(host) + " is not an allowed domain"
 	}
 	return ""
 }
 
 // hostAllowed reports whether a normalised host (lowercase, no trailing
-// dot; IPv6 in brackets) matches a well-formed entry of domains.
-func hostAllowed(host string, ipv6 bool, domains []string) bool {
+// dot; IPv6 in brackets) and port (without leading zeros) of a scheme's
+// URL match a well-formed entry of domains.
+func hostAllowed(host, port, scheme string, ipv6 bool, domains []string) bool {
 	for _, entry := range domains {
 		if validateDomain(entry) != "" {
 			continue
 		}
-		entry = strings.ToLower(entry)
+		entry, entryPort, _ := splitPort(strings.ToLower(entry))
+		if entryPort == "" {
+			entryPort = defaultPort(scheme)
+		}
+		if entryPort != port {
+			continue
+		}
 		if strings.HasPrefix(entry, "*.") {
 			suffix := entry[1:] // ".example.com"
 			if !ipv6 && len(host) > len(suffix) && strings.HasSuffix(host, suffix) {

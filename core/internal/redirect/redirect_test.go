@@ -36,14 +36,20 @@ func TestCheck(t *testing.T) {
 		{name: "uppercase scheme and host", target: "HTTPS://GOOD.COM/ok"},
 		{name: "mixed case host", target: "https://GoOd.CoM/"},
 		{name: "trailing dot on host", target: "https://good.com./"},
-		{name: "port is ignored", target: "https://good.com:8443/x"},
-		{name: "default port", target: "https://good.com:443"},
+		{name: "default port spelled", target: "https://good.com:443"},
+		{name: "default port with leading zeros", target: "https://good.com:0443/"},
+		{name: "http default port", target: "http://good.com:80/", allowHTTP: true},
+		{name: "pinned port", target: "https://good.com:8443/x", domains: []string{"good.com:8443"}},
+		{name: "pinned port on a wildcard", target: "https://a.example.com:8443/", domains: []string{"*.example.com:8443"}},
+		{name: "pinned port on IPv6", target: "https://[::1]:8443/cb", domains: []string{"[::1]:8443"}},
+		{name: "pinned default port", target: "https://good.com/", domains: []string{"good.com:443"}},
 		{name: "wildcard one level", target: "https://a.example.com/"},
 		{name: "wildcard two levels", target: "https://a.b.example.com/x"},
-		{name: "wildcard with port and trailing dot", target: "https://A.Example.Com.:8080/"},
+		{name: "wildcard with port and trailing dot", target: "https://A.Example.Com.:8080/", domains: []string{"*.example.com:8080"}},
 		{name: "uppercase entry", target: "https://good.com/", domains: []string{"GOOD.COM"}},
-		{name: "canonical IPv4 listed", target: "https://127.0.0.1:8080/"},
-		{name: "IPv6 listed literally", target: "https://[::1]:8443/cb"},
+		{name: "canonical IPv4 listed", target: "https://127.0.0.1/"},
+		{name: "canonical IPv4 with its port listed", target: "https://127.0.0.1:8080/", domains: []string{"127.0.0.1:8080"}},
+		{name: "IPv6 listed literally", target: "https://[::1]/cb"},
 		{name: "http with AllowHTTP", target: "http://good.com/", allowHTTP: true},
 		{name: "HTTP uppercase with AllowHTTP", target: "HTTP://good.com/", allowHTTP: true},
 		{name: "punycode host listed", target: "https://xn--gd-fkaa.com/", domains: []string{"xn--gd-fkaa.com"}},
@@ -86,7 +92,13 @@ func TestCheck(t *testing.T) {
 		{name: "fullwidth dot in host", target: "https://good\uff0ecom/", reason: "non-ASCII"},
 		{name: "non-ASCII in relative path", target: "/café", reason: "non-ASCII"},
 
-		// Refused: ports.
+		// Refused: ports. An entry without a port allows only the default.
+		{name: "other port than the default", target: "https://good.com:8443/x", reason: "allows only port 443"},
+		{name: "other port on a wildcard", target: "https://a.example.com:8080/", reason: "not an allowed domain"},
+		{name: "other port on IPv6", target: "https://[::1]:8443/", reason: "not an allowed domain"},
+		{name: "http default port is not https's", target: "https://good.com:80/", reason: "not an allowed domain"},
+		{name: "default port where a port is pinned", target: "https://good.com/", domains: []string{"good.com:8443"}, reason: "not an allowed domain"},
+		{name: "another pinned port", target: "https://good.com:8444/", domains: []string{"good.com:8443"}, reason: "not an allowed domain"},
 		{name: "empty port", target: "https://good.com:/", reason: "invalid port"},
 		{name: "port too large", target: "https://good.com:65536/", reason: "invalid port"},
 		{name: "non-numeric port", target: "https://good.com:https/", reason: "invalid port"},
@@ -234,8 +246,17 @@ func TestValidateDomain(t *testing.T) {
 		{entry: "*example.com", reason: `leading "*." label`},
 		{entry: "https://example.com", reason: "scheme"},
 		{entry: "example.com/path", reason: "path"},
-		{entry: "example.com:443", reason: "port"},
-		{entry: "[::1]:443", reason: "port"},
+		{entry: "example.com:443"},
+		{entry: "*.example.com:8443"},
+		{entry: "[::1]:443"},
+		{entry: "127.0.0.1:8080"},
+		{entry: "example.com:0", reason: "invalid port"},
+		{entry: "example.com:65536", reason: "invalid port"},
+		{entry: "example.com:08443", reason: "invalid port"},
+		{entry: "example.com:", reason: "invalid port"},
+		{entry: "example.com:https", reason: "invalid port"},
+		{entry: ":443", reason: "no host"},
+		{entry: "[::1]x", reason: "IPv6"},
 		{entry: "::1", reason: "brackets"},
 		{entry: "user@example.com", reason: "userinfo"},
 		{entry: "example.com.", reason: "end with a dot"},
@@ -251,7 +272,7 @@ func TestValidateDomain(t *testing.T) {
 		{entry: "*.0.0.1", reason: "IP address"},
 		{entry: "0x7f.0.0.1", reason: "canonical"},
 		{entry: "127.1", reason: "canonical"},
-		{entry: "[::1", reason: "port"},
+		{entry: "[::1", reason: "IPv6"},
 		{entry: "[1:2:3:4:5:6:7:8:9]", reason: "IPv6"},
 		{entry: "[::1::]", reason: "IPv6"},
 		{entry: "[fe80::1%eth0]", reason: "percent"},
@@ -359,6 +380,9 @@ func FuzzCheck(f *testing.F) {
 		}
 		if !independentMatch(host) {
 			t.Fatalf("accepted %q whose host %q (net/url) is not on the list", target, host)
+		}
+		if port := strings.TrimLeft(u.Port(), "0"); port != "" && port != map[string]string{"https": "443", "http": "80"}[scheme] {
+			t.Fatalf("accepted %q on port %s, which no entry pins", target, port)
 		}
 	})
 }
