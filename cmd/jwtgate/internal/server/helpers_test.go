@@ -362,11 +362,7 @@ func (e *env) authonomyToken(extra map[string]any) string {
 		"metadata": map[string]any{"department": "Engineering", "employee_id": "E-1234"},
 	}
 	for k, v := range extra {
-		if v == nil {
-			delete(base, k)
-		} else {
-			base[k] = v
-		}
+		base[k] = v // a nil value deletes, in claims: the base claims too
 	}
 	return mint(e.t, []byte(authonomySecret), "", claims(e.clock.Now(), authonomyIssuer, base))
 }

@@ -80,17 +80,17 @@ func openPostgres(ctx context.Context, dsn string) (Store, error) {
 		return nil, fmt.Errorf("store: postgres: %w", err)
 	}
 	s := &pgStore{pool: pool, jan: janitor{every: defaultPurgeEvery}}
-	if err := s.migrate(ctx); err != nil {
+	if err := migratePG(ctx, pool, pgMigrations); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("store: postgres: %w", err)
 	}
 	return s, nil
 }
 
-// migrate creates the schema or brings it up to date, in one transaction
-// holding pgSchemaLockKey.
-func (s *pgStore) migrate(ctx context.Context) error {
-	tx, err := s.pool.Begin(ctx)
+// migratePG creates the schema of migrations ms or brings it up to date,
+// in one transaction holding pgSchemaLockKey.
+func migratePG(ctx context.Context, pool *pgxpool.Pool, ms []migration) error {
+	tx, err := pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin schema transaction: %w", err)
 	}
@@ -105,10 +105,10 @@ func (s *pgStore) migrate(ctx context.Context) error {
 	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&have); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	if want := latestVersion(pgMigrations); have > want {
+	if want := latestVersion(ms); have > want {
 		return errNewerSchema("postgres", have, want)
 	}
-	for _, m := range pgMigrations {
+	for _, m := range ms {
 		if m.version <= have {
 			continue
 		}
@@ -261,7 +261,7 @@ func (s *pgStore) CreateSession(ctx context.Context, sess Session) error {
 	}
 	var revoked *time.Time
 	if !sess.RevokedAt.IsZero() {
-		t := micro(sess.RevokedAt)
+		t := revokedMicro(sess.RevokedAt)
 		revoked = &t
 	}
 	_, err := s.pool.Exec(ctx, `
@@ -302,7 +302,7 @@ func (s *pgStore) GetSession(ctx context.Context, id string) (Session, error) {
 // RevokeSession implements Store. The first revocation's time is kept.
 func (s *pgStore) RevokeSession(ctx context.Context, id string, at time.Time) error {
 	_, err := s.pool.Exec(ctx,
-		`UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`, micro(at), id)
+		`UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`, revokedMicro(at), id)
 	if err != nil {
 		return fmt.Errorf("store: postgres: revoke session: %w", err)
 	}

@@ -94,7 +94,7 @@ func openSQLite(ctx context.Context, path string) (Store, error) {
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
 	s := &sqliteStore{w: w, jan: janitor{every: defaultPurgeEvery}}
-	if err := s.migrate(ctx); err != nil {
+	if err := migrateSQLite(ctx, w, sqliteMigrations); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("store: sqlite: open %s: %w", path, err)
 	}
@@ -116,10 +116,11 @@ func openSQLite(ctx context.Context, path string) (Store, error) {
 	return s, nil
 }
 
-// migrate creates the schema or brings it up to date, in one IMMEDIATE
-// transaction, so that processes opening a new file at once take turns.
-func (s *sqliteStore) migrate(ctx context.Context) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+// migrateSQLite creates the schema of migrations ms or brings it up to
+// date, in one IMMEDIATE transaction (db's _txlock), so that processes
+// opening a new file at once take turns.
+func migrateSQLite(ctx context.Context, db *sql.DB, ms []migration) error {
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin schema transaction: %w", err)
 	}
@@ -131,10 +132,10 @@ func (s *sqliteStore) migrate(ctx context.Context) error {
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&have); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	if want := latestVersion(sqliteMigrations); have > want {
+	if want := latestVersion(ms); have > want {
 		return errNewerSchema("sqlite", have, want)
 	}
-	for _, m := range sqliteMigrations {
+	for _, m := range ms {
 		if m.version <= have {
 			continue
 		}
@@ -292,7 +293,7 @@ func (s *sqliteStore) CreateSession(ctx context.Context, sess Session) error {
 	}
 	var revoked any
 	if !sess.RevokedAt.IsZero() {
-		revoked = micro(sess.RevokedAt).UnixMicro()
+		revoked = revokedMicro(sess.RevokedAt).UnixMicro()
 	}
 	_, err := s.w.ExecContext(ctx, `
 		INSERT INTO sessions (id, tenant, subject, integration, created_at, expires_at, revoked_at)
@@ -334,7 +335,7 @@ func (s *sqliteStore) GetSession(ctx context.Context, id string) (Session, error
 func (s *sqliteStore) RevokeSession(ctx context.Context, id string, at time.Time) error {
 	_, err := s.w.ExecContext(ctx,
 		`UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`,
-		micro(at).UnixMicro(), id)
+		revokedMicro(at).UnixMicro(), id)
 	if err != nil {
 		return fmt.Errorf("store: sqlite: revoke session: %w", err)
 	}

@@ -35,6 +35,12 @@ type purger interface {
 // other than UTC, to check that times come back truncated and in UTC.
 var t0 = time.Date(2031, 3, 14, 15, 9, 26, 535897932, time.FixedZone("X", 5*3600+1800))
 
+// The range every store holds (core.ClampTime's), spelled out.
+var (
+	minStored = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxStored = time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC)
+)
+
 // sharedOpener makes the open function of testStore from create, which
 // makes a new empty database for a test and returns its DSN. The first call
 // of open for a test creates its database; later calls for the same test
@@ -100,6 +106,80 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 		assert.True(t, claim("a", t0.Add(time.Hour), t0.Add(4*time.Minute)), "after the new expiry")
 		_, err := s.Claim(ctx, "", t0.Add(time.Minute), t0)
 		assert.Error(t, err, "empty id")
+	})
+
+	t.Run("ClaimFarFutureExpiry", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		// A token's "never" (exp 9999999999999 and beyond) is held until
+		// the end of the stores' range, not overflowed into the past.
+		for i, expiry := range []time.Time{
+			time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC),
+			maxStored,
+			time.Unix(9999999999999, 0),
+			time.Unix(1<<62, 0),
+			time.Date(300000, 1, 1, 0, 0, 0, 0, time.UTC),
+		} {
+			id := fmt.Sprintf("future-%d", i)
+			fresh, err := s.Claim(ctx, id, expiry, t0)
+			require.NoError(t, err, "%v", expiry)
+			assert.True(t, fresh, "first claim, expiry %v", expiry)
+			for _, now := range []time.Time{t0, t0.AddDate(1000, 0, 0), maxStored.Add(-time.Second)} {
+				fresh, err = s.Claim(ctx, id, expiry, now)
+				require.NoError(t, err, "%v", expiry)
+				assert.False(t, fresh, "replay at %v, expiry %v", now, expiry)
+			}
+		}
+	})
+
+	t.Run("ClaimPastExpiry", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		// An expiry before now holds nothing, however far in the past.
+		for i, expiry := range []time.Time{
+			time.Unix(-1, 0),
+			time.Unix(-1<<62, 0),
+			minStored,
+			time.Date(-4713, 1, 1, 0, 0, 0, 0, time.UTC),
+		} {
+			id := fmt.Sprintf("past-%d", i)
+			for range 2 {
+				fresh, err := s.Claim(ctx, id, expiry, t0)
+				require.NoError(t, err, "%v", expiry)
+				assert.True(t, fresh, "expiry %v is past", expiry)
+			}
+		}
+	})
+
+	t.Run("ClaimNowAtExtremes", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		claim := func(id string, expiry, now time.Time) bool {
+			t.Helper()
+			fresh, err := s.Claim(ctx, id, expiry, now)
+			require.NoError(t, err, "expiry %v, now %v", expiry, now)
+			return fresh
+		}
+		farPast, farFuture := time.Unix(-1<<62, 0), time.Unix(1<<62, 0)
+		// A clock far in the past: a claim until t0 holds.
+		assert.True(t, claim("early", t0, farPast))
+		assert.False(t, claim("early", t0, farPast), "replay, now far in the past")
+		assert.False(t, claim("early", t0, minStored), "replay, now at the start of the range")
+		p := s.(purger)
+		n, err := p.purgeReplay(ctx, farPast)
+		require.NoError(t, err)
+		assert.EqualValues(t, 0, n, "nothing has expired yet, now far in the past")
+		assert.False(t, claim("early", t0, t0.Add(-time.Microsecond)), "the claim survived the purge")
+
+		// A clock past the end of the range: every claim has expired, the
+		// clamped "never" too.
+		assert.True(t, claim("late", time.Unix(9999999999999, 0), t0))
+		assert.False(t, claim("late", time.Unix(9999999999999, 0), maxStored.Add(-time.Microsecond)))
+		assert.True(t, claim("late", time.Unix(9999999999999, 0), farFuture), "at the end of the range")
+		assert.True(t, claim("early", farFuture, farFuture))
+		n, err = p.purgeReplay(ctx, farFuture)
+		require.NoError(t, err)
+		assert.EqualValues(t, 2, n, "everything has expired at the end of the range")
 	})
 
 	t.Run("ClaimConcurrent", func(t *testing.T) {
@@ -335,6 +415,54 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 		require.NoError(t, err)
 		old.CreatedAt, old.ExpiresAt = micro(old.CreatedAt), micro(old.ExpiresAt)
 		assertSession(t, old, got)
+	})
+
+	t.Run("TimesClamped", func(t *testing.T) {
+		t.Parallel()
+		a, b := open(t), open(t)
+		farPast, farFuture := time.Unix(-1<<62, 0), time.Unix(1<<62, 0)
+
+		// Sessions: every time is held within the range.
+		require.NoError(t, a.CreateSession(ctx, Session{
+			ID: "forever", Tenant: "acme", Subject: "u1", CreatedAt: farPast, ExpiresAt: time.Unix(9999999999999, 0),
+		}))
+		got, err := b.GetSession(ctx, "forever")
+		require.NoError(t, err)
+		assertTime(t, minStored, got.CreatedAt, "CreatedAt")
+		assertTime(t, maxStored, got.ExpiresAt, "ExpiresAt")
+		assert.True(t, got.RevokedAt.IsZero(), "live")
+		require.NoError(t, b.RevokeSession(ctx, "forever", farFuture))
+		got, err = a.GetSession(ctx, "forever")
+		require.NoError(t, err)
+		assertTime(t, maxStored, got.RevokedAt, "RevokedAt")
+
+		// A revocation however far in the past still revokes (a zero
+		// RevokedAt is a live session; a nanosecond later is not).
+		for i, at := range []time.Time{farPast, minStored.Add(time.Nanosecond)} {
+			id := fmt.Sprintf("revoked-%d", i)
+			require.NoError(t, a.CreateSession(ctx, Session{ID: id, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour), RevokedAt: at}))
+			got, err = b.GetSession(ctx, id)
+			require.NoError(t, err)
+			assert.False(t, got.RevokedAt.IsZero(), "created revoked at %v", at)
+			assert.True(t, got.RevokedAt.Before(minStored.Add(time.Second)), "%v", got.RevokedAt)
+			require.NoError(t, a.CreateSession(ctx, Session{ID: id + "-later", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}))
+			require.NoError(t, a.RevokeSession(ctx, id+"-later", at))
+			got, err = b.GetSession(ctx, id+"-later")
+			require.NoError(t, err)
+			assert.False(t, got.RevokedAt.IsZero(), "revoked at %v", at)
+		}
+
+		// Subjects: first and last seen.
+		sub, _, err := a.UpsertSubject(ctx, Subject{Tenant: "acme", ID: "u1"}, farFuture)
+		require.NoError(t, err)
+		assertTime(t, maxStored, sub.FirstSeen, "FirstSeen")
+		assertTime(t, maxStored, sub.LastSeen, "LastSeen")
+		_, _, err = b.UpsertSubject(ctx, Subject{Tenant: "acme", ID: "u1"}, farPast)
+		require.NoError(t, err)
+		sub, err = a.GetSubject(ctx, "acme", "u1")
+		require.NoError(t, err)
+		assertTime(t, maxStored, sub.FirstSeen, "FirstSeen")
+		assertTime(t, minStored, sub.LastSeen, "LastSeen")
 	})
 
 	t.Run("PingClose", func(t *testing.T) {
