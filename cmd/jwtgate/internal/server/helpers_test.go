@@ -200,6 +200,7 @@ type env struct {
 	http    *httptest.Server
 	url     string
 	storeDS string
+	opts    envOptions
 }
 
 // envOptions adjust newEnv.
@@ -209,6 +210,8 @@ type envOptions struct {
 	extra   string           // appended to the service section
 	noStart bool             // do not build the server
 	jwks    http.HandlerFunc // Okera's JWKS endpoint from the start
+	// storeTimeout is Options.StoreTimeout; default the server's.
+	storeTimeout time.Duration
 }
 
 // testConfig is the configuration of the four seeds.
@@ -289,7 +292,7 @@ service:
 
 func newEnv(t *testing.T, o envOptions) *env {
 	t.Helper()
-	e := &env{t: t, dir: t.TempDir(), clock: newClock(), logs: &syncBuffer{}}
+	e := &env{t: t, dir: t.TempDir(), clock: newClock(), logs: &syncBuffer{}, opts: o}
 	okeraBody := jwksBody(t, map[string]*rsa.PrivateKey{"okera-1": rsaKey(t, 0)})
 	e.jwks = newFakeEndpoint(t, answer(http.StatusOK, okeraBody))
 	if o.jwks != nil {
@@ -323,9 +326,10 @@ func (e *env) start(dataDir string) *Server {
 	e.t.Helper()
 	srv, err := New(context.Background(), Options{
 		ConfigFile: e.config, DataDir: dataDir, StoreDSN: e.storeDS,
-		Logger:     slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Now:        e.clock.Now,
-		HTTPClient: &http.Client{Timeout: time.Second},
+		Logger:       slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Now:          e.clock.Now,
+		HTTPClient:   &http.Client{Timeout: time.Second},
+		StoreTimeout: e.opts.storeTimeout,
 	})
 	require.NoError(e.t, err)
 	e.t.Cleanup(func() { srv.Close() })

@@ -65,9 +65,7 @@ func (s *Server) startSession(ctx context.Context, d *core.Decision, use string,
 		ID: randomID(), Tenant: d.Tenant, Subject: d.Subject, Integration: d.Integration,
 		CreatedAt: now, ExpiresAt: exp,
 	}
-	sctx, cancel := context.WithTimeout(ctx, storeTimeout)
-	defer cancel()
-	if err := s.store.CreateSession(sctx, sess); err != nil {
+	if err := s.store.CreateSession(ctx, sess); err != nil {
 		s.metrics.storeError("create_session")
 		return "", time.Time{}, err
 	}
@@ -114,9 +112,7 @@ func (s *Server) checkOwnToken(ctx context.Context, c *config, tok, use string) 
 	case c.integrations[cl.Integration] == nil:
 		return reject(d, core.CodeConfigurationNotFound, "integration "+cl.Integration+" is no longer configured"), nil
 	}
-	sctx, cancel := context.WithTimeout(ctx, storeTimeout)
-	defer cancel()
-	sess, err := s.store.GetSession(sctx, cl.SessionID)
+	sess, err := s.store.GetSession(ctx, cl.SessionID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return reject(d, core.CodeInvalidToken, "unknown session"), nil
@@ -224,9 +220,7 @@ func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) {
 		Authenticated: true, Subject: d.Subject, Tenant: d.Tenant, Integration: d.Integration,
 		ExpiresAt: d.ExpiresAt, Email: claimText(d.Claims, "email"), Groups: d.Groups, Roles: d.Roles,
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), storeTimeout)
-	defer cancel()
-	sub, err := s.store.GetSubject(ctx, d.Tenant, d.Subject)
+	sub, err := s.store.GetSubject(r.Context(), d.Tenant, d.Subject)
 	switch {
 	case err == nil:
 		resp.Email, resp.Name, resp.Groups, resp.Roles, resp.Metadata = or(sub.Email, resp.Email), sub.Name, sub.Groups, sub.Roles, sub.Metadata
@@ -282,9 +276,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]bool{"logged_out": true})
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), storeTimeout)
-	defer cancel()
-	if err := s.store.RevokeSession(ctx, sessionID(d), s.now()); err != nil {
+	if err := s.store.RevokeSession(r.Context(), sessionID(d), s.now()); err != nil {
 		s.metrics.storeError("revoke_session")
 		s.log.Error("store", "op", "revoke_session", "error", err.Error())
 		writeError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "Service temporarily unavailable")

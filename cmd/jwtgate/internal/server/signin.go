@@ -174,9 +174,7 @@ func (s *Server) upsertSubject(ctx context.Context, d *core.Decision) (bool, err
 		Email: claimText(d.Claims, "email"), Name: claimText(d.Claims, "name"),
 		Groups: d.Groups, Roles: d.Roles, Metadata: metadataClaim(d.Claims),
 	}
-	sctx, cancel := context.WithTimeout(ctx, storeTimeout)
-	defer cancel()
-	_, created, err := s.store.UpsertSubject(sctx, sub, s.now())
+	_, created, err := s.store.UpsertSubject(ctx, sub, s.now())
 	if err != nil {
 		s.metrics.storeError("upsert_subject")
 		s.log.Error("store", "op", "upsert_subject", "error", err.Error())
