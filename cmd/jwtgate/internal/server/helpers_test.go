@@ -447,12 +447,12 @@ func (e *env) verify(tok string) response {
 }
 
 // subject reads a subject from the env's store, with a handle of its own.
-func (e *env) subject(tenant, id string) (store.Subject, error) {
+func (e *env) subject(tenant, integration, id string) (store.Subject, error) {
 	e.t.Helper()
 	st, err := store.Open(context.Background(), e.storeDS)
 	require.NoError(e.t, err)
 	defer st.Close()
-	return st.GetSubject(context.Background(), tenant, id)
+	return st.GetSubject(context.Background(), tenant, integration, id)
 }
 
 // assertNoTokenInLogs checks that no token (nor its signature) was logged.

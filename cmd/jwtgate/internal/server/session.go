@@ -220,7 +220,9 @@ func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) {
 		Authenticated: true, Subject: d.Subject, Tenant: d.Tenant, Integration: d.Integration,
 		ExpiresAt: d.ExpiresAt, Email: claimText(d.Claims, "email"), Groups: d.Groups, Roles: d.Roles,
 	}
-	sub, err := s.store.GetSubject(r.Context(), d.Tenant, d.Subject)
+	// The subject as the session's own integration vouched for it: another
+	// integration's token for the same ID is another subject.
+	sub, err := s.store.GetSubject(r.Context(), d.Tenant, d.Integration, d.Subject)
 	switch {
 	case err == nil:
 		resp.Email, resp.Name, resp.Groups, resp.Roles, resp.Metadata = or(sub.Email, resp.Email), sub.Name, sub.Groups, sub.Roles, sub.Metadata

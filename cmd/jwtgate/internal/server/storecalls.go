@@ -59,9 +59,9 @@ func (b *boundedStore) UpsertSubject(ctx context.Context, s store.Subject, now t
 	return u.s, u.created, err
 }
 
-func (b *boundedStore) GetSubject(ctx context.Context, tenant, id string) (store.Subject, error) {
+func (b *boundedStore) GetSubject(ctx context.Context, tenant, integration, id string) (store.Subject, error) {
 	return bounded(b, ctx, "get_subject", func(ctx context.Context) (store.Subject, error) {
-		return b.st.GetSubject(ctx, tenant, id)
+		return b.st.GetSubject(ctx, tenant, integration, id)
 	})
 }
 

@@ -51,6 +51,15 @@ var pgMigrations = []migration{{
 			revoked_at  timestamptz
 		)`,
 	},
+}, {
+	// Subjects are keyed by integration too, so that one integration's
+	// token cannot overwrite what another vouched for; a row keeps the
+	// integration that last wrote it as its key.
+	version: 2,
+	stmts: []string{
+		`ALTER TABLE subjects DROP CONSTRAINT subjects_pkey`,
+		`ALTER TABLE subjects ADD PRIMARY KEY (tenant, integration, id)`,
+	},
 }}
 
 // pgStore is the PostgreSQL Store, over a pgx connection pool.
@@ -198,20 +207,19 @@ func (s *pgStore) UpsertSubject(ctx context.Context, sub Subject, now time.Time)
 	out, err := scanPGSubject(tx.QueryRow(ctx, `
 		INSERT INTO subjects (`+pgSubjectColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6::json, $7::json, $8::json, $9, $9)
-		ON CONFLICT (tenant, id) DO NOTHING
+		ON CONFLICT (tenant, integration, id) DO NOTHING
 		RETURNING `+pgSubjectColumns, args...))
 	if errors.Is(err, pgx.ErrNoRows) {
 		created = false
 		out, err = scanPGSubject(tx.QueryRow(ctx, `
 			UPDATE subjects SET
-				integration = COALESCE(NULLIF($3::text, ''), integration),
 				email       = COALESCE(NULLIF($4::text, ''), email),
 				name        = COALESCE(NULLIF($5::text, ''), name),
 				"groups"    = COALESCE($6::json, "groups"),
 				roles       = COALESCE($7::json, roles),
 				metadata    = COALESCE($8::json, metadata),
 				last_seen   = $9
-			WHERE tenant = $1 AND id = $2
+			WHERE tenant = $1 AND id = $2 AND integration = $3
 			RETURNING `+pgSubjectColumns, args...))
 	}
 	if err != nil {
@@ -224,9 +232,9 @@ func (s *pgStore) UpsertSubject(ctx context.Context, sub Subject, now time.Time)
 }
 
 // GetSubject implements Store.
-func (s *pgStore) GetSubject(ctx context.Context, tenant, id string) (Subject, error) {
+func (s *pgStore) GetSubject(ctx context.Context, tenant, integration, id string) (Subject, error) {
 	out, err := scanPGSubject(s.pool.QueryRow(ctx,
-		`SELECT `+pgSubjectColumns+` FROM subjects WHERE tenant = $1 AND id = $2`, tenant, id))
+		`SELECT `+pgSubjectColumns+` FROM subjects WHERE tenant = $1 AND integration = $2 AND id = $3`, tenant, integration, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Subject{}, ErrNotFound
 	}

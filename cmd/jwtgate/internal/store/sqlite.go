@@ -53,6 +53,31 @@ var sqliteMigrations = []migration{{
 			revoked_at  INTEGER
 		)`,
 	},
+}, {
+	// Subjects are keyed by integration too, so that one integration's
+	// token cannot overwrite what another vouched for; a row keeps the
+	// integration that last wrote it as its key. SQLite cannot change a
+	// primary key in place: the table is rebuilt.
+	version: 2,
+	stmts: []string{
+		`CREATE TABLE subjects_v2 (
+			tenant      TEXT NOT NULL,
+			integration TEXT NOT NULL DEFAULT '',
+			id          TEXT NOT NULL,
+			email       TEXT NOT NULL DEFAULT '',
+			name        TEXT NOT NULL DEFAULT '',
+			"groups"    TEXT,
+			roles       TEXT,
+			metadata    TEXT,
+			first_seen  INTEGER NOT NULL,
+			last_seen   INTEGER NOT NULL,
+			PRIMARY KEY (tenant, integration, id)
+		)`,
+		`INSERT INTO subjects_v2 (` + sqliteSubjectColumns + `)
+			SELECT ` + sqliteSubjectColumns + ` FROM subjects`,
+		`DROP TABLE subjects`,
+		`ALTER TABLE subjects_v2 RENAME TO subjects`,
+	},
 }}
 
 // sqliteStore is the SQLite Store. Writes go through one connection (w):
@@ -224,20 +249,19 @@ func (s *sqliteStore) UpsertSubject(ctx context.Context, sub Subject, now time.T
 	out, err := scanSQLiteSubject(tx.QueryRowContext(ctx, `
 		INSERT INTO subjects (`+sqliteSubjectColumns+`)
 		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
-		ON CONFLICT (tenant, id) DO NOTHING
+		ON CONFLICT (tenant, integration, id) DO NOTHING
 		RETURNING `+sqliteSubjectColumns, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		created = false
 		out, err = scanSQLiteSubject(tx.QueryRowContext(ctx, `
 			UPDATE subjects SET
-				integration = COALESCE(NULLIF(?3, ''), integration),
 				email       = COALESCE(NULLIF(?4, ''), email),
 				name        = COALESCE(NULLIF(?5, ''), name),
 				"groups"    = COALESCE(?6, "groups"),
 				roles       = COALESCE(?7, roles),
 				metadata    = COALESCE(?8, metadata),
 				last_seen   = ?9
-			WHERE tenant = ?1 AND id = ?2
+			WHERE tenant = ?1 AND id = ?2 AND integration = ?3
 			RETURNING `+sqliteSubjectColumns, args...))
 	}
 	if err != nil {
@@ -250,9 +274,9 @@ func (s *sqliteStore) UpsertSubject(ctx context.Context, sub Subject, now time.T
 }
 
 // GetSubject implements Store.
-func (s *sqliteStore) GetSubject(ctx context.Context, tenant, id string) (Subject, error) {
+func (s *sqliteStore) GetSubject(ctx context.Context, tenant, integration, id string) (Subject, error) {
 	out, err := scanSQLiteSubject(s.r.QueryRowContext(ctx,
-		`SELECT `+sqliteSubjectColumns+` FROM subjects WHERE tenant = ? AND id = ?`, tenant, id))
+		`SELECT `+sqliteSubjectColumns+` FROM subjects WHERE tenant = ? AND integration = ? AND id = ?`, tenant, integration, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Subject{}, ErrNotFound
 	}

@@ -18,12 +18,14 @@ import (
 var ErrNotFound = errors.New("store: not found")
 
 // Subject is an account created or updated from a verified token. It is
-// keyed by (Tenant, ID).
+// keyed by (Tenant, Integration, ID): what one integration vouched for is
+// never overwritten by another's token for the same ID, even within one
+// tenant.
 type Subject struct {
 	Tenant string
-	ID     string
-	// Integration is the integration that last signed the subject in.
+	// Integration is the integration whose tokens vouch for the subject.
 	Integration string
+	ID          string
 	Email       string
 	Name        string
 	// Groups, Roles and Metadata follow Acadio's rule on update: nil leaves
@@ -56,12 +58,14 @@ type Store interface {
 	// was unused (it implements core.ReplayStore). Atomic across processes.
 	// The ID may hold any bytes; stores keep its SHA-256.
 	Claim(ctx context.Context, id string, expiry, now time.Time) (fresh bool, err error)
-	// UpsertSubject creates the subject or updates it (Email and Name when
-	// non-empty, Groups/Roles/Metadata when non-nil, LastSeen = now), and
-	// returns the stored subject and whether it was created.
+	// UpsertSubject creates the subject of (Tenant, Integration, ID) or
+	// updates it (Email and Name when non-empty, Groups/Roles/Metadata when
+	// non-nil, LastSeen = now), and returns the stored subject and whether
+	// it was created.
 	UpsertSubject(ctx context.Context, s Subject, now time.Time) (Subject, bool, error)
-	// GetSubject returns a subject, or ErrNotFound.
-	GetSubject(ctx context.Context, tenant, id string) (Subject, error)
+	// GetSubject returns the subject an integration vouched for, or
+	// ErrNotFound.
+	GetSubject(ctx context.Context, tenant, integration, id string) (Subject, error)
 	// CreateSession stores a new session.
 	CreateSession(ctx context.Context, s Session) error
 	// GetSession returns a session (live, expired or revoked), or ErrNotFound.

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -257,13 +258,13 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 		want := in
 		want.FirstSeen, want.LastSeen = micro(t0), micro(t0)
 		assertSubject(t, want, got)
-		stored, err := b.GetSubject(ctx, "acme", "u1")
+		stored, err := b.GetSubject(ctx, "acme", "okta", "u1")
 		require.NoError(t, err)
 		assertSubject(t, want, stored)
 
 		// Empty strings and nil lists leave the stored values alone.
 		t1 := t0.Add(time.Hour)
-		got, created, err = b.UpsertSubject(ctx, Subject{Tenant: "acme", ID: "u1"}, t1)
+		got, created, err = b.UpsertSubject(ctx, Subject{Tenant: "acme", Integration: "okta", ID: "u1"}, t1)
 		require.NoError(t, err)
 		assert.False(t, created)
 		want.LastSeen = micro(t1)
@@ -272,43 +273,73 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 		// A present list replaces; other fields replace when non-empty.
 		t2 := t1.Add(time.Hour)
 		got, created, err = a.UpsertSubject(ctx, Subject{
-			Tenant: "acme", ID: "u1", Integration: "google", Email: "ada@example.org",
+			Tenant: "acme", ID: "u1", Integration: "okta", Email: "ada@example.org",
 			Groups: []string{"research"},
 		}, t2)
 		require.NoError(t, err)
 		assert.False(t, created)
-		want.Integration, want.Email, want.Groups, want.LastSeen = "google", "ada@example.org", []string{"research"}, micro(t2)
+		want.Email, want.Groups, want.LastSeen = "ada@example.org", []string{"research"}, micro(t2)
 		assertSubject(t, want, got)
 
 		// An empty, non-nil list clears; nil Roles still leave them.
-		got, _, err = b.UpsertSubject(ctx, Subject{Tenant: "acme", ID: "u1", Groups: []string{}, Name: "Ada L."}, t2)
+		got, _, err = b.UpsertSubject(ctx, Subject{Tenant: "acme", Integration: "okta", ID: "u1", Groups: []string{}, Name: "Ada L."}, t2)
 		require.NoError(t, err)
 		want.Groups, want.Name = []string{}, "Ada L."
 		assertSubject(t, want, got)
-		stored, err = a.GetSubject(ctx, "acme", "u1")
+		stored, err = a.GetSubject(ctx, "acme", "okta", "u1")
 		require.NoError(t, err)
 		assertSubject(t, want, stored)
 		assert.NotNil(t, stored.Groups, "cleared groups are [] not nil")
 		assert.Equal(t, []string{"admin"}, stored.Roles)
 
 		// Roles cleared too; metadata replaced.
-		got, _, err = a.UpsertSubject(ctx, Subject{Tenant: "acme", ID: "u1", Roles: []string{}, Metadata: json.RawMessage(`{"k":2}`)}, t2)
+		got, _, err = a.UpsertSubject(ctx, Subject{Tenant: "acme", Integration: "okta", ID: "u1", Roles: []string{}, Metadata: json.RawMessage(`{"k":2}`)}, t2)
 		require.NoError(t, err)
 		want.Roles, want.Metadata = []string{}, json.RawMessage(`{"k":2}`)
 		assertSubject(t, want, got)
 
 		// The same ID in another tenant is another subject; lists never
 		// given are nil.
-		got, created, err = a.UpsertSubject(ctx, Subject{Tenant: "other", ID: "u1"}, t2)
+		got, created, err = a.UpsertSubject(ctx, Subject{Tenant: "other", Integration: "okta", ID: "u1"}, t2)
 		require.NoError(t, err)
 		assert.True(t, created)
-		assertSubject(t, Subject{Tenant: "other", ID: "u1", FirstSeen: micro(t2), LastSeen: micro(t2)}, got)
+		assertSubject(t, Subject{Tenant: "other", Integration: "okta", ID: "u1", FirstSeen: micro(t2), LastSeen: micro(t2)}, got)
 		assert.Nil(t, got.Groups)
 		assert.Nil(t, got.Roles)
 		assert.Nil(t, got.Metadata)
 
 		_, _, err = a.UpsertSubject(ctx, Subject{Tenant: "acme"}, t2)
 		assert.Error(t, err, "empty ID")
+	})
+
+	t.Run("SubjectPerIntegration", func(t *testing.T) {
+		t.Parallel()
+		a, b := open(t), open(t)
+		alpha := Subject{
+			Tenant: "acme", Integration: "alpha", ID: "alice", Email: "alice@alpha.example", Name: "Alice",
+			Groups: []string{"readers"}, Roles: []string{"user"}, Metadata: json.RawMessage(`{"from":"alpha"}`),
+		}
+		_, created, err := a.UpsertSubject(ctx, alpha, t0)
+		require.NoError(t, err)
+		require.True(t, created)
+		// Another integration's token for the same tenant and ID: another
+		// subject, which leaves alpha's alone.
+		beta := Subject{
+			Tenant: "acme", Integration: "beta", ID: "alice", Email: "mallory@beta.example", Name: "Mallory",
+			Groups: []string{"admins"}, Roles: []string{"admin"}, Metadata: json.RawMessage(`{"from":"beta"}`),
+		}
+		got, created, err := b.UpsertSubject(ctx, beta, t0.Add(time.Minute))
+		require.NoError(t, err)
+		assert.True(t, created, "beta's alice is a subject of its own")
+		beta.FirstSeen, beta.LastSeen = micro(t0.Add(time.Minute)), micro(t0.Add(time.Minute))
+		assertSubject(t, beta, got)
+		stored, err := b.GetSubject(ctx, "acme", "alpha", "alice")
+		require.NoError(t, err)
+		alpha.FirstSeen, alpha.LastSeen = micro(t0), micro(t0)
+		assertSubject(t, alpha, stored)
+		stored, err = a.GetSubject(ctx, "acme", "beta", "alice")
+		require.NoError(t, err)
+		assertSubject(t, beta, stored)
 	})
 
 	t.Run("SubjectConcurrentCreate", func(t *testing.T) {
@@ -339,7 +370,7 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 		got, _, err := s.UpsertSubject(ctx, Subject{Tenant: "t", ID: "m", Metadata: meta}, t0)
 		require.NoError(t, err)
 		assert.Equal(t, string(meta), string(got.Metadata))
-		stored, err := s.GetSubject(ctx, "t", "m")
+		stored, err := s.GetSubject(ctx, "t", "", "m")
 		require.NoError(t, err)
 		assert.Equal(t, string(meta), string(stored.Metadata))
 
@@ -354,7 +385,7 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 		_, _, err = s.UpsertSubject(ctx, Subject{Tenant: "t", ID: "m", Metadata: json.RawMessage(`{"secret":`)}, t0)
 		require.Error(t, err, "invalid JSON")
 		assert.NotContains(t, err.Error(), "secret")
-		stored, err = s.GetSubject(ctx, "t", "m")
+		stored, err = s.GetSubject(ctx, "t", "", "m")
 		require.NoError(t, err)
 		assert.Equal(t, "null", string(stored.Metadata), "a refused upsert changes nothing")
 	})
@@ -362,12 +393,14 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("SubjectNotFound", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)
-		_, err := s.GetSubject(ctx, "acme", "nobody")
+		_, err := s.GetSubject(ctx, "acme", "okta", "nobody")
 		assert.ErrorIs(t, err, ErrNotFound)
-		_, _, err = s.UpsertSubject(ctx, Subject{Tenant: "acme", ID: "somebody"}, t0)
+		_, _, err = s.UpsertSubject(ctx, Subject{Tenant: "acme", Integration: "okta", ID: "somebody"}, t0)
 		require.NoError(t, err)
-		_, err = s.GetSubject(ctx, "other", "somebody")
+		_, err = s.GetSubject(ctx, "other", "okta", "somebody")
 		assert.ErrorIs(t, err, ErrNotFound, "subjects are per tenant")
+		_, err = s.GetSubject(ctx, "acme", "google", "somebody")
+		assert.ErrorIs(t, err, ErrNotFound, "subjects are per integration")
 	})
 
 	t.Run("Sessions", func(t *testing.T) {
@@ -459,7 +492,7 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 		assertTime(t, maxStored, sub.LastSeen, "LastSeen")
 		_, _, err = b.UpsertSubject(ctx, Subject{Tenant: "acme", ID: "u1"}, farPast)
 		require.NoError(t, err)
-		sub, err = a.GetSubject(ctx, "acme", "u1")
+		sub, err = a.GetSubject(ctx, "acme", "", "u1")
 		require.NoError(t, err)
 		assertTime(t, maxStored, sub.FirstSeen, "FirstSeen")
 		assertTime(t, minStored, sub.LastSeen, "LastSeen")
@@ -593,6 +626,59 @@ func TestSQLiteSetup(t *testing.T) {
 	_, err = Open(ctx, "sqlite:"+path)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "schema version 99")
+}
+
+// v1Subjects are the rows a schema version 1 database holds in the
+// migration tests: keyed by (tenant, id), with the integration that last
+// wrote them.
+var v1Subjects = []Subject{
+	{Tenant: "acme", ID: "u1", Integration: "okta", Email: "ada@example.com", Name: "Ada",
+		Groups: []string{"eng"}, Roles: []string{"admin"}, Metadata: json.RawMessage(`{"k":1}`),
+		FirstSeen: micro(t0), LastSeen: micro(t0.Add(time.Hour))},
+	{Tenant: "acme", ID: "u2", FirstSeen: micro(t0), LastSeen: micro(t0)},
+}
+
+// checkMigratedSubjects checks a database migrated from v1Subjects: each
+// row is the subject of the integration that last wrote it, and another
+// integration's upsert of the same ID makes a subject of its own.
+func checkMigratedSubjects(t *testing.T, s Store) {
+	ctx := context.Background()
+	for _, want := range v1Subjects {
+		got, err := s.GetSubject(ctx, want.Tenant, want.Integration, want.ID)
+		require.NoError(t, err, "%s/%s", want.Integration, want.ID)
+		assertSubject(t, want, got)
+	}
+	got, created, err := s.UpsertSubject(ctx, Subject{Tenant: "acme", Integration: "google", ID: "u1", Roles: []string{"user"}}, t0.Add(2*time.Hour))
+	require.NoError(t, err)
+	assert.True(t, created)
+	assert.Equal(t, []string{"user"}, got.Roles)
+	got, err = s.GetSubject(ctx, "acme", "okta", "u1")
+	require.NoError(t, err)
+	assertSubject(t, v1Subjects[0], got)
+}
+
+// TestSQLiteMigrateSubjects brings a schema version 1 file with subjects
+// up to date.
+func TestSQLiteMigrateSubjects(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "jwtgate.db")
+	db, err := sql.Open("sqlite", path+"?_txlock=immediate")
+	require.NoError(t, err)
+	require.NoError(t, migrateSQLite(ctx, db, sqliteMigrations[:1]))
+	for _, sub := range v1Subjects {
+		groups, _ := encodeList(sub.Groups)
+		roles, _ := encodeList(sub.Roles)
+		meta, _ := encodeMetadata(sub.Metadata)
+		_, err := db.ExecContext(ctx, `INSERT INTO subjects (`+sqliteSubjectColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			sub.Tenant, sub.ID, sub.Integration, sub.Email, sub.Name, groups, roles, meta, sub.FirstSeen.UnixMicro(), sub.LastSeen.UnixMicro())
+		require.NoError(t, err)
+	}
+	require.NoError(t, db.Close())
+
+	s, err := Open(ctx, "sqlite:"+path)
+	require.NoError(t, err)
+	defer s.Close()
+	checkMigratedSubjects(t, s)
 }
 
 // TestSQLiteConcurrentOpen has several handles create one new file's
@@ -789,6 +875,30 @@ func TestPostgresSetup(t *testing.T) {
 	_, err = Open(ctx, dsn)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "schema version 99")
+}
+
+// TestPostgresMigrateSubjects brings a schema version 1 database with
+// subjects up to date.
+func TestPostgresMigrateSubjects(t *testing.T) {
+	ctx := context.Background()
+	dsn := newPostgresDB(t)
+	pool, err := pgxpool.New(ctx, dsn)
+	require.NoError(t, err)
+	require.NoError(t, migratePG(ctx, pool, pgMigrations[:1]))
+	for _, sub := range v1Subjects {
+		groups, _ := encodeList(sub.Groups)
+		roles, _ := encodeList(sub.Roles)
+		meta, _ := encodeMetadata(sub.Metadata)
+		_, err := pool.Exec(ctx, `INSERT INTO subjects (`+pgSubjectColumns+`) VALUES ($1, $2, $3, $4, $5, $6::json, $7::json, $8::json, $9, $10)`,
+			sub.Tenant, sub.ID, sub.Integration, sub.Email, sub.Name, groups, roles, meta, sub.FirstSeen, sub.LastSeen)
+		require.NoError(t, err)
+	}
+	pool.Close()
+
+	s, err := Open(ctx, dsn)
+	require.NoError(t, err)
+	defer s.Close()
+	checkMigratedSubjects(t, s)
 }
 
 // --- Open
