@@ -87,7 +87,7 @@ func (m *metrics) decision(endpoint, integration, code string) {
 }
 
 // storeOps are the op labels of the store metrics: the store's methods.
-var storeOps = []string{"claim", "upsert_subject", "get_subject", "create_session", "get_session", "revoke_session", "ping"}
+var storeOps = []string{"claim", "upsert_subject", "get_subject", "sync_integrations", "create_session", "get_session", "revoke_session", "ping"}
 
 func (m *metrics) storeError(op string) { m.storeErrors.WithLabelValues(op).Inc() }
 

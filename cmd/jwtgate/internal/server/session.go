@@ -66,7 +66,14 @@ func (s *Server) startSession(ctx context.Context, d *core.Decision, use string,
 		CreatedAt: now, ExpiresAt: exp,
 	}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
+		if errors.Is(err, store.ErrIntegrationRetired) {
+			// Another instance sharing the store loaded a configuration
+			// without this integration: it is removed for all.
+			s.log.Warn("the integration is retired in the store; no session begins", "integration", d.Integration)
+			return "", time.Time{}, errIntegrationRetired
+		}
 		s.metrics.storeError("create_session")
+		s.log.Error("store", "op", "create_session", "error", err.Error())
 		return "", time.Time{}, err
 	}
 	claims := ownClaims{
@@ -85,6 +92,10 @@ func (s *Server) startSession(ctx context.Context, d *core.Decision, use string,
 
 // errStore means the store could not be asked; the caller answers 503.
 var errStore = errors.New("store unavailable")
+
+// errIntegrationRetired means no session can begin: the store has retired
+// the integration. The caller refuses, configuration_not_found.
+var errIntegrationRetired = errors.New("integration retired in the store")
 
 // checkOwnToken verifies one of jwtgate's own tokens of the given use and
 // that its session is live in the store (so that a logout on any instance
@@ -122,6 +133,10 @@ func (s *Server) checkOwnToken(ctx context.Context, c *config, tok, use string) 
 		return nil, errStore
 	case !sess.RevokedAt.IsZero():
 		return reject(d, core.CodeInvalidToken, "session revoked"), nil
+	case sess.IntegrationGone:
+		// Refused like a revoked session: the integration was removed (and
+		// maybe configured again) since the session began.
+		return reject(d, core.CodeInvalidToken, "session of a removed integration"), nil
 	case !now.Before(sess.ExpiresAt):
 		return reject(d, core.CodeTokenExpired, "session expired"), nil
 	}

@@ -109,6 +109,10 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, endpoint, integr
 		return
 	}
 	tok, exp, err := s.startSession(r.Context(), d, tokenUseSession, c.sessionTTL)
+	if errors.Is(err, errIntegrationRetired) {
+		s.signInFailed(w, r, c, reject(d, core.CodeConfigurationNotFound, err.Error()), integration)
+		return
+	}
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "Service temporarily unavailable")
 		return

@@ -65,6 +65,13 @@ func (b *boundedStore) GetSubject(ctx context.Context, tenant, integration, id s
 	})
 }
 
+func (b *boundedStore) SyncIntegrations(ctx context.Context, names []string) error {
+	_, err := bounded(b, ctx, "sync_integrations", func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, b.st.SyncIntegrations(ctx, names)
+	})
+	return err
+}
+
 func (b *boundedStore) CreateSession(ctx context.Context, s store.Session) error {
 	_, err := bounded(b, ctx, "create_session", func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, b.st.CreateSession(ctx, s)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"net/url"
@@ -192,4 +193,42 @@ func TestStoreDeadlineWithPostgresFrozen(t *testing.T) {
 	}, 10*time.Second, 100*time.Millisecond)
 	r = send(t, client, http.MethodGet, e.url+"/v1/session", nil, "Cookie", cookie.Name+"="+cookie.Value)
 	assert.Equal(t, http.StatusOK, r.status, r.body)
+}
+
+// A reload the store cannot record (PostgreSQL frozen) is refused as a
+// whole, the previous configuration serving on; it is not held against
+// the file: once the store answers, the watcher applies it.
+func TestReloadWaitsForTheStore(t *testing.T) {
+	dsn := testPostgres(t)
+	u, err := url.Parse(dsn)
+	require.NoError(t, err)
+	proxy := newTCPProxy(t, u.Host)
+	u.Host = proxy.addr()
+	e := newEnv(t, envOptions{dsn: u.String(), storeTimeout: 300 * time.Millisecond})
+	tok := e.acadioToken(nil)
+	require.Equal(t, http.StatusOK, e.verify(tok).status)
+
+	proxy.freeze()
+	e.write(e.withoutAcadio())
+	err = e.srv.Reload()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "could not record")
+	assert.Equal(t, http.StatusOK, e.verify(tok).status, "the previous configuration serves on")
+	assert.Contains(t, e.get("/metrics").body, `jwtgate_store_timeouts_total{op="sync_integrations"} 1`)
+
+	proxy.unfreeze()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	e.srv.opts.WatchInterval = 50 * time.Millisecond
+	go func() { done <- e.srv.Run(ctx, ln) }()
+	defer func() {
+		cancel()
+		require.NoError(t, <-done)
+	}()
+	e.url = "http://" + ln.Addr().String()
+	require.Eventually(t, func() bool {
+		return e.verify(tok).json["error"] == "configuration_not_found"
+	}, 10*time.Second, 50*time.Millisecond)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -130,6 +131,17 @@ func decodeJSONColumns(s *Subject, groups, roles, metadata []byte) error {
 	}
 	s.Metadata = decodeMetadata(metadata)
 	return nil
+}
+
+// integrationNames returns names sorted (so that concurrent syncs lock
+// rows in one order), without duplicates, and never nil (nil would be SQL
+// NULL, which matches nothing and would retire nothing).
+func integrationNames(names []string) []string {
+	out := slices.Compact(slices.Sorted(slices.Values(names)))
+	if out == nil {
+		out = []string{}
+	}
+	return out
 }
 
 // validateSubject checks what UpsertSubject needs of its argument.

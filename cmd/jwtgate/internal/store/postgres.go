@@ -60,6 +60,20 @@ var pgMigrations = []migration{{
 		`ALTER TABLE subjects DROP CONSTRAINT subjects_pkey`,
 		`ALTER TABLE subjects ADD PRIMARY KEY (tenant, integration, id)`,
 	},
+}, {
+	// A session dies with its integration: each integration has a
+	// generation, bumped when it is configured again after being retired,
+	// and a session records the one it began in. Sessions from before
+	// are of generation 1, that of an integration's first sync.
+	version: 3,
+	stmts: []string{
+		`CREATE TABLE integrations (
+			name       text PRIMARY KEY,
+			generation bigint NOT NULL,
+			retired    boolean NOT NULL DEFAULT false
+		)`,
+		`ALTER TABLE sessions ADD COLUMN generation bigint NOT NULL DEFAULT 1`,
+	},
 }}
 
 // pgStore is the PostgreSQL Store, over a pgx connection pool.
@@ -262,7 +276,38 @@ func scanPGSubject(row pgx.Row) (Subject, error) {
 	return s, nil
 }
 
-// CreateSession implements Store.
+// SyncIntegrations implements Store, in one transaction. Names are
+// upserted in sorted order, so that concurrent syncs lock rows in one
+// order; a sync waiting on another's row sees its outcome (a retired
+// integration comes back once, not twice).
+func (s *pgStore) SyncIntegrations(ctx context.Context, names []string) error {
+	list := integrationNames(names)
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("store: postgres: sync integrations: begin: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `
+		INSERT INTO integrations (name, generation, retired)
+		SELECT n, 1, false FROM unnest($1::text[]) AS n ORDER BY n
+		ON CONFLICT (name) DO UPDATE SET
+			generation = CASE WHEN integrations.retired THEN integrations.generation + 1 ELSE integrations.generation END,
+			retired    = false`, list); err != nil {
+		return fmt.Errorf("store: postgres: sync integrations: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `
+		UPDATE integrations SET retired = true
+		WHERE NOT retired AND name <> ALL($1::text[])`, list); err != nil {
+		return fmt.Errorf("store: postgres: sync integrations: %w", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("store: postgres: sync integrations: commit: %w", err)
+	}
+	return nil
+}
+
+// CreateSession implements Store: the session takes its integration's
+// generation in the same statement, and is not stored when it has none.
 func (s *pgStore) CreateSession(ctx context.Context, sess Session) error {
 	if sess.ID == "" {
 		return errors.New("store: postgres: create session: empty ID")
@@ -272,13 +317,17 @@ func (s *pgStore) CreateSession(ctx context.Context, sess Session) error {
 		t := revokedMicro(sess.RevokedAt)
 		revoked = &t
 	}
-	_, err := s.pool.Exec(ctx, `
-		INSERT INTO sessions (id, tenant, subject, integration, created_at, expires_at, revoked_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+	tag, err := s.pool.Exec(ctx, `
+		INSERT INTO sessions (id, tenant, subject, integration, created_at, expires_at, revoked_at, generation)
+		SELECT $1::text, $2::text, $3::text, $4::text, $5::timestamptz, $6::timestamptz, $7::timestamptz, generation
+		FROM integrations WHERE name = $4::text AND NOT retired`,
 		sess.ID, sess.Tenant, sess.Subject, sess.Integration,
 		micro(sess.CreatedAt), micro(sess.ExpiresAt), revoked)
 	if err != nil {
 		return fmt.Errorf("store: postgres: create session: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("store: postgres: create session: %w", ErrIntegrationRetired)
 	}
 	return nil
 }
@@ -290,9 +339,11 @@ func (s *pgStore) GetSession(ctx context.Context, id string) (Session, error) {
 		revoked *time.Time
 	)
 	err := s.pool.QueryRow(ctx, `
-		SELECT id, tenant, subject, integration, created_at, expires_at, revoked_at
-		FROM sessions WHERE id = $1`, id).
-		Scan(&sess.ID, &sess.Tenant, &sess.Subject, &sess.Integration, &sess.CreatedAt, &sess.ExpiresAt, &revoked)
+		SELECT s.id, s.tenant, s.subject, s.integration, s.created_at, s.expires_at, s.revoked_at,
+			i.name IS NULL OR i.retired OR i.generation <> s.generation
+		FROM sessions s LEFT JOIN integrations i ON i.name = s.integration
+		WHERE s.id = $1`, id).
+		Scan(&sess.ID, &sess.Tenant, &sess.Subject, &sess.Integration, &sess.CreatedAt, &sess.ExpiresAt, &revoked, &sess.IntegrationGone)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Session{}, ErrNotFound
 	}

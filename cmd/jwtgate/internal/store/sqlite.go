@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -77,6 +78,20 @@ var sqliteMigrations = []migration{{
 			SELECT ` + sqliteSubjectColumns + ` FROM subjects`,
 		`DROP TABLE subjects`,
 		`ALTER TABLE subjects_v2 RENAME TO subjects`,
+	},
+}, {
+	// A session dies with its integration: each integration has a
+	// generation, bumped when it is configured again after being retired,
+	// and a session records the one it began in. Sessions from before
+	// are of generation 1, that of an integration's first sync.
+	version: 3,
+	stmts: []string{
+		`CREATE TABLE integrations (
+			name       TEXT PRIMARY KEY,
+			generation INTEGER NOT NULL,
+			retired    INTEGER NOT NULL DEFAULT 0
+		)`,
+		`ALTER TABLE sessions ADD COLUMN generation INTEGER NOT NULL DEFAULT 1`,
 	},
 }}
 
@@ -310,7 +325,39 @@ func fromMicro(us int64) time.Time {
 	return time.UnixMicro(us).UTC()
 }
 
-// CreateSession implements Store.
+// SyncIntegrations implements Store, in one IMMEDIATE transaction.
+func (s *sqliteStore) SyncIntegrations(ctx context.Context, names []string) error {
+	list, err := json.Marshal(integrationNames(names))
+	if err != nil {
+		return fmt.Errorf("store: sqlite: sync integrations: %w", err)
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: sqlite: sync integrations: begin: %w", err)
+	}
+	defer tx.Rollback()
+	// "WHERE true" lets SQLite parse ON CONFLICT after a SELECT.
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO integrations (name, generation, retired)
+		SELECT value, 1, 0 FROM json_each(?1) WHERE true
+		ON CONFLICT (name) DO UPDATE SET
+			generation = CASE WHEN retired THEN generation + 1 ELSE generation END,
+			retired    = 0`, string(list)); err != nil {
+		return fmt.Errorf("store: sqlite: sync integrations: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `
+		UPDATE integrations SET retired = 1
+		WHERE NOT retired AND name NOT IN (SELECT value FROM json_each(?1))`, string(list)); err != nil {
+		return fmt.Errorf("store: sqlite: sync integrations: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: sqlite: sync integrations: commit: %w", err)
+	}
+	return nil
+}
+
+// CreateSession implements Store: the session takes its integration's
+// generation in the same statement, and is not stored when it has none.
 func (s *sqliteStore) CreateSession(ctx context.Context, sess Session) error {
 	if sess.ID == "" {
 		return errors.New("store: sqlite: create session: empty ID")
@@ -319,13 +366,17 @@ func (s *sqliteStore) CreateSession(ctx context.Context, sess Session) error {
 	if !sess.RevokedAt.IsZero() {
 		revoked = revokedMicro(sess.RevokedAt).UnixMicro()
 	}
-	_, err := s.w.ExecContext(ctx, `
-		INSERT INTO sessions (id, tenant, subject, integration, created_at, expires_at, revoked_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	res, err := s.w.ExecContext(ctx, `
+		INSERT INTO sessions (id, tenant, subject, integration, created_at, expires_at, revoked_at, generation)
+		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, generation
+		FROM integrations WHERE name = ?4 AND NOT retired`,
 		sess.ID, sess.Tenant, sess.Subject, sess.Integration,
 		micro(sess.CreatedAt).UnixMicro(), micro(sess.ExpiresAt).UnixMicro(), revoked)
 	if err != nil {
 		return fmt.Errorf("store: sqlite: create session: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return fmt.Errorf("store: sqlite: create session: %w", ErrIntegrationRetired)
 	}
 	return nil
 }
@@ -338,9 +389,11 @@ func (s *sqliteStore) GetSession(ctx context.Context, id string) (Session, error
 		revoked          sql.NullInt64
 	)
 	err := s.r.QueryRowContext(ctx, `
-		SELECT id, tenant, subject, integration, created_at, expires_at, revoked_at
-		FROM sessions WHERE id = ?`, id).
-		Scan(&sess.ID, &sess.Tenant, &sess.Subject, &sess.Integration, &created, &expires, &revoked)
+		SELECT s.id, s.tenant, s.subject, s.integration, s.created_at, s.expires_at, s.revoked_at,
+			i.name IS NULL OR i.retired OR i.generation <> s.generation
+		FROM sessions s LEFT JOIN integrations i ON i.name = s.integration
+		WHERE s.id = ?`, id).
+		Scan(&sess.ID, &sess.Tenant, &sess.Subject, &sess.Integration, &created, &expires, &revoked, &sess.IntegrationGone)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, ErrNotFound
 	}

@@ -17,6 +17,10 @@ import (
 // ErrNotFound is returned when a subject or session does not exist.
 var ErrNotFound = errors.New("store: not found")
 
+// ErrIntegrationRetired is returned by CreateSession when the session's
+// integration is not live in the store: never synced, or retired.
+var ErrIntegrationRetired = errors.New("store: the integration is not configured")
+
 // Subject is an account created or updated from a verified token. It is
 // keyed by (Tenant, Integration, ID): what one integration vouched for is
 // never overwritten by another's token for the same ID, even within one
@@ -49,6 +53,10 @@ type Session struct {
 	ExpiresAt   time.Time
 	// RevokedAt is zero while the session is live.
 	RevokedAt time.Time
+	// IntegrationGone reports (GetSession only) that the session's
+	// integration has been retired since the session began, whether or
+	// not it has been configured again: the session is dead.
+	IntegrationGone bool
 }
 
 // Store is the state of jwtgate serve. Implementations are safe for
@@ -66,9 +74,19 @@ type Store interface {
 	// GetSubject returns the subject an integration vouched for, or
 	// ErrNotFound.
 	GetSubject(ctx context.Context, tenant, integration, id string) (Subject, error)
-	// CreateSession stores a new session.
+	// SyncIntegrations records the integrations a configuration names, in
+	// one transaction: a new name starts at generation 1; a configured name
+	// that was retired comes back at the next generation; a name absent
+	// from names is retired. Instances sharing a store must configure the
+	// same integrations: one that syncs without an integration retires it
+	// for all.
+	SyncIntegrations(ctx context.Context, names []string) error
+	// CreateSession stores a new session, bound to the current generation
+	// of its integration; ErrIntegrationRetired when that is not live.
 	CreateSession(ctx context.Context, s Session) error
-	// GetSession returns a session (live, expired or revoked), or ErrNotFound.
+	// GetSession returns a session (live, expired, revoked or of a gone
+	// integration: see IntegrationGone), or ErrNotFound. One query, so
+	// that a retirement is seen at once by every instance.
 	GetSession(ctx context.Context, id string) (Session, error)
 	// RevokeSession marks a session revoked at the given time. Revoking an
 	// unknown or already revoked session is not an error.

@@ -406,6 +406,7 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("Sessions", func(t *testing.T) {
 		t.Parallel()
 		a, b := open(t), open(t)
+		require.NoError(t, a.SyncIntegrations(ctx, []string{"okta"}))
 		in := Session{
 			ID: "sess-1", Tenant: "acme", Subject: "u1", Integration: "okta",
 			CreatedAt: t0, ExpiresAt: t0.Add(8 * time.Hour),
@@ -442,7 +443,7 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 		assert.ErrorIs(t, err, ErrNotFound)
 
 		// Expired sessions are returned as they are.
-		old := Session{ID: "sess-old", Tenant: "acme", Subject: "u2", CreatedAt: t0.Add(-48 * time.Hour), ExpiresAt: t0.Add(-24 * time.Hour)}
+		old := Session{ID: "sess-old", Tenant: "acme", Subject: "u2", Integration: "okta", CreatedAt: t0.Add(-48 * time.Hour), ExpiresAt: t0.Add(-24 * time.Hour)}
 		require.NoError(t, b.CreateSession(ctx, old))
 		got, err = a.GetSession(ctx, "sess-old")
 		require.NoError(t, err)
@@ -450,14 +451,80 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 		assertSession(t, old, got)
 	})
 
+	t.Run("SessionsDieWithTheirIntegration", func(t *testing.T) {
+		t.Parallel()
+		a, b := open(t), open(t)
+		syncNames := func(s Store, names ...string) {
+			t.Helper()
+			require.NoError(t, s.SyncIntegrations(ctx, names))
+		}
+		create := func(s Store, id, integration string) error {
+			return s.CreateSession(ctx, Session{ID: id, Tenant: "acme", Subject: "u1", Integration: integration, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)})
+		}
+		gone := func(s Store, id string) bool {
+			t.Helper()
+			got, err := s.GetSession(ctx, id)
+			require.NoError(t, err)
+			return got.IntegrationGone
+		}
+		syncNames(a, "okta", "google")
+		require.NoError(t, create(a, "o1", "okta"))
+		require.NoError(t, create(a, "g1", "google"))
+		assert.False(t, gone(b, "o1"))
+		assert.ErrorIs(t, create(a, "x1", "never-synced"), ErrIntegrationRetired)
+		_, err := a.GetSession(ctx, "x1")
+		assert.ErrorIs(t, err, ErrNotFound, "not stored")
+
+		// The same names again (any order, repeated): nothing changes.
+		syncNames(b, "google", "okta", "google")
+		assert.False(t, gone(a, "o1"))
+
+		// okta removed on b: a sees it at once; no new session begins.
+		syncNames(b, "google")
+		assert.True(t, gone(a, "o1"))
+		assert.False(t, gone(a, "g1"))
+		assert.ErrorIs(t, create(a, "o2", "okta"), ErrIntegrationRetired)
+		syncNames(a, "google")
+
+		// Back: the old session stays dead, new ones live.
+		syncNames(a, "okta", "google")
+		assert.True(t, gone(b, "o1"), "removed and added back")
+		require.NoError(t, create(b, "o3", "okta"))
+		assert.False(t, gone(a, "o3"))
+		assert.False(t, gone(a, "g1"), "google was never removed")
+
+		// Concurrent syncs of one configuration on both handles, after a
+		// removal: they agree, and a session begun after them survives
+		// more of them.
+		syncNames(a, "google")
+		var wg sync.WaitGroup
+		for i := range 8 {
+			wg.Go(func() { assert.NoError(t, []Store{a, b}[i%2].SyncIntegrations(ctx, []string{"okta", "google"})) })
+		}
+		wg.Wait()
+		assert.True(t, gone(a, "o3"))
+		require.NoError(t, create(a, "o4", "okta"))
+		for i := range 8 {
+			wg.Go(func() { assert.NoError(t, []Store{a, b}[i%2].SyncIntegrations(ctx, []string{"google", "okta"})) })
+		}
+		wg.Wait()
+		assert.False(t, gone(b, "o4"))
+
+		// No integration at all: every session is gone.
+		syncNames(b)
+		assert.True(t, gone(a, "g1"))
+		assert.True(t, gone(a, "o4"))
+	})
+
 	t.Run("TimesClamped", func(t *testing.T) {
 		t.Parallel()
 		a, b := open(t), open(t)
 		farPast, farFuture := time.Unix(-1<<62, 0), time.Unix(1<<62, 0)
+		require.NoError(t, a.SyncIntegrations(ctx, []string{"okta"}))
 
 		// Sessions: every time is held within the range.
 		require.NoError(t, a.CreateSession(ctx, Session{
-			ID: "forever", Tenant: "acme", Subject: "u1", CreatedAt: farPast, ExpiresAt: time.Unix(9999999999999, 0),
+			ID: "forever", Tenant: "acme", Subject: "u1", Integration: "okta", CreatedAt: farPast, ExpiresAt: time.Unix(9999999999999, 0),
 		}))
 		got, err := b.GetSession(ctx, "forever")
 		require.NoError(t, err)
@@ -473,12 +540,12 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 		// RevokedAt is a live session; a nanosecond later is not).
 		for i, at := range []time.Time{farPast, minStored.Add(time.Nanosecond)} {
 			id := fmt.Sprintf("revoked-%d", i)
-			require.NoError(t, a.CreateSession(ctx, Session{ID: id, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour), RevokedAt: at}))
+			require.NoError(t, a.CreateSession(ctx, Session{ID: id, Integration: "okta", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour), RevokedAt: at}))
 			got, err = b.GetSession(ctx, id)
 			require.NoError(t, err)
 			assert.False(t, got.RevokedAt.IsZero(), "created revoked at %v", at)
 			assert.True(t, got.RevokedAt.Before(minStored.Add(time.Second)), "%v", got.RevokedAt)
-			require.NoError(t, a.CreateSession(ctx, Session{ID: id + "-later", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}))
+			require.NoError(t, a.CreateSession(ctx, Session{ID: id + "-later", Integration: "okta", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}))
 			require.NoError(t, a.RevokeSession(ctx, id+"-later", at))
 			got, err = b.GetSession(ctx, id+"-later")
 			require.NoError(t, err)
@@ -638,11 +705,29 @@ var v1Subjects = []Subject{
 	{Tenant: "acme", ID: "u2", FirstSeen: micro(t0), LastSeen: micro(t0)},
 }
 
-// checkMigratedSubjects checks a database migrated from v1Subjects: each
-// row is the subject of the integration that last wrote it, and another
-// integration's upsert of the same ID makes a subject of its own.
-func checkMigratedSubjects(t *testing.T, s Store) {
+// v1Sessions are the sessions of the migration tests' version 1
+// database: one of an integration still configured, one of an integration
+// removed before the upgrade.
+var v1Sessions = []Session{
+	{ID: "s-okta", Tenant: "acme", Subject: "u1", Integration: "okta", CreatedAt: micro(t0), ExpiresAt: micro(t0.Add(time.Hour))},
+	{ID: "s-removed", Tenant: "acme", Subject: "u1", Integration: "removed", CreatedAt: micro(t0), ExpiresAt: micro(t0.Add(time.Hour))},
+}
+
+// checkMigrated checks a database migrated from v1Subjects and
+// v1Sessions: each subject is the subject of the integration that last
+// wrote it, and another integration's upsert of the same ID makes a
+// subject of its own; once the configured integrations are synced, the
+// sessions of those stay live and the others are gone.
+func checkMigrated(t *testing.T, s Store) {
 	ctx := context.Background()
+	require.NoError(t, s.SyncIntegrations(ctx, []string{"okta", "google"}))
+	for _, want := range v1Sessions {
+		got, err := s.GetSession(ctx, want.ID)
+		require.NoError(t, err)
+		want.IntegrationGone = want.Integration == "removed"
+		assertSession(t, want, got)
+		assert.Equal(t, want.IntegrationGone, got.IntegrationGone, want.ID)
+	}
 	for _, want := range v1Subjects {
 		got, err := s.GetSubject(ctx, want.Tenant, want.Integration, want.ID)
 		require.NoError(t, err, "%s/%s", want.Integration, want.ID)
@@ -657,9 +742,9 @@ func checkMigratedSubjects(t *testing.T, s Store) {
 	assertSubject(t, v1Subjects[0], got)
 }
 
-// TestSQLiteMigrateSubjects brings a schema version 1 file with subjects
-// up to date.
-func TestSQLiteMigrateSubjects(t *testing.T) {
+// TestSQLiteMigrate brings a schema version 1 file with subjects and
+// sessions up to date.
+func TestSQLiteMigrate(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "jwtgate.db")
 	db, err := sql.Open("sqlite", path+"?_txlock=immediate")
@@ -673,12 +758,17 @@ func TestSQLiteMigrateSubjects(t *testing.T) {
 			sub.Tenant, sub.ID, sub.Integration, sub.Email, sub.Name, groups, roles, meta, sub.FirstSeen.UnixMicro(), sub.LastSeen.UnixMicro())
 		require.NoError(t, err)
 	}
+	for _, sess := range v1Sessions {
+		_, err := db.ExecContext(ctx, `INSERT INTO sessions (id, tenant, subject, integration, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			sess.ID, sess.Tenant, sess.Subject, sess.Integration, sess.CreatedAt.UnixMicro(), sess.ExpiresAt.UnixMicro())
+		require.NoError(t, err)
+	}
 	require.NoError(t, db.Close())
 
 	s, err := Open(ctx, "sqlite:"+path)
 	require.NoError(t, err)
 	defer s.Close()
-	checkMigratedSubjects(t, s)
+	checkMigrated(t, s)
 }
 
 // TestSQLiteConcurrentOpen has several handles create one new file's
@@ -877,9 +967,9 @@ func TestPostgresSetup(t *testing.T) {
 	assert.Contains(t, err.Error(), "schema version 99")
 }
 
-// TestPostgresMigrateSubjects brings a schema version 1 database with
-// subjects up to date.
-func TestPostgresMigrateSubjects(t *testing.T) {
+// TestPostgresMigrate brings a schema version 1 database with subjects
+// and sessions up to date.
+func TestPostgresMigrate(t *testing.T) {
 	ctx := context.Background()
 	dsn := newPostgresDB(t)
 	pool, err := pgxpool.New(ctx, dsn)
@@ -893,12 +983,17 @@ func TestPostgresMigrateSubjects(t *testing.T) {
 			sub.Tenant, sub.ID, sub.Integration, sub.Email, sub.Name, groups, roles, meta, sub.FirstSeen, sub.LastSeen)
 		require.NoError(t, err)
 	}
+	for _, sess := range v1Sessions {
+		_, err := pool.Exec(ctx, `INSERT INTO sessions (id, tenant, subject, integration, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+			sess.ID, sess.Tenant, sess.Subject, sess.Integration, sess.CreatedAt, sess.ExpiresAt)
+		require.NoError(t, err)
+	}
 	pool.Close()
 
 	s, err := Open(ctx, dsn)
 	require.NoError(t, err)
 	defer s.Close()
-	checkMigratedSubjects(t, s)
+	checkMigrated(t, s)
 }
 
 // --- Open
