@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -106,6 +109,11 @@ var sqliteMigrations = []migration{{
 type sqliteStore struct {
 	w, r *sql.DB
 	jan  janitor
+	// path and file are the database file and its identity at open, for
+	// Ping to tell whether it is still the file at path: SQLite serves on
+	// from a deleted file, and a restart would begin on an empty one.
+	path string
+	file os.FileInfo
 }
 
 // openSQLite opens (creating if need be) the database file at path and
@@ -135,6 +143,14 @@ func openSQLite(ctx context.Context, path string) (Store, error) {
 	w.SetConnMaxIdleTime(0)
 	s := &sqliteStore{w: w, jan: janitor{every: defaultPurgeEvery}}
 	if err := migrateSQLite(ctx, w, sqliteMigrations); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: sqlite: open %s: %w", path, err)
+	}
+	// The writer holds the file open from here on (one connection, kept).
+	if s.path, err = filepath.Abs(path); err == nil {
+		s.file, err = os.Stat(s.path)
+	}
+	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("store: sqlite: open %s: %w", path, err)
 	}
@@ -419,8 +435,18 @@ func (s *sqliteStore) RevokeSession(ctx context.Context, id string, at time.Time
 	return nil
 }
 
-// Ping implements Store: both pools reach the file.
+// Ping implements Store: the file at the path is still the one opened,
+// and both pools reach it.
 func (s *sqliteStore) Ping(ctx context.Context) error {
+	now, err := os.Stat(s.path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("store: sqlite: ping: the database file %s no longer exists", s.path)
+	case err != nil:
+		return fmt.Errorf("store: sqlite: ping: %w", err)
+	case !os.SameFile(s.file, now):
+		return fmt.Errorf("store: sqlite: ping: the database file %s was replaced since it was opened", s.path)
+	}
 	if err := s.w.PingContext(ctx); err != nil {
 		return fmt.Errorf("store: sqlite: ping: %w", err)
 	}

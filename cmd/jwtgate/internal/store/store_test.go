@@ -771,6 +771,54 @@ func TestSQLiteMigrate(t *testing.T) {
 	checkMigrated(t, s)
 }
 
+// TestSQLiteFileGone: a file deleted or replaced under an open store fails
+// Ping (readiness), though SQLite itself would serve on from the deleted
+// file and a restart would begin on an empty one.
+func TestSQLiteFileGone(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		name string
+		do   func(t *testing.T, path string)
+		want string
+	}{
+		{"deleted", func(t *testing.T, path string) {
+			require.NoError(t, os.Remove(path))
+		}, "no longer exists"},
+		{"renamed away", func(t *testing.T, path string) {
+			require.NoError(t, os.Rename(path, path+".old"))
+		}, "no longer exists"},
+		{"replaced", func(t *testing.T, path string) {
+			other := filepath.Join(t.TempDir(), "other.db")
+			s, err := Open(ctx, "sqlite:"+other)
+			require.NoError(t, err)
+			require.NoError(t, s.Close())
+			require.NoError(t, os.Rename(other, path))
+		}, "replaced"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "jwtgate.db")
+			s, err := Open(ctx, "sqlite:"+path)
+			require.NoError(t, err)
+			defer s.Close()
+			require.NoError(t, s.Ping(ctx))
+			c.do(t, path)
+			err = s.Ping(ctx)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+			assert.Contains(t, err.Error(), path)
+		})
+	}
+
+	// Rewriting the file's content in place is not replacing it.
+	path := filepath.Join(t.TempDir(), "jwtgate.db")
+	s, err := Open(ctx, "sqlite:"+path)
+	require.NoError(t, err)
+	defer s.Close()
+	_, err = s.Claim(ctx, "x", t0.Add(time.Hour), t0)
+	require.NoError(t, err)
+	assert.NoError(t, s.Ping(ctx))
+}
+
 // TestSQLiteConcurrentOpen has several handles create one new file's
 // schema at once.
 func TestSQLiteConcurrentOpen(t *testing.T) {
