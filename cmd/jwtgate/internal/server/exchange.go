@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"mime"
 	"net/http"
 	"strings"
@@ -90,6 +91,10 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	ttl := c.accessTokenTTL
 	access, exp, err := s.startSession(r.Context(), d, tokenUseAccess, ttl)
+	if errors.Is(err, errIntegrationRetired) {
+		writeOAuthError(w, http.StatusBadRequest, "invalid_request", core.CodeConfigurationNotFound.Message())
+		return
+	}
 	if err != nil {
 		writeOAuthError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "Service temporarily unavailable")
 		return

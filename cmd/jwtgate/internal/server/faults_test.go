@@ -393,3 +393,16 @@ func TestReloadRefusesSpecialAndHugeFiles(t *testing.T) {
 		return e.verify(tok).json["error"] == "configuration_not_found"
 	}, 5*time.Second, 20*time.Millisecond)
 }
+
+// The SQLite file deleted while serving: not ready (a restart would begin
+// on an empty store, every used one-time token fresh again).
+func TestReadyzSQLiteFileDeleted(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	require.Eventually(t, func() bool { return e.get("/readyz").status == http.StatusOK }, 5*time.Second, 20*time.Millisecond)
+	require.NoError(t, os.Remove(strings.TrimPrefix(e.storeDS, "sqlite:")))
+	r := e.get("/readyz")
+	assert.Equal(t, http.StatusServiceUnavailable, r.status)
+	assert.Equal(t, "unavailable", r.json["store"])
+	assert.True(t, strings.Contains(e.logs.String(), "no longer exists"), "logged")
+	assert.True(t, strings.Contains(e.get("/metrics").body, `jwtgate_store_errors_total{op="ping"} 1`), "counted")
+}

@@ -207,6 +207,7 @@ type env struct {
 	http    *httptest.Server
 	url     string
 	storeDS string
+	opts    envOptions
 }
 
 // envOptions adjust newEnv.
@@ -216,6 +217,8 @@ type envOptions struct {
 	extra   string           // appended to the service section
 	noStart bool             // do not build the server
 	jwks    http.HandlerFunc // Okera's JWKS endpoint from the start
+	// storeTimeout is Options.StoreTimeout; default the server's.
+	storeTimeout time.Duration
 }
 
 // testConfig is the configuration of the four seeds.
@@ -296,7 +299,7 @@ service:
 
 func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
-	e := &env{t: t, dir: t.TempDir(), clock: newClock(), logs: &syncBuffer{}}
+	e := &env{t: t, dir: t.TempDir(), clock: newClock(), logs: &syncBuffer{}, opts: o}
 	okeraBody := jwksBody(t, map[string]*rsa.PrivateKey{"okera-1": rsaKey(t, 0)})
 	e.jwks = newFakeEndpoint(t, answer(http.StatusOK, okeraBody))
 	if o.jwks != nil {
@@ -330,9 +333,10 @@ func (e *env) start(dataDir string) *Server {
 	e.t.Helper()
 	srv, err := New(context.Background(), Options{
 		ConfigFile: e.config, DataDir: dataDir, StoreDSN: e.storeDS,
-		Logger:     slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Now:        e.clock.Now,
-		HTTPClient: &http.Client{Timeout: time.Second},
+		Logger:       slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Now:          e.clock.Now,
+		HTTPClient:   &http.Client{Timeout: time.Second},
+		StoreTimeout: e.opts.storeTimeout,
 	})
 	require.NoError(e.t, err)
 	e.t.Cleanup(func() { srv.Close() })
@@ -369,11 +373,7 @@ func (e *env) authonomyToken(extra map[string]any) string {
 		"metadata": map[string]any{"department": "Engineering", "employee_id": "E-1234"},
 	}
 	for k, v := range extra {
-		if v == nil {
-			delete(base, k)
-		} else {
-			base[k] = v
-		}
+		base[k] = v // a nil value deletes, in claims: the base claims too
 	}
 	return mint(e.t, []byte(authonomySecret), "", claims(e.clock.Now(), authonomyIssuer, base))
 }
@@ -454,12 +454,12 @@ func (e *env) verify(tok string) response {
 }
 
 // subject reads a subject from the env's store, with a handle of its own.
-func (e *env) subject(tenant, id string) (store.Subject, error) {
+func (e *env) subject(tenant, integration, id string) (store.Subject, error) {
 	e.t.Helper()
 	st, err := store.Open(context.Background(), e.storeDS)
 	require.NoError(e.t, err)
 	defer st.Close()
-	return st.GetSubject(context.Background(), tenant, id)
+	return st.GetSubject(context.Background(), tenant, integration, id)
 }
 
 // assertNoTokenInLogs checks that no token (nor its signature) was logged.

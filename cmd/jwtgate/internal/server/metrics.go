@@ -17,15 +17,16 @@ import (
 // values come from the configuration and the code taxonomy only, never
 // from a token, so their number is bounded.
 type metrics struct {
-	reg         *prometheus.Registry
-	decisions   *prometheus.CounterVec
-	latency     *prometheus.HistogramVec
-	keyFetches  *prometheus.CounterVec
-	storeErrors *prometheus.CounterVec
-	remoteCalls *prometheus.CounterVec
-	reloads     *prometheus.CounterVec
-	inflight    prometheus.Gauge
-	handler     http.Handler
+	reg           *prometheus.Registry
+	decisions     *prometheus.CounterVec
+	latency       *prometheus.HistogramVec
+	keyFetches    *prometheus.CounterVec
+	storeErrors   *prometheus.CounterVec
+	storeTimeouts *prometheus.CounterVec
+	remoteCalls   *prometheus.CounterVec
+	reloads       *prometheus.CounterVec
+	inflight      prometheus.Gauge
+	handler       http.Handler
 	// integrations are the configured integration names, the only ones a
 	// label may carry: a request names any integration it likes (the
 	// callback's path), and each new label value would be a series kept
@@ -52,6 +53,10 @@ func newMetrics() *metrics {
 		Name: "jwtgate_store_errors_total",
 		Help: "Failed store operations, by operation.",
 	}, []string{"op"})
+	m.storeTimeouts = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "jwtgate_store_timeouts_total",
+		Help: "Store operations stopped at the store deadline, by operation (each also a failure).",
+	}, []string{"op"})
 	m.remoteCalls = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "jwtgate_remote_calls_total",
 		Help: "Calls to remote validation endpoints and group resolvers, by kind and result (ok, rejected, error).",
@@ -64,11 +69,12 @@ func newMetrics() *metrics {
 		Name: "jwtgate_http_requests_in_flight",
 		Help: "HTTP requests being served.",
 	})
-	m.reg.MustRegister(m.decisions, m.latency, m.keyFetches, m.storeErrors, m.remoteCalls, m.reloads, m.inflight,
+	m.reg.MustRegister(m.decisions, m.latency, m.keyFetches, m.storeErrors, m.storeTimeouts, m.remoteCalls, m.reloads, m.inflight,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Series that exist from the start, at zero.
-	for _, op := range []string{"claim", "upsert_subject", "get_subject", "create_session", "get_session", "revoke_session", "ping"} {
+	for _, op := range storeOps {
 		m.storeErrors.WithLabelValues(op)
+		m.storeTimeouts.WithLabelValues(op)
 	}
 	for _, r := range []string{"ok", "error"} {
 		m.keyFetches.WithLabelValues(r)
@@ -106,7 +112,12 @@ func (m *metrics) decision(endpoint, integration, code string) {
 	m.decisions.WithLabelValues(endpoint, integration, code).Inc()
 }
 
+// storeOps are the op labels of the store metrics: the store's methods.
+var storeOps = []string{"claim", "upsert_subject", "get_subject", "sync_integrations", "create_session", "get_session", "revoke_session", "ping"}
+
 func (m *metrics) storeError(op string) { m.storeErrors.WithLabelValues(op).Inc() }
+
+func (m *metrics) storeTimeout(op string) { m.storeTimeouts.WithLabelValues(op).Inc() }
 
 func (m *metrics) keyFetch(_ string, err error) {
 	if err != nil {

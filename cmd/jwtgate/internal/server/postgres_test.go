@@ -119,3 +119,10 @@ func TestTwoInstancesSharingPostgres(t *testing.T) {
 	r = send(t, nil, http.MethodGet, urlA+"/v1/authz", nil, "Authorization", "Bearer "+access)
 	assert.Equal(t, http.StatusUnauthorized, r.status)
 }
+
+// eachStore runs f on SQLite (dsn "", newEnv's default) and on a fresh
+// PostgreSQL schema.
+func eachStore(t *testing.T, f func(t *testing.T, dsn string)) {
+	t.Run("sqlite", func(t *testing.T) { f(t, "") })
+	t.Run("postgres", func(t *testing.T) { f(t, testPostgres(t)) })
+}

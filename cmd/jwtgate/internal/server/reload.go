@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -101,7 +102,11 @@ func (s *Server) reloadLocked(data []byte) error {
 		c, err = s.buildLocked(s.ctx, file, data, policy, c)
 	}
 	if err != nil {
-		s.badHash = sha256.Sum256(data)
+		// A file is refused once, until it changes; a store that could not
+		// record it is the store's fault: the watcher tries again.
+		if !errors.Is(err, errSync) {
+			s.badHash = sha256.Sum256(data)
+		}
 		s.refused(err)
 		return err
 	}
@@ -136,6 +141,28 @@ func (s *Server) closeLater(old *config) {
 			time.AfterFunc(engineCloseDelay, func() { c.Close() })
 		}
 	}
+}
+
+// closeEngines closes engines that never served.
+func closeEngines(engines ...Engine) {
+	for _, e := range engines {
+		if c, ok := e.(io.Closer); ok {
+			c.Close()
+		}
+	}
+}
+
+// errSync marks a configuration the store could not record.
+var errSync = errors.New("the store could not record the configured integrations")
+
+// syncIntegrations records the configured integrations in the store (see
+// store.Store.SyncIntegrations).
+func (s *Server) syncIntegrations(ctx context.Context, names []string) error {
+	if err := s.store.SyncIntegrations(ctx, names); err != nil {
+		s.metrics.storeError("sync_integrations")
+		return fmt.Errorf("%w: %w", errSync, err)
+	}
+	return nil
 }
 
 // build makes the engines of a parsed configuration, with the key source
@@ -176,6 +203,15 @@ func (s *Server) buildLocked(ctx context.Context, file string, data []byte, poli
 	cfg.Replay = noReplay{}
 	tester, err := s.opts.NewEngine(ctx, file, data, policy, cfg)
 	if err != nil {
+		return nil, err
+	}
+	// The store learns which integrations are configured, so that the
+	// sessions of a removed one die on every instance, even if it comes
+	// back. Last, so that a configuration refused for any other reason
+	// leaves the store alone; before the commit, so that one the store
+	// could not record is refused as a whole.
+	if err := s.syncIntegrations(ctx, policy.Integrations()); err != nil {
+		closeEngines(engine, tester)
 		return nil, err
 	}
 	c.engine, c.tester, c.fetcher = engine, tester, fetcher

@@ -108,7 +108,7 @@ func TestOktoVerifyExchangeAndJWKS(t *testing.T) {
 	access := r.json["access_token"].(string)
 
 	// The user was created just in time.
-	sub, err := e.subject("okto-wallets", "wallet-user-7")
+	sub, err := e.subject("okto-wallets", "okto", "wallet-user-7")
 	require.NoError(t, err)
 	assert.Equal(t, "okto", sub.Integration)
 	assert.Equal(t, "w7@vendor.example", sub.Email)
@@ -330,7 +330,7 @@ func TestAcadioCallbackAndDisconnect(t *testing.T) {
 		return e.get("/auth/callback/jwt-auth?token="+url.QueryEscape(tok)+"&go="+url.QueryEscape(goTo), headers...)
 	}
 	groupsOf := func() []string {
-		sub, err := e.subject("acadio-school", "student@school.example")
+		sub, err := e.subject("acadio-school", "jwt-auth", "student@school.example")
 		require.NoError(t, err)
 		return sub.Groups
 	}
@@ -339,7 +339,7 @@ func TestAcadioCallbackAndDisconnect(t *testing.T) {
 	require.Equal(t, http.StatusSeeOther, r.status, r.body)
 	assert.Equal(t, "/courses/42", r.header.Get("Location"))
 	assert.Equal(t, []string{"g-1", "g-2"}, groupsOf())
-	sub, err := e.subject("acadio-school", "student@school.example")
+	sub, err := e.subject("acadio-school", "jwt-auth", "student@school.example")
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"cohort":"2026"}`, string(sub.Metadata))
 	session := r.resp.Cookies()[0]
@@ -397,11 +397,11 @@ func TestSubjectTimes(t *testing.T) {
 	e.get("/auth/callback/jwt-auth?token=" + url.QueryEscape(e.acadioToken(nil)))
 	e.clock.Advance(time.Minute)
 	e.get("/auth/callback/jwt-auth?token=" + url.QueryEscape(e.acadioToken(nil)))
-	sub, err := e.subject("acadio-school", "student@school.example")
+	sub, err := e.subject("acadio-school", "jwt-auth", "student@school.example")
 	require.NoError(t, err)
 	assert.True(t, sub.FirstSeen.Equal(t0), sub.FirstSeen)
 	assert.True(t, sub.LastSeen.Equal(t0.Add(time.Minute)), sub.LastSeen)
-	_, err = e.subject("acadio-school", "nobody")
+	_, err = e.subject("acadio-school", "jwt-auth", "nobody")
 	assert.ErrorIs(t, err, store.ErrNotFound)
 }
 

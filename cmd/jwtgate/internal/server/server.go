@@ -76,6 +76,8 @@ type Options struct {
 	// ShutdownTimeout bounds the wait for requests in flight when Run's
 	// context ends. Default 10s.
 	ShutdownTimeout time.Duration
+	// StoreTimeout bounds every store call. Default 5s.
+	StoreTimeout time.Duration
 }
 
 // HTTP limits.
@@ -91,7 +93,6 @@ const (
 	readTimeout       = 15 * time.Second
 	writeTimeout      = 30 * time.Second
 	idleTimeout       = 60 * time.Second
-	storeTimeout      = 5 * time.Second
 	engineCloseDelay  = time.Minute
 )
 
@@ -158,6 +159,9 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	if o.ShutdownTimeout <= 0 {
 		o.ShutdownTimeout = 10 * time.Second
 	}
+	if o.StoreTimeout <= 0 {
+		o.StoreTimeout = defaultStoreTimeout
+	}
 	s := &Server{opts: o, log: o.Logger, now: o.Now, client: o.HTTPClient, metrics: newMetrics()}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 
@@ -172,8 +176,9 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		s.cancel()
 		return nil, err
 	}
+	var st store.Store
 	if o.Store != nil {
-		s.store = o.Store
+		st = o.Store
 	} else {
 		dsn := o.StoreDSN
 		if dsn == "" {
@@ -188,13 +193,13 @@ func New(ctx context.Context, o Options) (*Server, error) {
 				return nil, fmt.Errorf("data directory: %w", err)
 			}
 		}
-		st, err := store.Open(ctx, dsn)
-		if err != nil {
+		if st, err = store.Open(ctx, dsn); err != nil {
 			s.cancel()
 			return nil, fmt.Errorf("open store: %w", err)
 		}
-		s.store, s.ownStore = st, true
+		s.ownStore = true
 	}
+	s.store = &boundedStore{st: st, timeout: o.StoreTimeout, metrics: s.metrics}
 	s.publicURL = pre.publicURL
 	if s.publicURL == "" {
 		s.publicURL = strings.TrimRight(o.PublicURL, "/")

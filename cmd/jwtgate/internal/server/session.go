@@ -65,10 +65,15 @@ func (s *Server) startSession(ctx context.Context, d *core.Decision, use string,
 		ID: randomID(), Tenant: d.Tenant, Subject: d.Subject, Integration: d.Integration,
 		CreatedAt: now, ExpiresAt: exp,
 	}
-	sctx, cancel := context.WithTimeout(ctx, storeTimeout)
-	defer cancel()
-	if err := s.store.CreateSession(sctx, sess); err != nil {
+	if err := s.store.CreateSession(ctx, sess); err != nil {
+		if errors.Is(err, store.ErrIntegrationRetired) {
+			// Another instance sharing the store loaded a configuration
+			// without this integration: it is removed for all.
+			s.log.Warn("the integration is retired in the store; no session begins", "integration", d.Integration)
+			return "", time.Time{}, errIntegrationRetired
+		}
 		s.metrics.storeError("create_session")
+		s.log.Error("store", "op", "create_session", "error", err.Error())
 		return "", time.Time{}, err
 	}
 	claims := ownClaims{
@@ -87,6 +92,10 @@ func (s *Server) startSession(ctx context.Context, d *core.Decision, use string,
 
 // errStore means the store could not be asked; the caller answers 503.
 var errStore = errors.New("store unavailable")
+
+// errIntegrationRetired means no session can begin: the store has retired
+// the integration. The caller refuses, configuration_not_found.
+var errIntegrationRetired = errors.New("integration retired in the store")
 
 // checkOwnToken verifies one of jwtgate's own tokens of the given use and
 // that its session is live in the store (so that a logout on any instance
@@ -114,9 +123,7 @@ func (s *Server) checkOwnToken(ctx context.Context, c *config, tok, use string) 
 	case c.integrations[cl.Integration] == nil:
 		return reject(d, core.CodeConfigurationNotFound, "integration "+cl.Integration+" is no longer configured"), nil
 	}
-	sctx, cancel := context.WithTimeout(ctx, storeTimeout)
-	defer cancel()
-	sess, err := s.store.GetSession(sctx, cl.SessionID)
+	sess, err := s.store.GetSession(ctx, cl.SessionID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return reject(d, core.CodeInvalidToken, "unknown session"), nil
@@ -126,6 +133,10 @@ func (s *Server) checkOwnToken(ctx context.Context, c *config, tok, use string) 
 		return nil, errStore
 	case !sess.RevokedAt.IsZero():
 		return reject(d, core.CodeInvalidToken, "session revoked"), nil
+	case sess.IntegrationGone:
+		// Refused like a revoked session: the integration was removed (and
+		// maybe configured again) since the session began.
+		return reject(d, core.CodeInvalidToken, "session of a removed integration"), nil
 	case !now.Before(sess.ExpiresAt):
 		return reject(d, core.CodeTokenExpired, "session expired"), nil
 	}
@@ -224,9 +235,9 @@ func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) {
 		Authenticated: true, Subject: d.Subject, Tenant: d.Tenant, Integration: d.Integration,
 		ExpiresAt: d.ExpiresAt, Email: claimText(d.Claims, "email"), Groups: d.Groups, Roles: d.Roles,
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), storeTimeout)
-	defer cancel()
-	sub, err := s.store.GetSubject(ctx, d.Tenant, d.Subject)
+	// The subject as the session's own integration vouched for it: another
+	// integration's token for the same ID is another subject.
+	sub, err := s.store.GetSubject(r.Context(), d.Tenant, d.Integration, d.Subject)
 	switch {
 	case err == nil:
 		resp.Email, resp.Name, resp.Groups, resp.Roles, resp.Metadata = or(sub.Email, resp.Email), sub.Name, sub.Groups, sub.Roles, sub.Metadata
@@ -282,9 +293,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]bool{"logged_out": true})
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), storeTimeout)
-	defer cancel()
-	if err := s.store.RevokeSession(ctx, sessionID(d), s.now()); err != nil {
+	if err := s.store.RevokeSession(r.Context(), sessionID(d), s.now()); err != nil {
 		s.metrics.storeError("revoke_session")
 		s.log.Error("store", "op", "revoke_session", "error", err.Error())
 		writeError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "Service temporarily unavailable")

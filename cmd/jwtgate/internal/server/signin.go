@@ -129,6 +129,10 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, endpoint, integr
 		return
 	}
 	tok, exp, err := s.startSession(r.Context(), d, tokenUseSession, c.sessionTTL)
+	if errors.Is(err, errIntegrationRetired) {
+		s.signInFailed(w, r, c, reject(d, core.CodeConfigurationNotFound, err.Error()), integration)
+		return
+	}
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "Service temporarily unavailable")
 		return
@@ -194,9 +198,7 @@ func (s *Server) upsertSubject(ctx context.Context, d *core.Decision) (bool, err
 		Email: claimText(d.Claims, "email"), Name: claimText(d.Claims, "name"),
 		Groups: d.Groups, Roles: d.Roles, Metadata: metadataClaim(d.Claims),
 	}
-	sctx, cancel := context.WithTimeout(ctx, storeTimeout)
-	defer cancel()
-	_, created, err := s.store.UpsertSubject(sctx, sub, s.now())
+	_, created, err := s.store.UpsertSubject(ctx, sub, s.now())
 	if err != nil {
 		s.metrics.storeError("upsert_subject")
 		s.log.Error("store", "op", "upsert_subject", "error", err.Error())

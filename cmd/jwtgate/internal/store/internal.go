@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"time"
+
+	"github.com/jwtgate/jwtgate/core"
 )
 
 // isScheme reports whether s is spelled like a URL scheme (RFC 3986), so
@@ -45,10 +48,25 @@ func errNewerSchema(backend string, have, want int) error {
 	return fmt.Errorf("store: %s: the database has schema version %d, newer than this jwtgate knows (%d); upgrade jwtgate", backend, have, want)
 }
 
-// micro returns t in UTC at the stores' precision (microseconds, that of
-// PostgreSQL's timestamptz), without a monotonic clock reading.
+// micro returns t as every store keeps it: moved into the range both
+// stores hold (core.ClampTime: the years 0001-9999, so that a token's
+// "never" cannot overflow SQLite's microseconds into the past nor be
+// refused by PostgreSQL), in UTC, at the stores' precision (microseconds,
+// that of PostgreSQL's timestamptz), without a monotonic clock reading.
+// Every time a store writes or compares goes through it.
 func micro(t time.Time) time.Time {
-	return t.UTC().Truncate(time.Microsecond)
+	return core.ClampTime(t).UTC().Truncate(time.Microsecond)
+}
+
+// revokedMicro is micro for a revocation time, which must stay non-zero
+// (zero means live): a revocation clamped onto the start of the range is
+// kept a microsecond after it, still revoked.
+func revokedMicro(t time.Time) time.Time {
+	m := micro(t)
+	if m.IsZero() {
+		m = m.Add(time.Microsecond)
+	}
+	return m
 }
 
 // encodeList returns the JSON stored for Groups or Roles: nil (SQL NULL,
@@ -113,6 +131,17 @@ func decodeJSONColumns(s *Subject, groups, roles, metadata []byte) error {
 	}
 	s.Metadata = decodeMetadata(metadata)
 	return nil
+}
+
+// integrationNames returns names sorted (so that concurrent syncs lock
+// rows in one order), without duplicates, and never nil (nil would be SQL
+// NULL, which matches nothing and would retire nothing).
+func integrationNames(names []string) []string {
+	out := slices.Compact(slices.Sorted(slices.Values(names)))
+	if out == nil {
+		out = []string{}
+	}
+	return out
 }
 
 // validateSubject checks what UpsertSubject needs of its argument.

@@ -51,6 +51,29 @@ var pgMigrations = []migration{{
 			revoked_at  timestamptz
 		)`,
 	},
+}, {
+	// Subjects are keyed by integration too, so that one integration's
+	// token cannot overwrite what another vouched for; a row keeps the
+	// integration that last wrote it as its key.
+	version: 2,
+	stmts: []string{
+		`ALTER TABLE subjects DROP CONSTRAINT subjects_pkey`,
+		`ALTER TABLE subjects ADD PRIMARY KEY (tenant, integration, id)`,
+	},
+}, {
+	// A session dies with its integration: each integration has a
+	// generation, bumped when it is configured again after being retired,
+	// and a session records the one it began in. Sessions from before
+	// are of generation 1, that of an integration's first sync.
+	version: 3,
+	stmts: []string{
+		`CREATE TABLE integrations (
+			name       text PRIMARY KEY,
+			generation bigint NOT NULL,
+			retired    boolean NOT NULL DEFAULT false
+		)`,
+		`ALTER TABLE sessions ADD COLUMN generation bigint NOT NULL DEFAULT 1`,
+	},
 }}
 
 // pgStore is the PostgreSQL Store, over a pgx connection pool.
@@ -80,17 +103,17 @@ func openPostgres(ctx context.Context, dsn string) (Store, error) {
 		return nil, fmt.Errorf("store: postgres: %w", err)
 	}
 	s := &pgStore{pool: pool, jan: janitor{every: defaultPurgeEvery}}
-	if err := s.migrate(ctx); err != nil {
+	if err := migratePG(ctx, pool, pgMigrations); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("store: postgres: %w", err)
 	}
 	return s, nil
 }
 
-// migrate creates the schema or brings it up to date, in one transaction
-// holding pgSchemaLockKey.
-func (s *pgStore) migrate(ctx context.Context) error {
-	tx, err := s.pool.Begin(ctx)
+// migratePG creates the schema of migrations ms or brings it up to date,
+// in one transaction holding pgSchemaLockKey.
+func migratePG(ctx context.Context, pool *pgxpool.Pool, ms []migration) error {
+	tx, err := pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin schema transaction: %w", err)
 	}
@@ -105,10 +128,10 @@ func (s *pgStore) migrate(ctx context.Context) error {
 	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&have); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	if want := latestVersion(pgMigrations); have > want {
+	if want := latestVersion(ms); have > want {
 		return errNewerSchema("postgres", have, want)
 	}
-	for _, m := range pgMigrations {
+	for _, m := range ms {
 		if m.version <= have {
 			continue
 		}
@@ -198,20 +221,19 @@ func (s *pgStore) UpsertSubject(ctx context.Context, sub Subject, now time.Time)
 	out, err := scanPGSubject(tx.QueryRow(ctx, `
 		INSERT INTO subjects (`+pgSubjectColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6::json, $7::json, $8::json, $9, $9)
-		ON CONFLICT (tenant, id) DO NOTHING
+		ON CONFLICT (tenant, integration, id) DO NOTHING
 		RETURNING `+pgSubjectColumns, args...))
 	if errors.Is(err, pgx.ErrNoRows) {
 		created = false
 		out, err = scanPGSubject(tx.QueryRow(ctx, `
 			UPDATE subjects SET
-				integration = COALESCE(NULLIF($3::text, ''), integration),
 				email       = COALESCE(NULLIF($4::text, ''), email),
 				name        = COALESCE(NULLIF($5::text, ''), name),
 				"groups"    = COALESCE($6::json, "groups"),
 				roles       = COALESCE($7::json, roles),
 				metadata    = COALESCE($8::json, metadata),
 				last_seen   = $9
-			WHERE tenant = $1 AND id = $2
+			WHERE tenant = $1 AND id = $2 AND integration = $3
 			RETURNING `+pgSubjectColumns, args...))
 	}
 	if err != nil {
@@ -224,9 +246,9 @@ func (s *pgStore) UpsertSubject(ctx context.Context, sub Subject, now time.Time)
 }
 
 // GetSubject implements Store.
-func (s *pgStore) GetSubject(ctx context.Context, tenant, id string) (Subject, error) {
+func (s *pgStore) GetSubject(ctx context.Context, tenant, integration, id string) (Subject, error) {
 	out, err := scanPGSubject(s.pool.QueryRow(ctx,
-		`SELECT `+pgSubjectColumns+` FROM subjects WHERE tenant = $1 AND id = $2`, tenant, id))
+		`SELECT `+pgSubjectColumns+` FROM subjects WHERE tenant = $1 AND integration = $2 AND id = $3`, tenant, integration, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Subject{}, ErrNotFound
 	}
@@ -254,23 +276,58 @@ func scanPGSubject(row pgx.Row) (Subject, error) {
 	return s, nil
 }
 
-// CreateSession implements Store.
+// SyncIntegrations implements Store, in one transaction. Names are
+// upserted in sorted order, so that concurrent syncs lock rows in one
+// order; a sync waiting on another's row sees its outcome (a retired
+// integration comes back once, not twice).
+func (s *pgStore) SyncIntegrations(ctx context.Context, names []string) error {
+	list := integrationNames(names)
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("store: postgres: sync integrations: begin: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `
+		INSERT INTO integrations (name, generation, retired)
+		SELECT n, 1, false FROM unnest($1::text[]) AS n ORDER BY n
+		ON CONFLICT (name) DO UPDATE SET
+			generation = CASE WHEN integrations.retired THEN integrations.generation + 1 ELSE integrations.generation END,
+			retired    = false`, list); err != nil {
+		return fmt.Errorf("store: postgres: sync integrations: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `
+		UPDATE integrations SET retired = true
+		WHERE NOT retired AND name <> ALL($1::text[])`, list); err != nil {
+		return fmt.Errorf("store: postgres: sync integrations: %w", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("store: postgres: sync integrations: commit: %w", err)
+	}
+	return nil
+}
+
+// CreateSession implements Store: the session takes its integration's
+// generation in the same statement, and is not stored when it has none.
 func (s *pgStore) CreateSession(ctx context.Context, sess Session) error {
 	if sess.ID == "" {
 		return errors.New("store: postgres: create session: empty ID")
 	}
 	var revoked *time.Time
 	if !sess.RevokedAt.IsZero() {
-		t := micro(sess.RevokedAt)
+		t := revokedMicro(sess.RevokedAt)
 		revoked = &t
 	}
-	_, err := s.pool.Exec(ctx, `
-		INSERT INTO sessions (id, tenant, subject, integration, created_at, expires_at, revoked_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+	tag, err := s.pool.Exec(ctx, `
+		INSERT INTO sessions (id, tenant, subject, integration, created_at, expires_at, revoked_at, generation)
+		SELECT $1::text, $2::text, $3::text, $4::text, $5::timestamptz, $6::timestamptz, $7::timestamptz, generation
+		FROM integrations WHERE name = $4::text AND NOT retired`,
 		sess.ID, sess.Tenant, sess.Subject, sess.Integration,
 		micro(sess.CreatedAt), micro(sess.ExpiresAt), revoked)
 	if err != nil {
 		return fmt.Errorf("store: postgres: create session: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("store: postgres: create session: %w", ErrIntegrationRetired)
 	}
 	return nil
 }
@@ -282,9 +339,11 @@ func (s *pgStore) GetSession(ctx context.Context, id string) (Session, error) {
 		revoked *time.Time
 	)
 	err := s.pool.QueryRow(ctx, `
-		SELECT id, tenant, subject, integration, created_at, expires_at, revoked_at
-		FROM sessions WHERE id = $1`, id).
-		Scan(&sess.ID, &sess.Tenant, &sess.Subject, &sess.Integration, &sess.CreatedAt, &sess.ExpiresAt, &revoked)
+		SELECT s.id, s.tenant, s.subject, s.integration, s.created_at, s.expires_at, s.revoked_at,
+			i.name IS NULL OR i.retired OR i.generation <> s.generation
+		FROM sessions s LEFT JOIN integrations i ON i.name = s.integration
+		WHERE s.id = $1`, id).
+		Scan(&sess.ID, &sess.Tenant, &sess.Subject, &sess.Integration, &sess.CreatedAt, &sess.ExpiresAt, &revoked, &sess.IntegrationGone)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Session{}, ErrNotFound
 	}
@@ -302,7 +361,7 @@ func (s *pgStore) GetSession(ctx context.Context, id string) (Session, error) {
 // RevokeSession implements Store. The first revocation's time is kept.
 func (s *pgStore) RevokeSession(ctx context.Context, id string, at time.Time) error {
 	_, err := s.pool.Exec(ctx,
-		`UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`, micro(at), id)
+		`UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`, revokedMicro(at), id)
 	if err != nil {
 		return fmt.Errorf("store: postgres: revoke session: %w", err)
 	}

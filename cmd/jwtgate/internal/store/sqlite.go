@@ -3,8 +3,12 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -53,6 +57,45 @@ var sqliteMigrations = []migration{{
 			revoked_at  INTEGER
 		)`,
 	},
+}, {
+	// Subjects are keyed by integration too, so that one integration's
+	// token cannot overwrite what another vouched for; a row keeps the
+	// integration that last wrote it as its key. SQLite cannot change a
+	// primary key in place: the table is rebuilt.
+	version: 2,
+	stmts: []string{
+		`CREATE TABLE subjects_v2 (
+			tenant      TEXT NOT NULL,
+			integration TEXT NOT NULL DEFAULT '',
+			id          TEXT NOT NULL,
+			email       TEXT NOT NULL DEFAULT '',
+			name        TEXT NOT NULL DEFAULT '',
+			"groups"    TEXT,
+			roles       TEXT,
+			metadata    TEXT,
+			first_seen  INTEGER NOT NULL,
+			last_seen   INTEGER NOT NULL,
+			PRIMARY KEY (tenant, integration, id)
+		)`,
+		`INSERT INTO subjects_v2 (` + sqliteSubjectColumns + `)
+			SELECT ` + sqliteSubjectColumns + ` FROM subjects`,
+		`DROP TABLE subjects`,
+		`ALTER TABLE subjects_v2 RENAME TO subjects`,
+	},
+}, {
+	// A session dies with its integration: each integration has a
+	// generation, bumped when it is configured again after being retired,
+	// and a session records the one it began in. Sessions from before
+	// are of generation 1, that of an integration's first sync.
+	version: 3,
+	stmts: []string{
+		`CREATE TABLE integrations (
+			name       TEXT PRIMARY KEY,
+			generation INTEGER NOT NULL,
+			retired    INTEGER NOT NULL DEFAULT 0
+		)`,
+		`ALTER TABLE sessions ADD COLUMN generation INTEGER NOT NULL DEFAULT 1`,
+	},
 }}
 
 // sqliteStore is the SQLite Store. Writes go through one connection (w):
@@ -66,6 +109,11 @@ var sqliteMigrations = []migration{{
 type sqliteStore struct {
 	w, r *sql.DB
 	jan  janitor
+	// path and file are the database file and its identity at open, for
+	// Ping to tell whether it is still the file at path: SQLite serves on
+	// from a deleted file, and a restart would begin on an empty one.
+	path string
+	file os.FileInfo
 }
 
 // openSQLite opens (creating if need be) the database file at path and
@@ -94,7 +142,15 @@ func openSQLite(ctx context.Context, path string) (Store, error) {
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
 	s := &sqliteStore{w: w, jan: janitor{every: defaultPurgeEvery}}
-	if err := s.migrate(ctx); err != nil {
+	if err := migrateSQLite(ctx, w, sqliteMigrations); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: sqlite: open %s: %w", path, err)
+	}
+	// The writer holds the file open from here on (one connection, kept).
+	if s.path, err = filepath.Abs(path); err == nil {
+		s.file, err = os.Stat(s.path)
+	}
+	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("store: sqlite: open %s: %w", path, err)
 	}
@@ -116,10 +172,11 @@ func openSQLite(ctx context.Context, path string) (Store, error) {
 	return s, nil
 }
 
-// migrate creates the schema or brings it up to date, in one IMMEDIATE
-// transaction, so that processes opening a new file at once take turns.
-func (s *sqliteStore) migrate(ctx context.Context) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+// migrateSQLite creates the schema of migrations ms or brings it up to
+// date, in one IMMEDIATE transaction (db's _txlock), so that processes
+// opening a new file at once take turns.
+func migrateSQLite(ctx context.Context, db *sql.DB, ms []migration) error {
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin schema transaction: %w", err)
 	}
@@ -131,10 +188,10 @@ func (s *sqliteStore) migrate(ctx context.Context) error {
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&have); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	if want := latestVersion(sqliteMigrations); have > want {
+	if want := latestVersion(ms); have > want {
 		return errNewerSchema("sqlite", have, want)
 	}
-	for _, m := range sqliteMigrations {
+	for _, m := range ms {
 		if m.version <= have {
 			continue
 		}
@@ -223,20 +280,19 @@ func (s *sqliteStore) UpsertSubject(ctx context.Context, sub Subject, now time.T
 	out, err := scanSQLiteSubject(tx.QueryRowContext(ctx, `
 		INSERT INTO subjects (`+sqliteSubjectColumns+`)
 		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
-		ON CONFLICT (tenant, id) DO NOTHING
+		ON CONFLICT (tenant, integration, id) DO NOTHING
 		RETURNING `+sqliteSubjectColumns, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		created = false
 		out, err = scanSQLiteSubject(tx.QueryRowContext(ctx, `
 			UPDATE subjects SET
-				integration = COALESCE(NULLIF(?3, ''), integration),
 				email       = COALESCE(NULLIF(?4, ''), email),
 				name        = COALESCE(NULLIF(?5, ''), name),
 				"groups"    = COALESCE(?6, "groups"),
 				roles       = COALESCE(?7, roles),
 				metadata    = COALESCE(?8, metadata),
 				last_seen   = ?9
-			WHERE tenant = ?1 AND id = ?2
+			WHERE tenant = ?1 AND id = ?2 AND integration = ?3
 			RETURNING `+sqliteSubjectColumns, args...))
 	}
 	if err != nil {
@@ -249,9 +305,9 @@ func (s *sqliteStore) UpsertSubject(ctx context.Context, sub Subject, now time.T
 }
 
 // GetSubject implements Store.
-func (s *sqliteStore) GetSubject(ctx context.Context, tenant, id string) (Subject, error) {
+func (s *sqliteStore) GetSubject(ctx context.Context, tenant, integration, id string) (Subject, error) {
 	out, err := scanSQLiteSubject(s.r.QueryRowContext(ctx,
-		`SELECT `+sqliteSubjectColumns+` FROM subjects WHERE tenant = ? AND id = ?`, tenant, id))
+		`SELECT `+sqliteSubjectColumns+` FROM subjects WHERE tenant = ? AND integration = ? AND id = ?`, tenant, integration, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Subject{}, ErrNotFound
 	}
@@ -285,22 +341,58 @@ func fromMicro(us int64) time.Time {
 	return time.UnixMicro(us).UTC()
 }
 
-// CreateSession implements Store.
+// SyncIntegrations implements Store, in one IMMEDIATE transaction.
+func (s *sqliteStore) SyncIntegrations(ctx context.Context, names []string) error {
+	list, err := json.Marshal(integrationNames(names))
+	if err != nil {
+		return fmt.Errorf("store: sqlite: sync integrations: %w", err)
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: sqlite: sync integrations: begin: %w", err)
+	}
+	defer tx.Rollback()
+	// "WHERE true" lets SQLite parse ON CONFLICT after a SELECT.
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO integrations (name, generation, retired)
+		SELECT value, 1, 0 FROM json_each(?1) WHERE true
+		ON CONFLICT (name) DO UPDATE SET
+			generation = CASE WHEN retired THEN generation + 1 ELSE generation END,
+			retired    = 0`, string(list)); err != nil {
+		return fmt.Errorf("store: sqlite: sync integrations: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `
+		UPDATE integrations SET retired = 1
+		WHERE NOT retired AND name NOT IN (SELECT value FROM json_each(?1))`, string(list)); err != nil {
+		return fmt.Errorf("store: sqlite: sync integrations: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: sqlite: sync integrations: commit: %w", err)
+	}
+	return nil
+}
+
+// CreateSession implements Store: the session takes its integration's
+// generation in the same statement, and is not stored when it has none.
 func (s *sqliteStore) CreateSession(ctx context.Context, sess Session) error {
 	if sess.ID == "" {
 		return errors.New("store: sqlite: create session: empty ID")
 	}
 	var revoked any
 	if !sess.RevokedAt.IsZero() {
-		revoked = micro(sess.RevokedAt).UnixMicro()
+		revoked = revokedMicro(sess.RevokedAt).UnixMicro()
 	}
-	_, err := s.w.ExecContext(ctx, `
-		INSERT INTO sessions (id, tenant, subject, integration, created_at, expires_at, revoked_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	res, err := s.w.ExecContext(ctx, `
+		INSERT INTO sessions (id, tenant, subject, integration, created_at, expires_at, revoked_at, generation)
+		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, generation
+		FROM integrations WHERE name = ?4 AND NOT retired`,
 		sess.ID, sess.Tenant, sess.Subject, sess.Integration,
 		micro(sess.CreatedAt).UnixMicro(), micro(sess.ExpiresAt).UnixMicro(), revoked)
 	if err != nil {
 		return fmt.Errorf("store: sqlite: create session: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return fmt.Errorf("store: sqlite: create session: %w", ErrIntegrationRetired)
 	}
 	return nil
 }
@@ -313,9 +405,11 @@ func (s *sqliteStore) GetSession(ctx context.Context, id string) (Session, error
 		revoked          sql.NullInt64
 	)
 	err := s.r.QueryRowContext(ctx, `
-		SELECT id, tenant, subject, integration, created_at, expires_at, revoked_at
-		FROM sessions WHERE id = ?`, id).
-		Scan(&sess.ID, &sess.Tenant, &sess.Subject, &sess.Integration, &created, &expires, &revoked)
+		SELECT s.id, s.tenant, s.subject, s.integration, s.created_at, s.expires_at, s.revoked_at,
+			i.name IS NULL OR i.retired OR i.generation <> s.generation
+		FROM sessions s LEFT JOIN integrations i ON i.name = s.integration
+		WHERE s.id = ?`, id).
+		Scan(&sess.ID, &sess.Tenant, &sess.Subject, &sess.Integration, &created, &expires, &revoked, &sess.IntegrationGone)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, ErrNotFound
 	}
@@ -334,15 +428,25 @@ func (s *sqliteStore) GetSession(ctx context.Context, id string) (Session, error
 func (s *sqliteStore) RevokeSession(ctx context.Context, id string, at time.Time) error {
 	_, err := s.w.ExecContext(ctx,
 		`UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`,
-		micro(at).UnixMicro(), id)
+		revokedMicro(at).UnixMicro(), id)
 	if err != nil {
 		return fmt.Errorf("store: sqlite: revoke session: %w", err)
 	}
 	return nil
 }
 
-// Ping implements Store: both pools reach the file.
+// Ping implements Store: the file at the path is still the one opened,
+// and both pools reach it.
 func (s *sqliteStore) Ping(ctx context.Context) error {
+	now, err := os.Stat(s.path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("store: sqlite: ping: the database file %s no longer exists", s.path)
+	case err != nil:
+		return fmt.Errorf("store: sqlite: ping: %w", err)
+	case !os.SameFile(s.file, now):
+		return fmt.Errorf("store: sqlite: ping: the database file %s was replaced since it was opened", s.path)
+	}
 	if err := s.w.PingContext(ctx); err != nil {
 		return fmt.Errorf("store: sqlite: ping: %w", err)
 	}

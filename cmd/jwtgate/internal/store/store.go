@@ -17,13 +17,19 @@ import (
 // ErrNotFound is returned when a subject or session does not exist.
 var ErrNotFound = errors.New("store: not found")
 
+// ErrIntegrationRetired is returned by CreateSession when the session's
+// integration is not live in the store: never synced, or retired.
+var ErrIntegrationRetired = errors.New("store: the integration is not configured")
+
 // Subject is an account created or updated from a verified token. It is
-// keyed by (Tenant, ID).
+// keyed by (Tenant, Integration, ID): what one integration vouched for is
+// never overwritten by another's token for the same ID, even within one
+// tenant.
 type Subject struct {
 	Tenant string
-	ID     string
-	// Integration is the integration that last signed the subject in.
+	// Integration is the integration whose tokens vouch for the subject.
 	Integration string
+	ID          string
 	Email       string
 	Name        string
 	// Groups, Roles and Metadata follow Acadio's rule on update: nil leaves
@@ -47,6 +53,10 @@ type Session struct {
 	ExpiresAt   time.Time
 	// RevokedAt is zero while the session is live.
 	RevokedAt time.Time
+	// IntegrationGone reports (GetSession only) that the session's
+	// integration has been retired since the session began, whether or
+	// not it has been configured again: the session is dead.
+	IntegrationGone bool
 }
 
 // Store is the state of jwtgate serve. Implementations are safe for
@@ -56,15 +66,27 @@ type Store interface {
 	// was unused (it implements core.ReplayStore). Atomic across processes.
 	// The ID may hold any bytes; stores keep its SHA-256.
 	Claim(ctx context.Context, id string, expiry, now time.Time) (fresh bool, err error)
-	// UpsertSubject creates the subject or updates it (Email and Name when
-	// non-empty, Groups/Roles/Metadata when non-nil, LastSeen = now), and
-	// returns the stored subject and whether it was created.
+	// UpsertSubject creates the subject of (Tenant, Integration, ID) or
+	// updates it (Email and Name when non-empty, Groups/Roles/Metadata when
+	// non-nil, LastSeen = now), and returns the stored subject and whether
+	// it was created.
 	UpsertSubject(ctx context.Context, s Subject, now time.Time) (Subject, bool, error)
-	// GetSubject returns a subject, or ErrNotFound.
-	GetSubject(ctx context.Context, tenant, id string) (Subject, error)
-	// CreateSession stores a new session.
+	// GetSubject returns the subject an integration vouched for, or
+	// ErrNotFound.
+	GetSubject(ctx context.Context, tenant, integration, id string) (Subject, error)
+	// SyncIntegrations records the integrations a configuration names, in
+	// one transaction: a new name starts at generation 1; a configured name
+	// that was retired comes back at the next generation; a name absent
+	// from names is retired. Instances sharing a store must configure the
+	// same integrations: one that syncs without an integration retires it
+	// for all.
+	SyncIntegrations(ctx context.Context, names []string) error
+	// CreateSession stores a new session, bound to the current generation
+	// of its integration; ErrIntegrationRetired when that is not live.
 	CreateSession(ctx context.Context, s Session) error
-	// GetSession returns a session (live, expired or revoked), or ErrNotFound.
+	// GetSession returns a session (live, expired, revoked or of a gone
+	// integration: see IntegrationGone), or ErrNotFound. One query, so
+	// that a retirement is seen at once by every instance.
 	GetSession(ctx context.Context, id string) (Session, error)
 	// RevokeSession marks a session revoked at the given time. Revoking an
 	// unknown or already revoked session is not an error.

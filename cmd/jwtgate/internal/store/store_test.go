@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -34,6 +35,12 @@ type purger interface {
 // t0 is the tests' clock: a time with sub-microsecond digits, in a zone
 // other than UTC, to check that times come back truncated and in UTC.
 var t0 = time.Date(2031, 3, 14, 15, 9, 26, 535897932, time.FixedZone("X", 5*3600+1800))
+
+// The range every store holds (core.ClampTime's), spelled out.
+var (
+	minStored = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxStored = time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC)
+)
 
 // sharedOpener makes the open function of testStore from create, which
 // makes a new empty database for a test and returns its DSN. The first call
@@ -100,6 +107,80 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 		assert.True(t, claim("a", t0.Add(time.Hour), t0.Add(4*time.Minute)), "after the new expiry")
 		_, err := s.Claim(ctx, "", t0.Add(time.Minute), t0)
 		assert.Error(t, err, "empty id")
+	})
+
+	t.Run("ClaimFarFutureExpiry", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		// A token's "never" (exp 9999999999999 and beyond) is held until
+		// the end of the stores' range, not overflowed into the past.
+		for i, expiry := range []time.Time{
+			time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC),
+			maxStored,
+			time.Unix(9999999999999, 0),
+			time.Unix(1<<62, 0),
+			time.Date(300000, 1, 1, 0, 0, 0, 0, time.UTC),
+		} {
+			id := fmt.Sprintf("future-%d", i)
+			fresh, err := s.Claim(ctx, id, expiry, t0)
+			require.NoError(t, err, "%v", expiry)
+			assert.True(t, fresh, "first claim, expiry %v", expiry)
+			for _, now := range []time.Time{t0, t0.AddDate(1000, 0, 0), maxStored.Add(-time.Second)} {
+				fresh, err = s.Claim(ctx, id, expiry, now)
+				require.NoError(t, err, "%v", expiry)
+				assert.False(t, fresh, "replay at %v, expiry %v", now, expiry)
+			}
+		}
+	})
+
+	t.Run("ClaimPastExpiry", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		// An expiry before now holds nothing, however far in the past.
+		for i, expiry := range []time.Time{
+			time.Unix(-1, 0),
+			time.Unix(-1<<62, 0),
+			minStored,
+			time.Date(-4713, 1, 1, 0, 0, 0, 0, time.UTC),
+		} {
+			id := fmt.Sprintf("past-%d", i)
+			for range 2 {
+				fresh, err := s.Claim(ctx, id, expiry, t0)
+				require.NoError(t, err, "%v", expiry)
+				assert.True(t, fresh, "expiry %v is past", expiry)
+			}
+		}
+	})
+
+	t.Run("ClaimNowAtExtremes", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		claim := func(id string, expiry, now time.Time) bool {
+			t.Helper()
+			fresh, err := s.Claim(ctx, id, expiry, now)
+			require.NoError(t, err, "expiry %v, now %v", expiry, now)
+			return fresh
+		}
+		farPast, farFuture := time.Unix(-1<<62, 0), time.Unix(1<<62, 0)
+		// A clock far in the past: a claim until t0 holds.
+		assert.True(t, claim("early", t0, farPast))
+		assert.False(t, claim("early", t0, farPast), "replay, now far in the past")
+		assert.False(t, claim("early", t0, minStored), "replay, now at the start of the range")
+		p := s.(purger)
+		n, err := p.purgeReplay(ctx, farPast)
+		require.NoError(t, err)
+		assert.EqualValues(t, 0, n, "nothing has expired yet, now far in the past")
+		assert.False(t, claim("early", t0, t0.Add(-time.Microsecond)), "the claim survived the purge")
+
+		// A clock past the end of the range: every claim has expired, the
+		// clamped "never" too.
+		assert.True(t, claim("late", time.Unix(9999999999999, 0), t0))
+		assert.False(t, claim("late", time.Unix(9999999999999, 0), maxStored.Add(-time.Microsecond)))
+		assert.True(t, claim("late", time.Unix(9999999999999, 0), farFuture), "at the end of the range")
+		assert.True(t, claim("early", farFuture, farFuture))
+		n, err = p.purgeReplay(ctx, farFuture)
+		require.NoError(t, err)
+		assert.EqualValues(t, 2, n, "everything has expired at the end of the range")
 	})
 
 	t.Run("ClaimConcurrent", func(t *testing.T) {
@@ -177,13 +258,13 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 		want := in
 		want.FirstSeen, want.LastSeen = micro(t0), micro(t0)
 		assertSubject(t, want, got)
-		stored, err := b.GetSubject(ctx, "acme", "u1")
+		stored, err := b.GetSubject(ctx, "acme", "okta", "u1")
 		require.NoError(t, err)
 		assertSubject(t, want, stored)
 
 		// Empty strings and nil lists leave the stored values alone.
 		t1 := t0.Add(time.Hour)
-		got, created, err = b.UpsertSubject(ctx, Subject{Tenant: "acme", ID: "u1"}, t1)
+		got, created, err = b.UpsertSubject(ctx, Subject{Tenant: "acme", Integration: "okta", ID: "u1"}, t1)
 		require.NoError(t, err)
 		assert.False(t, created)
 		want.LastSeen = micro(t1)
@@ -192,43 +273,73 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 		// A present list replaces; other fields replace when non-empty.
 		t2 := t1.Add(time.Hour)
 		got, created, err = a.UpsertSubject(ctx, Subject{
-			Tenant: "acme", ID: "u1", Integration: "google", Email: "ada@example.org",
+			Tenant: "acme", ID: "u1", Integration: "okta", Email: "ada@example.org",
 			Groups: []string{"research"},
 		}, t2)
 		require.NoError(t, err)
 		assert.False(t, created)
-		want.Integration, want.Email, want.Groups, want.LastSeen = "google", "ada@example.org", []string{"research"}, micro(t2)
+		want.Email, want.Groups, want.LastSeen = "ada@example.org", []string{"research"}, micro(t2)
 		assertSubject(t, want, got)
 
 		// An empty, non-nil list clears; nil Roles still leave them.
-		got, _, err = b.UpsertSubject(ctx, Subject{Tenant: "acme", ID: "u1", Groups: []string{}, Name: "Ada L."}, t2)
+		got, _, err = b.UpsertSubject(ctx, Subject{Tenant: "acme", Integration: "okta", ID: "u1", Groups: []string{}, Name: "Ada L."}, t2)
 		require.NoError(t, err)
 		want.Groups, want.Name = []string{}, "Ada L."
 		assertSubject(t, want, got)
-		stored, err = a.GetSubject(ctx, "acme", "u1")
+		stored, err = a.GetSubject(ctx, "acme", "okta", "u1")
 		require.NoError(t, err)
 		assertSubject(t, want, stored)
 		assert.NotNil(t, stored.Groups, "cleared groups are [] not nil")
 		assert.Equal(t, []string{"admin"}, stored.Roles)
 
 		// Roles cleared too; metadata replaced.
-		got, _, err = a.UpsertSubject(ctx, Subject{Tenant: "acme", ID: "u1", Roles: []string{}, Metadata: json.RawMessage(`{"k":2}`)}, t2)
+		got, _, err = a.UpsertSubject(ctx, Subject{Tenant: "acme", Integration: "okta", ID: "u1", Roles: []string{}, Metadata: json.RawMessage(`{"k":2}`)}, t2)
 		require.NoError(t, err)
 		want.Roles, want.Metadata = []string{}, json.RawMessage(`{"k":2}`)
 		assertSubject(t, want, got)
 
 		// The same ID in another tenant is another subject; lists never
 		// given are nil.
-		got, created, err = a.UpsertSubject(ctx, Subject{Tenant: "other", ID: "u1"}, t2)
+		got, created, err = a.UpsertSubject(ctx, Subject{Tenant: "other", Integration: "okta", ID: "u1"}, t2)
 		require.NoError(t, err)
 		assert.True(t, created)
-		assertSubject(t, Subject{Tenant: "other", ID: "u1", FirstSeen: micro(t2), LastSeen: micro(t2)}, got)
+		assertSubject(t, Subject{Tenant: "other", Integration: "okta", ID: "u1", FirstSeen: micro(t2), LastSeen: micro(t2)}, got)
 		assert.Nil(t, got.Groups)
 		assert.Nil(t, got.Roles)
 		assert.Nil(t, got.Metadata)
 
 		_, _, err = a.UpsertSubject(ctx, Subject{Tenant: "acme"}, t2)
 		assert.Error(t, err, "empty ID")
+	})
+
+	t.Run("SubjectPerIntegration", func(t *testing.T) {
+		t.Parallel()
+		a, b := open(t), open(t)
+		alpha := Subject{
+			Tenant: "acme", Integration: "alpha", ID: "alice", Email: "alice@alpha.example", Name: "Alice",
+			Groups: []string{"readers"}, Roles: []string{"user"}, Metadata: json.RawMessage(`{"from":"alpha"}`),
+		}
+		_, created, err := a.UpsertSubject(ctx, alpha, t0)
+		require.NoError(t, err)
+		require.True(t, created)
+		// Another integration's token for the same tenant and ID: another
+		// subject, which leaves alpha's alone.
+		beta := Subject{
+			Tenant: "acme", Integration: "beta", ID: "alice", Email: "mallory@beta.example", Name: "Mallory",
+			Groups: []string{"admins"}, Roles: []string{"admin"}, Metadata: json.RawMessage(`{"from":"beta"}`),
+		}
+		got, created, err := b.UpsertSubject(ctx, beta, t0.Add(time.Minute))
+		require.NoError(t, err)
+		assert.True(t, created, "beta's alice is a subject of its own")
+		beta.FirstSeen, beta.LastSeen = micro(t0.Add(time.Minute)), micro(t0.Add(time.Minute))
+		assertSubject(t, beta, got)
+		stored, err := b.GetSubject(ctx, "acme", "alpha", "alice")
+		require.NoError(t, err)
+		alpha.FirstSeen, alpha.LastSeen = micro(t0), micro(t0)
+		assertSubject(t, alpha, stored)
+		stored, err = a.GetSubject(ctx, "acme", "beta", "alice")
+		require.NoError(t, err)
+		assertSubject(t, beta, stored)
 	})
 
 	t.Run("SubjectConcurrentCreate", func(t *testing.T) {
@@ -259,7 +370,7 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 		got, _, err := s.UpsertSubject(ctx, Subject{Tenant: "t", ID: "m", Metadata: meta}, t0)
 		require.NoError(t, err)
 		assert.Equal(t, string(meta), string(got.Metadata))
-		stored, err := s.GetSubject(ctx, "t", "m")
+		stored, err := s.GetSubject(ctx, "t", "", "m")
 		require.NoError(t, err)
 		assert.Equal(t, string(meta), string(stored.Metadata))
 
@@ -274,7 +385,7 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 		_, _, err = s.UpsertSubject(ctx, Subject{Tenant: "t", ID: "m", Metadata: json.RawMessage(`{"secret":`)}, t0)
 		require.Error(t, err, "invalid JSON")
 		assert.NotContains(t, err.Error(), "secret")
-		stored, err = s.GetSubject(ctx, "t", "m")
+		stored, err = s.GetSubject(ctx, "t", "", "m")
 		require.NoError(t, err)
 		assert.Equal(t, "null", string(stored.Metadata), "a refused upsert changes nothing")
 	})
@@ -282,17 +393,20 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("SubjectNotFound", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)
-		_, err := s.GetSubject(ctx, "acme", "nobody")
+		_, err := s.GetSubject(ctx, "acme", "okta", "nobody")
 		assert.ErrorIs(t, err, ErrNotFound)
-		_, _, err = s.UpsertSubject(ctx, Subject{Tenant: "acme", ID: "somebody"}, t0)
+		_, _, err = s.UpsertSubject(ctx, Subject{Tenant: "acme", Integration: "okta", ID: "somebody"}, t0)
 		require.NoError(t, err)
-		_, err = s.GetSubject(ctx, "other", "somebody")
+		_, err = s.GetSubject(ctx, "other", "okta", "somebody")
 		assert.ErrorIs(t, err, ErrNotFound, "subjects are per tenant")
+		_, err = s.GetSubject(ctx, "acme", "google", "somebody")
+		assert.ErrorIs(t, err, ErrNotFound, "subjects are per integration")
 	})
 
 	t.Run("Sessions", func(t *testing.T) {
 		t.Parallel()
 		a, b := open(t), open(t)
+		require.NoError(t, a.SyncIntegrations(ctx, []string{"okta"}))
 		in := Session{
 			ID: "sess-1", Tenant: "acme", Subject: "u1", Integration: "okta",
 			CreatedAt: t0, ExpiresAt: t0.Add(8 * time.Hour),
@@ -329,12 +443,126 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 		assert.ErrorIs(t, err, ErrNotFound)
 
 		// Expired sessions are returned as they are.
-		old := Session{ID: "sess-old", Tenant: "acme", Subject: "u2", CreatedAt: t0.Add(-48 * time.Hour), ExpiresAt: t0.Add(-24 * time.Hour)}
+		old := Session{ID: "sess-old", Tenant: "acme", Subject: "u2", Integration: "okta", CreatedAt: t0.Add(-48 * time.Hour), ExpiresAt: t0.Add(-24 * time.Hour)}
 		require.NoError(t, b.CreateSession(ctx, old))
 		got, err = a.GetSession(ctx, "sess-old")
 		require.NoError(t, err)
 		old.CreatedAt, old.ExpiresAt = micro(old.CreatedAt), micro(old.ExpiresAt)
 		assertSession(t, old, got)
+	})
+
+	t.Run("SessionsDieWithTheirIntegration", func(t *testing.T) {
+		t.Parallel()
+		a, b := open(t), open(t)
+		syncNames := func(s Store, names ...string) {
+			t.Helper()
+			require.NoError(t, s.SyncIntegrations(ctx, names))
+		}
+		create := func(s Store, id, integration string) error {
+			return s.CreateSession(ctx, Session{ID: id, Tenant: "acme", Subject: "u1", Integration: integration, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)})
+		}
+		gone := func(s Store, id string) bool {
+			t.Helper()
+			got, err := s.GetSession(ctx, id)
+			require.NoError(t, err)
+			return got.IntegrationGone
+		}
+		syncNames(a, "okta", "google")
+		require.NoError(t, create(a, "o1", "okta"))
+		require.NoError(t, create(a, "g1", "google"))
+		assert.False(t, gone(b, "o1"))
+		assert.ErrorIs(t, create(a, "x1", "never-synced"), ErrIntegrationRetired)
+		_, err := a.GetSession(ctx, "x1")
+		assert.ErrorIs(t, err, ErrNotFound, "not stored")
+
+		// The same names again (any order, repeated): nothing changes.
+		syncNames(b, "google", "okta", "google")
+		assert.False(t, gone(a, "o1"))
+
+		// okta removed on b: a sees it at once; no new session begins.
+		syncNames(b, "google")
+		assert.True(t, gone(a, "o1"))
+		assert.False(t, gone(a, "g1"))
+		assert.ErrorIs(t, create(a, "o2", "okta"), ErrIntegrationRetired)
+		syncNames(a, "google")
+
+		// Back: the old session stays dead, new ones live.
+		syncNames(a, "okta", "google")
+		assert.True(t, gone(b, "o1"), "removed and added back")
+		require.NoError(t, create(b, "o3", "okta"))
+		assert.False(t, gone(a, "o3"))
+		assert.False(t, gone(a, "g1"), "google was never removed")
+
+		// Concurrent syncs of one configuration on both handles, after a
+		// removal: they agree, and a session begun after them survives
+		// more of them.
+		syncNames(a, "google")
+		var wg sync.WaitGroup
+		for i := range 8 {
+			wg.Go(func() { assert.NoError(t, []Store{a, b}[i%2].SyncIntegrations(ctx, []string{"okta", "google"})) })
+		}
+		wg.Wait()
+		assert.True(t, gone(a, "o3"))
+		require.NoError(t, create(a, "o4", "okta"))
+		for i := range 8 {
+			wg.Go(func() { assert.NoError(t, []Store{a, b}[i%2].SyncIntegrations(ctx, []string{"google", "okta"})) })
+		}
+		wg.Wait()
+		assert.False(t, gone(b, "o4"))
+
+		// No integration at all: every session is gone.
+		syncNames(b)
+		assert.True(t, gone(a, "g1"))
+		assert.True(t, gone(a, "o4"))
+	})
+
+	t.Run("TimesClamped", func(t *testing.T) {
+		t.Parallel()
+		a, b := open(t), open(t)
+		farPast, farFuture := time.Unix(-1<<62, 0), time.Unix(1<<62, 0)
+		require.NoError(t, a.SyncIntegrations(ctx, []string{"okta"}))
+
+		// Sessions: every time is held within the range.
+		require.NoError(t, a.CreateSession(ctx, Session{
+			ID: "forever", Tenant: "acme", Subject: "u1", Integration: "okta", CreatedAt: farPast, ExpiresAt: time.Unix(9999999999999, 0),
+		}))
+		got, err := b.GetSession(ctx, "forever")
+		require.NoError(t, err)
+		assertTime(t, minStored, got.CreatedAt, "CreatedAt")
+		assertTime(t, maxStored, got.ExpiresAt, "ExpiresAt")
+		assert.True(t, got.RevokedAt.IsZero(), "live")
+		require.NoError(t, b.RevokeSession(ctx, "forever", farFuture))
+		got, err = a.GetSession(ctx, "forever")
+		require.NoError(t, err)
+		assertTime(t, maxStored, got.RevokedAt, "RevokedAt")
+
+		// A revocation however far in the past still revokes (a zero
+		// RevokedAt is a live session; a nanosecond later is not).
+		for i, at := range []time.Time{farPast, minStored.Add(time.Nanosecond)} {
+			id := fmt.Sprintf("revoked-%d", i)
+			require.NoError(t, a.CreateSession(ctx, Session{ID: id, Integration: "okta", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour), RevokedAt: at}))
+			got, err = b.GetSession(ctx, id)
+			require.NoError(t, err)
+			assert.False(t, got.RevokedAt.IsZero(), "created revoked at %v", at)
+			assert.True(t, got.RevokedAt.Before(minStored.Add(time.Second)), "%v", got.RevokedAt)
+			require.NoError(t, a.CreateSession(ctx, Session{ID: id + "-later", Integration: "okta", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}))
+			require.NoError(t, a.RevokeSession(ctx, id+"-later", at))
+			got, err = b.GetSession(ctx, id+"-later")
+			require.NoError(t, err)
+			assert.False(t, got.RevokedAt.IsZero(), "revoked at %v", at)
+		}
+
+		// Subjects: first and last seen.
+		sub, _, err := a.UpsertSubject(ctx, Subject{Tenant: "acme", ID: "u1"}, farFuture)
+		require.NoError(t, err)
+		assertTime(t, maxStored, sub.FirstSeen, "FirstSeen")
+		assertTime(t, maxStored, sub.LastSeen, "LastSeen")
+		_, _, err = b.UpsertSubject(ctx, Subject{Tenant: "acme", ID: "u1"}, farPast)
+		require.NoError(t, err)
+		sub, err = a.GetSubject(ctx, "acme", "", "u1")
+		require.NoError(t, err)
+		assertTime(t, maxStored, sub.FirstSeen, "FirstSeen")
+		assertTime(t, minStored, sub.LastSeen, "LastSeen")
 	})
 
 	t.Run("PingClose", func(t *testing.T) {
@@ -465,6 +693,130 @@ func TestSQLiteSetup(t *testing.T) {
 	_, err = Open(ctx, "sqlite:"+path)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "schema version 99")
+}
+
+// v1Subjects are the rows a schema version 1 database holds in the
+// migration tests: keyed by (tenant, id), with the integration that last
+// wrote them.
+var v1Subjects = []Subject{
+	{Tenant: "acme", ID: "u1", Integration: "okta", Email: "ada@example.com", Name: "Ada",
+		Groups: []string{"eng"}, Roles: []string{"admin"}, Metadata: json.RawMessage(`{"k":1}`),
+		FirstSeen: micro(t0), LastSeen: micro(t0.Add(time.Hour))},
+	{Tenant: "acme", ID: "u2", FirstSeen: micro(t0), LastSeen: micro(t0)},
+}
+
+// v1Sessions are the sessions of the migration tests' version 1
+// database: one of an integration still configured, one of an integration
+// removed before the upgrade.
+var v1Sessions = []Session{
+	{ID: "s-okta", Tenant: "acme", Subject: "u1", Integration: "okta", CreatedAt: micro(t0), ExpiresAt: micro(t0.Add(time.Hour))},
+	{ID: "s-removed", Tenant: "acme", Subject: "u1", Integration: "removed", CreatedAt: micro(t0), ExpiresAt: micro(t0.Add(time.Hour))},
+}
+
+// checkMigrated checks a database migrated from v1Subjects and
+// v1Sessions: each subject is the subject of the integration that last
+// wrote it, and another integration's upsert of the same ID makes a
+// subject of its own; once the configured integrations are synced, the
+// sessions of those stay live and the others are gone.
+func checkMigrated(t *testing.T, s Store) {
+	ctx := context.Background()
+	require.NoError(t, s.SyncIntegrations(ctx, []string{"okta", "google"}))
+	for _, want := range v1Sessions {
+		got, err := s.GetSession(ctx, want.ID)
+		require.NoError(t, err)
+		want.IntegrationGone = want.Integration == "removed"
+		assertSession(t, want, got)
+		assert.Equal(t, want.IntegrationGone, got.IntegrationGone, want.ID)
+	}
+	for _, want := range v1Subjects {
+		got, err := s.GetSubject(ctx, want.Tenant, want.Integration, want.ID)
+		require.NoError(t, err, "%s/%s", want.Integration, want.ID)
+		assertSubject(t, want, got)
+	}
+	got, created, err := s.UpsertSubject(ctx, Subject{Tenant: "acme", Integration: "google", ID: "u1", Roles: []string{"user"}}, t0.Add(2*time.Hour))
+	require.NoError(t, err)
+	assert.True(t, created)
+	assert.Equal(t, []string{"user"}, got.Roles)
+	got, err = s.GetSubject(ctx, "acme", "okta", "u1")
+	require.NoError(t, err)
+	assertSubject(t, v1Subjects[0], got)
+}
+
+// TestSQLiteMigrate brings a schema version 1 file with subjects and
+// sessions up to date.
+func TestSQLiteMigrate(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "jwtgate.db")
+	db, err := sql.Open("sqlite", path+"?_txlock=immediate")
+	require.NoError(t, err)
+	require.NoError(t, migrateSQLite(ctx, db, sqliteMigrations[:1]))
+	for _, sub := range v1Subjects {
+		groups, _ := encodeList(sub.Groups)
+		roles, _ := encodeList(sub.Roles)
+		meta, _ := encodeMetadata(sub.Metadata)
+		_, err := db.ExecContext(ctx, `INSERT INTO subjects (`+sqliteSubjectColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			sub.Tenant, sub.ID, sub.Integration, sub.Email, sub.Name, groups, roles, meta, sub.FirstSeen.UnixMicro(), sub.LastSeen.UnixMicro())
+		require.NoError(t, err)
+	}
+	for _, sess := range v1Sessions {
+		_, err := db.ExecContext(ctx, `INSERT INTO sessions (id, tenant, subject, integration, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			sess.ID, sess.Tenant, sess.Subject, sess.Integration, sess.CreatedAt.UnixMicro(), sess.ExpiresAt.UnixMicro())
+		require.NoError(t, err)
+	}
+	require.NoError(t, db.Close())
+
+	s, err := Open(ctx, "sqlite:"+path)
+	require.NoError(t, err)
+	defer s.Close()
+	checkMigrated(t, s)
+}
+
+// TestSQLiteFileGone: a file deleted or replaced under an open store fails
+// Ping (readiness), though SQLite itself would serve on from the deleted
+// file and a restart would begin on an empty one.
+func TestSQLiteFileGone(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		name string
+		do   func(t *testing.T, path string)
+		want string
+	}{
+		{"deleted", func(t *testing.T, path string) {
+			require.NoError(t, os.Remove(path))
+		}, "no longer exists"},
+		{"renamed away", func(t *testing.T, path string) {
+			require.NoError(t, os.Rename(path, path+".old"))
+		}, "no longer exists"},
+		{"replaced", func(t *testing.T, path string) {
+			other := filepath.Join(t.TempDir(), "other.db")
+			s, err := Open(ctx, "sqlite:"+other)
+			require.NoError(t, err)
+			require.NoError(t, s.Close())
+			require.NoError(t, os.Rename(other, path))
+		}, "replaced"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "jwtgate.db")
+			s, err := Open(ctx, "sqlite:"+path)
+			require.NoError(t, err)
+			defer s.Close()
+			require.NoError(t, s.Ping(ctx))
+			c.do(t, path)
+			err = s.Ping(ctx)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+			assert.Contains(t, err.Error(), path)
+		})
+	}
+
+	// Rewriting the file's content in place is not replacing it.
+	path := filepath.Join(t.TempDir(), "jwtgate.db")
+	s, err := Open(ctx, "sqlite:"+path)
+	require.NoError(t, err)
+	defer s.Close()
+	_, err = s.Claim(ctx, "x", t0.Add(time.Hour), t0)
+	require.NoError(t, err)
+	assert.NoError(t, s.Ping(ctx))
 }
 
 // TestSQLiteConcurrentOpen has several handles create one new file's
@@ -661,6 +1013,35 @@ func TestPostgresSetup(t *testing.T) {
 	_, err = Open(ctx, dsn)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "schema version 99")
+}
+
+// TestPostgresMigrate brings a schema version 1 database with subjects
+// and sessions up to date.
+func TestPostgresMigrate(t *testing.T) {
+	ctx := context.Background()
+	dsn := newPostgresDB(t)
+	pool, err := pgxpool.New(ctx, dsn)
+	require.NoError(t, err)
+	require.NoError(t, migratePG(ctx, pool, pgMigrations[:1]))
+	for _, sub := range v1Subjects {
+		groups, _ := encodeList(sub.Groups)
+		roles, _ := encodeList(sub.Roles)
+		meta, _ := encodeMetadata(sub.Metadata)
+		_, err := pool.Exec(ctx, `INSERT INTO subjects (`+pgSubjectColumns+`) VALUES ($1, $2, $3, $4, $5, $6::json, $7::json, $8::json, $9, $10)`,
+			sub.Tenant, sub.ID, sub.Integration, sub.Email, sub.Name, groups, roles, meta, sub.FirstSeen, sub.LastSeen)
+		require.NoError(t, err)
+	}
+	for _, sess := range v1Sessions {
+		_, err := pool.Exec(ctx, `INSERT INTO sessions (id, tenant, subject, integration, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+			sess.ID, sess.Tenant, sess.Subject, sess.Integration, sess.CreatedAt, sess.ExpiresAt)
+		require.NoError(t, err)
+	}
+	pool.Close()
+
+	s, err := Open(ctx, dsn)
+	require.NoError(t, err)
+	defer s.Close()
+	checkMigrated(t, s)
 }
 
 // --- Open
