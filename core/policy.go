@@ -705,18 +705,20 @@ func (in *integration) compileEncryption(c *integrationConfig, opts LoadOptions)
 			return err
 		}
 		field += "." + k.sources()[0].kind
+		// Each key's algorithm: its JWK's own "alg" (RFC 7517 4.4), else
+		// the policy's algorithm; both set, they must agree.
 		var materials []any
-		var kids []string
+		var kids, declared []string
 		switch kind {
 		case "secret":
-			materials, kids = []any{data}, []string{k.KeyID}
+			materials, kids, declared = []any{data}, []string{k.KeyID}, []string{k.Algorithm}
 		case "pem":
 			list, err := keys.ParsePrivatePEM(data)
 			if err != nil {
 				return fieldErr(field, "%v", err)
 			}
 			for _, m := range list {
-				materials, kids = append(materials, m), append(kids, k.KeyID)
+				materials, kids, declared = append(materials, m), append(kids, k.KeyID), append(declared, k.Algorithm)
 			}
 		case "jwks":
 			set, err := keys.ParseJWKS(data)
@@ -727,10 +729,19 @@ func (in *integration) compileEncryption(c *integrationConfig, opts LoadOptions)
 				if jwk.Use == "sig" {
 					continue
 				}
-				materials, kids = append(materials, jwk.Key), append(kids, jwk.KeyID)
-				if jwk.Algorithm != "" && k.Algorithm == "" && len(set) == 1 {
-					k.Algorithm = jwk.Algorithm
+				alg := jwk.Algorithm
+				if _, ok := keys.ParseContentEncryption(alg); ok {
+					// A direct key names the content encryption it is for
+					// (RFC 7520 5.6): its key management is dir.
+					alg = string(jose.DIRECT)
 				}
+				switch {
+				case alg == "":
+					alg = k.Algorithm
+				case k.Algorithm != "" && alg != k.Algorithm:
+					return fieldErr(field, "key %q says alg %q, but the policy sets algorithm %q", jwk.KeyID, alg, k.Algorithm)
+				}
+				materials, kids, declared = append(materials, jwk.Key), append(kids, jwk.KeyID), append(declared, alg)
 			}
 			if len(materials) == 0 {
 				return fieldErr(field, "no decryption keys in the set (keys with use \"sig\" are skipped)")
@@ -739,7 +750,7 @@ func (in *integration) compileEncryption(c *integrationConfig, opts LoadOptions)
 			return fieldErr(field, "decryption keys cannot be fetched from a URL")
 		}
 		for j, m := range materials {
-			algs, err := keys.BindDecryption(m, k.Algorithm, allowedKeyAlgs)
+			algs, err := keys.BindDecryption(m, declared[j], allowedKeyAlgs)
 			if err != nil {
 				return fieldErr(field, "%v", err)
 			}

@@ -946,6 +946,14 @@ func TestParsePolicyDecryptionKeys(t *testing.T) {
 	ecDER, err := x509.MarshalECPrivateKey(ptECDH)
 	require.NoError(t, err)
 	sec1 := string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: ecDER}))
+	// A standard JWKS: each oct key's own alg binds it (RFC 7517 4.4), so
+	// 32-byte secrets need no algorithm in the policy.
+	wrapKey, directKey := []byte(strings.Repeat("w", 32)), []byte(strings.Repeat("d", 32))
+	twoOct, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{
+		{Key: wrapKey, KeyID: "wrap", Algorithm: "A256KW", Use: "enc"},
+		{Key: directKey, KeyID: "direct", Algorithm: "A256GCM", Use: "enc"},
+	}})
+	require.NoError(t, err)
 	for _, c := range []struct {
 		name, keys, encryption string
 		alg                    jose.KeyAlgorithm
@@ -962,6 +970,8 @@ func TestParsePolicyDecryptionKeys(t *testing.T) {
 		{"32-byte secret with algorithm A256KW", "secret: " + ptQ(secret32) + "\n        algorithm: A256KW", "", jose.A256KW, jose.A128CBC_HS256, []byte(secret32)},
 		{"32-byte secret with algorithm dir", "secret: " + ptQ(secret32) + "\n        algorithm: dir", "", jose.DIRECT, jose.A256GCM, []byte(secret32)},
 		{"oct JWK with alg A128KW", "jwks: " + ptJWK(t, jose.JSONWebKey{Key: []byte(secret32[:16]), Algorithm: "A128KW"}), "", jose.A128KW, jose.A128GCM, []byte(secret32[:16])},
+		{"JWKS of oct keys bound by their alg: A256KW", "jwks: " + ptQ(string(twoOct)), "", jose.A256KW, jose.A256GCM, wrapKey},
+		{"JWKS of oct keys bound by their alg: direct", "jwks: " + ptQ(string(twoOct)), "", jose.DIRECT, jose.A256GCM, directKey},
 		{"PBES2 password", "secret: " + ptQ("correct horse battery staple"), "    encryption: {allow_pbes2: true, key_algorithms: [PBES2-HS256+A128KW]}\n", jose.PBES2_HS256_A128KW, jose.A128GCM, []byte("correct horse battery staple")},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -984,6 +994,7 @@ func TestParsePolicyDecryptionKeys(t *testing.T) {
 		{name: "secret both A256KW and dir", integration: "app", field: "decryption_keys[0].secret", doc: ptMinimal("    decryption_keys: [{secret: " + ptQ(secret32) + "}]\n"), reason: "would be usable by two key-management families ([A256KW dir])"},
 		{name: "secret both, key_algorithms lists both", integration: "app", field: "decryption_keys[0].secret", doc: ptMinimal("    decryption_keys: [{secret: " + ptQ(secret32) + "}]\n    encryption: {key_algorithms: [A256KW, dir]}\n"), reason: "two key-management families"},
 		{name: "16-byte secret both A128KW and dir", integration: "app", field: "decryption_keys[0].secret", doc: ptMinimal("    decryption_keys: [{secret: " + ptQ(secret32[:16]) + "}]\n"), reason: "two key-management families ([A128KW dir])"},
+		{name: "JWK alg against the policy's algorithm", integration: "app", field: "decryption_keys[0].jwks", doc: ptMinimal("    decryption_keys: [{jwks: " + ptQ(string(twoOct)) + ", algorithm: dir}]\n"), reason: `key "wrap" says alg "A256KW", but the policy sets algorithm "dir"`},
 		{name: "secret of no key size", integration: "app", field: "decryption_keys[0].secret", doc: ptMinimal("    decryption_keys: [{secret: " + ptQ(secret32[:20]) + "}]\n"), reason: "20-byte secret fits none of the allowed key algorithms"},
 		{name: "PBES2 without allow_pbes2", integration: "app", field: "encryption.key_algorithms[0]", doc: ptMinimal("    decryption_keys: [{secret: " + ptQ(secret32) + "}]\n    encryption: {key_algorithms: [PBES2-HS256+A128KW]}\n"), reason: "PBES2 needs allow_pbes2"},
 		{name: "PBES2 algorithm on a key without allow_pbes2", integration: "app", field: "decryption_keys[0].secret", doc: ptMinimal("    decryption_keys: [{secret: " + ptQ(secret32) + ", algorithm: PBES2-HS256+A128KW}]\n"), reason: "fits none"},
