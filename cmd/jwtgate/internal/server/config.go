@@ -135,6 +135,8 @@ type config struct {
 	// accepted. It is the native core under every engine: the plugin ABI
 	// has no call for vouched claims yet.
 	vouched *core.Verifier
+	// maxBody bounds a request body carrying a token (bodyLimit).
+	maxBody int64
 	// fetcher fetches the jwks_url key sets; nil when there are none.
 	fetcher *keyfetch.Fetcher
 
@@ -203,7 +205,7 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 		}
 	}
 	c := &config{
-		file: file, hash: sha256.Sum256(data), policy: policy,
+		file: file, hash: sha256.Sum256(data), policy: policy, maxBody: bodyLimit(policy),
 		store:          sc.Store,
 		publicURL:      strings.TrimRight(sc.PublicURL, "/"),
 		cookieName:     sc.Session.Cookie,

@@ -122,6 +122,7 @@ func (s *Server) reloadLocked(data []byte) error {
 			{"service.public_url", old.publicURL, c.publicURL},
 			{"service.signing.algorithm", old.signingAlg, c.signingAlg},
 			{"service.signing.rotate_every", old.rotateEvery, c.rotateEvery},
+			{"max_token_bytes (the request header limit)", headerLimit(old.policy), max(headerLimit(old.policy), headerLimit(c.policy))},
 		} {
 			if f.was != f.now {
 				s.log.Warn("setting changed; it takes effect at the next restart", "field", f.name)

@@ -82,11 +82,14 @@ type Options struct {
 
 // HTTP limits.
 const (
-	// maxHeaderBytes admits the largest token a policy may allow plus the
-	// other headers.
-	maxHeaderBytes = core.MaxTokenBytesLimit + 16<<10
-	// maxBodyBytes bounds a request body carrying a token.
-	maxBodyBytes = core.MaxTokenBytesLimit + 16<<10
+	// otherHeaderBytes is what a request may carry beside its tokens (see
+	// headerLimit and bodyLimit).
+	otherHeaderBytes = 16 << 10
+	// Failed admin token attempts: a burst of adminBurst per client, then
+	// one per adminRetryEvery; adminClients bounds the clients tracked.
+	adminBurst      = 10
+	adminRetryEvery = 6 * time.Second
+	adminClients    = 10_000
 	// maxSmallBodyBytes bounds the bodies of the other endpoints.
 	maxSmallBodyBytes = 64 << 10
 	readHeaderTimeout = 5 * time.Second
@@ -114,6 +117,8 @@ type Server struct {
 	reloadMu sync.Mutex
 	fetch    fetchState // guarded by reloadMu
 	badHash  [32]byte   // the last refused file, logged once; guarded by reloadMu
+
+	adminFailures *failureLimiter
 
 	ctx    context.Context // ends at Close: background work
 	cancel context.CancelFunc
@@ -162,7 +167,8 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	if o.StoreTimeout <= 0 {
 		o.StoreTimeout = defaultStoreTimeout
 	}
-	s := &Server{opts: o, log: o.Logger, now: o.Now, client: o.HTTPClient, metrics: newMetrics()}
+	s := &Server{opts: o, log: o.Logger, now: o.Now, client: o.HTTPClient, metrics: newMetrics(),
+		adminFailures: newFailureLimiter(adminBurst, adminRetryEvery, adminClients)}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 
 	// The store comes first: the engine uses it as its replay store.
@@ -239,7 +245,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
+		MaxHeaderBytes:    headerLimit(s.cur.Load().policy),
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	bg, stop := context.WithCancel(ctx)
@@ -270,6 +276,20 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		err = nil
 	}
 	return err
+}
+
+// headerLimit bounds a request's headers for a policy: the largest token
+// it accepts, twice (a bearer token and a session cookie), and the other
+// headers. A policy reloaded with a larger max_token_bytes gets its new
+// limit at the next restart.
+func headerLimit(p *core.Policy) int {
+	return 2*p.MaxTokenBytes() + otherHeaderBytes
+}
+
+// bodyLimit bounds a request body carrying one token (a sign-in's form or
+// JSON, the token tester's, the token exchange's).
+func bodyLimit(p *core.Policy) int64 {
+	return int64(p.MaxTokenBytes() + otherHeaderBytes)
 }
 
 // maintainKeys rotates the signing keys on time (they are also rotated on

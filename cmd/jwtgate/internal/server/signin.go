@@ -25,11 +25,11 @@ type signInRequest struct {
 // readSignIn reads the token of GET|POST /auth/jwt: ?token=, the bearer
 // header, a JSON body {"token": …} or a form field "token". The redirect
 // target comes from redirect_url or go, likewise.
-func readSignIn(w http.ResponseWriter, r *http.Request) (signInRequest, bool) {
+func readSignIn(w http.ResponseWriter, r *http.Request, maxBody int64) (signInRequest, bool) {
 	q := r.URL.Query()
 	in := signInRequest{token: q.Get("token"), redirect: or(q.Get("redirect_url"), q.Get("go"))}
 	if r.Method == http.MethodPost && r.Body != nil {
-		body := http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		body := http.MaxBytesReader(w, r.Body, maxBody)
 		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 		switch ct {
 		case "application/json":
@@ -45,7 +45,7 @@ func readSignIn(w http.ResponseWriter, r *http.Request) (signInRequest, bool) {
 			in.redirect = or(or(b.RedirectURL, b.Go), in.redirect)
 		case "application/x-www-form-urlencoded", "multipart/form-data":
 			r.Body = body
-			if err := r.ParseMultipartForm(maxBodyBytes); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+			if err := r.ParseMultipartForm(maxBody); err != nil && !errors.Is(err, http.ErrNotMultipart) {
 				return in, false
 			}
 			in.token = or(r.PostForm.Get("token"), in.token)
@@ -106,7 +106,7 @@ func printable(s string) bool {
 
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request, endpoint, integration string) {
 	c := s.cur.Load()
-	in, ok := readSignIn(w, r)
+	in, ok := readSignIn(w, r, c.maxBody)
 	if !ok {
 		writeError(w, http.StatusBadRequest, "invalid_request", "Invalid request")
 		return

@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/jwtgate/jwtgate/core"
@@ -19,9 +20,18 @@ func (s *Server) handleTester(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "forbidden", "The token tester is not enabled")
 		return
 	}
+	client, now := clientOf(r.RemoteAddr), s.now()
+	if !s.adminFailures.allow(client, now) {
+		drain(w, r)
+		s.log.Warn("token tester: too many failed admin token attempts", "remote", r.RemoteAddr)
+		w.Header().Set("Retry-After", strconv.Itoa(int(adminRetryEvery.Seconds())))
+		writeError(w, http.StatusTooManyRequests, "too_many_requests", "Too many failed attempts; try again later")
+		return
+	}
 	admin, _, ok := bearerToken(r)
 	if !ok || subtle.ConstantTimeCompare(digest(admin), c.adminDigest) != 1 {
 		drain(w, r)
+		s.adminFailures.fail(client, now)
 		s.log.Warn("token tester: admin token refused", "remote", r.RemoteAddr)
 		w.Header().Set("WWW-Authenticate", `Bearer realm="jwtgate-admin", error="invalid_token"`)
 		writeError(w, http.StatusUnauthorized, "unauthorized", "Admin token required")
@@ -38,11 +48,10 @@ func (s *Server) handleTester(w http.ResponseWriter, r *http.Request) {
 		Redirect string `json:"redirect_url"`
 		Now      int64  `json:"now"`
 	}
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes)).Decode(&body); err != nil || body.Token == "" {
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, c.maxBody)).Decode(&body); err != nil || body.Token == "" {
 		writeError(w, http.StatusBadRequest, "invalid_request", "Want a JSON body {\"token\": …}")
 		return
 	}
-	now := s.now()
 	if body.Now != 0 {
 		now = time.Unix(body.Now, 0)
 	}
