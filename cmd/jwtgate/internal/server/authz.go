@@ -17,6 +17,16 @@ func (s *Server) handleAuthz(w http.ResponseWriter, r *http.Request) {
 	drain(w, r)
 	c := s.cur.Load()
 	method, uri := originalRequest(r)
+	// The path first: a spelling upstreams read in different ways is
+	// refused whatever the credential (a route's answer would be a guess),
+	// before a one-time token is spent on it.
+	p, err := core.CleanPath(uri, c.paths)
+	if err != nil {
+		s.metrics.decision("authz", "", "invalid_request")
+		s.log.Warn("request path refused", "method", method, "reason", err.Error())
+		writeError(w, http.StatusBadRequest, "invalid_request", "Invalid request path")
+		return
+	}
 	d, tok, status := s.authenticate(r, c, "authz")
 	if d == nil {
 		if status == http.StatusServiceUnavailable {
@@ -34,11 +44,10 @@ func (s *Server) handleAuthz(w http.ResponseWriter, r *http.Request) {
 		unauthorized(w, d.Code, true)
 		return
 	}
-	p := core.CleanPath(uri)
 	if rt := core.SelectRoute(c.routes, method, p); rt != nil {
 		if reason := d.Unmet(rt.Requirements); reason != "" {
 			s.metrics.decision("authz", d.Integration, string(core.CodePermissionDenied))
-			s.log.Warn("request denied by route", "method", method, "path", p, "route", rt.Prefix, "reason", reason,
+			s.log.Warn("request denied by route", "method", method, "path", p.String(), "route", rt.Prefix, "reason", reason,
 				"integration", d.Integration, "subject", d.Subject, "token_sha256", tokenHash(tok))
 			forbidden(w)
 			return
@@ -100,14 +109,9 @@ func (s *Server) authenticate(r *http.Request, c *config, endpoint string) (*cor
 func originalRequest(r *http.Request) (method, uri string) {
 	method = firstHeader(r, "X-Forwarded-Method", "X-Original-Method")
 	uri = firstHeader(r, "X-Forwarded-Uri", "X-Original-URI", "X-Original-Url")
-	if rest, ok := strings.CutPrefix(r.URL.Path, "/v1/authz/"); ok {
-		// Envoy ext_authz: the check request is the original one behind
-		// the path prefix.
+	if target, ok := envoyTarget(r); ok {
 		if uri == "" {
-			uri = "/" + rest
-			if r.URL.RawQuery != "" {
-				uri += "?" + r.URL.RawQuery
-			}
+			uri = target
 		}
 		if method == "" {
 			method = r.Method
@@ -120,6 +124,29 @@ func originalRequest(r *http.Request) (method, uri string) {
 		uri = "/"
 	}
 	return strings.ToUpper(method), uri
+}
+
+// authzPrefix is the path prefix of Envoy's check requests.
+const authzPrefix = "/v1/authz/"
+
+// envoyTarget is the original request target of an Envoy ext_authz check
+// request (the original request behind the path prefix), as sent: not
+// decoded or cleaned, so that forward auth judges the client's spelling.
+// ok is false for a request on /v1/authz itself.
+func envoyTarget(r *http.Request) (string, bool) {
+	target := r.RequestURI
+	if !strings.HasPrefix(target, authzPrefix) {
+		// The absolute form (or a request made in-process): the path as
+		// escaped.
+		target = r.URL.EscapedPath()
+		if r.URL.RawQuery != "" {
+			target += "?" + r.URL.RawQuery
+		}
+		if !strings.HasPrefix(target, authzPrefix) {
+			return "", false
+		}
+	}
+	return target[len(authzPrefix)-1:], true
 }
 
 func firstHeader(r *http.Request, names ...string) string {

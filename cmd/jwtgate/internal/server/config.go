@@ -65,6 +65,13 @@ type serviceConfig struct {
 	Signing        signingConfig                  `yaml:"signing"`
 	Integrations   map[string]integrationSettings `yaml:"integrations"`
 	Routes         []routeConfig                  `yaml:"routes"`
+	ForwardAuth    forwardAuthConfig              `yaml:"forward_auth"`
+}
+
+// forwardAuthConfig is how /v1/authz reads the request it is asked about.
+type forwardAuthConfig struct {
+	// UnicodePaths admits non-ASCII paths (see core.PathOptions).
+	UnicodePaths bool `yaml:"unicode_paths"`
 }
 
 type sessionConfig struct {
@@ -103,6 +110,7 @@ type routeConfig struct {
 	RequirePermissions []string         `yaml:"require_permissions"`
 	RequireRoles       *core.Membership `yaml:"require_roles"`
 	RequireGroups      *core.Membership `yaml:"require_groups"`
+	CaseSensitive      bool             `yaml:"case_sensitive"`
 }
 
 // integ is one integration as the server sees it: what the core does not
@@ -143,7 +151,8 @@ type config struct {
 	integrations   map[string]*integ
 	byIssuer       map[string]*integ
 	routes         []*core.Route // longest prefix first
-	jwksURLs       []string      // sorted
+	paths          core.PathOptions
+	jwksURLs       []string // sorted
 }
 
 // ErrConfig is matched (errors.Is) by the errors of New and Reload that
@@ -349,7 +358,7 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 			errors.As(err, &re)
 			return nil, fail(field+"."+re.Field, line, "%s", re.Reason)
 		}
-		rt, err := core.NewRoute(rc.Prefix, rc.Methods, req)
+		rt, err := core.NewRoute(core.RouteSpec{Prefix: rc.Prefix, Methods: rc.Methods, CaseSensitive: rc.CaseSensitive, Requirements: req})
 		if err != nil {
 			var re *core.RouteError
 			errors.As(err, &re)
@@ -358,6 +367,7 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 		c.routes = append(c.routes, rt)
 	}
 	core.SortRoutes(c.routes)
+	c.paths = core.PathOptions{Unicode: sc.ForwardAuth.UnicodePaths}
 	return c, nil
 }
 
