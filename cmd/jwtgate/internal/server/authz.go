@@ -3,23 +3,30 @@ package server
 import (
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/jwtgate/jwtgate/core"
 )
 
 // handleAuthz is forward authentication for nginx auth_request, Traefik
 // ForwardAuth and Envoy ext_authz (HTTP). The original request is read
-// from X-Forwarded-Method / X-Original-Method and X-Forwarded-Uri /
-// X-Original-URI; for Envoy, whose check request carries the original
-// method and path after the /v1/authz prefix, from the request itself.
+// from the source service.forward_auth names (see originalRequest): the
+// X-Original-* headers nginx is configured to set, Traefik's
+// X-Forwarded-*, or, for Envoy, whose check request carries the original
+// method and path after the /v1/authz prefix, the request itself.
 func (s *Server) handleAuthz(w http.ResponseWriter, r *http.Request) {
 	drain(w, r)
 	c := s.cur.Load()
-	method, uri := originalRequest(r)
-	// The path first: a spelling upstreams read in different ways is
-	// refused whatever the credential (a route's answer would be a guess),
-	// before a one-time token is spent on it.
+	// The original request first: one the proxy's headers do not say
+	// unambiguously, or a path spelling upstreams read in different ways,
+	// is refused whatever the credential (a route's answer would be a
+	// guess), before a one-time token is spent on it.
+	method, uri, err := originalRequest(r, c.forward)
+	if err != nil {
+		s.metrics.decision("authz", "", "invalid_request")
+		s.log.Warn("original request refused", "source", or(c.forward.name, "any"), "reason", err.Error())
+		writeError(w, http.StatusBadRequest, "invalid_request", "Invalid original request")
+		return
+	}
 	p, err := core.CleanPath(uri, c.paths)
 	if err != nil {
 		s.metrics.decision("authz", "", "invalid_request")
@@ -102,58 +109,4 @@ func (s *Server) authenticate(r *http.Request, c *config, endpoint string) (*cor
 		return d, ck.Value, 0
 	}
 	return nil, "", http.StatusUnauthorized
-}
-
-// originalRequest returns the method and URI of the request a proxy asks
-// about.
-func originalRequest(r *http.Request) (method, uri string) {
-	method = firstHeader(r, "X-Forwarded-Method", "X-Original-Method")
-	uri = firstHeader(r, "X-Forwarded-Uri", "X-Original-URI", "X-Original-Url")
-	if target, ok := envoyTarget(r); ok {
-		if uri == "" {
-			uri = target
-		}
-		if method == "" {
-			method = r.Method
-		}
-	}
-	if method == "" {
-		method = http.MethodGet
-	}
-	if uri == "" {
-		uri = "/"
-	}
-	return strings.ToUpper(method), uri
-}
-
-// authzPrefix is the path prefix of Envoy's check requests.
-const authzPrefix = "/v1/authz/"
-
-// envoyTarget is the original request target of an Envoy ext_authz check
-// request (the original request behind the path prefix), as sent: not
-// decoded or cleaned, so that forward auth judges the client's spelling.
-// ok is false for a request on /v1/authz itself.
-func envoyTarget(r *http.Request) (string, bool) {
-	target := r.RequestURI
-	if !strings.HasPrefix(target, authzPrefix) {
-		// The absolute form (or a request made in-process): the path as
-		// escaped.
-		target = r.URL.EscapedPath()
-		if r.URL.RawQuery != "" {
-			target += "?" + r.URL.RawQuery
-		}
-		if !strings.HasPrefix(target, authzPrefix) {
-			return "", false
-		}
-	}
-	return target[len(authzPrefix)-1:], true
-}
-
-func firstHeader(r *http.Request, names ...string) string {
-	for _, n := range names {
-		if v := r.Header.Get(n); v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -70,6 +70,12 @@ type serviceConfig struct {
 
 // forwardAuthConfig is how /v1/authz reads the request it is asked about.
 type forwardAuthConfig struct {
+	// Source is the proxy in front: nginx, traefik or envoy; or else
+	// MethodHeader and URIHeader name the headers. Neither: any source,
+	// every copy present agreeing.
+	Source       string `yaml:"source"`
+	MethodHeader string `yaml:"method_header"`
+	URIHeader    string `yaml:"uri_header"`
 	// UnicodePaths admits non-ASCII paths (see core.PathOptions).
 	UnicodePaths bool `yaml:"unicode_paths"`
 }
@@ -152,6 +158,7 @@ type config struct {
 	byIssuer       map[string]*integ
 	routes         []*core.Route // longest prefix first
 	paths          core.PathOptions
+	forward        forwardSource
 	jwksURLs       []string // sorted
 }
 
@@ -368,6 +375,12 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 	}
 	core.SortRoutes(c.routes)
 	c.paths = core.PathOptions{Unicode: sc.ForwardAuth.UnicodePaths}
+	fa := sc.ForwardAuth
+	src, field, err := newForwardSource(fa.Source, fa.MethodHeader, fa.URIHeader)
+	if err != nil {
+		return nil, fail("service.forward_auth."+field, line, "%v", err)
+	}
+	c.forward = src
 	return c, nil
 }
 
