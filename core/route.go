@@ -2,22 +2,37 @@ package core
 
 import (
 	"fmt"
-	"path"
 	"sort"
 	"strings"
 )
 
 // Route is a host's per-route requirement (jwtgate serve's routes for
 // /v1/authz, the proxy filter's routes): a path prefix matched on whole
-// segments, optional methods, and the Requirements a valid decision must
-// meet there. Hosts share it so that a request path is judged alike behind
-// every proxy.
+// segments of the canonical path (see CleanPath), optional methods, and
+// the Requirements a valid decision must meet there. Hosts share it so
+// that a request path is judged alike behind every proxy.
 type Route struct {
-	// Prefix is the path prefix, starting with "/".
+	// Prefix is the path prefix as configured, starting with "/".
 	Prefix string
 	// Requirements are what the decision must meet on this route.
-	Requirements *Requirements
-	methods      map[string]bool // nil: any method
+	Requirements  *Requirements
+	canonical     string          // Prefix without a final "/"; "/" for the root
+	depth         int             // its number of segments
+	caseSensitive bool            // else ASCII letters match in any case
+	methods       map[string]bool // nil: any method
+}
+
+// RouteSpec is a route as configured.
+type RouteSpec struct {
+	Prefix string
+	// Methods are case-insensitive; none means any. GET includes HEAD,
+	// which upstreams answer with the GET handler.
+	Methods []string
+	// CaseSensitive matches the prefix's letters in their case only. By
+	// default /admin also covers /ADMIN, which case-insensitive upstreams
+	// (IIS, many routers) serve as /admin.
+	CaseSensitive bool
+	Requirements  *Requirements
 }
 
 // RouteError says which part of a route is malformed: Field is "prefix" or
@@ -29,13 +44,14 @@ type RouteError struct {
 
 func (e *RouteError) Error() string { return e.Field + ": " + e.Reason }
 
-// NewRoute validates a route. Methods are case-insensitive; none means any.
-func NewRoute(prefix string, methods []string, req *Requirements) (*Route, error) {
-	if !strings.HasPrefix(prefix, "/") {
-		return nil, &RouteError{Field: "prefix", Reason: fmt.Sprintf("want a path starting with /, found %q", prefix)}
+// NewRoute validates a route.
+func NewRoute(spec RouteSpec) (*Route, error) {
+	canon, err := canonicalPrefix(spec.Prefix)
+	if err != nil {
+		return nil, &RouteError{Field: "prefix", Reason: err.Error()}
 	}
-	rt := &Route{Prefix: prefix, Requirements: req}
-	for i, m := range methods {
+	rt := &Route{Prefix: spec.Prefix, Requirements: spec.Requirements, canonical: canon, depth: depth(canon), caseSensitive: spec.CaseSensitive}
+	for i, m := range spec.Methods {
 		up := strings.ToUpper(m)
 		if !isMethod(up) {
 			return nil, &RouteError{Field: fmt.Sprintf("methods[%d]", i), Reason: fmt.Sprintf("%q is not an HTTP method", m)}
@@ -44,8 +60,44 @@ func NewRoute(prefix string, methods []string, req *Requirements) (*Route, error
 			rt.methods = map[string]bool{}
 		}
 		rt.methods[up] = true
+		if up == "GET" {
+			rt.methods["HEAD"] = true
+		}
 	}
 	return rt, nil
+}
+
+// canonicalPrefix checks a configured prefix and returns it in the form
+// CleanPath gives paths. A prefix must be spelled canonically, in
+// printable ASCII, since a path is matched only after CleanPath has
+// dropped what such a prefix would need: escapes, ";", backslashes,
+// empty and dot segments, segments ending in a dot.
+func canonicalPrefix(prefix string) (string, error) {
+	if !strings.HasPrefix(prefix, "/") {
+		return "", fmt.Errorf("want a path starting with /, found %q", prefix)
+	}
+	for i := 0; i < len(prefix); i++ {
+		if c := prefix[i]; c <= ' ' || c >= 0x7f || strings.IndexByte(`%;\?#`, c) >= 0 {
+			return "", fmt.Errorf("%q: a prefix is printable ASCII without spaces, %%, ;, \\, ? or #", prefix)
+		}
+	}
+	canon := strings.TrimSuffix(prefix, "/")
+	if canon == "" {
+		return "/", nil
+	}
+	for _, seg := range strings.Split(canon[1:], "/") {
+		if seg == "" || seg == "." || seg == ".." || strings.HasSuffix(seg, ".") {
+			return "", fmt.Errorf("%q: want a canonical path, without empty or dot segments or segments ending in a dot", prefix)
+		}
+	}
+	return canon, nil
+}
+
+func depth(canon string) int {
+	if canon == "/" {
+		return 0
+	}
+	return strings.Count(canon, "/")
 }
 
 func isMethod(m string) bool {
@@ -60,91 +112,85 @@ func isMethod(m string) bool {
 	return true
 }
 
-// SortRoutes orders routes longest prefix first, the order SelectRoute
-// expects.
+// SortRoutes orders routes longest prefix first (in segments, then in
+// bytes), the order SelectRoute expects; routes of one prefix keep their
+// order.
 func SortRoutes(routes []*Route) {
-	sort.SliceStable(routes, func(i, j int) bool { return len(routes[i].Prefix) > len(routes[j].Prefix) })
+	sort.SliceStable(routes, func(i, j int) bool {
+		a, b := routes[i], routes[j]
+		if a.depth != b.depth {
+			return a.depth > b.depth
+		}
+		return len(a.canonical) > len(b.canonical)
+	})
 }
 
 // SelectRoute returns the first route (after SortRoutes: the longest
-// prefix) whose methods include method and whose prefix matches the
-// cleaned path (see CleanPath), or nil.
-func SelectRoute(routes []*Route, method, cleanPath string) *Route {
+// prefix) whose methods include method and whose prefix covers the path,
+// or nil.
+func SelectRoute(routes []*Route, method string, p Path) *Route {
 	for _, rt := range routes {
-		if rt.Matches(method, cleanPath) {
+		if rt.Matches(method, p) {
 			return rt
 		}
 	}
 	return nil
 }
 
-// Matches reports whether the route applies to method and the cleaned path.
-func (r *Route) Matches(method, cleanPath string) bool {
-	return (r.methods == nil || r.methods[method]) && MatchPrefix(r.Prefix, cleanPath)
+// Matches reports whether the route applies to method (in any case) and
+// the path.
+func (r *Route) Matches(method string, p Path) bool {
+	return (r.methods == nil || r.methods[strings.ToUpper(method)]) && underPrefix(r.canonical, p.canonical, !r.caseSensitive)
 }
 
-// MatchPrefix matches whole path segments: /reports matches /reports and
-// /reports/x but not /reportsx; a prefix ending in / matches below it.
-func MatchPrefix(prefix, p string) bool {
-	if !strings.HasPrefix(p, prefix) {
+// SkipPrefix is a path prefix under which a host lets requests through
+// unverified (health checks). The opposite of a route, it must cover only
+// what every upstream reads as under it: the path must be exact (see
+// Path) and its letters in the prefix's case.
+type SkipPrefix struct{ canonical string }
+
+// NewSkipPrefix validates a skip prefix, as a route's.
+func NewSkipPrefix(prefix string) (*SkipPrefix, error) {
+	canon, err := canonicalPrefix(prefix)
+	if err != nil {
+		return nil, err
+	}
+	return &SkipPrefix{canonical: canon}, nil
+}
+
+// Covers reports whether the path is under the prefix.
+func (s *SkipPrefix) Covers(p Path) bool {
+	return p.exact && underPrefix(s.canonical, p.canonical, false)
+}
+
+// underPrefix matches whole segments of canonical forms: /reports covers
+// /reports and /reports/x, not /reportsx; "/" covers everything. fold
+// compares ASCII letters in any case (only ASCII: a prefix is ASCII).
+func underPrefix(prefix, p string, fold bool) bool {
+	if prefix == "/" {
+		return true
+	}
+	if len(p) < len(prefix) || !equalASCII(p[:len(prefix)], prefix, fold) {
 		return false
 	}
-	return len(p) == len(prefix) || strings.HasSuffix(prefix, "/") || p[len(prefix)] == '/'
+	return len(p) == len(prefix) || p[len(prefix)] == '/'
 }
 
-// CleanPath returns the path of a request URI, percent-decoded and with dot
-// segments removed, so that /public/../admin is matched as /admin. A
-// trailing slash is kept; a malformed escape leaves the path undecoded.
-func CleanPath(uri string) string {
-	if i := strings.IndexAny(uri, "?#"); i >= 0 {
-		uri = uri[:i]
+func equalASCII(a, b string, fold bool) bool {
+	if !fold {
+		return a == b
 	}
-	if dec, ok := unescapePath(uri); ok {
-		uri = dec
-	}
-	if uri == "" || uri[0] != '/' {
-		uri = "/" + uri
-	}
-	p := path.Clean(uri)
-	if strings.HasSuffix(uri, "/") && p != "/" {
-		p += "/"
-	}
-	return p
-}
-
-// unescapePath decodes %XX escapes as net/url.PathUnescape does ("+" stays
-// "+"), reporting false for a malformed escape. The core may not import
-// net/url.
-func unescapePath(s string) (string, bool) {
-	if strings.IndexByte(s, '%') < 0 {
-		return s, true
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] != '%' {
-			b.WriteByte(s[i])
-			continue
+	for i := 0; i < len(a); i++ {
+		if lowerASCII(a[i]) != lowerASCII(b[i]) {
+			return false
 		}
-		if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
-			return "", false
-		}
-		b.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
-		i += 2
 	}
-	return b.String(), true
+	return true
 }
 
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c <= '9':
-		return c - '0'
-	case c <= 'F':
-		return c - 'A' + 10
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
 	}
-	return c - 'a' + 10
+	return c
 }

@@ -1,55 +1,85 @@
 package core
 
 import (
-	"net/url"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// CleanPath must decode exactly as net/url does (the hosts used it before
-// the core took this over), or a path could match one way in a test and
-// another behind a proxy.
-func TestUnescapePathMatchesNetURL(t *testing.T) {
-	for _, s := range []string{"", "/a", "/a%2Fb", "/%41%42", "/a+b", "/a%20b", "/%", "/%4", "/%zz", "/%e2%82%ac", "/%2e%2e/admin", "%", "/a%2"} {
-		want, err := url.PathUnescape(s)
-		got, ok := unescapePath(s)
-		require.Equal(t, err == nil, ok, "%q", s)
-		if ok {
-			require.Equal(t, want, got, "%q", s)
-		}
-	}
+func mustRoute(t *testing.T, spec RouteSpec) *Route {
+	t.Helper()
+	rt, err := NewRoute(spec)
+	require.NoError(t, err)
+	return rt
+}
+
+func mustClean(t *testing.T, uri string, opts PathOptions) Path {
+	t.Helper()
+	p, err := CleanPath(uri, opts)
+	require.NoError(t, err, "%q", uri)
+	return p
 }
 
 func TestRoutes(t *testing.T) {
-	_, err := NewRoute("reports", nil, nil)
+	for prefix, field := range map[string]string{"reports": "prefix", "": "prefix", "/a//b": "prefix", "/a/../b": "prefix", "/a.": "prefix", "/a;b": "prefix", "/a%2f": "prefix", `/a\b`: "prefix", "/a b": "prefix", "/é": "prefix", "/./a": "prefix"} {
+		_, err := NewRoute(RouteSpec{Prefix: prefix})
+		var re *RouteError
+		require.ErrorAs(t, err, &re, prefix)
+		assert.Equal(t, field, re.Field)
+	}
+	_, err := NewRoute(RouteSpec{Prefix: "/r", Methods: []string{"GET", "g e t"}})
 	var re *RouteError
-	require.ErrorAs(t, err, &re)
-	require.Equal(t, "prefix", re.Field)
-	_, err = NewRoute("/r", []string{"GET", "g e t"}, nil)
 	require.ErrorAs(t, err, &re)
 	require.Equal(t, "methods[1]", re.Field)
 
-	a, err := NewRoute("/reports", []string{"get"}, nil)
-	require.NoError(t, err)
-	b, err := NewRoute("/reports/admin/", nil, nil)
-	require.NoError(t, err)
-	routes := []*Route{a, b}
+	a := mustRoute(t, RouteSpec{Prefix: "/reports", Methods: []string{"get"}})
+	b := mustRoute(t, RouteSpec{Prefix: "/reports/admin/"})
+	c := mustRoute(t, RouteSpec{Prefix: "/Exact", CaseSensitive: true})
+	d := mustRoute(t, RouteSpec{Prefix: "/upload", Methods: []string{"POST"}})
+	routes := []*Route{a, b, c, d}
 	SortRoutes(routes)
-	for _, c := range []struct {
+	for _, tc := range []struct {
 		method, uri string
 		want        *Route
 	}{
 		{"GET", "/reports", a},
 		{"GET", "/reports/x?y=1", a},
+		{"HEAD", "/reports/x", a}, // a GET route covers HEAD
+		{"head", "/reports/x", a},
 		{"POST", "/reports/x", nil},
 		{"GET", "/reportsx", nil},
 		{"POST", "/reports/admin/users", b},
 		{"GET", "/reports/admin/", b},
+		{"GET", "/reports/admin", b}, // a final "/" of a prefix changes nothing
 		{"GET", "/public/../reports/admin/x", b},
 		{"GET", "/reports/%61dmin/x", b},
-		{"GET", "/reports/admin", a},
+		{"GET", "/REPORTS/Admin", b},
+		{"GET", "/Exact/x", c},
+		{"GET", "/exact/x", nil}, // case_sensitive: the opt-out
+		{"GET", "/EXACT", nil},
+		{"POST", "/upload", d},
+		{"HEAD", "/upload", nil}, // HEAD is GET's only
 	} {
-		require.Same(t, c.want, SelectRoute(routes, c.method, CleanPath(c.uri)), "%s %s", c.method, c.uri)
+		assert.Same(t, tc.want, SelectRoute(routes, tc.method, mustClean(t, tc.uri, PathOptions{})), "%s %s", tc.method, tc.uri)
+	}
+	root := mustRoute(t, RouteSpec{Prefix: "/"})
+	assert.True(t, root.Matches("GET", mustClean(t, "/anything/x", PathOptions{})))
+}
+
+func TestSkipPrefix(t *testing.T) {
+	_, err := NewSkipPrefix("healthz")
+	require.Error(t, err)
+	_, err = NewSkipPrefix("/health;z")
+	require.Error(t, err)
+	s, err := NewSkipPrefix("/healthz/")
+	require.NoError(t, err)
+	for uri, want := range map[string]bool{
+		"/healthz": true, "/healthz/": true, "/healthz/live": true, "/healthz?x": true, "/health%7A": true,
+		"/healthzx": false, "/HEALTHZ": false, "/healthz;x": false, "/healthz.": false, "/healthz%20": false,
+		"//healthz": false, "/x/../healthz": false, "/./healthz": false, "/healthz//x": false, "/healthz/x;y": false,
+		"/": false,
+	} {
+		assert.Equal(t, want, s.Covers(mustClean(t, uri, PathOptions{})), uri)
 	}
 }

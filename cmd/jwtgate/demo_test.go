@@ -64,6 +64,7 @@ func TestDemoCurlLinesSucceed(t *testing.T) {
 	req, err := http.NewRequest(http.MethodGet, srv.URL+authz[2], nil)
 	require.NoError(t, err)
 	req.Header.Set("Authorization", "Bearer "+authz[1])
+	req.Header.Set("X-Forwarded-Method", "GET")
 	req.Header.Set("X-Forwarded-Uri", "/reports")
 	status, h, _, raw := do(t, req)
 	require.Equal(t, http.StatusOK, status, raw)

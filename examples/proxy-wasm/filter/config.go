@@ -34,6 +34,8 @@ type pluginConfig struct {
 	Routes []routeConfig `yaml:"routes"`
 	// Skip lists path prefixes that are not verified at all (health checks).
 	Skip []string `yaml:"skip"`
+	// UnicodePaths admits non-ASCII request paths (see core.PathOptions).
+	UnicodePaths bool `yaml:"unicode_paths"`
 	// JWKSCluster is the Envoy cluster that serves every jwks_url;
 	// JWKSClusters overrides it per URL.
 	JWKSCluster  string            `yaml:"jwks_cluster"`
@@ -85,6 +87,7 @@ type routeConfig struct {
 	RequirePermissions []string         `yaml:"require_permissions"`
 	RequireRoles       *core.Membership `yaml:"require_roles"`
 	RequireGroups      *core.Membership `yaml:"require_groups"`
+	CaseSensitive      bool             `yaml:"case_sensitive"`
 	// Integration pins the route to one integration of the policy: a
 	// token of another issuer is configuration_not_found.
 	Integration string `yaml:"integration"`
@@ -101,7 +104,8 @@ type settings struct {
 	removeAuth    bool
 	identity      bool
 	routes        []*route // longest prefix first
-	skip          []string
+	skip          []*core.SkipPrefix
+	paths         core.PathOptions
 	jwksClusters  map[string]string // url → cluster
 	refresh       time.Duration
 	retry         time.Duration
@@ -164,7 +168,7 @@ func parseConfig(data []byte) (*settings, error) {
 		waitForKeys:  5 * time.Second,
 		tickMs:       uint32(orInt(pc.TickMs, 1000)),
 		prefix:       pc.SharedDataPrefix, buckets: orInt(pc.ReplayBuckets, 64), bucketMax: orInt(pc.ReplayMaxPerBucket, 20_000),
-		debug: pc.Debug, explain: pc.Explain,
+		debug: pc.Debug, explain: pc.Explain, paths: core.PathOptions{Unicode: pc.UnicodePaths},
 	}
 	if pc.WaitForKeysMs != nil {
 		s.waitForKeys = time.Duration(*pc.WaitForKeysMs) * time.Millisecond
@@ -183,6 +187,8 @@ func parseConfig(data []byte) (*settings, error) {
 	if s.policyHeaders, err = claimHeaders(doc); err != nil {
 		return nil, err
 	}
+	var crs []*core.Route
+	pins := map[*core.Route]string{} // the routes' integrations
 	for i, rc := range pc.Routes {
 		field := fmt.Sprintf("routes[%d]", i)
 		if rc.Integration != "" && !contains(p.Integrations(), rc.Integration) {
@@ -192,19 +198,23 @@ func parseConfig(data []byte) (*settings, error) {
 		if err != nil {
 			return nil, fmt.Errorf("plugin configuration: %s.%v", field, err)
 		}
-		cr, err := core.NewRoute(rc.Prefix, rc.Methods, req)
+		cr, err := core.NewRoute(core.RouteSpec{Prefix: rc.Prefix, Methods: rc.Methods, CaseSensitive: rc.CaseSensitive, Requirements: req})
 		if err != nil {
 			return nil, fmt.Errorf("plugin configuration: %s.%v", field, err)
 		}
-		rt := &route{Route: cr, integration: rc.Integration}
-		s.routes = append(s.routes, rt)
+		crs = append(crs, cr)
+		pins[cr] = rc.Integration
 	}
-	sort.SliceStable(s.routes, func(i, j int) bool { return len(s.routes[i].Prefix) > len(s.routes[j].Prefix) })
-	for _, sk := range pc.Skip {
-		if !strings.HasPrefix(sk, "/") {
-			return nil, fmt.Errorf("plugin configuration: skip: want a path starting with /, found %q", sk)
+	core.SortRoutes(crs)
+	for _, cr := range crs {
+		s.routes = append(s.routes, &route{Route: cr, integration: pins[cr]})
+	}
+	for i, sk := range pc.Skip {
+		p, err := core.NewSkipPrefix(sk)
+		if err != nil {
+			return nil, fmt.Errorf("plugin configuration: skip[%d]: %v", i, err)
 		}
-		s.skip = append(s.skip, sk)
+		s.skip = append(s.skip, p)
 	}
 	s.jwksClusters = map[string]string{}
 	for _, u := range p.JWKSURLs() {
@@ -268,9 +278,9 @@ func contains(list []string, v string) bool {
 	return false
 }
 
-// routeFor returns the routes entry of a request (path cleaned by
-// core.CleanPath): the longest prefix whose methods include the method.
-func (s *settings) routeFor(method, p string) *route {
+// routeFor returns the routes entry of a request: the longest prefix
+// whose methods include the method (see core.SelectRoute).
+func (s *settings) routeFor(method string, p core.Path) *route {
 	for _, rt := range s.routes {
 		if rt.Matches(method, p) {
 			return rt

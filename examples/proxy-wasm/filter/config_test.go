@@ -40,23 +40,39 @@ func TestTokenSources(t *testing.T) {
 }
 
 func TestCleanPathAndRoutes(t *testing.T) {
-	for in, want := range map[string]string{"": "/", "/a/../b?x": "/b", "/a%2F..%2Fb": "/b", "/a/": "/a/", "a//b#f": "/a/b"} {
-		if got := core.CleanPath(in); got != want {
-			t.Errorf("cleanPath(%q) = %q, want %q", in, got, want)
-		}
-	}
-	s, err := parseConfig([]byte("policy: " + quote(policy) + "\nroutes: [{prefix: /r}, {prefix: /r/deep, methods: [post]}]\n"))
+	s, err := parseConfig([]byte("policy: " + quote(policy) + "\nroutes: [{prefix: /r}, {prefix: /r/deep, methods: [post]}, {prefix: /C, case_sensitive: true}]\nskip: [/healthz]\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rt := s.routeFor("POST", "/r/deep/x"); rt == nil || rt.Prefix != "/r/deep" {
+	path := func(uri string) core.Path {
+		p, err := core.CleanPath(uri, s.paths)
+		if err != nil {
+			t.Fatalf("%q: %v", uri, err)
+		}
+		return p
+	}
+	if rt := s.routeFor("POST", path("/r/deep/x")); rt == nil || rt.Prefix != "/r/deep" {
 		t.Errorf("POST /r/deep/x: %+v", rt)
 	}
-	if rt := s.routeFor("GET", "/r/deep/x"); rt == nil || rt.Prefix != "/r" {
-		t.Errorf("GET /r/deep/x: %+v", rt)
+	if rt := s.routeFor("GET", path("/R/Deep/x")); rt == nil || rt.Prefix != "/r" {
+		t.Errorf("GET /R/Deep/x: %+v", rt)
 	}
-	if rt := s.routeFor("GET", "/rx"); rt != nil {
+	if rt := s.routeFor("GET", path("/rx")); rt != nil {
 		t.Errorf("GET /rx: %+v", rt)
+	}
+	if rt := s.routeFor("GET", path("/c")); rt != nil {
+		t.Errorf("GET /c matched the case-sensitive /C: %+v", rt)
+	}
+	if !s.skip[0].Covers(path("/healthz")) || s.skip[0].Covers(path("/healthz;x")) {
+		t.Error("skip")
+	}
+	for _, bad := range []string{"skip: [healthz]", "skip: [/a/../b]", "skip: ['/a;b']", "routes: [{prefix: '/a%2f'}]", "routes: [{prefix: /a., case_sensitive: true}]"} {
+		if _, err := parseConfig([]byte("policy: " + quote(policy) + "\n" + bad + "\n")); err == nil {
+			t.Errorf("%s: accepted", bad)
+		}
+	}
+	if s, err := parseConfig([]byte("policy: " + quote(policy) + "\nunicode_paths: true\n")); err != nil || !s.paths.Unicode {
+		t.Errorf("unicode_paths: %v", err)
 	}
 }
 

@@ -156,9 +156,16 @@ func (p *plugin) handle(id uint32, resumed bool) pw.Action {
 	for name := range strip {
 		pw.RemoveHttpRequestHeader(name)
 	}
-	reqPath := core.CleanPath(rawPath)
+	// The path first, as jwtgate serve's /v1/authz does: a spelling
+	// upstreams read in different ways is refused whatever the credential,
+	// and skip prefixes cover only exact spellings.
+	reqPath, err := core.CleanPath(rawPath, s.paths)
+	if err != nil {
+		pw.LogInfof("jwtgate: %v", err)
+		return p.refuse(id, 400, "", "invalid_request", "Invalid request path", false)
+	}
 	for _, sk := range s.skip {
-		if core.MatchPrefix(sk, reqPath) {
+		if sk.Covers(reqPath) {
 			return p.proceed(resumed)
 		}
 	}

@@ -3,20 +3,37 @@ package server
 import (
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/jwtgate/jwtgate/core"
 )
 
 // handleAuthz is forward authentication for nginx auth_request, Traefik
 // ForwardAuth and Envoy ext_authz (HTTP). The original request is read
-// from X-Forwarded-Method / X-Original-Method and X-Forwarded-Uri /
-// X-Original-URI; for Envoy, whose check request carries the original
-// method and path after the /v1/authz prefix, from the request itself.
+// from the source service.forward_auth names (see originalRequest): the
+// X-Original-* headers nginx is configured to set, Traefik's
+// X-Forwarded-*, or, for Envoy, whose check request carries the original
+// method and path after the /v1/authz prefix, the request itself.
 func (s *Server) handleAuthz(w http.ResponseWriter, r *http.Request) {
 	drain(w, r)
 	c := s.cur.Load()
-	method, uri := originalRequest(r)
+	// The original request first: one the proxy's headers do not say
+	// unambiguously, or a path spelling upstreams read in different ways,
+	// is refused whatever the credential (a route's answer would be a
+	// guess), before a one-time token is spent on it.
+	method, uri, err := originalRequest(r, c.forward)
+	if err != nil {
+		s.metrics.decision("authz", "", "invalid_request")
+		s.log.Warn("original request refused", "source", or(c.forward.name, "any"), "reason", err.Error())
+		writeError(w, http.StatusBadRequest, "invalid_request", "Invalid original request")
+		return
+	}
+	p, err := core.CleanPath(uri, c.paths)
+	if err != nil {
+		s.metrics.decision("authz", "", "invalid_request")
+		s.log.Warn("request path refused", "method", method, "reason", err.Error())
+		writeError(w, http.StatusBadRequest, "invalid_request", "Invalid request path")
+		return
+	}
 	d, tok, status := s.authenticate(r, c, "authz")
 	if d == nil {
 		if status == http.StatusServiceUnavailable {
@@ -34,11 +51,10 @@ func (s *Server) handleAuthz(w http.ResponseWriter, r *http.Request) {
 		unauthorized(w, d.Code, true)
 		return
 	}
-	p := core.CleanPath(uri)
 	if rt := core.SelectRoute(c.routes, method, p); rt != nil {
 		if reason := d.Unmet(rt.Requirements); reason != "" {
 			s.metrics.decision("authz", d.Integration, string(core.CodePermissionDenied))
-			s.log.Warn("request denied by route", "method", method, "path", p, "route", rt.Prefix, "reason", reason,
+			s.log.Warn("request denied by route", "method", method, "path", p.String(), "route", rt.Prefix, "reason", reason,
 				"integration", d.Integration, "subject", d.Subject, "token_sha256", tokenHash(tok))
 			forbidden(w)
 			return
@@ -93,40 +109,4 @@ func (s *Server) authenticate(r *http.Request, c *config, endpoint string) (*cor
 		return d, ck.Value, 0
 	}
 	return nil, "", http.StatusUnauthorized
-}
-
-// originalRequest returns the method and URI of the request a proxy asks
-// about.
-func originalRequest(r *http.Request) (method, uri string) {
-	method = firstHeader(r, "X-Forwarded-Method", "X-Original-Method")
-	uri = firstHeader(r, "X-Forwarded-Uri", "X-Original-URI", "X-Original-Url")
-	if rest, ok := strings.CutPrefix(r.URL.Path, "/v1/authz/"); ok {
-		// Envoy ext_authz: the check request is the original one behind
-		// the path prefix.
-		if uri == "" {
-			uri = "/" + rest
-			if r.URL.RawQuery != "" {
-				uri += "?" + r.URL.RawQuery
-			}
-		}
-		if method == "" {
-			method = r.Method
-		}
-	}
-	if method == "" {
-		method = http.MethodGet
-	}
-	if uri == "" {
-		uri = "/"
-	}
-	return strings.ToUpper(method), uri
-}
-
-func firstHeader(r *http.Request, names ...string) string {
-	for _, n := range names {
-		if v := r.Header.Get(n); v != "" {
-			return v
-		}
-	}
-	return ""
 }

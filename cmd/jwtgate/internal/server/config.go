@@ -66,6 +66,19 @@ type serviceConfig struct {
 	Signing        signingConfig                  `yaml:"signing"`
 	Integrations   map[string]integrationSettings `yaml:"integrations"`
 	Routes         []routeConfig                  `yaml:"routes"`
+	ForwardAuth    forwardAuthConfig              `yaml:"forward_auth"`
+}
+
+// forwardAuthConfig is how /v1/authz reads the request it is asked about.
+type forwardAuthConfig struct {
+	// Source is the proxy in front: nginx, traefik or envoy; or else
+	// MethodHeader and URIHeader name the headers. Neither: any source,
+	// every copy present agreeing.
+	Source       string `yaml:"source"`
+	MethodHeader string `yaml:"method_header"`
+	URIHeader    string `yaml:"uri_header"`
+	// UnicodePaths admits non-ASCII paths (see core.PathOptions).
+	UnicodePaths bool `yaml:"unicode_paths"`
 }
 
 type sessionConfig struct {
@@ -104,6 +117,7 @@ type routeConfig struct {
 	RequirePermissions []string         `yaml:"require_permissions"`
 	RequireRoles       *core.Membership `yaml:"require_roles"`
 	RequireGroups      *core.Membership `yaml:"require_groups"`
+	CaseSensitive      bool             `yaml:"case_sensitive"`
 }
 
 // integ is one integration as the server sees it: what the core does not
@@ -152,7 +166,9 @@ type config struct {
 	integrations   map[string]*integ
 	byIssuer       map[string]*integ
 	routes         []*core.Route // longest prefix first
-	jwksURLs       []string      // sorted
+	paths          core.PathOptions
+	forward        forwardSource
+	jwksURLs       []string // sorted
 }
 
 // ErrConfig is matched (errors.Is) by the errors of New and Reload that
@@ -358,7 +374,7 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 			errors.As(err, &re)
 			return nil, fail(field+"."+re.Field, line, "%s", re.Reason)
 		}
-		rt, err := core.NewRoute(rc.Prefix, rc.Methods, req)
+		rt, err := core.NewRoute(core.RouteSpec{Prefix: rc.Prefix, Methods: rc.Methods, CaseSensitive: rc.CaseSensitive, Requirements: req})
 		if err != nil {
 			var re *core.RouteError
 			errors.As(err, &re)
@@ -367,6 +383,13 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 		c.routes = append(c.routes, rt)
 	}
 	core.SortRoutes(c.routes)
+	c.paths = core.PathOptions{Unicode: sc.ForwardAuth.UnicodePaths}
+	fa := sc.ForwardAuth
+	src, field, err := newForwardSource(fa.Source, fa.MethodHeader, fa.URIHeader)
+	if err != nil {
+		return nil, fail("service.forward_auth."+field, line, "%v", err)
+	}
+	c.forward = src
 	return c, nil
 }
 

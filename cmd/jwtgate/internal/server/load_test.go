@@ -99,8 +99,8 @@ service:
 	scenarios := []scenario{
 		{"verify HS256", "native", http.MethodPost, "/v1/verify", hs, [2]string{}},
 		{"verify RS256", "native", http.MethodPost, "/v1/verify", rs, [2]string{}},
-		{"authz  HS256", "native", http.MethodGet, "/v1/authz", hs, [2]string{"X-Forwarded-Uri", "/reports/q3"}},
-		{"authz  RS256", "native", http.MethodGet, "/v1/authz", rs, [2]string{"X-Forwarded-Uri", "/reports/q3"}},
+		{"authz  HS256", "native", http.MethodGet, "/v1/authz/reports/q3", hs, [2]string{}},
+		{"authz  RS256", "native", http.MethodGet, "/v1/authz/reports/q3", rs, [2]string{}},
 		{"verify HS256", "wasm", http.MethodPost, "/v1/verify", hs, [2]string{}},
 		{"verify RS256", "wasm", http.MethodPost, "/v1/verify", rs, [2]string{}},
 	}

@@ -102,7 +102,7 @@ func TestTwoInstancesSharingPostgres(t *testing.T) {
 	for _, u := range []string{urlA, urlB} {
 		r = send(t, nil, http.MethodGet, u+"/v1/session", nil, "Cookie", cookie)
 		assert.Equal(t, http.StatusUnauthorized, r.status, u)
-		r = send(t, nil, http.MethodGet, u+"/v1/authz", nil, "Cookie", cookie)
+		r = send(t, nil, http.MethodGet, u+"/v1/authz/", nil, "Cookie", cookie)
 		assert.Equal(t, http.StatusUnauthorized, r.status, u)
 	}
 
@@ -112,11 +112,11 @@ func TestTwoInstancesSharingPostgres(t *testing.T) {
 		"grant_type", grantTokenExchange, "subject_token", e.oktoToken(nil), "subject_token_type", tokenTypeJWT))
 	require.Equal(t, http.StatusOK, r.status, r.body)
 	access := r.json["access_token"].(string)
-	r = send(t, nil, http.MethodGet, urlB+"/v1/authz", nil, "Authorization", "Bearer "+access)
+	r = send(t, nil, http.MethodGet, urlB+"/v1/authz/", nil, "Authorization", "Bearer "+access)
 	require.Equal(t, http.StatusOK, r.status, r.body)
 	r = send(t, nil, http.MethodPost, urlB+"/auth/logout", nil, "Authorization", "Bearer "+access)
 	require.Equal(t, http.StatusOK, r.status, r.body)
-	r = send(t, nil, http.MethodGet, urlA+"/v1/authz", nil, "Authorization", "Bearer "+access)
+	r = send(t, nil, http.MethodGet, urlA+"/v1/authz/", nil, "Authorization", "Bearer "+access)
 	assert.Equal(t, http.StatusUnauthorized, r.status)
 }
 

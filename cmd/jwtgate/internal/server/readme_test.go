@@ -49,5 +49,6 @@ func TestREADMEServiceConfiguration(t *testing.T) {
 	assert.Equal(t, "/login", c.integrations["jwt-auth"].errorRedirect)
 	require.Len(t, c.routes, 3)
 	assert.Equal(t, "/analytics", c.routes[0].Prefix, "longest prefix first")
+	assert.Equal(t, forwardSource{name: "nginx", methodHeader: hdrOriginalMethod, uriHeader: hdrOriginalURI}, c.forward)
 	assert.Equal(t, digest(adminToken), c.adminDigest)
 }

@@ -139,7 +139,7 @@ func TestOktoVerifyExchangeAndJWKS(t *testing.T) {
 	r = e.get("/v1/session", "Authorization", "Bearer "+access)
 	require.Equal(t, http.StatusOK, r.status, r.body)
 	assert.Equal(t, "wallet-user-7", r.json["subject"])
-	r = e.get("/v1/authz", "Authorization", "Bearer "+access, "X-Forwarded-Uri", "/wallet")
+	r = e.get("/v1/authz", "Authorization", "Bearer "+access, "X-Forwarded-Method", "GET", "X-Forwarded-Uri", "/wallet")
 	require.Equal(t, http.StatusOK, r.status, r.body)
 	assert.Equal(t, "wallet-user-7", r.header.Get("X-Jwtgate-Subject"))
 	assert.Equal(t, "wallet-user-7", r.header.Get("X-User-Id"), "the integration's headers, carried in the token")

@@ -349,7 +349,6 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /v1/verify", s.endpoint("verify", s.handleVerify))
 	mux.Handle("/v1/authz", s.endpoint("authz", s.handleAuthz))
-	mux.Handle("/v1/authz/", s.endpoint("authz", s.handleAuthz))
 	mux.Handle("GET /auth/jwt", s.endpoint("signin", s.handleSignIn))
 	mux.Handle("POST /auth/jwt", s.endpoint("signin", s.handleSignIn))
 	mux.Handle("GET /auth/callback/{integration}", s.endpoint("callback", s.handleCallback))
@@ -373,7 +372,17 @@ func (s *Server) routes() http.Handler {
 		}
 		writeError(w, http.StatusNotFound, "not_found", "Not found")
 	})
-	return mux
+	// Envoy's check request is the original request behind /v1/authz/:
+	// the mux would clean that path and redirect, so it goes to forward
+	// auth as sent, which judges the spelling itself.
+	authz := s.endpoint("authz", s.handleAuthz)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.EscapedPath(), authzPrefix) {
+			authz.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,55 @@
+package core_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/host/corpus"
+)
+
+// TestRouteSpellingsCore runs the shared spelling table (host/corpus) on
+// the core itself: jwtgate serve and the filter run the same table over
+// HTTP and in the proxy.
+func TestRouteSpellingsCore(t *testing.T) {
+	var routes []*core.Route
+	for _, pr := range corpus.PathRoutes() {
+		req, err := core.NewRequirements(nil, &core.Membership{Any: []string{pr.Role}}, nil)
+		require.NoError(t, err)
+		rt, err := core.NewRoute(core.RouteSpec{Prefix: pr.Prefix, Methods: pr.Methods, Requirements: req})
+		require.NoError(t, err)
+		routes = append(routes, rt)
+	}
+	core.SortRoutes(routes)
+	for _, c := range corpus.PathCases() {
+		p, err := core.CleanPath(c.URI, core.PathOptions{})
+		got := corpus.Open
+		var pe *core.PathError
+		switch {
+		case errors.As(err, &pe):
+			got = corpus.Refused
+		case err != nil:
+			t.Fatalf("%q: untyped error %v", c.URI, err)
+		case core.SelectRoute(routes, c.Method, p) != nil:
+			got = corpus.Protected
+		}
+		assert.Equal(t, c.Want, got, "%s %q (canonical %q)", c.Method, c.URI, p)
+	}
+	skip, err := core.NewSkipPrefix(corpus.PathSkip)
+	require.NoError(t, err)
+	for _, c := range corpus.SkipCases() {
+		p, err := core.CleanPath(c.URI, core.PathOptions{})
+		got := corpus.Verified
+		switch {
+		case err != nil:
+			got = corpus.SkipRefused
+		case skip.Covers(p):
+			got = corpus.Skipped
+		}
+		assert.Equal(t, c.Want, got, c.URI)
+	}
+	t.Logf("%d spellings, %d skip spellings", len(corpus.PathCases()), len(corpus.SkipCases()))
+}
