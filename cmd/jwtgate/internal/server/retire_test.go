@@ -57,7 +57,7 @@ func TestSessionsDieWithTheirIntegration(t *testing.T) {
 		r = e.verify(access)
 		assert.Equal(t, http.StatusUnauthorized, r.status, r.body)
 		assert.Equal(t, "invalid_token", r.json["error"])
-		assert.Equal(t, http.StatusUnauthorized, e.get("/v1/authz", "Cookie", cookie).status)
+		assert.Equal(t, http.StatusUnauthorized, e.get("/v1/authz", "Cookie", cookie, "X-Original-Method", "GET", "X-Original-URI", "/").status)
 		assert.True(t, strings.Contains(e.logs.String(), "session of a removed integration"), "logged")
 
 		// Signing in again works, and a reload that keeps the integration
