@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -68,9 +70,11 @@ type serviceConfig struct {
 }
 
 type sessionConfig struct {
-	Cookie string               `yaml:"cookie"`
-	TTL    *yamlconfig.Duration `yaml:"ttl"`
-	Secure string               `yaml:"secure"`
+	Cookie   string               `yaml:"cookie"`
+	TTL      *yamlconfig.Duration `yaml:"ttl"`
+	Secure   string               `yaml:"secure"`
+	SameSite string               `yaml:"same_site"`
+	Domain   string               `yaml:"domain"`
 }
 
 type signingConfig struct {
@@ -84,6 +88,7 @@ type integrationSettings struct {
 	SystemTokenFile  string                  `yaml:"system_token_file"`
 	DefaultRedirect  string                  `yaml:"default_redirect"`
 	ErrorRedirect    string                  `yaml:"error_redirect"`
+	AllowedOrigins   []string                `yaml:"allowed_origins"`
 }
 
 type remoteValidationConfig struct {
@@ -120,6 +125,7 @@ type integ struct {
 	resolver             *remote.GroupResolver
 	defaultRedirect      string
 	errorRedirect        string
+	allowedOrigins       map[string]bool // normalised origins of the vendor's pages
 }
 
 // config is one loaded configuration file: the policy, its engine and the
@@ -136,14 +142,17 @@ type config struct {
 	cookieName     string
 	sessionTTL     time.Duration
 	secure         string // auto, always, never
+	sameSite       http.SameSite
+	cookieDomain   string // "": a host-only cookie
 	accessTokenTTL time.Duration
 	signingAlg     string
 	rotateEvery    time.Duration
 	adminDigest    []byte // SHA-256 of the admin token; nil: the tester is off
 	integrations   map[string]*integ
 	byIssuer       map[string]*integ
-	routes         []*core.Route // longest prefix first
-	jwksURLs       []string      // sorted
+	origins        map[string]bool // every integration's allowed_origins
+	routes         []*core.Route   // longest prefix first
+	jwksURLs       []string        // sorted
 }
 
 // ErrConfig is matched (errors.Is) by the errors of New and Reload that
@@ -207,6 +216,7 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 		rotateEvery:    sc.Signing.RotateEvery.Or(defaultRotateEvery),
 		integrations:   map[string]*integ{},
 		byIssuer:       map[string]*integ{},
+		origins:        map[string]bool{},
 		jwksURLs:       policy.JWKSURLs(),
 	}
 	sort.Strings(c.jwksURLs)
@@ -232,6 +242,9 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 		c.secure = "never"
 	default:
 		return nil, fail("service.session.secure", line, "want auto, true or false, found %q", c.secure)
+	}
+	if err := c.parseCookieScope(sc.Session); err != nil {
+		return nil, fail(err.field, line, "%s", err.reason)
 	}
 	for _, d := range []struct {
 		field string
@@ -338,6 +351,16 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 			return nil, fail(field+".error_redirect", line, "want a path such as /login or an http(s) URL, found %q", set.ErrorRedirect)
 		}
 		in.defaultRedirect, in.errorRedirect = set.DefaultRedirect, set.ErrorRedirect
+		if len(set.AllowedOrigins) > 0 {
+			in.allowedOrigins = map[string]bool{}
+		}
+		for i, o := range set.AllowedOrigins {
+			norm, err := parseOrigin(o)
+			if err != nil {
+				return nil, fail(fmt.Sprintf("%s.allowed_origins[%d]", field, i), line, "%v, found %q", err, o)
+			}
+			in.allowedOrigins[norm], c.origins[norm] = true, true
+		}
 	}
 
 	// Routes of /v1/authz.
@@ -359,6 +382,44 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 	}
 	core.SortRoutes(c.routes)
 	return c, nil
+}
+
+// parseCookieScope reads session.same_site and session.domain.
+func (c *config) parseCookieScope(sc sessionConfig) *configError {
+	switch strings.ToLower(sc.SameSite) {
+	case "", "lax":
+		c.sameSite = http.SameSiteLaxMode
+	case "strict":
+		c.sameSite = http.SameSiteStrictMode
+	case "none":
+		// Browsers drop a SameSite=None cookie that is not Secure.
+		if c.secure == "never" {
+			return &configError{field: "service.session.same_site", reason: "same_site: none needs a Secure cookie; remove secure: false"}
+		}
+		c.sameSite = http.SameSiteNoneMode
+	default:
+		return &configError{field: "service.session.same_site", reason: fmt.Sprintf("want lax, strict or none, found %q", sc.SameSite)}
+	}
+	if sc.Domain == "" {
+		return nil
+	}
+	d := strings.ToLower(strings.TrimPrefix(sc.Domain, "."))
+	u, _ := url.Parse(c.publicURL)
+	switch {
+	case !validHostname(d) || net.ParseIP(d) != nil:
+		return &configError{field: "service.session.domain", reason: fmt.Sprintf("want a domain name such as example.com, found %q", sc.Domain)}
+	case c.publicURL == "":
+		return &configError{field: "service.session.domain", reason: "needs service.public_url, whose host must be in the domain"}
+	case !domainMatch(strings.ToLower(u.Hostname()), d):
+		return &configError{field: "service.session.domain", reason: fmt.Sprintf("the public URL's host %s is not in %s: browsers would refuse the cookie", u.Hostname(), d)}
+	}
+	c.cookieDomain = d
+	return nil
+}
+
+// domainMatch: host is domain or below it (RFC 6265 section 5.1.3).
+func domainMatch(host, domain string) bool {
+	return host == domain || strings.HasSuffix(host, "."+domain)
 }
 
 func checkURL(s string) error {

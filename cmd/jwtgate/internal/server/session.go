@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -156,12 +157,13 @@ func claimText(claims json.RawMessage, name string) string {
 }
 
 // secureCookie reports whether the session cookie is Secure: always, or
-// with "auto" unless the public URL is plain http on a loopback host.
+// with "auto" unless the public URL is plain http on a loopback host; and
+// always with SameSite=None, which browsers take only with Secure.
 func (s *Server) secureCookie(c *config) bool {
-	switch c.secure {
-	case "always":
+	switch {
+	case c.secure == "always" || c.sameSite == http.SameSiteNoneMode:
 		return true
-	case "never":
+	case c.secure == "never":
 		return false
 	}
 	u, err := url.Parse(s.publicURL)
@@ -173,18 +175,25 @@ func (s *Server) secureCookie(c *config) bool {
 	return !(u.Scheme == "http" && local)
 }
 
+// sessionCookie is the session cookie with the configured attributes; a
+// cookie is cleared with the same ones, or the browser keeps it.
+func (s *Server) sessionCookie(c *config, value string) *http.Cookie {
+	return &http.Cookie{
+		Name: c.cookieName, Value: value, Path: "/", Domain: c.cookieDomain,
+		HttpOnly: true, SameSite: cmp.Or(c.sameSite, http.SameSiteLaxMode), Secure: s.secureCookie(c),
+	}
+}
+
 func (s *Server) setSessionCookie(w http.ResponseWriter, c *config, tok string, exp time.Time) {
-	http.SetCookie(w, &http.Cookie{
-		Name: c.cookieName, Value: tok, Path: "/", Expires: exp, MaxAge: int(exp.Sub(s.now()).Seconds()),
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secureCookie(c),
-	})
+	ck := s.sessionCookie(c, tok)
+	ck.Expires, ck.MaxAge = exp, int(exp.Sub(s.now()).Seconds())
+	http.SetCookie(w, ck)
 }
 
 func (s *Server) clearSessionCookie(w http.ResponseWriter, c *config) {
-	http.SetCookie(w, &http.Cookie{
-		Name: c.cookieName, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secureCookie(c),
-	})
+	ck := s.sessionCookie(c, "")
+	ck.MaxAge = -1
+	http.SetCookie(w, ck)
 }
 
 // sessionResponse is the answer of GET /v1/session.
@@ -205,9 +214,20 @@ type sessionResponse struct {
 
 // handleSession is GET /v1/session: who am I, from the session cookie or a
 // jwtgate access token, with the stored subject.
+// The page at an allowed origin of the session's integration may read
+// the answer (CORS); a page of another integration may not.
 func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) {
 	c := s.cur.Load()
+	varyOrigin(w)
+	origin, _ := originOf(r)
 	d, _, status := s.ownIdentity(r, c, "session")
+	name := ""
+	if d != nil && d.Valid {
+		name = d.Integration
+	}
+	if readableBy(c, origin, name) {
+		grantCORS(w, origin)
+	}
 	if d == nil {
 		if status == http.StatusServiceUnavailable {
 			writeError(w, status, "temporarily_unavailable", "Service temporarily unavailable")
@@ -267,11 +287,30 @@ func (s *Server) ownIdentity(r *http.Request, c *config, endpoint string) (*core
 }
 
 // handleLogout is POST /auth/logout: revokes the session of the cookie or
-// access token at once, for every instance sharing the store.
+// access token at once, for every instance sharing the store. A
+// cross-origin logout is refused as a cross-origin sign-in is (a forced
+// logout is CSRF too).
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	drain(w, r)
 	c := s.cur.Load()
+	varyOrigin(w)
+	origin, admitted := s.admitted(c, r)
+	if !admitted {
+		s.forbiddenOrigin(w, "logout", origin, "")
+		return
+	}
 	d, _, status := s.ownIdentity(r, c, "logout")
+	name := ""
+	if d != nil && d.Valid {
+		name = d.Integration
+		if !s.allowedFor(c.integrations[name], origin) {
+			s.forbiddenOrigin(w, "logout", origin, name)
+			return
+		}
+	}
+	if readableBy(c, origin, name) {
+		grantCORS(w, origin)
+	}
 	s.clearSessionCookie(w, c)
 	if d == nil && status == http.StatusServiceUnavailable {
 		writeError(w, status, "temporarily_unavailable", "Service temporarily unavailable")
