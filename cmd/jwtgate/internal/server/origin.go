@@ -2,8 +2,8 @@ package server
 
 import (
 	"errors"
-	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -38,7 +38,11 @@ func parseOrigin(s string) (string, error) {
 		return "", errOrigin
 	}
 	host, port := strings.ToLower(u.Hostname()), u.Port()
-	if ip := net.ParseIP(host); ip != nil && strings.Contains(host, ":") {
+	if ip, err := netip.ParseAddr(host); err == nil && ip.Is6() {
+		// Browsers write an IPv6 host compressed, in hex: [::1].
+		if ip.Is4In6() || ip.Zone() != "" {
+			return "", errors.New("want a plain IPv6 address, found " + strconv.Quote(u.Hostname()))
+		}
 		host = "[" + ip.String() + "]"
 	} else if !validHostname(host) {
 		return "", errors.New("want a host of ASCII letters, digits, '-' and '.' (the xn-- form of an international name), found " + strconv.Quote(u.Hostname()))
@@ -101,8 +105,8 @@ func originOf(r *http.Request) (origin string, ok bool) {
 // admitted reports whether a request's origin may go on before the
 // integration it concerns is known: no Origin, jwtgate's own, or one that
 // some integration allows. The integration's own list decides later
-// (allowedFor); this spares a request that no list allows the
-// verification (and its one-time jti).
+// (allowedFor); refusing an origin that no list has here spares the
+// verification, and the token's one-time jti.
 func (s *Server) admitted(c *config, r *http.Request) (origin string, ok bool) {
 	origin, ok = originOf(r)
 	return origin, ok && (origin == "" || origin == s.publicOrigin || c.origins[origin])

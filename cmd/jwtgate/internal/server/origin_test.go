@@ -360,6 +360,8 @@ func TestOriginConfigErrors(t *testing.T) {
 		{"empty port", withOrigins(`["https://app.example.com:"]`), field + "[0]"},
 		{"non-ASCII host", withOrigins(`["https://exämple.com"]`), field + "[0]"},
 		{"wildcard host", withOrigins(`["https://*.example.com"]`), field + "[0]"},
+		{"IPv4 in IPv6", withOrigins(`["http://[::ffff:127.0.0.1]:3000"]`), field + "[0]"},
+		{"IPv6 zone", withOrigins(`["http://[fe80::1%25eth0]:3000"]`), field + "[0]"},
 		{"bad same_site", withSession("session: {ttl: 8h, same_site: sometimes}"), "service.session.same_site"},
 		{"none without Secure", withSession("session: {ttl: 8h, same_site: none, secure: false}"), "service.session.same_site"},
 		{"domain without public_url", strings.Replace(withSession("session: {ttl: 8h, domain: example.com}"), "  public_url: http://localhost:8080\n", "", 1), "service.session.domain"},
@@ -385,6 +387,7 @@ func TestParseOrigin(t *testing.T) {
 		"http://127.0.0.1:3000":        "http://127.0.0.1:3000",
 		"http://[::1]:3000":            "http://[::1]:3000",
 		"https://xn--exmple-cua.com":   "https://xn--exmple-cua.com",
+		"http://[0:0::1]:3000":         "http://[::1]:3000",
 	} {
 		got, err := parseOrigin(in)
 		if assert.NoError(t, err, in) {

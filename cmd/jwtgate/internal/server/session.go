@@ -213,9 +213,9 @@ type sessionResponse struct {
 }
 
 // handleSession is GET /v1/session: who am I, from the session cookie or a
-// jwtgate access token, with the stored subject.
-// The page at an allowed origin of the session's integration may read
-// the answer (CORS); a page of another integration may not.
+// jwtgate access token, with the stored subject. A page at an allowed
+// origin of the session's integration may read the answer (CORS); a page
+// of another integration may not.
 func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) {
 	c := s.cur.Load()
 	varyOrigin(w)

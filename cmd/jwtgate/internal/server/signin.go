@@ -110,7 +110,9 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, endpoint, integr
 		d = s.verifyExternal(r.Context(), c, core.Request{Token: in.token, Now: s.now(), RedirectParam: in.redirect, Integration: integration})
 	}
 	s.logDecision(endpoint, in.token, d)
-	if post && d.Integration != "" && !s.allowedFor(c.integrations[d.Integration], origin) {
+	// The token's own integration decides; a valid decision always names
+	// one, a refused one may (and is then refused as the valid one would be).
+	if post && (d.Valid || d.Integration != "") && !s.allowedFor(c.integrations[d.Integration], origin) {
 		s.forbiddenOrigin(w, endpoint, origin, d.Integration)
 		return
 	}
