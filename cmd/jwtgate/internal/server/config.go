@@ -139,7 +139,8 @@ type config struct {
 
 	store          string
 	publicURL      string
-	cookieName     string
+	cookieBase     string // session.cookie
+	cookieName     string // the name in use: cookieBase with its prefix (settleCookie)
 	sessionTTL     time.Duration
 	secure         string // auto, always, never
 	sameSite       http.SameSite
@@ -208,7 +209,7 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 		file: file, hash: sha256.Sum256(data), policy: policy,
 		store:          sc.Store,
 		publicURL:      strings.TrimRight(sc.PublicURL, "/"),
-		cookieName:     sc.Session.Cookie,
+		cookieBase:     sc.Session.Cookie,
 		sessionTTL:     sc.Session.TTL.Or(defaultSessionTTL),
 		secure:         sc.Session.Secure,
 		accessTokenTTL: sc.AccessTokenTTL.Or(defaultAccessTokenTTL),
@@ -228,11 +229,15 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 			return nil, fail("service.public_url", line, "want an http(s) URL such as https://auth.example.com, found %q", sc.PublicURL)
 		}
 	}
-	if c.cookieName == "" {
-		c.cookieName = defaultCookieName
-	} else if !cookieNamePattern.MatchString(c.cookieName) {
-		return nil, fail("service.session.cookie", line, "want 1-64 characters of A-Z, a-z, 0-9, '_' and '-', found %q", c.cookieName)
+	switch lower := strings.ToLower(c.cookieBase); {
+	case c.cookieBase == "":
+		c.cookieBase = defaultCookieName
+	case !cookieNamePattern.MatchString(c.cookieBase):
+		return nil, fail("service.session.cookie", line, "want 1-64 characters of A-Z, a-z, 0-9, '_' and '-', found %q", c.cookieBase)
+	case strings.HasPrefix(lower, "__host-") || strings.HasPrefix(lower, "__secure-"):
+		return nil, fail("service.session.cookie", line, "jwtgate adds the __Host- or __Secure- prefix itself; give the name without it, found %q", c.cookieBase)
 	}
+	c.cookieName = c.cookieBase
 	switch strings.ToLower(c.secure) {
 	case "", "auto":
 		c.secure = "auto"

@@ -150,6 +150,7 @@ func (s *Server) buildLocked(ctx context.Context, file string, data []byte, poli
 		return nil, err
 	}
 	c.engine, c.tester = engine, tester
+	s.settleCookie(c)
 	for _, in := range c.integrations {
 		if in.validator != nil {
 			in.validator.Client = s.clientWithTimeout(in.validator.Timeout)

@@ -175,6 +175,25 @@ func (s *Server) secureCookie(c *config) bool {
 	return !(u.Scheme == "http" && local)
 }
 
+// settleCookie names the session cookie once its attributes are known
+// (Secure depends on the public URL): __Host-NAME when it is Secure with
+// Path=/ and no Domain, __Secure-NAME when it is Secure with a Domain,
+// else NAME. A prefixed cookie cannot be set by a page over plain http
+// nor (__Host-) by a sibling host, so none of them can plant a session
+// of its own choosing (login CSRF by cookie). The bare name is then
+// ignored, an older cookie of that name included: it dies with its
+// Max-Age, or at logout.
+func (s *Server) settleCookie(c *config) {
+	switch {
+	case !s.secureCookie(c):
+		c.cookieName = c.cookieBase
+	case c.cookieDomain == "":
+		c.cookieName = "__Host-" + c.cookieBase
+	default:
+		c.cookieName = "__Secure-" + c.cookieBase
+	}
+}
+
 // sessionCookie is the session cookie with the configured attributes; a
 // cookie is cleared with the same ones, or the browser keeps it.
 func (s *Server) sessionCookie(c *config, value string) *http.Cookie {
@@ -190,10 +209,16 @@ func (s *Server) setSessionCookie(w http.ResponseWriter, c *config, tok string, 
 	http.SetCookie(w, ck)
 }
 
+// clearSessionCookie clears the cookie, and the bare-named one of before
+// the prefix (host-only, as it was set).
 func (s *Server) clearSessionCookie(w http.ResponseWriter, c *config) {
 	ck := s.sessionCookie(c, "")
 	ck.MaxAge = -1
 	http.SetCookie(w, ck)
+	if c.cookieName != c.cookieBase {
+		ck.Name, ck.Domain = c.cookieBase, ""
+		http.SetCookie(w, ck)
+	}
 }
 
 // sessionResponse is the answer of GET /v1/session.

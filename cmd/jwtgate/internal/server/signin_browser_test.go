@@ -213,6 +213,7 @@ func checkCrossSite(t *testing.T, s corsStep, r corsResult, kept bool) {
 	require.Equal(t, http.StatusOK, r.Session.Status, "%+v", r)
 	assert.Equal(t, s.sub, jsonField(r.Session, "subject"))
 	require.Len(t, r.Cookies, 1)
+	assert.Equal(t, "__Host-jwtgate_session", r.Cookies[0].Name, "SameSite=None is Secure: the __Host- prefix")
 	assert.Equal(t, "None", r.Cookies[0].SameSite)
 	assert.True(t, r.Cookies[0].Secure)
 }
