@@ -23,49 +23,8 @@ import (
 
 	"github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/host/corpus"
+	"github.com/jwtgate/jwtgate/internal/browsertest"
 )
-
-// ChromiumArgs are the flags Chromium runs with in the test: headless, no
-// sandbox (root in a container), and nothing that reaches the network on
-// its own.
-var ChromiumArgs = []string{
-	"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-	"--disable-background-networking", "--disable-component-update", "--disable-sync",
-}
-
-// tools finds Chromium, node and playwright-core. Missing ones skip the
-// test, or fail it when CI=true.
-func tools(t *testing.T) (chromium, node, modules string) {
-	t.Helper()
-	ci := os.Getenv("CI") == "true"
-	if testing.Short() && !ci {
-		t.Skip("-short: the browser test builds the module and starts Chromium")
-	}
-	var missing []string
-	chromium = os.Getenv("JWTGATE_CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(chromium); err != nil {
-		missing = append(missing, fmt.Sprintf("Chromium at %s (apt-get install -y chromium; or set JWTGATE_CHROMIUM)", chromium))
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		missing = append(missing, "node (Node.js 20 or later)")
-	}
-	modules, _ = filepath.Abs("node_modules")
-	if _, err := os.Stat(filepath.Join(modules, "playwright-core", "package.json")); err != nil {
-		missing = append(missing, "playwright-core in examples/browser/node_modules (cd examples/browser && npm ci)")
-	}
-	if len(missing) > 0 {
-		msg := "the browser test needs: " + strings.Join(missing, "; ")
-		if ci {
-			t.Fatal(msg + " (CI=true: a missing browser fails the run)")
-		}
-		t.Skip(msg)
-	}
-	return chromium, node, modules
-}
 
 // artifactsDir is where the screenshots are kept: $JWTGATE_ARTIFACTS, or
 // build/artifacts at the top of the repository.
@@ -265,7 +224,7 @@ func nativeJSON(t *testing.T, policy []byte, cfg core.Config, reqs ...core.Reque
 // byte through jwtgate.js (with and without wasm-opt), jwks_url keys are
 // fetched and cached, API misuse throws, and the figures are logged.
 func TestBrowser(t *testing.T) {
-	chromium, node, modules := tools(t)
+	tools := browsertest.Find(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 
@@ -325,7 +284,7 @@ func TestBrowser(t *testing.T) {
 	cases := corpus.Cases()
 	groups := corpus.Groups(cases)
 	in := e2eInput{
-		BaseURL: srv.URL, Chromium: chromium, ChromiumArgs: ChromiumArgs, NodeModules: modules,
+		BaseURL: srv.URL, Chromium: tools.Chromium, ChromiumArgs: browsertest.ChromiumArgs, NodeModules: tools.Modules,
 		Modules: mods, LoadRuns: 3,
 	}
 	art := artifactsDir(t)
@@ -366,33 +325,10 @@ func TestBrowser(t *testing.T) {
 	in.Bench.Tokens = map[string]string{"HS256": hsValid.Token, "RS256": caseByName(t, cases, "valid/RS256").Token}
 	in.Bench.Now, in.Bench.MinMillis, in.Bench.Rounds = seconds(corpus.Now), 1000, 3
 
-	inPath, outPath := filepath.Join(work, "in.json"), filepath.Join(work, "out.json")
-	data, err := json.Marshal(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(inPath, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-
-	// Run the script, with a home of its own (Chromium's profile goes to a
-	// fresh temporary user-data dir that playwright makes and removes).
-	t0 = time.Now()
-	cmd := exec.CommandContext(ctx, node, filepath.Join("testdata", "e2e.mjs"), inPath, outPath)
-	cmd.Env = append(os.Environ(), "HOME="+filepath.Join(work, "home"), "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1")
-	var output bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &output, &output
-	err = cmd.Run()
-	t.Logf("e2e.mjs (%v):\n%s", time.Since(t0).Round(time.Millisecond), output.Bytes())
-	if err != nil {
-		t.Fatalf("e2e.mjs: %v", err)
-	}
-	data, err = os.ReadFile(outPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Run the script (Chromium's profile goes to a fresh temporary
+	// user-data dir that playwright makes and removes).
 	var out e2eOutput
-	if err := json.Unmarshal(data, &out); err != nil {
+	if err := tools.Run(ctx, t, work, filepath.Join("testdata", "e2e.mjs"), in, &out); err != nil {
 		t.Fatal(err)
 	}
 

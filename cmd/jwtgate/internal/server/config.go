@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"net/url"
 	"path"
 	"path/filepath"
@@ -82,9 +84,11 @@ type forwardAuthConfig struct {
 }
 
 type sessionConfig struct {
-	Cookie string               `yaml:"cookie"`
-	TTL    *yamlconfig.Duration `yaml:"ttl"`
-	Secure string               `yaml:"secure"`
+	Cookie   string               `yaml:"cookie"`
+	TTL      *yamlconfig.Duration `yaml:"ttl"`
+	Secure   string               `yaml:"secure"`
+	SameSite string               `yaml:"same_site"`
+	Domain   string               `yaml:"domain"`
 }
 
 type signingConfig struct {
@@ -98,6 +102,7 @@ type integrationSettings struct {
 	SystemTokenFile  string                  `yaml:"system_token_file"`
 	DefaultRedirect  string                  `yaml:"default_redirect"`
 	ErrorRedirect    string                  `yaml:"error_redirect"`
+	AllowedOrigins   []string                `yaml:"allowed_origins"`
 }
 
 type remoteValidationConfig struct {
@@ -135,6 +140,7 @@ type integ struct {
 	resolver             *remote.GroupResolver
 	defaultRedirect      string
 	errorRedirect        string
+	allowedOrigins       map[string]bool // normalised origins of the vendor's pages
 }
 
 // config is one loaded configuration file: the policy, its engine and the
@@ -156,16 +162,20 @@ type config struct {
 
 	store          string
 	publicURL      string
-	cookieName     string
+	cookieBase     string // session.cookie
+	cookieName     string // the name in use: cookieBase with its prefix (settleCookie)
 	sessionTTL     time.Duration
 	secure         string // auto, always, never
+	sameSite       http.SameSite
+	cookieDomain   string // "": a host-only cookie
 	accessTokenTTL time.Duration
 	signingAlg     string
 	rotateEvery    time.Duration
 	adminDigest    []byte // SHA-256 of the admin token; nil: the tester is off
 	integrations   map[string]*integ
 	byIssuer       map[string]*integ
-	routes         []*core.Route // longest prefix first
+	origins        map[string]bool // every integration's allowed_origins
+	routes         []*core.Route   // longest prefix first
 	paths          core.PathOptions
 	forward        forwardSource
 	jwksURLs       []string // sorted
@@ -224,7 +234,7 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 		file: file, hash: sha256.Sum256(data), policy: policy, maxBody: bodyLimit(policy),
 		store:          sc.Store,
 		publicURL:      strings.TrimRight(sc.PublicURL, "/"),
-		cookieName:     sc.Session.Cookie,
+		cookieBase:     sc.Session.Cookie,
 		sessionTTL:     sc.Session.TTL.Or(defaultSessionTTL),
 		secure:         sc.Session.Secure,
 		accessTokenTTL: sc.AccessTokenTTL.Or(defaultAccessTokenTTL),
@@ -232,6 +242,7 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 		rotateEvery:    sc.Signing.RotateEvery.Or(defaultRotateEvery),
 		integrations:   map[string]*integ{},
 		byIssuer:       map[string]*integ{},
+		origins:        map[string]bool{},
 		jwksURLs:       policy.JWKSURLs(),
 	}
 	sort.Strings(c.jwksURLs)
@@ -243,11 +254,15 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 			return nil, fail("service.public_url", line, "want an http(s) URL such as https://auth.example.com, found %q", sc.PublicURL)
 		}
 	}
-	if c.cookieName == "" {
-		c.cookieName = defaultCookieName
-	} else if !cookieNamePattern.MatchString(c.cookieName) {
-		return nil, fail("service.session.cookie", line, "want 1-64 characters of A-Z, a-z, 0-9, '_' and '-', found %q", c.cookieName)
+	switch lower := strings.ToLower(c.cookieBase); {
+	case c.cookieBase == "":
+		c.cookieBase = defaultCookieName
+	case !cookieNamePattern.MatchString(c.cookieBase):
+		return nil, fail("service.session.cookie", line, "want 1-64 characters of A-Z, a-z, 0-9, '_' and '-', found %q", c.cookieBase)
+	case strings.HasPrefix(lower, "__host-") || strings.HasPrefix(lower, "__secure-"):
+		return nil, fail("service.session.cookie", line, "jwtgate adds the __Host- or __Secure- prefix itself; give the name without it, found %q", c.cookieBase)
 	}
+	c.cookieName = c.cookieBase
 	switch strings.ToLower(c.secure) {
 	case "", "auto":
 		c.secure = "auto"
@@ -257,6 +272,9 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 		c.secure = "never"
 	default:
 		return nil, fail("service.session.secure", line, "want auto, true or false, found %q", c.secure)
+	}
+	if err := c.parseCookieScope(sc.Session); err != nil {
+		return nil, fail(err.field, line, "%s", err.reason)
 	}
 	for _, d := range []struct {
 		field string
@@ -363,6 +381,16 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 			return nil, fail(field+".error_redirect", line, "want a path such as /login or an http(s) URL, found %q", set.ErrorRedirect)
 		}
 		in.defaultRedirect, in.errorRedirect = set.DefaultRedirect, set.ErrorRedirect
+		if len(set.AllowedOrigins) > 0 {
+			in.allowedOrigins = map[string]bool{}
+		}
+		for i, o := range set.AllowedOrigins {
+			norm, err := parseOrigin(o)
+			if err != nil {
+				return nil, fail(fmt.Sprintf("%s.allowed_origins[%d]", field, i), line, "%v, found %q", err, o)
+			}
+			in.allowedOrigins[norm], c.origins[norm] = true, true
+		}
 	}
 
 	// Routes of /v1/authz.
@@ -391,6 +419,44 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 	}
 	c.forward = src
 	return c, nil
+}
+
+// parseCookieScope reads session.same_site and session.domain.
+func (c *config) parseCookieScope(sc sessionConfig) *configError {
+	switch strings.ToLower(sc.SameSite) {
+	case "", "lax":
+		c.sameSite = http.SameSiteLaxMode
+	case "strict":
+		c.sameSite = http.SameSiteStrictMode
+	case "none":
+		// Browsers drop a SameSite=None cookie that is not Secure.
+		if c.secure == "never" {
+			return &configError{field: "service.session.same_site", reason: "same_site: none needs a Secure cookie; remove secure: false"}
+		}
+		c.sameSite = http.SameSiteNoneMode
+	default:
+		return &configError{field: "service.session.same_site", reason: fmt.Sprintf("want lax, strict or none, found %q", sc.SameSite)}
+	}
+	if sc.Domain == "" {
+		return nil
+	}
+	d := strings.ToLower(strings.TrimPrefix(sc.Domain, "."))
+	u, _ := url.Parse(c.publicURL)
+	switch {
+	case !validHostname(d) || net.ParseIP(d) != nil:
+		return &configError{field: "service.session.domain", reason: fmt.Sprintf("want a domain name such as example.com, found %q", sc.Domain)}
+	case c.publicURL == "":
+		return &configError{field: "service.session.domain", reason: "needs service.public_url, whose host must be in the domain"}
+	case !domainMatch(strings.ToLower(u.Hostname()), d):
+		return &configError{field: "service.session.domain", reason: fmt.Sprintf("the public URL's host %s is not in %s: browsers would refuse the cookie", u.Hostname(), d)}
+	}
+	c.cookieDomain = d
+	return nil
+}
+
+// domainMatch: host is domain or below it (RFC 6265 section 5.1.3).
+func domainMatch(host, domain string) bool {
+	return host == domain || strings.HasSuffix(host, "."+domain)
 }
 
 func checkURL(s string) error {

@@ -47,6 +47,7 @@ func TestREADMEServiceConfiguration(t *testing.T) {
 	assert.Equal(t, systemToken, c.integrations["okera"].resolver.SystemToken)
 	assert.Equal(t, "user_id", c.integrations["okto"].validator.SubjectField)
 	assert.Equal(t, "/login", c.integrations["jwt-auth"].errorRedirect)
+	assert.Equal(t, map[string]bool{"https://app.example.com": true}, c.integrations["authonomy"].allowedOrigins)
 	require.Len(t, c.routes, 3)
 	assert.Equal(t, "/analytics", c.routes[0].Prefix, "longest prefix first")
 	assert.Equal(t, forwardSource{name: "nginx", methodHeader: hdrOriginalMethod, uriHeader: hdrOriginalURI}, c.forward)

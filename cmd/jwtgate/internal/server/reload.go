@@ -220,6 +220,7 @@ func (s *Server) buildLocked(ctx context.Context, file string, data []byte, poli
 	if c.vouched, err = core.NewVerifier(policy, cfg); err != nil {
 		return nil, err
 	}
+	s.settleCookie(c)
 	for _, in := range c.integrations {
 		if in.validator != nil {
 			in.validator.Client = s.clientWithTimeout(in.validator.Timeout)

@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -111,7 +112,10 @@ type Server struct {
 	keys      *keyring
 	metrics   *metrics
 	publicURL string
-	handler   http.Handler
+	// publicOrigin is the public URL's origin: the requests of jwtgate's
+	// own pages are same-origin.
+	publicOrigin string
+	handler      http.Handler
 
 	cur      atomic.Pointer[config]
 	reloadMu sync.Mutex
@@ -209,6 +213,9 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	s.publicURL = pre.publicURL
 	if s.publicURL == "" {
 		s.publicURL = strings.TrimRight(o.PublicURL, "/")
+	}
+	if u, err := url.Parse(s.publicURL); err == nil {
+		s.publicOrigin, _ = parseOrigin(u.Scheme + "://" + u.Host)
 	}
 	retain := max(pre.sessionTTL, pre.accessTokenTTL) + 5*time.Minute
 	s.keys = newKeyring(filepath.Join(o.DataDir, "signing"), pre.signingAlg, pre.rotateEvery, retain)
@@ -351,6 +358,9 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/v1/authz", s.endpoint("authz", s.handleAuthz))
 	mux.Handle("GET /auth/jwt", s.endpoint("signin", s.handleSignIn))
 	mux.Handle("POST /auth/jwt", s.endpoint("signin", s.handleSignIn))
+	mux.Handle("OPTIONS /auth/jwt", s.endpoint("signin", s.preflight("GET, POST")))
+	mux.Handle("OPTIONS /v1/session", s.endpoint("session", s.preflight("GET")))
+	mux.Handle("OPTIONS /auth/logout", s.endpoint("logout", s.preflight("POST")))
 	mux.Handle("GET /auth/callback/{integration}", s.endpoint("callback", s.handleCallback))
 	mux.Handle("GET /v1/session", s.endpoint("session", s.handleSession))
 	mux.Handle("POST /auth/logout", s.endpoint("logout", s.handleLogout))
@@ -361,7 +371,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /readyz", s.endpoint("readyz", s.handleReadyz))
 	mux.Handle("GET /metrics", s.endpoint("metrics", s.metrics.handler.ServeHTTP))
 	known := map[string]string{
-		"/v1/verify": "POST", "/auth/jwt": "GET, POST", "/v1/session": "GET", "/auth/logout": "POST",
+		"/v1/verify": "POST", "/auth/jwt": "GET, POST, OPTIONS", "/v1/session": "GET, OPTIONS", "/auth/logout": "POST, OPTIONS",
 		"/oauth2/token": "POST", "/.well-known/jwks.json": "GET", "/healthz": "GET", "/readyz": "GET", "/metrics": "GET",
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -167,12 +168,13 @@ func claimText(claims json.RawMessage, name string) string {
 }
 
 // secureCookie reports whether the session cookie is Secure: always, or
-// with "auto" unless the public URL is plain http on a loopback host.
+// with "auto" unless the public URL is plain http on a loopback host; and
+// always with SameSite=None, which browsers take only with Secure.
 func (s *Server) secureCookie(c *config) bool {
-	switch c.secure {
-	case "always":
+	switch {
+	case c.secure == "always" || c.sameSite == http.SameSiteNoneMode:
 		return true
-	case "never":
+	case c.secure == "never":
 		return false
 	}
 	u, err := url.Parse(s.publicURL)
@@ -184,18 +186,50 @@ func (s *Server) secureCookie(c *config) bool {
 	return !(u.Scheme == "http" && local)
 }
 
-func (s *Server) setSessionCookie(w http.ResponseWriter, c *config, tok string, exp time.Time) {
-	http.SetCookie(w, &http.Cookie{
-		Name: c.cookieName, Value: tok, Path: "/", Expires: exp, MaxAge: int(exp.Sub(s.now()).Seconds()),
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secureCookie(c),
-	})
+// settleCookie names the session cookie once its attributes are known
+// (Secure depends on the public URL): __Host-NAME when it is Secure with
+// Path=/ and no Domain, __Secure-NAME when it is Secure with a Domain,
+// else NAME. A prefixed cookie cannot be set by a page over plain http
+// nor (__Host-) by a sibling host, so none of them can plant a session
+// of its own choosing (login CSRF by cookie). The bare name is then
+// ignored, an older cookie of that name included: it dies with its
+// Max-Age, or at logout.
+func (s *Server) settleCookie(c *config) {
+	switch {
+	case !s.secureCookie(c):
+		c.cookieName = c.cookieBase
+	case c.cookieDomain == "":
+		c.cookieName = "__Host-" + c.cookieBase
+	default:
+		c.cookieName = "__Secure-" + c.cookieBase
+	}
 }
 
+// sessionCookie is the session cookie with the configured attributes; a
+// cookie is cleared with the same ones, or the browser keeps it.
+func (s *Server) sessionCookie(c *config, value string) *http.Cookie {
+	return &http.Cookie{
+		Name: c.cookieName, Value: value, Path: "/", Domain: c.cookieDomain,
+		HttpOnly: true, SameSite: cmp.Or(c.sameSite, http.SameSiteLaxMode), Secure: s.secureCookie(c),
+	}
+}
+
+func (s *Server) setSessionCookie(w http.ResponseWriter, c *config, tok string, exp time.Time) {
+	ck := s.sessionCookie(c, tok)
+	ck.Expires, ck.MaxAge = exp, int(exp.Sub(s.now()).Seconds())
+	http.SetCookie(w, ck)
+}
+
+// clearSessionCookie clears the cookie, and the bare-named one of before
+// the prefix (host-only, as it was set).
 func (s *Server) clearSessionCookie(w http.ResponseWriter, c *config) {
-	http.SetCookie(w, &http.Cookie{
-		Name: c.cookieName, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secureCookie(c),
-	})
+	ck := s.sessionCookie(c, "")
+	ck.MaxAge = -1
+	http.SetCookie(w, ck)
+	if c.cookieName != c.cookieBase {
+		ck.Name, ck.Domain = c.cookieBase, ""
+		http.SetCookie(w, ck)
+	}
 }
 
 // sessionResponse is the answer of GET /v1/session.
@@ -215,10 +249,21 @@ type sessionResponse struct {
 }
 
 // handleSession is GET /v1/session: who am I, from the session cookie or a
-// jwtgate access token, with the stored subject.
+// jwtgate access token, with the stored subject. A page at an allowed
+// origin of the session's integration may read the answer (CORS); a page
+// of another integration may not.
 func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) {
 	c := s.cur.Load()
+	varyOrigin(w)
+	origin, _ := originOf(r)
 	d, _, status := s.ownIdentity(r, c, "session")
+	name := ""
+	if d != nil && d.Valid {
+		name = d.Integration
+	}
+	if readableBy(c, origin, name) {
+		grantCORS(w, origin)
+	}
 	if d == nil {
 		if status == http.StatusServiceUnavailable {
 			writeError(w, status, "temporarily_unavailable", "Service temporarily unavailable")
@@ -278,11 +323,30 @@ func (s *Server) ownIdentity(r *http.Request, c *config, endpoint string) (*core
 }
 
 // handleLogout is POST /auth/logout: revokes the session of the cookie or
-// access token at once, for every instance sharing the store.
+// access token at once, for every instance sharing the store. A
+// cross-origin logout is refused as a cross-origin sign-in is (a forced
+// logout is CSRF too).
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	drain(w, r)
 	c := s.cur.Load()
+	varyOrigin(w)
+	origin, admitted := s.admitted(c, r)
+	if !admitted {
+		s.forbiddenOrigin(w, "logout", origin, "")
+		return
+	}
 	d, _, status := s.ownIdentity(r, c, "logout")
+	name := ""
+	if d != nil && d.Valid {
+		name = d.Integration
+		if !s.allowedFor(c.integrations[name], origin) {
+			s.forbiddenOrigin(w, "logout", origin, name)
+			return
+		}
+	}
+	if readableBy(c, origin, name) {
+		grantCORS(w, origin)
+	}
 	s.clearSessionCookie(w, c)
 	if d == nil && status == http.StatusServiceUnavailable {
 		writeError(w, status, "temporarily_unavailable", "Service temporarily unavailable")

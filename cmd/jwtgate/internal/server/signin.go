@@ -104,8 +104,20 @@ func printable(s string) bool {
 	return utf8.ValidString(s)
 }
 
+// signIn is the flow of both. A POST is a page's request (a form or a
+// fetch): it must come from jwtgate's own origin, from no page at all, or
+// from an allowed origin of the token's integration (login CSRF: a
+// cross-site POST would sign the victim's browser in as the attacker). A
+// GET is the redirect flow, cross-site by nature; see the README.
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request, endpoint, integration string) {
 	c := s.cur.Load()
+	post := r.Method == http.MethodPost
+	varyOrigin(w)
+	origin, admitted := s.admitted(c, r)
+	if post && !admitted {
+		s.forbiddenOrigin(w, endpoint, origin, integration)
+		return
+	}
 	in, ok := readSignIn(w, r, c.maxBody)
 	if !ok {
 		writeError(w, http.StatusBadRequest, "invalid_request", "Invalid request")
@@ -118,6 +130,15 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, endpoint, integr
 		d = s.verifyExternal(r.Context(), c, core.Request{Token: in.token, Now: s.now(), RedirectParam: in.redirect, Integration: integration})
 	}
 	s.logDecision(endpoint, in.token, d)
+	// The token's own integration decides; a valid decision always names
+	// one, a refused one may (and is then refused as the valid one would be).
+	if post && (d.Valid || d.Integration != "") && !s.allowedFor(c.integrations[d.Integration], origin) {
+		s.forbiddenOrigin(w, endpoint, origin, d.Integration)
+		return
+	}
+	if readableBy(c, origin, d.Integration) {
+		grantCORS(w, origin)
+	}
 	if !d.Valid {
 		s.signInFailed(w, r, c, d, integration)
 		return
@@ -140,7 +161,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, endpoint, integr
 	s.setSessionCookie(w, c, tok, exp)
 	target := signInTarget(ig, d, in.redirect)
 	s.log.Info("signed in", "endpoint", endpoint, "integration", d.Integration, "subject", d.Subject, "created", created, "redirect", target)
-	if wantsJSON(r) {
+	if signInWantsJSON(r) {
 		writeJSON(w, http.StatusOK, signInResponse{
 			Authenticated: true, Subject: d.Subject, Tenant: d.Tenant, Integration: d.Integration,
 			Created: created, Redirect: target, ExpiresAt: exp.Unix(), Groups: d.Groups,
@@ -149,6 +170,13 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, endpoint, integr
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// signInWantsJSON: the JSON answer to Accept: application/json, and to a
+// page's fetch() (Sec-Fetch-Mode: cors), which cannot follow a redirect
+// to a page; a redirect to a navigation.
+func signInWantsJSON(r *http.Request) bool {
+	return wantsJSON(r) || strings.EqualFold(r.Header.Get("Sec-Fetch-Mode"), "cors")
 }
 
 // signInTarget is where a signed-in browser goes: the decision's redirect
@@ -175,7 +203,7 @@ func signInTarget(ig *integ, d *core.Decision, param string) string {
 func (s *Server) signInFailed(w http.ResponseWriter, r *http.Request, c *config, d *core.Decision, integration string) {
 	name := or(integration, d.Integration)
 	ig := c.integrations[name]
-	if wantsJSON(r) || ig == nil || ig.errorRedirect == "" {
+	if signInWantsJSON(r) || ig == nil || ig.errorRedirect == "" {
 		writeError(w, http.StatusUnauthorized, string(d.Code), d.Code.Message())
 		return
 	}
