@@ -297,6 +297,20 @@ func (v *Verifier) selectIntegration(r *run, req *Request, obj *jsonscan.Object)
 	return in, nil
 }
 
+// routeClaims reads a payload, valid UTF-8 holding one strict JSON object,
+// and routes it to its integration by issuer.
+func (v *Verifier) routeClaims(r *run, req *Request, payload []byte) (*integration, *jsonscan.Object, *verdict) {
+	if !utf8.Valid(payload) {
+		return nil, nil, fail(CodeInvalidToken, "payload", "payload is not valid UTF-8")
+	}
+	obj, err := jsonscan.ParseObject(payload, jsonLimits)
+	if err != nil {
+		return nil, nil, fail(CodeInvalidToken, "payload", "payload is not a JSON object: %v", err)
+	}
+	in, verr := v.selectIntegration(r, req, obj)
+	return in, obj, verr
+}
+
 // signed verifies a compact JWS. within is the integration that decrypted
 // it when it was nested in a JWE, else nil.
 func (v *Verifier) signed(ctx context.Context, r *run, req *Request, tok string, within *integration) (*claimsInput, *verdict) {
@@ -313,19 +327,12 @@ func (v *Verifier) signed(ctx context.Context, r *run, req *Request, tok string,
 	if err != nil {
 		return nil, fail(CodeInvalidToken, "payload", "payload is not base64url: %v", err)
 	}
-	if !utf8.Valid(payload) {
-		return nil, fail(CodeInvalidToken, "payload", "payload is not valid UTF-8")
-	}
 	// go-jose decodes the signature leniently (non-zero trailing bits):
 	// refuse other spellings of the same signature here.
 	if !canonicalB64(tok[i2+1:]) {
 		return nil, fail(CodeInvalidToken, "signature", "signature is not canonical base64url")
 	}
-	obj, err := jsonscan.ParseObject(payload, jsonLimits)
-	if err != nil {
-		return nil, fail(CodeInvalidToken, "payload", "payload is not a JSON object: %v", err)
-	}
-	in, verr := v.selectIntegration(r, req, obj)
+	in, obj, verr := v.routeClaims(r, req, payload)
 	if verr != nil {
 		return nil, verr
 	}
@@ -553,14 +560,7 @@ func (v *Verifier) decrypted(ctx context.Context, r *run, req *Request, in *inte
 		if !in.allowUnsigned {
 			return nil, fail(CodeInvalidToken, "signature", "the JWE holds claims that are encrypted but not signed, so not authenticated; integration %q does not allow that (encryption.allow_unsigned)", in.name)
 		}
-		if !utf8.Valid(plaintext) {
-			return nil, fail(CodeInvalidToken, "payload", "payload is not valid UTF-8")
-		}
-		obj, err := jsonscan.ParseObject(plaintext, jsonLimits)
-		if err != nil {
-			return nil, fail(CodeInvalidToken, "payload", "payload is not a JSON object: %v", err)
-		}
-		got, verr := v.selectIntegration(r, req, obj)
+		got, obj, verr := v.routeClaims(r, req, plaintext)
 		if verr != nil {
 			return nil, verr
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/jwtgate/jwtgate/core/internal/jsonscan"
 )
@@ -76,14 +75,7 @@ func (v *Verifier) vouchedClaims(r *run, req *Request, vouched Vouched) (*claims
 	if err != nil {
 		return nil, fail(CodeInvalidToken, "payload", "payload is not base64url: %v", err)
 	}
-	if !utf8.Valid(payload) {
-		return nil, fail(CodeInvalidToken, "payload", "payload is not valid UTF-8")
-	}
-	obj, err := jsonscan.ParseObject(payload, jsonLimits)
-	if err != nil {
-		return nil, fail(CodeInvalidToken, "payload", "payload is not a JSON object: %v", err)
-	}
-	in, verr := v.selectIntegration(r, req, obj)
+	in, obj, verr := v.routeClaims(r, req, payload)
 	if verr != nil {
 		return nil, verr
 	}
