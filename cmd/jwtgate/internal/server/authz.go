@@ -36,11 +36,7 @@ func (s *Server) handleAuthz(w http.ResponseWriter, r *http.Request) {
 	}
 	d, tok, status := s.authenticate(r, c, "authz")
 	if d == nil {
-		if status == http.StatusServiceUnavailable {
-			writeError(w, status, "temporarily_unavailable", "Service temporarily unavailable")
-			return
-		}
-		unauthorized(w, core.CodeInvalidToken, false)
+		noIdentity(w, status)
 		return
 	}
 	if !d.Valid {

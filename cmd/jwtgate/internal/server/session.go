@@ -265,11 +265,7 @@ func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) {
 		grantCORS(w, origin)
 	}
 	if d == nil {
-		if status == http.StatusServiceUnavailable {
-			writeError(w, status, "temporarily_unavailable", "Service temporarily unavailable")
-			return
-		}
-		unauthorized(w, core.CodeInvalidToken, false)
+		noIdentity(w, status)
 		return
 	}
 	if !d.Valid {

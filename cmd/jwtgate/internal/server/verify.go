@@ -167,6 +167,16 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, verifyResponse{Sub: d.Subject, UserID: d.Subject, Tenant: d.Tenant, Groups: groups, Integration: d.Integration})
 }
 
+// noIdentity answers a request that brought no usable credential: 503 when
+// the store could not be asked (status), else 401 with a bare challenge.
+func noIdentity(w http.ResponseWriter, status int) {
+	if status == http.StatusServiceUnavailable {
+		writeError(w, status, "temporarily_unavailable", "Service temporarily unavailable")
+		return
+	}
+	unauthorized(w, core.CodeInvalidToken, false)
+}
+
 // unauthorized answers 401 with an RFC 6750 challenge naming the code's
 // fixed message, never the reason.
 func unauthorized(w http.ResponseWriter, code core.Code, tokenSent bool) {
