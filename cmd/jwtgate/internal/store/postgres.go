@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -85,18 +84,9 @@ type pgStore struct {
 // openPostgres connects to the database named by dsn and brings its schema
 // up to date.
 func openPostgres(ctx context.Context, dsn string) (Store, error) {
-	// url.Parse's and pgx's parse errors may quote the DSN, password
-	// included; url.Error's inner error does not.
-	if _, err := url.Parse(dsn); err != nil {
-		var uerr *url.Error
-		if errors.As(err, &uerr) {
-			err = uerr.Err
-		}
-		return nil, fmt.Errorf("store: postgres: invalid DSN: %v", err)
-	}
-	cfg, err := pgxpool.ParseConfig(dsn)
+	cfg, err := parsePostgresDSN(dsn)
 	if err != nil {
-		return nil, errors.New("store: postgres: invalid DSN (pgx cannot parse it; the details are withheld as they may quote a password)")
+		return nil, err
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -105,6 +95,9 @@ func openPostgres(ctx context.Context, dsn string) (Store, error) {
 	s := &pgStore{pool: pool, jan: janitor{every: defaultPurgeEvery}}
 	if err := migratePG(ctx, pool, pgMigrations); err != nil {
 		pool.Close()
+		if ce := connectError(err); ce != err {
+			return nil, ce
+		}
 		return nil, fmt.Errorf("store: postgres: %w", err)
 	}
 	return s, nil

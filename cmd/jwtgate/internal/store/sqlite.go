@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver (pure Go, no cgo)
@@ -119,15 +118,8 @@ type sqliteStore struct {
 // openSQLite opens (creating if need be) the database file at path and
 // brings its schema up to date.
 func openSQLite(ctx context.Context, path string) (Store, error) {
-	switch {
-	case path == "":
-		return nil, errors.New("store: sqlite: empty path (want sqlite:PATH)")
-	case path == ":memory:" || strings.HasPrefix(path, "file:"):
-		return nil, errors.New("store: sqlite: PATH must name a file (not :memory: or a file: URI)")
-	case strings.HasPrefix(path, "//"):
-		return nil, errors.New("store: sqlite: PATH starts with \"//\"; write sqlite:/absolute/path or sqlite:relative/path")
-	case strings.ContainsRune(path, '?'):
-		return nil, errors.New("store: sqlite: PATH may not contain '?' (no options are taken)")
+	if err := checkSQLitePath(path); err != nil {
+		return nil, err
 	}
 	busy := fmt.Sprint(sqliteBusyTimeout.Milliseconds())
 	// The driver cuts a plain file name at '?' and applies the underscore

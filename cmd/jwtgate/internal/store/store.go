@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 )
@@ -107,17 +106,14 @@ type Store interface {
 // passes the others to the server as run-time parameters, such as
 // search_path to keep the tables in a schema of one's own.
 //
-// Errors never quote a PostgreSQL DSN, which may hold a password.
+// Errors never quote a PostgreSQL DSN, which may hold a password. A DSN
+// of the wrong form is ErrInvalidDSN (see CheckDSN).
 func Open(ctx context.Context, dsn string) (Store, error) {
-	switch {
-	case strings.HasPrefix(dsn, "sqlite:"):
+	if err := CheckDSN(dsn); err != nil {
+		return nil, err
+	}
+	if strings.HasPrefix(dsn, "sqlite:") {
 		return openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"))
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		return openPostgres(ctx, dsn)
 	}
-	scheme, _, ok := strings.Cut(dsn, ":")
-	if !ok || scheme == "" || !isScheme(scheme) {
-		return nil, errors.New(`store: DSN has no scheme (want "sqlite:PATH", "postgres://…" or "postgresql://…")`)
-	}
-	return nil, fmt.Errorf(`store: unsupported DSN scheme %q (want "sqlite:PATH", "postgres://…" or "postgresql://…")`, scheme)
+	return openPostgres(ctx, dsn)
 }

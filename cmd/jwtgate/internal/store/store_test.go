@@ -1076,3 +1076,103 @@ func TestOpenRefuses(t *testing.T) {
 		assert.False(t, errors.Is(err, ErrNotFound))
 	}
 }
+
+// TestOpenInvalidDSN: a DSN that names no store jwtgate can open is
+// ErrInvalidDSN, from Open and from CheckDSN alike, naming what is wrong
+// without quoting a password; a store that is merely unreachable is not.
+func TestOpenInvalidDSN(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for _, c := range []struct {
+		dsn, want string
+	}{
+		{"", "no scheme"},
+		{"mysql://u:s3cret@db/jwtgate", `unsupported DSN scheme "mysql"`},
+		{"sqlite:", "empty path"},
+		{"sqlite://x.db", `starts with "//"`},
+		{"sqlite:x.db?mode=ro", "may not contain '?'"},
+		{"sqlite::memory:", "must name a file"},
+		{"postgres://u:s3cret@host:notaport/db", "port"},
+		{"postgres://u:s3cret@host:99999/db", "port 99999"},
+		{"postgres://u:s3cret@host:0/db", "port 0"},
+		{"postgres://u:s3cret@host/db?sslmode=bogus", "invalid DSN"},
+	} {
+		for name, err := range map[string]error{"Open": openErr(ctx, c.dsn), "CheckDSN": CheckDSN(c.dsn)} {
+			require.Error(t, err, "%s %q", name, c.dsn)
+			assert.ErrorIs(t, err, ErrInvalidDSN, "%s %q", name, c.dsn)
+			assert.Contains(t, err.Error(), c.want, "%s %q", name, c.dsn)
+			assert.NotContains(t, err.Error(), "s3cret", "%s %q", name, c.dsn)
+			assert.NotContains(t, err.Error(), "store: store:", "%s %q", name, c.dsn)
+		}
+	}
+	for _, dsn := range []string{"sqlite:x.db", "sqlite:/var/lib/jwtgate/x.db", "postgres://u:s3cret@127.0.0.1:5432/db?sslmode=disable", "postgresql://db.example/jwtgate"} {
+		assert.NoError(t, CheckDSN(dsn), dsn)
+	}
+	err := openErr(ctx, "postgresql://u:s3cret@127.0.0.1:1/db?connect_timeout=2&sslmode=disable")
+	require.Error(t, err)
+	assert.False(t, errors.Is(err, ErrInvalidDSN), "unreachable is not invalid: %v", err)
+}
+
+// openErr opens dsn and returns the error (closing a store that opened).
+func openErr(ctx context.Context, dsn string) error {
+	s, err := Open(ctx, dsn)
+	if err == nil {
+		s.Close()
+		return errors.New("opened")
+	}
+	return err
+}
+
+// TestPostgresConnectErrors: a failed connection says once what failed —
+// host, port, user, database and the server's message — and how to fix it,
+// on one line, never with the password.
+func TestPostgresConnectErrors(t *testing.T) {
+	connectTestPostgres(t).Close(context.Background())
+	u, err := url.Parse(testPostgresDSN())
+	require.NoError(t, err)
+	host, port := u.Hostname(), u.Port()
+	if port == "" {
+		port = "5432"
+	}
+	with := func(user, db, port string, query ...string) string {
+		v := *u
+		v.User = url.UserPassword(user, "s3cret-pw")
+		v.Host = host + ":" + port
+		v.Path = "/" + db
+		q := v.Query()
+		q.Set("connect_timeout", "5")
+		for i := 0; i+1 < len(query); i += 2 {
+			q.Set(query[i], query[i+1])
+		}
+		v.RawQuery = q.Encode()
+		return v.String()
+	}
+	existing := strings.TrimPrefix(u.Path, "/")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for _, c := range []struct {
+		name, dsn string
+		want      []string
+	}{
+		{"no such role", with("jwtgate_no_such_role", existing, port),
+			[]string{"at " + host + ":" + port, `user "jwtgate_no_such_role"`, `database "` + existing + `"`, `role "jwtgate_no_such_role" does not exist`, "check the user name"}},
+		{"no such database", with(u.User.Username(), "jwtgate_no_such_db", port),
+			[]string{`database "jwtgate_no_such_db"`, `database "jwtgate_no_such_db" does not exist`, "createdb"}},
+		{"nothing listening", with("u", "db", "1"),
+			[]string{"at " + host + ":1", `user "u"`, `database "db"`, "connection refused", "listens on that port"}},
+		// sslmode=prefer tries TLS first, then plain: still one line.
+		{"refused twice", with("u", "db", "1", "sslmode", "prefer"),
+			[]string{"at " + host + ":1", "connection refused"}},
+	} {
+		err := openErr(ctx, c.dsn)
+		require.Error(t, err, c.name)
+		msg := err.Error()
+		for _, w := range c.want {
+			assert.Contains(t, msg, w, c.name)
+		}
+		assert.NotContains(t, msg, "s3cret-pw", c.name)
+		assert.NotContains(t, msg, "\n", "%s: one line: %s", c.name, msg)
+		assert.Equal(t, 1, strings.Count(msg, "cannot connect"), "%s: said once: %s", c.name, msg)
+		assert.False(t, errors.Is(err, ErrInvalidDSN), c.name)
+	}
+}
