@@ -18,6 +18,7 @@ import (
 
 	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/keyfetch"
 	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/remote"
+	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/store"
 	"github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/core/yamlconfig"
 )
@@ -248,19 +249,30 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 	sort.Strings(c.jwksURLs)
 	c.jwksURLs = compactStrings(c.jwksURLs)
 	line := sf.Service.Line
+	// Every problem is reported, not only the first: a check goes on after
+	// a refused value where the later ones do not depend on it.
+	var problems []error
+	add := func(err error) { problems = append(problems, err) }
+	publicRefused := false
 	if c.publicURL != "" {
 		u, err := url.Parse(c.publicURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-			return nil, fail("service.public_url", line, "want an http(s) URL such as https://auth.example.com, found %q", sc.PublicURL)
+			add(fail("service.public_url", line, "want an http(s) URL such as https://auth.example.com, found %q", sc.PublicURL))
+			publicRefused = true
+		}
+	}
+	if c.store != "" {
+		if err := store.CheckDSN(c.store); err != nil {
+			add(fail("service.store", line, "%v", err))
 		}
 	}
 	switch lower := strings.ToLower(c.cookieBase); {
 	case c.cookieBase == "":
 		c.cookieBase = defaultCookieName
 	case !cookieNamePattern.MatchString(c.cookieBase):
-		return nil, fail("service.session.cookie", line, "want 1-64 characters of A-Z, a-z, 0-9, '_' and '-', found %q", c.cookieBase)
+		add(fail("service.session.cookie", line, "want 1-64 characters of A-Z, a-z, 0-9, '_' and '-', found %q", c.cookieBase))
 	case strings.HasPrefix(lower, "__host-") || strings.HasPrefix(lower, "__secure-"):
-		return nil, fail("service.session.cookie", line, "jwtgate adds the __Host- or __Secure- prefix itself; give the name without it, found %q", c.cookieBase)
+		add(fail("service.session.cookie", line, "jwtgate adds the __Host- or __Secure- prefix itself; give the name without it, found %q", c.cookieBase))
 	}
 	c.cookieName = c.cookieBase
 	switch strings.ToLower(c.secure) {
@@ -271,48 +283,48 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 	case "false", "never":
 		c.secure = "never"
 	default:
-		return nil, fail("service.session.secure", line, "want auto, true or false, found %q", c.secure)
+		add(fail("service.session.secure", line, "want auto, true or false, found %q", c.secure))
 	}
-	if err := c.parseCookieScope(sc.Session); err != nil {
-		return nil, fail(err.field, line, "%s", err.reason)
+	if err := c.parseCookieScope(sc.Session, publicRefused); err != nil {
+		add(fail(err.field, line, "%s", err.reason))
 	}
 	for _, d := range []struct {
 		field string
 		v     time.Duration
 	}{{"service.session.ttl", c.sessionTTL}, {"service.access_token_ttl", c.accessTokenTTL}} {
 		if d.v < time.Minute || d.v > maxTokenTTL {
-			return nil, fail(d.field, line, "want between 1m and %v, found %v", maxTokenTTL, d.v)
+			add(fail(d.field, line, "want between 1m and %v, found %v", maxTokenTTL, d.v))
 		}
 	}
 	if c.signingAlg == "" {
 		c.signingAlg = defaultSigningAlg
 	}
 	if !signingAlgorithms[c.signingAlg] {
-		return nil, fail("service.signing.algorithm", line, "want one of ES256, ES384, RS256, EdDSA, found %q", c.signingAlg)
+		add(fail("service.signing.algorithm", line, "want one of ES256, ES384, RS256, EdDSA, found %q", c.signingAlg))
 	}
 	if c.rotateEvery < time.Hour {
-		return nil, fail("service.signing.rotate_every", line, "want at least 1h, found %v", c.rotateEvery)
+		add(fail("service.signing.rotate_every", line, "want at least 1h, found %v", c.rotateEvery))
 	}
 
 	// The admin token of the token tester.
 	switch {
 	case sc.AdminTokenEnv != "" && sc.AdminTokenFile != "":
-		return nil, fail("service.admin_token_env", line, "give admin_token_env or admin_token_file, not both")
+		add(fail("service.admin_token_env", line, "give admin_token_env or admin_token_file, not both"))
 	case sc.AdminTokenEnv != "":
 		v, ok := lookupEnv(sc.AdminTokenEnv)
 		if !ok || strings.TrimSpace(v) == "" {
-			return nil, fail("service.admin_token_env", line, "environment variable %s is not set", sc.AdminTokenEnv)
+			add(fail("service.admin_token_env", line, "environment variable %s is not set", sc.AdminTokenEnv))
 		}
 		c.adminDigest = digest(strings.TrimSpace(v))
 	case sc.AdminTokenFile != "":
 		b, err := readFile(sc.AdminTokenFile)
-		if err != nil {
-			return nil, fail("service.admin_token_file", line, "%v", err)
-		}
-		if v := strings.TrimSpace(string(b)); v != "" {
+		switch v := strings.TrimSpace(string(b)); {
+		case err != nil:
+			add(fail("service.admin_token_file", line, "%v", err))
+		case v == "":
+			add(fail("service.admin_token_file", line, "%s is empty", sc.AdminTokenFile))
+		default:
 			c.adminDigest = digest(v)
-		} else {
-			return nil, fail("service.admin_token_file", line, "%s is empty", sc.AdminTokenFile)
 		}
 	}
 
@@ -327,6 +339,11 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 		c.integrations[in.name] = in
 		c.byIssuer[in.issuer] = in
 	}
+	if c.publicURL != "" && !publicRefused {
+		if err := issuerClash(file, c.publicURL, c); err != nil {
+			add(fail(err.field, line, "%s", err.reason))
+		}
+	}
 	names := make([]string, 0, len(sc.Integrations))
 	for name := range sc.Integrations {
 		names = append(names, name)
@@ -337,48 +354,49 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 		field := "service.integrations." + name
 		in := c.integrations[name]
 		if in == nil {
-			return nil, fail(field, line, "no integration named %q in integrations", name)
+			add(fail(field, line, "no integration named %q in integrations", name))
+			in = &integ{name: name} // its settings are still checked
 		}
 		var systemToken string
 		if set.SystemTokenFile != "" {
 			b, err := readFile(set.SystemTokenFile)
-			if err != nil {
-				return nil, fail(field+".system_token_file", line, "%v", err)
-			}
 			systemToken = strings.TrimSpace(string(b))
-			if systemToken == "" {
-				return nil, fail(field+".system_token_file", line, "%s is empty", set.SystemTokenFile)
+			switch {
+			case err != nil:
+				add(fail(field+".system_token_file", line, "%v", err))
+			case systemToken == "":
+				add(fail(field+".system_token_file", line, "%s is empty", set.SystemTokenFile))
 			}
 		}
 		if rv := set.RemoteValidation; rv != nil {
 			if err := checkURL(rv.URL); err != nil {
-				return nil, fail(field+".remote_validation.url", line, "%v", err)
+				add(fail(field+".remote_validation.url", line, "%v", err))
 			}
 			sub := or(rv.SubjectField, "sub")
 			if strings.TrimSpace(sub) != sub {
-				return nil, fail(field+".remote_validation.subject_field", line, "field name %q has surrounding spaces", sub)
+				add(fail(field+".remote_validation.subject_field", line, "field name %q has surrounding spaces", sub))
 			}
 			timeout := rv.Timeout.Or(defaultRemoteTimeout)
 			if timeout <= 0 || timeout > maxRemoteTimeout {
-				return nil, fail(field+".remote_validation.timeout", line, "want between 1ms and %v, found %v", maxRemoteTimeout, timeout)
+				add(fail(field+".remote_validation.timeout", line, "want between 1ms and %v, found %v", maxRemoteTimeout, timeout))
 			}
 			in.validator = &remote.Validator{URL: rv.URL, SubjectField: sub, Timeout: timeout}
 		}
 		if gr := set.GroupResolver; gr != nil {
 			if err := checkURL(gr.URL); err != nil {
-				return nil, fail(field+".group_resolver.url", line, "%v", err)
+				add(fail(field+".group_resolver.url", line, "%v", err))
 			}
 			timeout := gr.Timeout.Or(defaultRemoteTimeout)
 			if timeout <= 0 || timeout > maxRemoteTimeout {
-				return nil, fail(field+".group_resolver.timeout", line, "want between 1ms and %v, found %v", maxRemoteTimeout, timeout)
+				add(fail(field+".group_resolver.timeout", line, "want between 1ms and %v, found %v", maxRemoteTimeout, timeout))
 			}
 			in.resolver = &remote.GroupResolver{URL: gr.URL, SystemToken: systemToken, Timeout: timeout}
 		}
 		if set.DefaultRedirect != "" && !safeRelative(set.DefaultRedirect) && checkURL(set.DefaultRedirect) != nil {
-			return nil, fail(field+".default_redirect", line, "want a path such as /home or an http(s) URL, found %q", set.DefaultRedirect)
+			add(fail(field+".default_redirect", line, "want a path such as /home or an http(s) URL, found %q", set.DefaultRedirect))
 		}
 		if set.ErrorRedirect != "" && !safeRelative(set.ErrorRedirect) && checkURL(set.ErrorRedirect) != nil {
-			return nil, fail(field+".error_redirect", line, "want a path such as /login or an http(s) URL, found %q", set.ErrorRedirect)
+			add(fail(field+".error_redirect", line, "want a path such as /login or an http(s) URL, found %q", set.ErrorRedirect))
 		}
 		in.defaultRedirect, in.errorRedirect = set.DefaultRedirect, set.ErrorRedirect
 		if len(set.AllowedOrigins) > 0 {
@@ -387,7 +405,8 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 		for i, o := range set.AllowedOrigins {
 			norm, err := parseOrigin(o)
 			if err != nil {
-				return nil, fail(fmt.Sprintf("%s.allowed_origins[%d]", field, i), line, "%v, found %q", err, o)
+				add(fail(fmt.Sprintf("%s.allowed_origins[%d]", field, i), line, "%v, found %q", err, o))
+				continue
 			}
 			in.allowedOrigins[norm], c.origins[norm] = true, true
 		}
@@ -400,13 +419,15 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 		if err != nil {
 			var re *core.RequirementsError
 			errors.As(err, &re)
-			return nil, fail(field+"."+re.Field, line, "%s", re.Reason)
+			add(fail(field+"."+re.Field, line, "%s", re.Reason))
+			continue
 		}
 		rt, err := core.NewRoute(core.RouteSpec{Prefix: rc.Prefix, Methods: rc.Methods, CaseSensitive: rc.CaseSensitive, Requirements: req})
 		if err != nil {
 			var re *core.RouteError
 			errors.As(err, &re)
-			return nil, fail(field+"."+re.Field, line, "%s", re.Reason)
+			add(fail(field+"."+re.Field, line, "%s", re.Reason))
+			continue
 		}
 		c.routes = append(c.routes, rt)
 	}
@@ -415,14 +436,18 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 	fa := sc.ForwardAuth
 	src, field, err := newForwardSource(fa.Source, fa.MethodHeader, fa.URIHeader)
 	if err != nil {
-		return nil, fail("service.forward_auth."+field, line, "%v", err)
+		add(fail("service.forward_auth."+field, line, "%v", err))
 	}
 	c.forward = src
+	if len(problems) > 0 {
+		return nil, errors.Join(problems...)
+	}
 	return c, nil
 }
 
-// parseCookieScope reads session.same_site and session.domain.
-func (c *config) parseCookieScope(sc sessionConfig) *configError {
+// parseCookieScope reads session.same_site and session.domain. After a
+// refused public URL, the domain is not matched against it.
+func (c *config) parseCookieScope(sc sessionConfig, publicURLRefused bool) *configError {
 	switch strings.ToLower(sc.SameSite) {
 	case "", "lax":
 		c.sameSite = http.SameSiteLaxMode
@@ -445,6 +470,7 @@ func (c *config) parseCookieScope(sc sessionConfig) *configError {
 	switch {
 	case !validHostname(d) || net.ParseIP(d) != nil:
 		return &configError{field: "service.session.domain", reason: fmt.Sprintf("want a domain name such as example.com, found %q", sc.Domain)}
+	case publicURLRefused:
 	case c.publicURL == "":
 		return &configError{field: "service.session.domain", reason: "needs service.public_url, whose host must be in the domain"}
 	case !domainMatch(strings.ToLower(u.Hostname()), d):

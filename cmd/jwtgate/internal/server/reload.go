@@ -130,7 +130,8 @@ func (s *Server) reloadLocked(data []byte) error {
 		}
 		s.closeLater(old)
 	}
-	s.log.Info("configuration reloaded", "config", file, "integrations", policy.Integrations())
+	s.badHash = [32]byte{} // a file refused before is tried again when it comes back
+	s.log.Info("configuration accepted", "config", file, "event", "reload", "integrations", policy.Integrations())
 	return nil
 }
 
@@ -175,9 +176,8 @@ func (s *Server) build(ctx context.Context, file string, data []byte, policy *co
 }
 
 func (s *Server) buildLocked(ctx context.Context, file string, data []byte, policy *core.Policy, c *config) (*config, error) {
-	if in := c.byIssuer[s.publicURL]; in != nil {
-		return nil, &configError{file: file, field: "service.public_url", reason: fmt.Sprintf(
-			"%s is the issuer of jwtgate's own tokens and cannot also be integration %q's issuer", s.publicURL, in.name)}
+	if err := issuerClash(file, s.publicURL, c); err != nil {
+		return nil, err // a public URL from the options; parseService checks the file's
 	}
 	// The key source: kept when the URLs did not change, so that its
 	// cache survives the reload.
@@ -277,9 +277,15 @@ func (s *Server) watch(ctx context.Context, every time.Duration) {
 		}
 		sum := sha256.Sum256(data)
 		s.reloadMu.Lock()
-		if sum != s.cur.Load().hash && sum != s.badHash {
+		switch cur := s.cur.Load(); {
+		case sum != cur.hash && sum != s.badHash:
 			s.log.Info("configuration file changed", "config", s.opts.ConfigFile)
 			s.reloadLocked(data)
+		case sum == cur.hash && s.badHash != [32]byte{}:
+			// Back to the configuration serving after a refusal: nothing
+			// to reload, but the operator who saw the refusal is told.
+			s.badHash = [32]byte{}
+			s.log.Info("configuration accepted", "config", s.opts.ConfigFile, "event", "restored", "integrations", cur.policy.Integrations())
 		}
 		s.reloadMu.Unlock()
 	}

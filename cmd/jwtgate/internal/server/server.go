@@ -205,7 +205,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		}
 		if st, err = store.Open(ctx, dsn); err != nil {
 			s.cancel()
-			return nil, fmt.Errorf("open store: %w", err)
+			return nil, err // "store: …", an ErrInvalidDSN for a DSN of the wrong form
 		}
 		s.ownStore = true
 	}
@@ -232,7 +232,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	s.metrics.setIntegrations(policy.Integrations())
 	s.metrics.reg.MustRegister(keyStatusCollector{s})
 	s.handler = s.routes()
-	s.log.Info("configuration loaded", "config", o.ConfigFile, "integrations", policy.Integrations(),
+	s.log.Info("configuration accepted", "config", o.ConfigFile, "event", "start", "integrations", policy.Integrations(),
 		"public_url", s.publicURL, "signing_algorithm", pre.signingAlg)
 	return s, nil
 }
