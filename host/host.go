@@ -96,6 +96,14 @@ type Options struct {
 	LoadTimeout time.Duration
 	// Logger receives the guest's log lines. Default: discarded.
 	Logger *slog.Logger
+	// SlowCompile, when set, is called if compiling the module takes
+	// longer than SlowCompileAfter, while it still runs (from another
+	// goroutine; the call is over before the compilation returns): a
+	// command can tell its user why it waits. With CacheDir only the first
+	// load of a module compiles; later ones read the cache.
+	SlowCompile func()
+	// SlowCompileAfter is when SlowCompile is called. Default 1s.
+	SlowCompileAfter time.Duration
 }
 
 // Host runs a plugin module with a policy. It is safe for concurrent use.
@@ -218,7 +226,9 @@ func (c *code) unref() {
 }
 
 func (h *Host) compile(ctx context.Context, module []byte) (*code, error) {
+	stop := h.slowCompileNotice()
 	cm, err := h.rt.CompileModule(ctx, module)
+	stop()
 	if err != nil {
 		return nil, &Error{Kind: ErrInvalidModule, Op: "compile", Detail: err.Error(), Cause: err}
 	}
@@ -229,6 +239,28 @@ func (h *Host) compile(ctx context.Context, module []byte) (*code, error) {
 	c := &code{compiled: cm}
 	c.refs.Store(1)
 	return c, nil
+}
+
+// slowCompileNotice arms Options.SlowCompile; the returned stop disarms
+// it, or waits for a call under way, so that none outlives the compile.
+func (h *Host) slowCompileNotice() (stop func()) {
+	if h.opts.SlowCompile == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	after := h.opts.SlowCompileAfter
+	if after <= 0 {
+		after = time.Second
+	}
+	t := time.AfterFunc(after, func() {
+		defer close(done)
+		h.opts.SlowCompile()
+	})
+	return func() {
+		if !t.Stop() {
+			<-done
+		}
+	}
 }
 
 // generation is one (module, policy) pair and its pool of instances. A

@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
 
 	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/server"
 	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/wasmengine"
@@ -51,23 +50,16 @@ type verifyEngine interface {
 	Verify(ctx context.Context, req core.Request) *core.Decision
 }
 
-// newEngine loads the policy at path into the chosen engine, with an
-// in-memory replay store shared by every token it verifies. close releases
-// the engine.
-func (f engineFlags) newEngine(ctx context.Context, path string) (e verifyEngine, close func(), err error) {
+// newEngine loads the policy of file path (its bytes data, parsed
+// natively as policy, with lines in its errors) into the chosen engine,
+// with an in-memory replay store shared by every token it verifies. close
+// releases the engine.
+func (f engineFlags) newEngine(ctx context.Context, path string, data []byte, policy *core.Policy, notify func(string)) (e verifyEngine, close func(), err error) {
 	if !f.wasm() {
-		v, err := newVerifier(path)
+		v, err := newVerifierOf(policy)
 		return v, func() {}, err
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read policy: %w", err)
-	}
-	policy, err := parsePolicy(path, data) // errors with lines, as natively
-	if err != nil {
-		return nil, nil, err
-	}
-	plugin, err := wasmengine.Open(ctx, *f.module)
+	plugin, err := wasmengine.OpenWith(ctx, *f.module, wasmengine.Options{Notify: notify})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -82,11 +74,11 @@ func (f engineFlags) newEngine(ctx context.Context, path string) (e verifyEngine
 // for native: the server's default). The module is resolved and read once;
 // each configuration, at start and at every reload, gets hosts of its own,
 // and the replaced ones are closed by the server.
-func (f engineFlags) engineFactory(ctx context.Context) (server.EngineFactory, *wasmengine.Plugin, error) {
+func (f engineFlags) engineFactory(ctx context.Context, notify func(string)) (server.EngineFactory, *wasmengine.Plugin, error) {
 	if !f.wasm() {
 		return nil, nil, nil
 	}
-	plugin, err := wasmengine.Open(ctx, *f.module)
+	plugin, err := wasmengine.OpenWith(ctx, *f.module, wasmengine.Options{Notify: notify})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -9,14 +9,16 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/server"
+	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/store"
 	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/wasmengine"
 	"github.com/jwtgate/jwtgate/core"
 )
 
-const serveUsage = `Usage: jwtgate serve --config FILE [--listen ADDR] [--data-dir DIR] [--store DSN] [--engine native|wasm] [--module FILE]
+const serveUsage = `Usage: jwtgate serve --config FILE [--listen ADDR] [--data-dir DIR] [--store DSN] [--log-level LEVEL] [--engine native|wasm] [--module FILE]
 
 Serves the verifying side of the seed products (see the README):
   POST /v1/verify, GET /v1/authz, GET|POST /auth/jwt, GET /auth/callback/{integration},
@@ -42,6 +44,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 	listen := fset.String("listen", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
 	dataDir := fset.String("data-dir", ".jwtgate", "folder of the SQLite store and of jwtgate's signing keys")
 	dsn := fset.String("store", "", `store DSN, overriding service.store: "sqlite:PATH" or "postgres://…"`)
+	logLevel := fset.String("log-level", "info", "the least severe log lines written: debug, info, warn or error")
 	engine := addEngineFlags(fset)
 	fset.Usage = func() {
 		fmt.Fprint(stderr, serveUsage)
@@ -60,8 +63,17 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 	if err := engine.check(); err != nil {
 		return usageError(fset, stderr, "%v", err)
 	}
-	logger := slog.New(slog.NewJSONHandler(stderr, nil))
-	newEngine, plugin, err := engine.engineFactory(ctx)
+	level, ok := logLevels[strings.ToLower(*logLevel)]
+	if !ok {
+		return usageError(fset, stderr, "--log-level: want debug, info, warn or error, found %q", *logLevel)
+	}
+	if *dsn != "" {
+		if err := store.CheckDSN(*dsn); err != nil {
+			return usageError(fset, stderr, "--store: %v", err)
+		}
+	}
+	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	newEngine, plugin, err := engine.engineFactory(ctx, func(msg string) { logger.Info(msg) })
 	if err != nil {
 		fmt.Fprintf(stderr, "jwtgate: %v\n", err)
 		return exitUsage
@@ -84,8 +96,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "jwtgate: %v\n", err)
-		var pe *core.PolicyError
-		if errors.As(err, &pe) || errors.Is(err, server.ErrConfig) || wasmengine.IsModuleError(err) {
+		if isConfigError(err) {
 			return exitUsage
 		}
 		return exitRejected
@@ -113,4 +124,17 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 		return exitRejected
 	}
 	return exitOK
+}
+
+// logLevels are the values of serve --log-level.
+var logLevels = map[string]slog.Level{
+	"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError,
+}
+
+// isConfigError reports an error of the configuration (exit 2), as
+// opposed to a runtime failure such as a store that cannot be reached.
+func isConfigError(err error) bool {
+	var pe *core.PolicyError
+	return errors.As(err, &pe) || errors.Is(err, server.ErrConfig) ||
+		errors.Is(err, store.ErrInvalidDSN) || wasmengine.IsModuleError(err)
 }

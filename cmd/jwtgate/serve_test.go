@@ -281,6 +281,6 @@ func TestServeUsageErrors(t *testing.T) {
 
 	good, _ := writeTestPolicy(t, dir, "")
 	r = runCmd(t, "", "serve", "--config", good, "--listen", "127.0.0.1:0", "--store", "mysql://nope")
-	assert.Equal(t, exitRejected, r.code)
-	assert.Contains(t, r.stderr, "store")
+	assert.Equal(t, exitUsage, r.code, "a DSN of another scheme is a configuration error")
+	assert.Contains(t, r.stderr, "--store")
 }

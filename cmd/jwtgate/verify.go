@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -54,7 +55,15 @@ func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		}
 		now = func() time.Time { return t }
 	}
-	v, closeEngine, err := engine.newEngine(ctx, *config)
+	data, policy, err := readPolicy(*config)
+	if err != nil {
+		fmt.Fprintf(stderr, "jwtgate: %v\n", err)
+		return exitUsage
+	}
+	if names := policy.Integrations(); *integration != "" && !slices.Contains(names, *integration) {
+		return usageError(fs, stderr, "--integration %q: no such integration in %s (it has %s)", *integration, *config, strings.Join(names, ", "))
+	}
+	v, closeEngine, err := engine.newEngine(ctx, *config, data, policy, func(msg string) { fmt.Fprintf(stderr, "jwtgate: %s\n", msg) })
 	if err != nil {
 		fmt.Fprintf(stderr, "jwtgate: %v\n", err)
 		return exitUsage

@@ -52,6 +52,19 @@ type Plugin struct {
 
 	module   []byte
 	cacheDir string
+	notify   func(string)
+	slow     time.Duration
+}
+
+// Options adjust OpenWith.
+type Options struct {
+	// Notify, when set, is told of a first step that takes longer than
+	// SlowAfter, while it runs: building the module from the source tree,
+	// or compiling it (done once per module when there is a compilation
+	// cache). Its calls are over before the step returns.
+	Notify func(msg string)
+	// SlowAfter is when a step is worth a notice. Default 1s.
+	SlowAfter time.Duration
 }
 
 // CacheDir is wazero's compilation cache: os.UserCacheDir()/jwtgate/wazero
@@ -68,9 +81,19 @@ func CacheDir() string {
 // documentation when it is "") and reads it. It is compiled by Load, where
 // a bad module is an error naming the file (IsModuleError).
 func Open(ctx context.Context, modulePath string) (*Plugin, error) {
-	p := &Plugin{Path: modulePath, Custom: modulePath != "", cacheDir: CacheDir()}
+	return OpenWith(ctx, modulePath, Options{})
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, modulePath string, o Options) (*Plugin, error) {
+	if o.SlowAfter <= 0 {
+		o.SlowAfter = time.Second
+	}
+	p := &Plugin{Path: modulePath, Custom: modulePath != "", cacheDir: CacheDir(), notify: o.Notify, slow: o.SlowAfter}
 	if p.Path == "" {
+		stop := p.notifyIfSlow("building the policy plugin from the source tree with the Go toolchain (first run only)…")
 		path, err := DefaultModule(ctx)
+		stop()
 		if err != nil {
 			return nil, err
 		}
@@ -89,7 +112,32 @@ func (p *Plugin) options(name string, replay core.ReplayStore) host.Options {
 	if p.Custom {
 		o.CallTimeout = CustomCallTimeout
 	}
+	if p.notify != nil {
+		msg := "compiling the policy plugin (first run only)…; the compiled code is cached in " + p.cacheDir
+		if p.cacheDir == "" {
+			msg = "compiling the policy plugin… (no user cache directory, so no compilation cache: every run compiles)"
+		}
+		o.SlowCompile, o.SlowCompileAfter = func() { p.notify(msg) }, p.slow
+	}
 	return o
+}
+
+// notifyIfSlow tells Notify msg if the step that stop ends takes longer
+// than SlowAfter; stop waits for a notice under way.
+func (p *Plugin) notifyIfSlow(msg string) (stop func()) {
+	if p.notify == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	t := time.AfterFunc(p.slow, func() {
+		defer close(done)
+		p.notify(msg)
+	})
+	return func() {
+		if !t.Stop() {
+			<-done
+		}
+	}
 }
 
 // DefaultModule returns the module used without --module: jwtgate.wasm

@@ -1,16 +1,19 @@
 package wasmengine
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/wasm"
 )
 
 func TestInline(t *testing.T) {
@@ -76,4 +79,33 @@ service:
 	require.True(t, errors.As(err, &pe), "%v", err)
 	assert.Equal(t, "m", pe.Integration)
 	assert.Equal(t, "keys[0].secret_file", pe.Field)
+}
+
+// TestNotifySlowCompile: a compilation that takes longer than SlowAfter is
+// announced while it runs, naming the compilation cache; one that is done
+// in time is not. (The real threshold, 1s, is passed by a cold compile:
+// TestVerifyWasmSaysItCompiles in cmd/jwtgate.)
+func TestNotifySlowCompile(t *testing.T) {
+	ctx := context.Background()
+	module, err := wasm.Build(ctx, wasm.BuildOptions{})
+	require.NoError(t, err)
+	policy := []byte("integrations:\n  - name: a\n    issuer: https://a.example\n    algorithms: [HS256]\n    keys: [{secret: 0123456789abcdef0123456789abcdef}]\n")
+	p, err := core.ParsePolicy("policy.yaml", policy, core.LoadOptions{})
+	require.NoError(t, err)
+	for _, c := range []struct {
+		after time.Duration
+		want  []string
+	}{
+		// Even a compilation read from the cache outlasts a nanosecond.
+		{time.Nanosecond, []string{"compiling the policy plugin (first run only)…; the compiled code is cached in " + CacheDir()}},
+		{time.Hour, nil},
+	} {
+		var got []string
+		plugin, err := OpenWith(ctx, module, Options{Notify: func(msg string) { got = append(got, msg) }, SlowAfter: c.after})
+		require.NoError(t, err)
+		e, err := plugin.Load(ctx, "policy.yaml", policy, p, core.NewMemoryReplayStore(0))
+		require.NoError(t, err)
+		require.NoError(t, e.Close())
+		assert.Equal(t, c.want, got, "after %v", c.after)
+	}
 }
