@@ -624,8 +624,15 @@ func unixTime(sec float64) time.Time {
 	return time.Unix(int64(whole), int64(frac*1e9)).UTC()
 }
 
+// ago words a span of d seconds (its sign dropped). From a billion seconds
+// (31 years) on, it is a lower bound in whole years: such spans are not
+// worth the seconds, and a time.Duration ends at 292 years.
 func ago(d float64) string {
-	return (time.Duration(math.Min(math.Abs(d), 1e9) * float64(time.Second))).Round(time.Second).String()
+	const year = 365.2425 * 24 * 3600 // the mean Gregorian year, in seconds
+	if d = math.Abs(d); d >= 1e9 {
+		return fmt.Sprintf("more than %.0f years", math.Floor(math.Min(d, 1e18)/year))
+	}
+	return (time.Duration(d * float64(time.Second))).Round(time.Second).String()
 }
 
 // claims checks an authenticated payload against its integration and fills
