@@ -24,7 +24,7 @@ func runMint(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	alg := fset.String("alg", "", "signature algorithm (default: the JWK's alg, else the key type's usual one)")
 	ttl := fset.Duration("ttl", 0, "set iat to now and exp to now+ttl, unless the claims have them")
 	headerArg := fset.String("header", "", "extra protected header fields as a JSON object, or @FILE")
-	nowFlag := fset.String("now", "", "the time used by --ttl: Unix seconds or RFC 3339 (default: the current time)")
+	nowFlag := fset.String("now", "", "the time used by --ttl: Unix seconds or RFC 3339, from 1970 to 9999 (default: the current time)")
 	fset.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: jwtgate mint --key FILE --claims JSON|@FILE [flags]\n\nSigns the claims as a compact JWS and prints it.\n\nFlags:\n")
 		fset.PrintDefaults()

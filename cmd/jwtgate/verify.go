@@ -21,7 +21,7 @@ const maxInputToken = 2 << 20
 func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("verify", stderr)
 	config := fs.String("config", "", "policy file (YAML or JSON); required")
-	nowFlag := fs.String("now", "", "verify as of this time: Unix seconds or RFC 3339 (default: the current time)")
+	nowFlag := fs.String("now", "", "verify as of this time: Unix seconds or RFC 3339, from 1970 to 9999 (default: the current time)")
 	explain := fs.Bool("explain", false, "include the step-by-step trace in the decision")
 	integration := fs.String("integration", "", "verify against this integration only")
 	redirect := fs.String("redirect", "", "redirect target passed beside the token (the go parameter)")
@@ -187,14 +187,43 @@ func (s *lineSplitter) split(data []byte, atEOF bool) (int, []byte, error) {
 	return advance, line, nil
 }
 
-// parseTime reads Unix seconds or an RFC 3339 time.
+// The times --now accepts: from the Unix epoch to the last second RFC 3339
+// can write. Before it is a negative Unix time, which no token of this era
+// means; after it, most often milliseconds taken for seconds.
+var (
+	minNow = time.Unix(0, 0).UTC()
+	maxNow = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+)
+
+// parseTime reads Unix seconds or an RFC 3339 time, between minNow and
+// maxNow.
 func parseTime(s string) (time.Time, error) {
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if err := checkNow(s, n); err != nil {
+			return time.Time{}, err
+		}
 		return time.Unix(n, 0).UTC(), nil
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
 		return time.Time{}, errors.New("want Unix seconds or an RFC 3339 time")
 	}
+	if err := checkNow(s, t.Unix()); err != nil {
+		return time.Time{}, err
+	}
 	return t, nil
+}
+
+// checkNow refuses a time (s, at Unix second sec) outside minNow..maxNow.
+func checkNow(s string, sec int64) error {
+	lo, hi := minNow.Unix(), maxNow.Unix()
+	switch {
+	case sec < lo:
+		return fmt.Errorf("%s is before %s: want a time from then to %s", s, minNow.Format(time.RFC3339), maxNow.Format(time.RFC3339))
+	case sec > hi && sec/1000 <= hi:
+		return fmt.Errorf("%s is after %s; it looks like milliseconds: --now %d", s, maxNow.Format(time.RFC3339), sec/1000)
+	case sec > hi:
+		return fmt.Errorf("%s is after %s: want a time from %s to then", s, maxNow.Format(time.RFC3339), minNow.Format(time.RFC3339))
+	}
+	return nil
 }
