@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -83,6 +84,9 @@ func runMint(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	if *alg != "" {
 		jwk.Algorithm = *alg
 	}
+	if err := checkSigningKey(*keyFile, signingAlg(jwk), jwk.Key, *alg != ""); err != nil {
+		return usageError(fset, stderr, "%v", err)
+	}
 	tok, err := mintToken(jwk, claims, header)
 	if err != nil {
 		fmt.Fprintf(stderr, "jwtgate: mint: %v\n", err)
@@ -101,19 +105,23 @@ func readPrivateJWK(path, kid string) (jose.JSONWebKey, error) {
 	}
 	var probe struct {
 		Keys json.RawMessage `json:"keys"`
+		Kty  string          `json:"kty"`
 	}
 	if err := json.Unmarshal(data, &probe); err != nil {
 		return jose.JSONWebKey{}, fmt.Errorf("%s: not JSON: %v", path, err)
 	}
 	var jwk jose.JSONWebKey
 	if probe.Keys == nil {
+		if !slices.Contains([]string{"EC", "RSA", "OKP", "oct"}, probe.Kty) {
+			return jose.JSONWebKey{}, fmt.Errorf("%s: kty %q is not a key type jwtgate signs with (EC, RSA, OKP or oct)", path, probe.Kty)
+		}
 		if err := json.Unmarshal(data, &jwk); err != nil {
-			return jose.JSONWebKey{}, fmt.Errorf("%s: %v", path, err)
+			return jose.JSONWebKey{}, fmt.Errorf("%s: not a valid JWK: %s", path, joseReason(err))
 		}
 	} else {
 		var set jose.JSONWebKeySet
 		if err := json.Unmarshal(data, &set); err != nil {
-			return jose.JSONWebKey{}, fmt.Errorf("%s: %v", path, err)
+			return jose.JSONWebKey{}, fmt.Errorf("%s: not a valid JWK set: %s", path, joseReason(err))
 		}
 		switch found := set.Key(kid); {
 		case kid != "" && len(found) == 1:
@@ -133,12 +141,10 @@ func readPrivateJWK(path, kid string) (jose.JSONWebKey, error) {
 // mintToken signs claims with jwk (its Algorithm and KeyID give alg and
 // kid) and returns the compact JWS.
 func mintToken(jwk jose.JSONWebKey, claims, header map[string]any) (string, error) {
-	alg := jwk.Algorithm
+	alg := signingAlg(jwk)
 	if alg == "" {
-		alg = defaultAlgorithm(jwk.Key)
-	}
-	if alg == "" {
-		return "", fmt.Errorf("cannot sign with a %T key", jwk.Key)
+		desc, _ := keySigns(jwk.Key)
+		return "", fmt.Errorf("cannot sign with %s", desc)
 	}
 	opts := &jose.SignerOptions{}
 	opts.WithType("JWT")
@@ -150,7 +156,7 @@ func mintToken(jwk jose.JSONWebKey, claims, header map[string]any) (string, erro
 	}
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.SignatureAlgorithm(alg), Key: jwk.Key}, opts)
 	if err != nil {
-		return "", fmt.Errorf("%s: %v", alg, err)
+		return "", fmt.Errorf("%s: %s", alg, joseReason(err))
 	}
 	payload, err := json.Marshal(claims)
 	if err != nil {
@@ -158,9 +164,18 @@ func mintToken(jwk jose.JSONWebKey, claims, header map[string]any) (string, erro
 	}
 	obj, err := signer.Sign(payload)
 	if err != nil {
-		return "", fmt.Errorf("%s: %v", alg, err)
+		return "", fmt.Errorf("%s: %s", alg, joseReason(err))
 	}
 	return obj.CompactSerialize()
+}
+
+// signingAlg is the algorithm jwk signs with: its own, else its key
+// type's usual one ("" for none).
+func signingAlg(jwk jose.JSONWebKey) string {
+	if jwk.Algorithm != "" {
+		return jwk.Algorithm
+	}
+	return defaultAlgorithm(jwk.Key)
 }
 
 // defaultAlgorithm is the usual algorithm of a key type.
