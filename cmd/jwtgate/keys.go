@@ -9,11 +9,14 @@ import (
 	"crypto/rsa"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
+	"unicode"
 
 	jose "github.com/go-jose/go-jose/v4"
 )
@@ -44,8 +47,8 @@ func runKeysGenerate(_ context.Context, args []string, stdout, stderr io.Writer)
 	fset := newFlagSet("keys generate", stderr)
 	alg := fset.String("alg", "", "signature algorithm: "+strings.Join(signingAlgorithms, ", ")+"; required")
 	kid := fset.String("kid", "", "key ID; required")
-	out := fset.String("out", "", "file for the private JWK (default KID.jwk.json)")
-	bits := fset.Int("bits", 2048, "RSA modulus size, at least 2048 (RS* and PS* only)")
+	out := fset.String("out", "", "file for the private JWK (default KID.jwk.json, when KID is a plain file name)")
+	bits := fset.Int("bits", 2048, fmt.Sprintf("RSA modulus size, from %d to %d (RS* and PS* only)", minRSABits, maxRSABits))
 	force := fset.Bool("force", false, "overwrite an existing --out file")
 	fset.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: jwtgate keys generate --alg ALG --kid KID [flags]\n\nWrites the private JWK to a file (mode 0600) and prints the public JWKS on stdout.\n\nFlags:\n")
@@ -61,10 +64,16 @@ func runKeysGenerate(_ context.Context, args []string, stdout, stderr io.Writer)
 	if *alg == "" || *kid == "" {
 		return usageError(fset, stderr, "--alg and --kid are required")
 	}
-	if *bits < 2048 {
-		return usageError(fset, stderr, "--bits must be at least 2048")
+	if flagSet(fset, "bits") && !slices.Contains(rsaAlgorithms, *alg) && slices.Contains(signingAlgorithms, *alg) {
+		return usageError(fset, stderr, "--bits applies to RSA keys only (%s); %s keys have a fixed size", strings.Join(rsaAlgorithms, ", "), *alg)
+	}
+	if *bits < minRSABits || *bits > maxRSABits {
+		return usageError(fset, stderr, "--bits must be from %d to %d", minRSABits, maxRSABits)
 	}
 	if *out == "" {
+		if !plainFileName(*kid) {
+			return usageError(fset, stderr, "--kid %q is not a plain file name; name the file with --out", *kid)
+		}
 		*out = *kid + ".jwk.json"
 	}
 	priv, err := generateKey(*alg, *bits)
@@ -91,6 +100,33 @@ func runKeysGenerate(_ context.Context, args []string, stdout, stderr io.Writer)
 	stdout.Write(pub)
 	fmt.Fprintf(stderr, "jwtgate: private key written to %s\n", *out)
 	return exitOK
+}
+
+// rsaAlgorithms are the algorithms whose keys --bits sizes.
+var rsaAlgorithms = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"}
+
+// The RSA sizes keys generate makes: the least the core accepts, and a
+// bound on the time a generation takes (16384 bits take minutes).
+const (
+	minRSABits = 2048
+	maxRSABits = 8192
+)
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// plainFileName reports whether kid can name a file in the working
+// directory as it is: no folder in it, not "." or "..", no control
+// characters.
+func plainFileName(kid string) bool {
+	if kid == "" || kid == "." || kid == ".." || strings.ContainsAny(kid, `/\`) {
+		return false
+	}
+	return !strings.ContainsFunc(kid, unicode.IsControl)
 }
 
 // generateKey returns a fresh private key (or HMAC secret) for alg.
