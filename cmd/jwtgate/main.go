@@ -10,7 +10,8 @@
 //	jwtgate keys generate --alg ALG --kid KID [--out FILE] [--bits N] [--force]
 //	jwtgate mint --key FILE --claims JSON|@FILE [--kid KID] [--alg ALG] [--ttl 1h] [--header JSON]
 //	jwtgate serve --config FILE [--listen 127.0.0.1:8080] [--data-dir .jwtgate] [--store DSN] [--engine native|wasm] [--module FILE]
-//	jwtgate demo [--dir .demo]
+//	jwtgate demo [--dir .demo] [--url http://127.0.0.1:8080]
+//	jwtgate version
 //
 // Exit status: 0 success (a valid token), 1 a rejected token or a runtime
 // failure, 2 a usage or configuration error.
@@ -46,6 +47,7 @@ Usage:
   jwtgate mint --key FILE --claims JSON|@FILE [--kid KID] [--alg ALG] [--ttl 1h] [--header JSON]
   jwtgate serve --config FILE [--listen 127.0.0.1:8080] [--data-dir .jwtgate] [--store DSN] [--engine native|wasm] [--module FILE]
   jwtgate demo [--dir .demo] [--url http://127.0.0.1:8080]
+  jwtgate version   (also --version)
 
 Run "jwtgate COMMAND -h" for the flags of a command.
 `
@@ -68,6 +70,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runServe(ctx, rest, stderr)
 	case "demo":
 		return runDemo(ctx, rest, stdout, stderr)
+	case "version", "-version", "--version":
+		return runVersion(stdout)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usageText)
 		return exitOK
