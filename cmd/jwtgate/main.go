@@ -7,9 +7,10 @@
 //
 //	jwtgate verify --config FILE [--now UNIX] [--explain] [--integration NAME] [--redirect TARGET] [--engine native|wasm] [--module FILE] TOKEN|-
 //	jwtgate verify --config FILE --batch [--engine native|wasm] < tokens.txt
+//	jwtgate check --config FILE [--engine native|wasm]
 //	jwtgate keys generate --alg ALG --kid KID [--out FILE] [--bits N] [--force]
 //	jwtgate mint --key FILE --claims JSON|@FILE [--kid KID] [--alg ALG] [--ttl 1h] [--header JSON]
-//	jwtgate serve --config FILE [--listen 127.0.0.1:8080] [--data-dir .jwtgate] [--store DSN] [--engine native|wasm] [--module FILE]
+//	jwtgate serve --config FILE [--listen 127.0.0.1:8080] [--data-dir .jwtgate] [--store DSN] [--log-level info] [--engine native|wasm] [--module FILE]
 //	jwtgate demo [--dir .demo] [--url http://127.0.0.1:8080]
 //	jwtgate version
 //
@@ -43,9 +44,10 @@ const usageText = `jwtgate verifies JSON Web Tokens against a per-tenant claim p
 Usage:
   jwtgate verify --config FILE [--now UNIX] [--explain] [--integration NAME] [--redirect TARGET] [--engine native|wasm] [--module FILE] TOKEN|-
   jwtgate verify --config FILE --batch [--engine native|wasm]   (one token per line on stdin)
+  jwtgate check --config FILE [--engine native|wasm]   (lints the file as serve loads it)
   jwtgate keys generate --alg ALG --kid KID [--out FILE] [--bits N] [--force]
   jwtgate mint --key FILE --claims JSON|@FILE [--kid KID] [--alg ALG] [--ttl 1h] [--header JSON]
-  jwtgate serve --config FILE [--listen 127.0.0.1:8080] [--data-dir .jwtgate] [--store DSN] [--engine native|wasm] [--module FILE]
+  jwtgate serve --config FILE [--listen 127.0.0.1:8080] [--data-dir .jwtgate] [--store DSN] [--log-level info] [--engine native|wasm] [--module FILE]
   jwtgate demo [--dir .demo] [--url http://127.0.0.1:8080]
   jwtgate version   (also --version)
 
@@ -62,6 +64,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch cmd {
 	case "verify":
 		return runVerify(ctx, rest, stdin, stdout, stderr)
+	case "check":
+		return runCheck(ctx, rest, stdout, stderr)
 	case "keys":
 		return runKeys(ctx, rest, stdout, stderr)
 	case "mint":

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/server"
+	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/wasmengine"
+	"github.com/jwtgate/jwtgate/core"
+)
+
+// runCheck lints a configuration file as serve loads it: the policy and
+// the service section together, every problem listed (one a line, as the
+// loaders give them), the store's DSN checked but not opened.
+func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("check", stderr)
+	config := fs.String("config", "", "configuration file (policy and service section); required")
+	engine := fs.String("engine", engineNative, `check as serve --engine loads it: "native", or "wasm" (which refuses jwks_url keys)`)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: jwtgate check --config FILE [--engine native|wasm]\n\nLoads the file as jwtgate serve would, without serving, and lists every problem.\nExit 0 (prints \"FILE: ok\") or 2.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	pos, code, ok := parseFlags(fs, args)
+	if !ok {
+		return code
+	}
+	switch {
+	case len(pos) > 0:
+		return usageError(fs, stderr, "unexpected argument %q", pos[0])
+	case *config == "":
+		return usageError(fs, stderr, "--config is required")
+	case *engine != engineNative && *engine != engineWasm:
+		return usageError(fs, stderr, "--engine: want native or wasm, found %q", *engine)
+	}
+	problems := server.Check(*config)
+	if *engine == engineWasm && !anyPolicyError(problems) {
+		if data, err := os.ReadFile(*config); err == nil {
+			if _, err := wasmengine.Inline(*config, data); err != nil {
+				problems = append(problems, err)
+			}
+		}
+	}
+	if len(problems) == 0 {
+		fmt.Fprintf(stdout, "%s: ok\n", *config)
+		return exitOK
+	}
+	n := 0
+	for _, p := range problems {
+		for _, line := range strings.Split(p.Error(), "\n") {
+			fmt.Fprintln(stderr, line)
+			n++
+		}
+	}
+	plural := "s"
+	if n == 1 {
+		plural = ""
+	}
+	fmt.Fprintf(stderr, "jwtgate check: %d problem%s in %s\n", n, plural, *config)
+	return exitUsage
+}
+
+// anyPolicyError reports whether the policy itself was refused (the
+// plugin's own check would only repeat it).
+func anyPolicyError(errs []error) bool {
+	var pe *core.PolicyError
+	for _, err := range errs {
+		if errors.As(err, &pe) {
+			return true
+		}
+	}
+	return false
+}
