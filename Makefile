@@ -27,8 +27,9 @@ check-wasm-build:
 	GOOS=js GOARCH=wasm $(GO) build ./core/...
 
 ## run: write a demo configuration to .demo, print curl lines, serve on 127.0.0.1:8080.
+# jwtgate is not on the PATH here: the printed lines say "go run ./cmd/jwtgate".
 run:
-	$(GO) run ./cmd/jwtgate demo --dir .demo
+	$(GO) run ./cmd/jwtgate demo --dir .demo --command "$(GO) run ./cmd/jwtgate"
 	$(GO) run ./cmd/jwtgate serve --config .demo/policy.yaml --listen 127.0.0.1:8080 --data-dir .demo/data
 
 ## fuzz: run every Fuzz test of every package for FUZZTIME each.

@@ -9,8 +9,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	neturl "net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -64,8 +67,9 @@ func runDemo(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fset := newFlagSet("demo", stderr)
 	dir := fset.String("dir", ".demo", "folder of the demo configuration (created if missing)")
 	url := fset.String("url", "http://127.0.0.1:8080", "base URL of the server the printed curl lines call")
+	command := fset.String("command", "", `how the printed lines call jwtgate (default: "jwtgate" when this executable is on the PATH, else its path)`)
 	fset.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: jwtgate demo [--dir .demo] [--url http://127.0.0.1:8080]\n\nCreates a demo configuration (keys and policy.yaml) unless present, and prints\ncurl commands with freshly minted tokens for \"jwtgate serve\".\n\nFlags:\n")
+		fmt.Fprintf(stderr, "Usage: jwtgate demo [--dir .demo] [--url http://127.0.0.1:8080] [--command CMD]\n\nCreates a demo configuration (keys and policy.yaml) unless present, and prints\ncurl commands with freshly minted tokens for \"jwtgate serve\".\n\nFlags:\n")
 		fset.PrintDefaults()
 	}
 	pos, code, ok := parseFlags(fset, args)
@@ -74,6 +78,12 @@ func runDemo(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if len(pos) > 0 {
 		return usageError(fset, stderr, "unexpected argument %q", pos[0])
+	}
+	if u, err := neturl.Parse(*url); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return usageError(fset, stderr, "--url: want an http(s) URL such as http://127.0.0.1:8080, found %q", *url)
+	}
+	if *command == "" {
+		*command = selfCommand(executable(), onPath("jwtgate"))
 	}
 	okeraKey, oktoKey, err := ensureDemo(*dir, stderr)
 	if err != nil {
@@ -103,7 +113,7 @@ func runDemo(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	policy := filepath.Join(*dir, demoPolicy)
 	fmt.Fprintf(stdout, `Demo configuration in %s (tokens valid for 1 hour).
 
-Serve it (make run does this next):  jwtgate serve --config %s --listen 127.0.0.1:8080 --data-dir %s
+Serve it (make run does this next):  %s serve --config %s --listen 127.0.0.1:8080 --data-dir %s
 then, from another terminal:
 
 # Okera style (ES256, JWKS file, groups): expect 200 with "sub":"alice@example.com"
@@ -125,10 +135,57 @@ curl -sS -X POST -d grant_type=urn:ietf:params:oauth:grant-type:token-exchange -
 curl -sS %s/.well-known/jwks.json
 
 # Offline, with the step-by-step trace:
-jwtgate verify --config %s --explain %s
+%s verify --config %s --explain %s
 
-`, *dir, policy, filepath.Join(*dir, "data"), okeraTok, endpoint, oktoTok, endpoint, endpoint, okeraTok, base, oktoTok, base, base, policy, okeraTok)
+`, *dir, *command, policy, filepath.Join(*dir, "data"), okeraTok, endpoint, oktoTok, endpoint, endpoint, okeraTok, base, oktoTok, base, base, *command, policy, okeraTok)
 	return exitOK
+}
+
+// selfCommand is how printed lines call jwtgate, for the executable exe
+// and the jwtgate found on the PATH (both with symlinks resolved; "" for
+// none): "jwtgate" when that is exe, else exe's path, unless exe is a
+// build of go run or go test (in a go-build folder), gone after the run.
+func selfCommand(exe, onPath string) string {
+	if exe == "" || exe == onPath || slices.ContainsFunc(strings.Split(filepath.ToSlash(exe), "/"), func(el string) bool {
+		return strings.HasPrefix(el, "go-build")
+	}) {
+		return "jwtgate"
+	}
+	safe := func(r rune) bool {
+		return r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._+-@%:,=", r))
+	}
+	if !strings.ContainsFunc(exe, func(r rune) bool { return !safe(r) }) {
+		return exe
+	}
+	return "'" + strings.ReplaceAll(exe, "'", `'\''`) + "'" // for a POSIX shell
+}
+
+// executable is this program's file, symlinks resolved ("" if unknown).
+func executable() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	if exe, err = filepath.EvalSymlinks(exe); err != nil {
+		return ""
+	}
+	return exe
+}
+
+// onPath is the file the shell runs for name, symlinks resolved ("" for
+// none).
+func onPath(name string) string {
+	p, err := exec.LookPath(name)
+	if err != nil {
+		return ""
+	}
+	if p, err = filepath.Abs(p); err != nil {
+		return ""
+	}
+	if p, err = filepath.EvalSymlinks(p); err != nil {
+		return ""
+	}
+	return p
 }
 
 // ensureDemo creates the demo files that are missing in dir and returns the
