@@ -209,6 +209,20 @@ func (e *configError) Error() string {
 	return b.String()
 }
 
+// decodeErrors is every problem of a service section that does not
+// decode, each a *configError at its field's line.
+func decodeErrors(file string, err error) error {
+	var list yamlconfig.Problems
+	if !errors.As(err, &list) {
+		return &configError{file: file, field: "service", reason: err.Error()}
+	}
+	errs := make([]error, len(list))
+	for i, p := range list {
+		errs[i] = &configError{file: file, field: p.Field, line: p.Line, reason: p.Reason}
+	}
+	return errors.Join(errs...)
+}
+
 var (
 	cookieNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 )
@@ -217,7 +231,12 @@ var (
 // server needs from the configuration bytes. The policy has been parsed by
 // the core already, so the integrations are known to be valid.
 func parseService(file string, data []byte, policy *core.Policy, readFile func(string) ([]byte, error), lookupEnv func(string) (string, bool)) (*config, error) {
+	var lines yamlconfig.Lines
 	fail := func(field string, line int, format string, args ...any) error {
+		// The line of the field itself when it is written; else line.
+		if l := lines.Line(field); l > 0 {
+			line = l
+		}
 		return &configError{file: file, field: field, line: line, reason: fmt.Sprintf(format, args...)}
 	}
 	var sf serviceFile
@@ -226,8 +245,10 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 	}
 	var sc serviceConfig
 	if !sf.Service.IsZero() {
-		if err := yamlconfig.DecodeStrict(&sf.Service, &sc); err != nil {
-			return nil, fail("service", sf.Service.Line, "%v", err)
+		var err error
+		lines, err = yamlconfig.Decoder{Path: "service", Where: "in service"}.Decode(&sf.Service, &sc)
+		if err != nil {
+			return nil, decodeErrors(file, err)
 		}
 	}
 	c := &config{

@@ -276,7 +276,7 @@ func TestConfigErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name, config, want string
 	}{
-		{"unknown field", strings.Replace(base, "  access_token_ttl: 15m", "  access_token_tll: 15m", 1), "access_token_tll not found"},
+		{"unknown field", strings.Replace(base, "  access_token_ttl: 15m", "  access_token_tll: 15m", 1), "field service.access_token_tll: unknown field in service; did you mean access_token_ttl?"},
 		{"unknown integration", base + "    nope: {default_redirect: /x}\n", ""},
 		{"bad secure", strings.Replace(base, "ttl: 8h}", "ttl: 8h, secure: maybe}", 1), "service.session.secure"},
 		{"bad ttl", strings.Replace(base, "ttl: 8h}", "ttl: 8}", 1), "duration"},
