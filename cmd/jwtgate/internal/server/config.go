@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -20,6 +19,7 @@ import (
 	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/remote"
 	"github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/core/yamlconfig"
+	"github.com/jwtgate/jwtgate/policyfile"
 )
 
 // Defaults of the service section.
@@ -510,16 +510,10 @@ func digest(s string) []byte {
 	return sum[:]
 }
 
-// fileReader reads the files a configuration file names, relative paths
-// against the configuration file's folder.
+// fileReader reads the files a configuration file names as its policy's
+// are read: relative paths against the file's folder, bounded.
 func fileReader(path string) func(string) ([]byte, error) {
-	dir := filepath.Dir(path)
-	return func(name string) ([]byte, error) {
-		if !filepath.IsAbs(name) {
-			name = filepath.Join(dir, name)
-		}
-		return readBounded(name, maxConfigBytes)
-	}
+	return policyfile.Reader(path)
 }
 
 // safeRelative reports whether target is a same-site path: one "/" followed

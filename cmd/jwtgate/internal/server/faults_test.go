@@ -16,6 +16,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/jwtgate/jwtgate/policyfile"
 )
 
 // A new kid appears at the JWKS URL: the unknown kid makes jwtgate fetch
@@ -353,7 +355,7 @@ func TestReloadRefusesSpecialAndHugeFiles(t *testing.T) {
 	fifo := filepath.Join(e.dir, "fifo")
 	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
 	huge := filepath.Join(e.dir, "huge.yaml")
-	require.NoError(t, os.WriteFile(huge, []byte(good+strings.Repeat("#", maxConfigBytes)), 0o600))
+	require.NoError(t, os.WriteFile(huge, []byte(good+strings.Repeat("#", policyfile.MaxFileBytes)), 0o600))
 	point := func(target string) {
 		require.NoError(t, os.Remove(e.config))
 		require.NoError(t, os.Symlink(target, e.config))
