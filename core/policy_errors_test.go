@@ -102,11 +102,20 @@ func TestPolicyErrorsSpeakPolicy(t *testing.T) {
 		strings.Replace(peTypo, "audience: [api]", "require_groups: {any: x}", 1),
 		strings.Replace(peTypo, "- jwks_url: https://acme.example/keys", "- {jwks_url: [a]}", 1),
 		`{"integrations": [{"name": "acme", "issuer": 1, "algorithms": "RS256", "keys": {}}]}`,
+		// Key material the JSON and DER decoders refuse.
+		ptWithKeys("RS256", "      - jwks: '{\"keys\": 1}'\n"),
+		ptWithKeys("RS256", "      - jwks: {keys: [{kty: RSA, n: 1, e: AQAB}]}\n"),
+		ptWithKeys("RS256", "      - jwks: {kty: RSA, n: 1, e: AQAB}\n"),
+		ptWithKeys("RS256", "      - jwks: {keys: [{kty: RSA, key_ops: verify, n: abc, e: AQAB}]}\n"),
+		ptWithKeys("RS256", "      - jwks: {keys: [{kty: XYZ}]}\n"),
+		ptWithKeys("RS256", "      - jwks: [1, 2]\n"),
+		ptWithKeys("RS256", "      - pem: \"-----BEGIN PUBLIC KEY-----\\nAAAA\\n-----END PUBLIC KEY-----\\n\"\n"),
+		ptMinimal("    decryption_keys: [{pem: \"-----BEGIN PRIVATE KEY-----\\nAAAA\\n-----END PRIVATE KEY-----\\n\"}]\n"),
 	}
 	for _, doc := range docs {
 		_, err := ParsePolicy("p.yaml", []byte(doc), LoadOptions{})
 		require.Error(t, err, doc)
-		for _, bad := range []string{"!!", "core.", "[]", "unmarshal", " yaml:", "map[", "interface"} {
+		for _, bad := range []string{"!!", "core.", "[]", "unmarshal", " yaml:", "map[", "interface", "Go ", "jose", "asn1", "x509", "Parse"} {
 			assert.NotContains(t, err.Error(), bad, doc)
 		}
 		assert.NotRegexp(t, `line \d+:`, err.Error(), "one line number, in front")
