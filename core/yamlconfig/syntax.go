@@ -99,7 +99,7 @@ func problemEnd(data []byte, msg string, line int) int {
 		if fails(k) {
 			return k
 		}
-		if spent += k; spent > probeBudget/2 || k-lo >= 256 {
+		if spent += k; spent > probeBudget/8 || k-lo >= 128 {
 			lo = k
 			break
 		}
@@ -117,13 +117,14 @@ func problemEnd(data []byte, msg string, line int) int {
 	return hi
 }
 
-// lineStart is the offset of 1-based line n (0 for n < 1).
+// lineStart is the offset of 1-based line n (0 for n < 1, the end of
+// data past its last line).
 func lineStart(data []byte, n int) int {
 	off := 0
 	for i := 1; i < n; i++ {
 		j := bytes.IndexByte(data[off:], '\n')
 		if j < 0 {
-			return 0
+			return len(data)
 		}
 		off += j + 1
 	}
