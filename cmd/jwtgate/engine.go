@@ -4,11 +4,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
 
 	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/server"
 	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/wasmengine"
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/policyfile"
 )
 
 // Engines of --engine.
@@ -59,7 +59,7 @@ func (f engineFlags) newEngine(ctx context.Context, path string) (e verifyEngine
 		v, err := newVerifier(path)
 		return v, func() {}, err
 	}
-	data, err := os.ReadFile(path)
+	data, err := policyfile.ReadFile(path, policyfile.MaxFileBytes)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read policy: %w", err)
 	}
