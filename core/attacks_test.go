@@ -297,7 +297,7 @@ func TestAttackCatalogue(t *testing.T) {
 	add("signature not base64 at all", hp[0]+"."+hp[1]+".!!!", invalid("", ""))
 
 	// Part counts.
-	add("1 part", hp[0], invalid("format", "1 parts"))
+	add("1 part", hp[0], invalid("format", "token has 1 part;"))
 	add("2 parts", hp[0]+"."+hp[1], invalid("format", "2 parts"))
 	add("4 parts", hsTok+"."+hp[2], invalid("format", "4 parts"))
 	add("5 parts from a JWS", hsTok+"."+hp[1]+"."+hp[2], invalid("", ""))

@@ -8,12 +8,20 @@
 // the wazero host as a WebAssembly plugin, inside a proxy-wasm filter and in
 // a browser, and give the same decision for the same input on each.
 //
-// Use:
+// Use, with a policy file on disk (package policyfile reads it as the
+// jwtgate command does: key files relative to the policy's folder, bounded
+// reads, secret_env from the environment):
 //
-//	policy, err := core.ParsePolicy("policy.yaml", data, core.LoadOptions{ReadFile: os.ReadFile})
+//	policy, err := policyfile.Load("/etc/jwtgate/policy.yaml")
+//	if err != nil { /* every problem, one per line: FILE:LINE: integration "NAME": field FIELD: reason */ }
 //	v, err := core.NewVerifier(policy, core.Config{Replay: core.NewMemoryReplayStore(0)})
 //	d := v.Verify(ctx, core.Request{Token: tok, Now: time.Now()})
 //	if !d.Valid { /* d.Code, d.Message for the caller; d.Reason for the log */ }
+//
+// A policy from elsewhere (a database, a request) goes to ParsePolicy with
+// the LoadOptions its host allows; without ReadFile and LookupEnv, keys
+// must be inline. A refused policy is PolicyErrors: every problem found,
+// each a *PolicyError naming the line, the integration and the field.
 //
 // Checks run in a fixed order, so the same input always gets the same code:
 // size, format, header, issuer (routing to an integration), algorithm, keys

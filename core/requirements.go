@@ -9,8 +9,8 @@ import (
 // Membership requires names in a list claim (roles or groups): every name
 // of All, and at least one of Any.
 type Membership struct {
-	Any []string `yaml:"any" json:"any,omitempty"`
-	All []string `yaml:"all" json:"all,omitempty"`
+	Any []string `yaml:"any" json:"any,omitempty" want:"a list of names" item:"a name"`
+	All []string `yaml:"all" json:"all,omitempty" want:"a list of names" item:"a name"`
 }
 
 // Requirements are what a valid decision must carry beyond an authentic
@@ -36,11 +36,22 @@ func (e *RequirementsError) Error() string { return e.Field + ": " + e.Reason }
 // written resource:action[:scope[:target]] with no "*"; a Membership, when
 // given, must name at least one role or group.
 func NewRequirements(permissions []string, roles, groups *Membership) (*Requirements, error) {
+	r, bad := compileRequirements(permissions, roles, groups)
+	if len(bad) > 0 {
+		return nil, bad[0]
+	}
+	return r, nil
+}
+
+// compileRequirements compiles requirements and returns every problem.
+func compileRequirements(permissions []string, roles, groups *Membership) (*Requirements, []*RequirementsError) {
 	r := &Requirements{roles: roles, groups: groups}
+	var bad []*RequirementsError
 	for i, s := range permissions {
 		p, err := permission.ParseRequirement(s)
 		if err != nil {
-			return nil, &RequirementsError{Field: fmt.Sprintf("require_permissions[%d]", i), Reason: err.Error()}
+			bad = append(bad, &RequirementsError{Field: fmt.Sprintf("require_permissions[%d]", i), Reason: err.Error()})
+			continue
 		}
 		r.permissions = append(r.permissions, p)
 	}
@@ -49,10 +60,10 @@ func NewRequirements(permissions []string, roles, groups *Membership) (*Requirem
 		m     *Membership
 	}{{"require_roles", roles}, {"require_groups", groups}} {
 		if m.m != nil && len(m.m.Any) == 0 && len(m.m.All) == 0 {
-			return nil, &RequirementsError{Field: m.field, Reason: "give \"any\" or \"all\" (or both) with at least one name"}
+			bad = append(bad, &RequirementsError{Field: m.field, Reason: "give \"any\" or \"all\" (or both) with at least one name"})
 		}
 	}
-	return r, nil
+	return r, bad
 }
 
 // Unmet returns "" when the valid decision d meets r, else why not (a

@@ -103,7 +103,7 @@ func (v pssVerifier) VerifyPayload(payload, signature []byte, alg jose.Signature
 // Only the tests call it; keep it in step with signed.
 func verifySignatureOnly(tok string, candidates []keys.VerificationKey, allowed []jose.SignatureAlgorithm) ([]byte, error) {
 	if dots := strings.Count(tok, "."); dots != 2 {
-		return nil, fmt.Errorf("token has %d parts; a JWS has 3", dots+1)
+		return nil, fmt.Errorf("token has %s; a JWS has 3", parts(dots+1))
 	}
 	if verr := compactChars(tok); verr != nil {
 		return nil, errors.New(verr.reason)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -246,7 +247,7 @@ func (v *Verifier) verify(ctx context.Context, r *run, req *Request) *Decision {
 	case 4:
 		c, verr = v.encrypted(ctx, r, req, tok)
 	default:
-		return r.reject(CodeInvalidToken, "format", "token has %d parts; a JWS has 3 and a JWE 5", dots+1)
+		return r.reject(CodeInvalidToken, "format", "token has %s; a JWS has 3 and a JWE 5", parts(dots+1))
 	}
 	if verr != nil {
 		return r.rejectWith(verr)
@@ -366,6 +367,14 @@ func (v *Verifier) signed(ctx context.Context, r *run, req *Request, tok string,
 		return &claimsInput{in: in, payload: payload, obj: obj}, nil
 	}
 	return nil, fail(CodeInvalidToken, "signature", "%s signature does not verify with any of %d candidate keys", alg, tries)
+}
+
+// parts says how many parts a token has, in words: "1 part", "4 parts".
+func parts(n int) string {
+	if n == 1 {
+		return "1 part"
+	}
+	return strconv.Itoa(n) + " parts"
 }
 
 // compactChars refuses a compact token holding anything but base64url

@@ -66,7 +66,7 @@ func (v *Verifier) vouchedClaims(r *run, req *Request, vouched Vouched) (*claims
 	case len(tok) > v.policy.maxToken:
 		return nil, fail(CodeInvalidToken, "size", "token is %d bytes, the limit is %d", len(tok), v.policy.maxToken)
 	case strings.Count(tok, ".") != 2:
-		return nil, fail(CodeInvalidToken, "format", "a vouched token must be a compact JWS (3 parts), found %d parts", strings.Count(tok, ".")+1)
+		return nil, fail(CodeInvalidToken, "format", "a vouched token must be a compact JWS (3 parts), found %s", parts(strings.Count(tok, ".")+1))
 	}
 	if verr := compactChars(tok); verr != nil {
 		return nil, verr

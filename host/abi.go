@@ -356,15 +356,41 @@ func (in *instance) load(ctx context.Context, h *Host, name string, policy []byt
 		}
 		return &sum, nil
 	case statusPolicyError:
-		var pe core.PolicyError
-		if err := json.Unmarshal(out, &pe); err != nil {
+		var w wirePolicyError
+		if err := json.Unmarshal(out, &w); err != nil {
 			return nil, &Error{Kind: ErrGuestRefused, Op: "load", Detail: string(out)}
 		}
-		return nil, &pe
+		return nil, w.errors()
 	case statusPanic:
 		return nil, &Error{Kind: ErrGuestPanic, Op: "load", Detail: string(out)}
 	}
 	return nil, &Error{Kind: ErrGuestRefused, Op: "load", Detail: string(out)}
+}
+
+// wirePolicyError is the guest's policy error (wasm/ABI.md): the first
+// problem, and the others in more (absent from older guests).
+type wirePolicyError struct {
+	File        string            `json:"file"`
+	Integration string            `json:"integration"`
+	Field       string            `json:"field"`
+	Line        int               `json:"line"`
+	Column      int               `json:"column"`
+	Reason      string            `json:"reason"`
+	More        []wirePolicyError `json:"more"`
+}
+
+// errors returns the problems as the core's own error, so that a policy
+// is refused in the same words natively and in the plugin.
+func (w *wirePolicyError) errors() core.PolicyErrors {
+	list := core.PolicyErrors{w.one()}
+	for i := range w.More {
+		list = append(list, w.More[i].one())
+	}
+	return list
+}
+
+func (w *wirePolicyError) one() *core.PolicyError {
+	return &core.PolicyError{File: w.File, Integration: w.Integration, Field: w.Field, Line: w.Line, Column: w.Column, Reason: w.Reason}
 }
 
 // verify runs one request and returns the decision JSON.

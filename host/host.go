@@ -119,8 +119,8 @@ type Host struct {
 }
 
 // Load compiles module, starts one instance with policy loaded (so that a
-// bad module or policy fails here, with a *core.PolicyError for the
-// latter) and returns the host.
+// bad module or policy fails here, with the core's own core.PolicyErrors
+// for the latter) and returns the host.
 func Load(ctx context.Context, module, policy []byte, opts Options) (*Host, error) {
 	if opts.PolicyName == "" {
 		opts.PolicyName = "policy"

@@ -70,6 +70,24 @@ func TestPolicyErrors(t *testing.T) {
 	if err.Error() != nativeErr.Error() {
 		t.Errorf("policy error differs\nnative: %v\nwasm:   %v", nativeErr, err)
 	}
+	// Every problem, and syntax errors' columns, cross the ABI.
+	for _, bad := range []string{
+		"integrations:\n  - name: x\n    issuer: https://x\n    algorithms: [RS256, XX1]\n    audience: [a]\n    keys: [{secret: short}]\n  - name: Y\n    issuer: https://x\n",
+		"integrations:\n  - name: x\n\tissuer: https://x\n",
+	} {
+		_, nativeErr := core.ParsePolicy("my.yaml", []byte(bad), core.LoadOptions{})
+		_, err := Load(ctx, module, []byte(bad), Options{PolicyName: "my.yaml", CacheDir: compileCache(t)})
+		var native, wasm core.PolicyErrors
+		if !errors.As(nativeErr, &native) || !errors.As(err, &wasm) {
+			t.Fatalf("got %T %v, want core.PolicyErrors", err, err)
+		}
+		if len(native) < 2 && !strings.Contains(bad, "\t") {
+			t.Errorf("native: %d problems, want several", len(native))
+		}
+		if err.Error() != nativeErr.Error() || len(wasm) != len(native) || *wasm[0] != *native[0] {
+			t.Errorf("policy errors differ\nnative: %v\nwasm:   %v", nativeErr, err)
+		}
+	}
 	fileKey := []byte("integrations:\n  - name: x\n    issuer: https://x\n    algorithms: [RS256]\n    keys: [{jwks_file: keys.json}]\n")
 	_, err = Load(ctx, module, fileKey, Options{CacheDir: compileCache(t)})
 	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "inline the key") {

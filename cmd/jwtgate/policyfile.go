@@ -2,26 +2,27 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/keyfetch"
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/policyfile"
 )
 
-// loadPolicy reads and parses the policy file at path. Key files named in it
-// (jwks_file, pem_file, secret_file) are read relative to the policy file's
-// folder unless absolute; secret_env reads the process environment. A policy
-// the core refuses comes back as a *core.PolicyError naming the file, the
-// integration and the field.
+// loadPolicy reads and parses the policy file at path as a library user's
+// policyfile.Load does: key files named in it (jwks_file, pem_file,
+// secret_file) relative to the policy file's folder unless absolute, each
+// a bounded regular file; secret_env reads the process environment. A
+// policy the core refuses comes back as core.PolicyErrors, every problem
+// naming the file, the line, the integration and the field.
 func loadPolicy(path string) (*core.Policy, error) {
 	_, p, err := readPolicy(path)
 	return p, err
 }
 
-// readPolicy is loadPolicy that also returns the file's bytes.
+// readPolicy is loadPolicy that also returns the file's bytes (for the
+// wasm engine, which gets the policy document itself).
 func readPolicy(path string) ([]byte, *core.Policy, error) {
-	data, err := os.ReadFile(path)
+	data, err := policyfile.ReadFile(path, policyfile.MaxFileBytes)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read policy: %w", err)
 	}
@@ -31,16 +32,7 @@ func readPolicy(path string) ([]byte, *core.Policy, error) {
 
 // parsePolicy parses the bytes of the policy file at path, as loadPolicy.
 func parsePolicy(path string, data []byte) (*core.Policy, error) {
-	dir := filepath.Dir(path)
-	return core.ParsePolicy(path, data, core.LoadOptions{
-		ReadFile: func(name string) ([]byte, error) {
-			if !filepath.IsAbs(name) {
-				name = filepath.Join(dir, name)
-			}
-			return os.ReadFile(name)
-		},
-		LookupEnv: os.LookupEnv,
-	})
+	return policyfile.Parse(path, data)
 }
 
 // newVerifier loads the policy at path and returns its verifier (see

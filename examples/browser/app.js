@@ -83,6 +83,11 @@ const STEP_TITLES = {
   groups: "Groups", redirect: "Redirect", headers: "Upstream headers", jti: "One-time use",
   decision: "Decision", internal: "Internal",
 };
+// STEP_ORDER is the core's check order (core/doc.go). After a failed check
+// the checklist lists the checks that did not run as skipped, so a reader
+// sees what was never looked at.
+const STEP_ORDER = ["size", "format", "header", "issuer", "algorithm", "keys", "signature", "exp", "nbf", "iat",
+  "max_age", "aud", "required_claims", "subject", "permissions", "roles", "groups", "redirect", "headers", "jti"];
 const ICONS = { pass: "✓", fail: "✗", skip: "–", info: "ℹ" };
 const OUTCOME_WORDS = { pass: "passed", fail: "failed", skip: "skipped", info: "note" };
 
@@ -127,6 +132,18 @@ function renderError(title, message) {
   box.replaceChildren(el("div", { class: "error", role: "alert" }, el("strong", {}, title), message));
 }
 
+// withSkipped is a refused decision's trace followed by the checks that
+// come after the failed one and never ran.
+function withSkipped(d) {
+  const last = d.trace[d.trace.length - 1];
+  const at = STEP_ORDER.indexOf(last.step);
+  if (d.valid || last.outcome !== "fail" || at < 0) return d.trace;
+  const ran = new Set(d.trace.map((s) => s.step));
+  const rest = STEP_ORDER.slice(at + 1).filter((step) => !ran.has(step))
+    .map((step) => ({ step, outcome: "skip", detail: "not checked: an earlier check failed" }));
+  return [...d.trace, ...rest];
+}
+
 function renderDecision(d, nowSec) {
   const box = $("#result");
   const parts = [];
@@ -153,7 +170,7 @@ function renderDecision(d, nowSec) {
   if (facts.length) parts.push(el("h3", {}, "Identity"), el("dl", { class: "facts" }, ...facts));
 
   if (d.trace && d.trace.length) {
-    const items = d.trace.map((s) => el("li", { class: s.outcome, "data-step": s.step },
+    const items = withSkipped(d).map((s) => el("li", { class: s.outcome, "data-step": s.step },
       el("span", { class: "icon", title: OUTCOME_WORDS[s.outcome] || s.outcome }, ICONS[s.outcome] || "•"),
       el("span", { class: "step" }, STEP_TITLES[s.step] || s.step),
       el("span", { class: "detail" }, humanize(s.detail || ""))));
@@ -171,7 +188,7 @@ function renderDecision(d, nowSec) {
     parts.push(el("h3", {}, "Claims ", el("small", {}, "(shown only once the signature is verified)")),
       el("table", { class: "claims" }, el("tbody", {}, ...rows)));
   }
-  parts.push(el("details", {}, el("summary", {}, "Decision JSON"), el("pre", { class: "json" }, JSON.stringify(d, null, 2))));
+  parts.push(el("details", { class: "raw" }, el("summary", {}, "Decision JSON"), el("pre", { class: "json" }, JSON.stringify(d, null, 2))));
   box.replaceChildren(...parts);
 }
 

@@ -130,6 +130,7 @@ type e2eOutput struct {
 		Title           string       `json:"title"`
 		Status          string       `json:"status"`
 		PolicyPrefilled bool         `json:"policyPrefilled"`
+		JSONOpened      bool         `json:"jsonOpened"`
 		Expired         shownVerdict `json:"expired"`
 		Valid           shownVerdict `json:"valid"`
 		Garbage         shownVerdict `json:"garbage"`
@@ -387,6 +388,11 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("the expired token's verdict is not in words: %q", p.Expired.Text)
 		}
 		checkChecklist(t, "expired token", p.Expired, "Expiry", "expired 2 hours ago")
+		// The checks after the failed one are listed as skipped.
+		checkChecklist(t, "expired token", p.Expired, "Audience", "not checked: an earlier check failed")
+		if !p.JSONOpened {
+			t.Error("the decision JSON did not open when its summary was clicked")
+		}
 		checkVerdict(t, "valid token", p.Valid, true, "")
 		checkChecklist(t, "valid token", p.Valid, "Signature", "signed with RS256 by key rs-1 (RSA-2048 public key)")
 		checkChecklist(t, "valid token", p.Valid, "Expiry", "expires in 1 hour")
@@ -394,7 +400,7 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("the valid token's claims are not shown: %q", p.Valid.Claims)
 		}
 		checkVerdict(t, "garbage token", p.Garbage, false, "invalid_token")
-		if !strings.Contains(p.Garbage.Text, "token has 1 parts") {
+		if !strings.Contains(p.Garbage.Text, "token has 1 part;") {
 			t.Errorf("garbage: %q", p.Garbage.Text)
 		}
 		if !strings.Contains(p.Empty.Error, "No token") {
@@ -589,9 +595,14 @@ func checkChecklist(t *testing.T, what string, v shownVerdict, step, detail stri
 			t.Errorf("%s: step %q (%s) shows icon %q", what, it.Step, it.Outcome, it.Icon)
 		}
 	}
-	// A refusal ends on the failed step; an acceptance on the decision.
-	last := v.Trace[len(v.Trace)-1]
-	if valid := v.Valid != nil && *v.Valid; valid != (last.Outcome == "pass" && last.Step == "Decision") || !valid && last.Outcome != "fail" {
+	// A refusal ends on the failed step, then the checks that never ran,
+	// skipped; an acceptance ends on the decision.
+	end := len(v.Trace)
+	for end > 1 && v.Trace[end-1].Outcome == "skip" && strings.HasPrefix(v.Trace[end-1].Detail, "not checked") {
+		end--
+	}
+	last := v.Trace[end-1]
+	if valid := v.Valid != nil && *v.Valid; valid != (last.Outcome == "pass" && last.Step == "Decision") || !valid && last.Outcome != "fail" || valid && end != len(v.Trace) {
 		t.Errorf("%s: the checklist ends on %+v for valid=%v", what, last, valid)
 	}
 	for _, it := range v.Trace {

@@ -26,7 +26,11 @@ export class PolicyError extends Error {
     this.integration = e.integration || "";
     this.field = e.field || "";
     this.line = e.line || 0;
+    this.column = e.column || 0;
     this.reason = e.reason || e.message;
+    // Every problem of the policy (the first is the one above), each with
+    // file, integration, field, line, column and reason.
+    this.problems = e.problems || [];
   }
 }
 

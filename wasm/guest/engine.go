@@ -58,13 +58,20 @@ type loadSummary struct {
 	OneTimeUse    bool     `json:"one_time_use"`
 }
 
-// policyError is core.PolicyError on the wire.
+// policyError is core.PolicyError on the wire: the first problem, and the
+// others in more (a host that knows only the first reads only that).
 type policyError struct {
-	File        string `json:"file"`
-	Integration string `json:"integration,omitempty"`
-	Field       string `json:"field,omitempty"`
-	Line        int    `json:"line,omitempty"`
-	Reason      string `json:"reason"`
+	File        string        `json:"file"`
+	Integration string        `json:"integration,omitempty"`
+	Field       string        `json:"field,omitempty"`
+	Line        int           `json:"line,omitempty"`
+	Column      int           `json:"column,omitempty"`
+	Reason      string        `json:"reason"`
+	More        []policyError `json:"more,omitempty"`
+}
+
+func wirePolicyError(pe *core.PolicyError) policyError {
+	return policyError{File: pe.File, Integration: pe.Integration, Field: pe.Field, Line: pe.Line, Column: pe.Column, Reason: pe.Reason}
 }
 
 // guard turns a panic into statusPanic, leaving the module usable.
@@ -82,9 +89,13 @@ func load(name string, policy []byte) (status int32, out []byte) {
 	defer guard("load", &status, &out)
 	p, err := core.ParsePolicy(name, policy, core.LoadOptions{})
 	if err != nil {
-		var pe *core.PolicyError
-		if errors.As(err, &pe) {
-			b, _ := json.Marshal(policyError{pe.File, pe.Integration, pe.Field, pe.Line, pe.Reason})
+		var list core.PolicyErrors
+		if errors.As(err, &list) && len(list) > 0 {
+			w := wirePolicyError(list[0])
+			for _, pe := range list[1:] {
+				w.More = append(w.More, wirePolicyError(pe))
+			}
+			b, _ := json.Marshal(w)
 			return statusPolicyError, b
 		}
 		return statusError, []byte(err.Error())

@@ -260,7 +260,7 @@ func ParsePEM(data []byte) ([]any, error) {
 			return nil, fmt.Errorf("unsupported PEM block %q", block.Type)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("PEM block %q: %v", block.Type, err)
+			return nil, fmt.Errorf("PEM block %q: %s", block.Type, derReason(err))
 		}
 		out = append(out, key)
 	}
@@ -293,7 +293,7 @@ func ParsePrivatePEM(data []byte) ([]any, error) {
 			return nil, fmt.Errorf("unsupported PEM block %q for a private key", block.Type)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("PEM block %q: %v", block.Type, err)
+			return nil, fmt.Errorf("PEM block %q: %s", block.Type, derReason(err))
 		}
 		if k, ok := key.(ed25519.PrivateKey); ok {
 			key = k // kept as is; Ed25519 is not used for decryption
@@ -312,28 +312,28 @@ func ParseJWKS(data []byte) ([]jose.JSONWebKey, error) {
 		Keys json.RawMessage `json:"keys"`
 	}
 	if err := json.Unmarshal(data, &probe); err != nil {
-		return nil, fmt.Errorf("not a JSON object: %v", err)
+		return nil, fmt.Errorf("not a JSON object: %s", jsonReason(err))
 	}
 	if probe.Keys == nil {
 		var k jose.JSONWebKey
 		if err := json.Unmarshal(data, &k); err != nil {
-			return nil, fmt.Errorf("invalid JWK: %v", err)
+			return nil, fmt.Errorf("invalid JWK: %s", jsonReason(err))
 		}
 		var ops keyOps
 		if err := json.Unmarshal(data, &ops); err != nil {
-			return nil, fmt.Errorf("invalid JWK: %v", err)
+			return nil, fmt.Errorf("invalid JWK: %s", jsonReason(err))
 		}
 		return applyKeyOps([]jose.JSONWebKey{k}, []keyOps{ops})
 	}
 	var set jose.JSONWebKeySet
 	if err := json.Unmarshal(data, &set); err != nil {
-		return nil, fmt.Errorf("invalid JWK set: %v", err)
+		return nil, fmt.Errorf("invalid JWK set: %s", jsonReason(err))
 	}
 	var ops struct {
 		Keys []keyOps `json:"keys"`
 	}
 	if err := json.Unmarshal(data, &ops); err != nil {
-		return nil, fmt.Errorf("invalid JWK set: %v", err)
+		return nil, fmt.Errorf("invalid JWK set: %s", jsonReason(err))
 	}
 	return applyKeyOps(set.Keys, ops.Keys)
 }

@@ -97,6 +97,13 @@ try {
   await page.fill("#policy", input.page.policy);
   await page.fill("#now", String(input.page.now));
   await checkToken("expired", input.page.expiredToken);
+  // The decision JSON opens when its summary is clicked, and shows.
+  await page.click("#result details.raw > summary");
+  out.page.jsonOpened = await page.evaluate(() => {
+    const d = document.querySelector("#result details.raw");
+    const pre = d.querySelector("pre");
+    return d.open && pre.getBoundingClientRect().height > 0 && pre.textContent.includes('"code": "token_expired"');
+  });
   await page.screenshot({ path: input.screenshot, fullPage: true });
   await checkToken("valid", input.page.validToken);
   await page.screenshot({ path: input.screenshotValid, fullPage: true });

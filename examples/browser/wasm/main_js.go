@@ -69,11 +69,16 @@ func errorObject(err error) map[string]any {
 		e["name"] = ue.kind
 	case errors.As(err, &pe):
 		e["name"] = "PolicyError"
-		e["file"] = pe.File
-		e["integration"] = pe.Integration
-		e["field"] = pe.Field
-		e["line"] = pe.Line
-		e["reason"] = pe.Reason
+		for k, v := range policyErrorObject(pe) {
+			e[k] = v
+		}
+		var list core.PolicyErrors
+		errors.As(err, &list)
+		problems := make([]any, len(list))
+		for i, p := range list {
+			problems[i] = policyErrorObject(p)
+		}
+		e["problems"] = problems
 	}
 	return map[string]any{"error": e}
 }
@@ -209,4 +214,12 @@ func (e *engine) jsClose(args []js.Value) (any, error) {
 	}
 	e.close(h)
 	return nil, nil
+}
+
+// policyErrorObject is one problem of a refused policy, for JavaScript.
+func policyErrorObject(pe *core.PolicyError) map[string]any {
+	return map[string]any{
+		"file": pe.File, "integration": pe.Integration, "field": pe.Field,
+		"line": pe.Line, "column": pe.Column, "reason": pe.Reason,
+	}
 }

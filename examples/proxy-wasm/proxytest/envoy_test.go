@@ -1,6 +1,7 @@
 package proxytest_test
 
 import (
+	"crypto/rsa"
 	"os"
 	"testing"
 
@@ -55,11 +56,13 @@ func TestEnvoyExample(t *testing.T) {
 	if c.Cluster != "idp_jwks" || c.Header(":authority") != "idp.example" || c.Header(":path") != "/.well-known/jwks.json" {
 		t.Errorf("key set call %+v", c)
 	}
-	claims := corpus.Claims("https://partner.example", map[string]any{"exp": clk.now().Unix() + 60})
-	tok := corpus.Sign("HS256", []byte("change-me-to-a-32-byte-or-longer-secret"), nil, claims)
+	k := corpus.TestKeys()
+	respond(t, vm, c, 200, jwksDoc(map[string]*rsa.PrivateKey{"idp-1": k.RSA}))
+	claims := corpus.Claims("https://idp.example", map[string]any{"aud": "api", "exp": clk.now().Unix() + 60})
+	tok := corpus.Sign("RS256", k.RSA, map[string]any{"kid": "idp-1"}, claims)
 	s := do(t, vm, request("/orders", "Bearer "+tok))
 	if !s.Continued() || s.Has("authorization") || s.Header("x-user") != "user-123" || s.Header("x-email") != "john@example.com" {
-		t.Errorf("partner token: %+v %v", s.Local, s.Headers)
+		t.Errorf("idp token: %+v %v", s.Local, s.Headers)
 	}
 	wantRefused(t, do(t, vm, request("/admin", "Bearer "+tok)), 403, "permission_denied", `Bearer realm="jwtgate", error="insufficient_scope", error_description="Permission denied"`)
 	if s := do(t, vm, request("/healthz", "")); !s.Continued() {

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -21,6 +20,7 @@ import (
 	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/store"
 	"github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/core/yamlconfig"
+	"github.com/jwtgate/jwtgate/policyfile"
 )
 
 // Defaults of the service section.
@@ -210,6 +210,20 @@ func (e *configError) Error() string {
 	return b.String()
 }
 
+// decodeErrors is every problem of a service section that does not
+// decode, each a *configError at its field's line.
+func decodeErrors(file string, err error) error {
+	var list yamlconfig.Problems
+	if !errors.As(err, &list) {
+		return &configError{file: file, field: "service", reason: err.Error()}
+	}
+	errs := make([]error, len(list))
+	for i, p := range list {
+		errs[i] = &configError{file: file, field: p.Field, line: p.Line, reason: p.Reason}
+	}
+	return errors.Join(errs...)
+}
+
 var (
 	cookieNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 )
@@ -218,7 +232,12 @@ var (
 // server needs from the configuration bytes. The policy has been parsed by
 // the core already, so the integrations are known to be valid.
 func parseService(file string, data []byte, policy *core.Policy, readFile func(string) ([]byte, error), lookupEnv func(string) (string, bool)) (*config, error) {
+	var lines yamlconfig.Lines
 	fail := func(field string, line int, format string, args ...any) error {
+		// The line of the field itself when it is written; else line.
+		if l := lines.Line(field); l > 0 {
+			line = l
+		}
 		return &configError{file: file, field: field, line: line, reason: fmt.Sprintf(format, args...)}
 	}
 	var sf serviceFile
@@ -227,8 +246,10 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 	}
 	var sc serviceConfig
 	if !sf.Service.IsZero() {
-		if err := yamlconfig.DecodeStrict(&sf.Service, &sc); err != nil {
-			return nil, fail("service", sf.Service.Line, "%v", err)
+		var err error
+		lines, err = yamlconfig.Decoder{Path: "service", Where: "in service"}.Decode(&sf.Service, &sc)
+		if err != nil {
+			return nil, decodeErrors(file, err)
 		}
 	}
 	c := &config{
@@ -515,16 +536,10 @@ func digest(s string) []byte {
 	return sum[:]
 }
 
-// fileReader reads the files a configuration file names, relative paths
-// against the configuration file's folder.
+// fileReader reads the files a configuration file names as its policy's
+// are read: relative paths against the file's folder, bounded.
 func fileReader(path string) func(string) ([]byte, error) {
-	dir := filepath.Dir(path)
-	return func(name string) ([]byte, error) {
-		if !filepath.IsAbs(name) {
-			name = filepath.Join(dir, name)
-		}
-		return readBounded(name, maxConfigBytes)
-	}
+	return policyfile.Reader(path)
 }
 
 // safeRelative reports whether target is a same-site path: one "/" followed

@@ -16,6 +16,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/jwtgate/jwtgate/policyfile"
 )
 
 // A new kid appears at the JWKS URL: the unknown kid makes jwtgate fetch
@@ -276,7 +278,7 @@ func TestConfigErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name, config, want string
 	}{
-		{"unknown field", strings.Replace(base, "  access_token_ttl: 15m", "  access_token_tll: 15m", 1), "access_token_tll not found"},
+		{"unknown field", strings.Replace(base, "  access_token_ttl: 15m", "  access_token_tll: 15m", 1), "field service.access_token_tll: unknown field in service; did you mean access_token_ttl?"},
 		{"unknown integration", base + "    nope: {default_redirect: /x}\n", ""},
 		{"bad secure", strings.Replace(base, "ttl: 8h}", "ttl: 8h, secure: maybe}", 1), "service.session.secure"},
 		{"bad ttl", strings.Replace(base, "ttl: 8h}", "ttl: 8}", 1), "duration"},
@@ -353,7 +355,7 @@ func TestReloadRefusesSpecialAndHugeFiles(t *testing.T) {
 	fifo := filepath.Join(e.dir, "fifo")
 	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
 	huge := filepath.Join(e.dir, "huge.yaml")
-	require.NoError(t, os.WriteFile(huge, []byte(good+strings.Repeat("#", maxConfigBytes)), 0o600))
+	require.NoError(t, os.WriteFile(huge, []byte(good+strings.Repeat("#", policyfile.MaxFileBytes)), 0o600))
 	point := func(target string) {
 		require.NoError(t, os.Remove(e.config))
 		require.NoError(t, os.Symlink(target, e.config))

@@ -10,61 +10,39 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"syscall"
 	"time"
 
 	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/keyfetch"
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/policyfile"
 )
-
-// maxConfigBytes bounds the configuration file (the core's own limit) and
-// every file it names.
-const maxConfigBytes = 8 << 20
 
 var lookupEnv = os.LookupEnv
 
 // readConfig reads the configuration file and parses its policy.
 func readConfig(path string) ([]byte, *core.Policy, error) {
-	data, err := readBounded(path, maxConfigBytes)
+	data, err := readConfigFile(path)
 	if err != nil {
-		return nil, nil, &configError{file: path, reason: err.Error()}
+		return nil, nil, err
 	}
 	policy, err := parsePolicy(path, data)
 	return data, policy, err
 }
 
-// readBounded reads a regular file of at most limit bytes. A device, a
-// FIFO or a directory is refused before anything is read (the read of
-// /dev/zero never ends, a FIFO's open blocks for a writer: O_NONBLOCK), and
-// a file that is or grows too large is refused, not truncated.
-func readBounded(path string, limit int64) ([]byte, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+// readConfigFile reads the configuration file as the policy's files are
+// read (policyfile.ReadFile): a regular file, bounded.
+func readConfigFile(path string) ([]byte, error) {
+	data, err := policyfile.ReadFile(path, policyfile.MaxFileBytes)
 	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file (%s)", path, fi.Mode().Type())
-	}
-	if fi.Size() > limit {
-		return nil, fmt.Errorf("%s is %d bytes, the limit is %d", path, fi.Size(), limit)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s is over %d bytes", path, limit)
+		return nil, &configError{file: path, reason: err.Error()}
 	}
 	return data, nil
 }
 
+// parsePolicy parses the policy of the configuration file as a library
+// user's policyfile.Load would: the same files, the same bounds.
 func parsePolicy(path string, data []byte) (*core.Policy, error) {
-	return core.ParsePolicy(path, data, core.LoadOptions{ReadFile: fileReader(path), LookupEnv: lookupEnv})
+	return policyfile.Parse(path, data)
 }
 
 func mkdirFor(file string) error {
@@ -75,9 +53,8 @@ func mkdirFor(file string) error {
 // the key files it names may have). A configuration that does not load is
 // refused, logged, and the current one keeps serving.
 func (s *Server) Reload() error {
-	data, err := readBounded(s.opts.ConfigFile, maxConfigBytes)
+	data, err := readConfigFile(s.opts.ConfigFile)
 	if err != nil {
-		err = &configError{file: s.opts.ConfigFile, reason: err.Error()}
 		s.refused(err)
 		return err
 	}
@@ -263,7 +240,7 @@ func (s *Server) watch(ctx context.Context, every time.Duration) {
 		// The content's hash decides: it catches what the size and the
 		// modification time miss (a rewrite within the timestamp's
 		// resolution), and the file is small.
-		data, err := readBounded(s.opts.ConfigFile, maxConfigBytes)
+		data, err := policyfile.ReadFile(s.opts.ConfigFile, policyfile.MaxFileBytes)
 		if err != nil {
 			// A file being replaced, or one refused: logged once, like a
 			// broken one, and the old configuration serves on.

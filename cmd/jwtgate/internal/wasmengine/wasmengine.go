@@ -29,6 +29,7 @@ import (
 
 	"github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/host"
+	"github.com/jwtgate/jwtgate/policyfile"
 	"github.com/jwtgate/jwtgate/wasm"
 )
 
@@ -251,7 +252,7 @@ func Inline(file string, data []byte) ([]byte, error) {
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		return data, nil
 	}
-	dir := filepath.Dir(file)
+	read := policyfile.Reader(file) // as natively: relative to the policy, bounded
 	changed := false
 	ins := deref(mapValue(doc.Content[0], "integrations"))
 	if ins == nil || ins.Kind != yaml.SequenceNode {
@@ -284,11 +285,7 @@ func Inline(file string, data []byte) ([]byte, error) {
 					case "jwks_url":
 						return nil, &core.PolicyError{File: file, Integration: name, Field: where, Line: field.Line, Reason: jwksURLReason}
 					case "jwks_file", "pem_file", "secret_file":
-						path := value.Value
-						if !filepath.IsAbs(path) {
-							path = filepath.Join(dir, path)
-						}
-						b, err := os.ReadFile(path)
+						b, err := read(value.Value)
 						if err != nil {
 							return nil, &core.PolicyError{File: file, Integration: name, Field: where, Line: field.Line, Reason: err.Error()}
 						}
