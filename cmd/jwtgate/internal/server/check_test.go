@@ -95,6 +95,11 @@ service:
 	assert.NotContains(t, strings.Join(got, "\n"), "s3cret")
 	assert.Contains(t, got[1], `is the issuer of jwtgate's own tokens and cannot also be integration "a"'s issuer`)
 
+	got = problems(t, checkPolicy+"service:\n  sesion: {}\n  public_url: notaurl\n")
+	require.Len(t, got, 2, "a field that does not decode does not hide the others' problems: %q", got)
+	assert.Contains(t, got[0], "sesion")
+	assert.Contains(t, got[1], "field service.public_url")
+
 	got = problems(t, "")
 	require.NotEmpty(t, got)
 	got = problems(t, "integrations: [\n")

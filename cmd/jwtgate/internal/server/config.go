@@ -244,12 +244,17 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 	if err := yaml.Unmarshal(data, &sf); err != nil {
 		return nil, fail("", 0, "%s", strings.TrimPrefix(err.Error(), "yaml: "))
 	}
+	// Every problem is reported, not only the first: the values that did
+	// decode are checked after those that did not, and a check goes on
+	// after a refused value where the later ones do not depend on it.
+	var problems []error
+	add := func(err error) { problems = append(problems, err) }
 	var sc serviceConfig
 	if !sf.Service.IsZero() {
 		var err error
 		lines, err = yamlconfig.Decoder{Path: "service", Where: "in service"}.Decode(&sf.Service, &sc)
 		if err != nil {
-			return nil, decodeErrors(file, err)
+			problems = append(problems, unjoin(decodeErrors(file, err))...)
 		}
 	}
 	c := &config{
@@ -270,10 +275,6 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 	sort.Strings(c.jwksURLs)
 	c.jwksURLs = compactStrings(c.jwksURLs)
 	line := sf.Service.Line
-	// Every problem is reported, not only the first: a check goes on after
-	// a refused value where the later ones do not depend on it.
-	var problems []error
-	add := func(err error) { problems = append(problems, err) }
 	publicRefused := false
 	if c.publicURL != "" {
 		u, err := url.Parse(c.publicURL)
