@@ -712,7 +712,7 @@ func (v *Verifier) claims(ctx context.Context, r *run, req *Request, c *claimsIn
 	}
 	if hasNbf {
 		if nbf > now+skew {
-			return fail(CodeTokenNotYetValid, "nbf", "not valid for another %s (nbf %s, clock skew %s)", ago(nbf-now), unixTime(nbf).Format(time.RFC3339), in.skew)
+			return fail(CodeTokenNotYetValid, "nbf", "not valid yet: valid in %s (nbf %s, clock skew %s)", ago(nbf-now), unixTime(nbf).Format(time.RFC3339), in.skew)
 		}
 		if r.explain {
 			r.step("nbf", OutcomePass, "valid since %s", unixTime(nbf).Format(time.RFC3339))
