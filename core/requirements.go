@@ -2,6 +2,7 @@ package core
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/jwtgate/jwtgate/core/internal/permission"
 )
@@ -111,7 +112,7 @@ func (r *Requirements) unmet(d *Decision, run *run) (step, reason string) {
 			continue
 		}
 		for _, need := range m.req.All {
-			if !intersects([]string{need}, m.have) {
+			if !slices.Contains(m.have, need) {
 				return m.what, fmt.Sprintf("%s %q required, has %q", m.what, need, m.have)
 			}
 		}
@@ -123,4 +124,9 @@ func (r *Requirements) unmet(d *Decision, run *run) (step, reason string) {
 		}
 	}
 	return "", ""
+}
+
+// intersects reports whether a and b share an element.
+func intersects(a, b []string) bool {
+	return slices.ContainsFunc(a, func(x string) bool { return slices.Contains(b, x) })
 }

@@ -6,10 +6,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/sha512"
-	"errors"
-	"fmt"
 	"hash"
-	"strings"
 
 	jose "github.com/go-jose/go-jose/v4"
 
@@ -17,9 +14,7 @@ import (
 )
 
 // The signature layer of signed: the selection of candidate keys and the
-// signature check. It is kept apart so that the public test vectors, whose
-// payloads are not JWT claims, are checked by the very code that verifies
-// tokens (see verifySignatureOnly).
+// signature check with them (see readJWS).
 
 // pickSigningKeys returns the keys that may verify a token with this alg
 // and kid: with a kid, the keys carrying that kid, else the keys without
@@ -91,50 +86,4 @@ func (v pssVerifier) VerifyPayload(payload, signature []byte, alg jose.Signature
 	}
 	h.Write(payload)
 	return rsa.VerifyPSS(v.key, id, h.Sum(nil), signature, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash})
-}
-
-// verifySignatureOnly verifies the signature of a compact JWS whose payload
-// need not be JWT claims, by the steps signed takes around its integration
-// lookup: the token's characters (compactChars), the strict header parse
-// (parseHeader), the strict base64url payload and signature, the allowed
-// algorithms, go-jose parsing that accepts only the header's algorithm,
-// pickSigningKeys and verifyWithKeys. The payload's UTF-8 and JSON checks
-// belong to the claims and are not made. It returns the verified payload.
-// Only the tests call it; keep it in step with signed.
-func verifySignatureOnly(tok string, candidates []keys.VerificationKey, allowed []jose.SignatureAlgorithm) ([]byte, error) {
-	if dots := strings.Count(tok, "."); dots != 2 {
-		return nil, fmt.Errorf("token has %s; a JWS has 3", parts(dots+1))
-	}
-	if verr := compactChars(tok); verr != nil {
-		return nil, errors.New(verr.reason)
-	}
-	i1 := strings.IndexByte(tok, '.')
-	i2 := i1 + 1 + strings.IndexByte(tok[i1+1:], '.')
-	h, verr := parseHeader(&run{d: &Decision{}}, tok[:i1])
-	if verr != nil {
-		return nil, errors.New(verr.reason)
-	}
-	payload, err := b64.DecodeString(tok[i1+1 : i2])
-	if err != nil {
-		return nil, fmt.Errorf("payload is not base64url: %v", err)
-	}
-	if _, err := b64.DecodeString(tok[i2+1:]); err != nil {
-		return nil, fmt.Errorf("signature is not base64url: %v", err)
-	}
-	alg, ok := keys.ParseSignatureAlgorithm(h.alg)
-	if !ok || !containsAlg(allowed, alg) {
-		return nil, fmt.Errorf("alg %q is not allowed", h.alg)
-	}
-	jws, err := jose.ParseSignedCompact(tok, []jose.SignatureAlgorithm{alg})
-	if err != nil {
-		return nil, fmt.Errorf("malformed JWS: %v", err)
-	}
-	picked := pickSigningKeys(candidates, alg, h.kid)
-	if len(picked) == 0 {
-		return nil, fmt.Errorf("no %s key for kid %q", alg, h.kid)
-	}
-	if k, tries := verifyWithKeys(jws, alg, payload, picked); k == nil {
-		return nil, fmt.Errorf("%s signature does not verify with any of %d candidate keys", alg, tries)
-	}
-	return payload, nil
 }

@@ -1,0 +1,118 @@
+package core
+
+import (
+	"encoding/base64"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/jwtgate/jwtgate/core/internal/jsonscan"
+)
+
+// header is what jwtgate reads of a JOSE header.
+type header struct {
+	alg, enc, kid, cty, zip string
+	obj                     *jsonscan.Object
+}
+
+var b64 = base64.RawURLEncoding.Strict()
+
+func parseHeader(r *run, seg string) (*header, *verdict) {
+	raw, err := b64.DecodeString(seg)
+	if err != nil {
+		return nil, fail(CodeInvalidToken, "header", "header is not base64url: %v", err)
+	}
+	if !utf8.Valid(raw) {
+		return nil, fail(CodeInvalidToken, "header", "header is not valid UTF-8")
+	}
+	obj, err := jsonscan.ParseObject(raw, jsonLimits)
+	if err != nil {
+		return nil, fail(CodeInvalidToken, "header", "header is not a JSON object: %v", err)
+	}
+	h := &header{obj: obj}
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{"alg", &h.alg}, {"enc", &h.enc}, {"kid", &h.kid}, {"cty", &h.cty}, {"zip", &h.zip}} {
+		if rawv, ok := obj.Get(f.name); ok {
+			s, err := jsonscan.String(rawv)
+			if err != nil {
+				return nil, fail(CodeInvalidToken, "header", "header %q must be a string, found %s", f.name, jsonscan.Kind(rawv))
+			}
+			*f.dst = s
+		}
+	}
+	if h.alg == "" {
+		return nil, fail(CodeInvalidToken, "header", "header has no alg")
+	}
+	if len(h.kid) > maxKeyIDLen {
+		return nil, fail(CodeInvalidToken, "header", "kid is %d bytes, the limit is %d", len(h.kid), maxKeyIDLen)
+	}
+	if rawv, ok := obj.Get("b64"); ok && string(rawv) != "true" {
+		// go-jose would honour an unencoded payload (RFC 7797) even outside crit.
+		return nil, fail(CodeInvalidToken, "header", "header b64 %s: unencoded payloads are not supported", rawv)
+	}
+	if _, ok := obj.Get("crit"); ok {
+		// jwtgate implements no header extensions, so every critical one is unknown.
+		return nil, fail(CodeInvalidToken, "header", "header lists critical extensions (crit), none of which jwtgate implements")
+	}
+	for _, name := range []string{"jwk", "jku", "x5u", "x5c"} {
+		if _, ok := obj.Get(name); ok {
+			if r.explain {
+				r.step("header", OutcomeInfo, "header %q ignored: keys are never taken from the token", name)
+			}
+		}
+	}
+	return h, nil
+}
+
+// parts says how many parts a token has, in words: "1 part", "4 parts".
+func parts(n int) string {
+	if n == 1 {
+		return "1 part"
+	}
+	return strconv.Itoa(n) + " parts"
+}
+
+// compactChars refuses a compact token holding anything but base64url
+// characters and dots. Go's base64 decoders skip CR and LF, and go-jose
+// re-encodes what it decoded, so without this check whitespace inside or
+// around a token would give another accepted spelling of it.
+func compactChars(tok string) *verdict {
+	for i := 0; i < len(tok); i++ {
+		if c := tok[i]; !compactChar[c] {
+			return fail(CodeInvalidToken, "format", "token holds %q at byte %d; a compact token holds only base64url characters and dots", c, i)
+		}
+	}
+	return nil
+}
+
+// compactChar marks the bytes a compact token may hold: the base64url
+// alphabet and the dot. A table, because every byte of every token is
+// looked up.
+var compactChar = func() (t [256]bool) {
+	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.") {
+		t[c] = true
+	}
+	return t
+}()
+
+// canonicalB64 reports whether s, already known to hold only base64url
+// characters, is the one spelling that strict decoding accepts: a length
+// that is not 1 mod 4, and zero bits past the last whole byte. It saves
+// decoding a signature that go-jose decodes again.
+func canonicalB64(s string) bool {
+	if len(s) == 0 {
+		return true
+	}
+	last := strings.IndexByte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", s[len(s)-1])
+	switch len(s) % 4 {
+	case 1:
+		return false
+	case 2:
+		return last&0x0f == 0
+	case 3:
+		return last&0x03 == 0
+	}
+	return true
+}
