@@ -49,8 +49,8 @@ wasm:
 
 ## bench-wasm: the plugin beside the native core, in the same run.
 bench-wasm:
-	$(GO) test -run='^$$' -bench='Verify|InstanceStart|ModuleSize' -benchtime=1500x ./host/
-	$(GO) test -run='^$$' -bench=Compile -benchtime=3x ./host/
+	$(GO) test -run='^$$' -bench='Verify|InstanceStart|ModuleSize' -benchtime=1500x ./wasm/host/
+	$(GO) test -run='^$$' -bench=Compile -benchtime=3x ./wasm/host/
 
 ## bench: the core's benchmarks, then the ratios of a whole verification to
 ## the bare signature check and to go-jose's ParseSignedCompact + Verify,
@@ -77,7 +77,7 @@ bench:
 ## JWTGATE_LOAD_DURATION=30s, JWTGATE_LOAD_WORKERS=32); prints requests/s,
 ## p50, p99, errors (must be zero) and the heap in use after each scenario.
 loadtest:
-	JWTGATE_LOAD=1 $(GO) test -run TestLoad -v -count=1 ./cmd/jwtgate/internal/server/
+	JWTGATE_LOAD=1 $(GO) test -run TestLoad -v -count=1 ./server/
 
 ## build: the jwtgate binary in build/.
 build:

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/jwtgate/jwtgate/core/internal/jsonscan"
-	"github.com/jwtgate/jwtgate/core/internal/redirect"
+	"github.com/jwtgate/jwtgate/internal/redirect"
 )
 
 // numericDate reads an optional NumericDate claim.

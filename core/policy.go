@@ -8,7 +8,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/jwtgate/jwtgate/core/yamlconfig"
+	"github.com/jwtgate/jwtgate/internal/yamlconfig"
 )
 
 // Limits and defaults of the policy format.

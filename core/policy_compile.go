@@ -10,7 +10,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/jwtgate/jwtgate/core/internal/keys"
-	"github.com/jwtgate/jwtgate/core/internal/redirect"
+	"github.com/jwtgate/jwtgate/internal/redirect"
 )
 
 // integration is one compiled tenant configuration.

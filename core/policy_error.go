@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/jwtgate/jwtgate/core/yamlconfig"
+	"github.com/jwtgate/jwtgate/internal/yamlconfig"
 )
 
 // PolicyError is one problem of a policy refused at load time. It names

@@ -12,18 +12,18 @@ import (
 
 	"github.com/tetratelabs/wazero"
 
-	"github.com/jwtgate/jwtgate/wasm"
+	"github.com/jwtgate/jwtgate/internal/wasmbuild"
 )
 
 // TestBuildCached: a second build of unchanged sources reuses the first.
 func TestBuildCached(t *testing.T) {
 	ctx := context.Background()
-	first, err := wasm.Build(ctx, wasm.BuildOptions{})
+	first, err := wasmbuild.Build(ctx, wasmbuild.BuildOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	second, err := wasm.Build(ctx, wasm.BuildOptions{})
+	second, err := wasmbuild.Build(ctx, wasmbuild.BuildOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func TestBuildCached(t *testing.T) {
 		t.Fatalf("rebuilt unchanged sources: %s, then %s", first, second)
 	}
 	t.Logf("cached build found in %v", time.Since(start))
-	faults, err := wasm.Build(ctx, wasm.BuildOptions{Tags: []string{"jwtgate_faults"}})
+	faults, err := wasmbuild.Build(ctx, wasmbuild.BuildOptions{Tags: []string{"jwtgate_faults"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestBuildCached(t *testing.T) {
 // functions only.
 func TestModuleInterface(t *testing.T) {
 	ctx := context.Background()
-	path, err := wasm.Build(ctx, wasm.BuildOptions{})
+	path, err := wasmbuild.Build(ctx, wasmbuild.BuildOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,9 +8,9 @@ import (
 	"os"
 	"strings"
 
-	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/server"
-	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/wasmengine"
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/internal/wasmengine"
+	"github.com/jwtgate/jwtgate/server"
 )
 
 // runCheck lints a configuration file as serve loads it: the policy and

@@ -5,9 +5,9 @@ import (
 	"flag"
 	"fmt"
 
-	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/server"
-	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/wasmengine"
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/internal/wasmengine"
+	"github.com/jwtgate/jwtgate/server"
 )
 
 // Engines of --engine.

@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/jwtgate/jwtgate/core"
-	"github.com/jwtgate/jwtgate/wasm"
+	"github.com/jwtgate/jwtgate/internal/wasmbuild"
 )
 
 // TestVerifyWasmMatchesNative: --engine wasm prints byte for byte what the
@@ -98,7 +98,7 @@ func TestVerifyWasmModuleFlag(t *testing.T) {
 	assert.Contains(t, r.stderr, "want native or wasm")
 
 	// The module built from the source tree, given as a custom module.
-	module, err := wasm.Build(context.Background(), wasm.BuildOptions{})
+	module, err := wasmbuild.Build(context.Background(), wasmbuild.BuildOptions{})
 	require.NoError(t, err)
 	native := runCmd(t, "", "verify", "--config", policy, "--now", nowArg, "--explain", valid)
 	r = runCmd(t, "", "verify", "--config", policy, "--now", nowArg, "--explain", "--engine", "wasm", "--module", module, valid)

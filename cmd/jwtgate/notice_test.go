@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/jwtgate/jwtgate/wasm"
+	"github.com/jwtgate/jwtgate/internal/wasmbuild"
 )
 
 // TestVerifyWasmSaysItCompiles: the first --engine wasm run, with a cold
@@ -22,7 +22,7 @@ func TestVerifyWasmSaysItCompiles(t *testing.T) {
 	if raceEnabled {
 		t.Skip("a cold compilation under the race detector takes minutes; see wasmengine.TestNotifySlowCompile")
 	}
-	module, err := wasm.Build(context.Background(), wasm.BuildOptions{})
+	module, err := wasmbuild.Build(context.Background(), wasmbuild.BuildOptions{})
 	require.NoError(t, err)
 	cache := t.TempDir()
 	t.Setenv("XDG_CACHE_HOME", cache) // a first run: nothing compiled yet

@@ -3,8 +3,8 @@ package main
 import (
 	"fmt"
 
-	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/keyfetch"
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/jwks"
 	"github.com/jwtgate/jwtgate/policyfile"
 )
 
@@ -51,7 +51,7 @@ func newVerifier(path string) (*core.Verifier, error) {
 func newVerifierOf(p *core.Policy) (*core.Verifier, error) {
 	cfg := core.Config{Replay: core.NewMemoryReplayStore(0)}
 	if urls := p.JWKSURLs(); len(urls) > 0 {
-		cfg.Keys = keyfetch.New(keyfetch.Options{URLs: urls})
+		cfg.Keys = jwks.New(jwks.Options{URLs: urls})
 	}
 	return core.NewVerifier(p, cfg)
 }

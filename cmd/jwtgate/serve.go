@@ -12,10 +12,10 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/server"
-	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/store"
-	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/wasmengine"
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/internal/wasmengine"
+	"github.com/jwtgate/jwtgate/server"
+	"github.com/jwtgate/jwtgate/store"
 )
 
 const serveUsage = `Usage: jwtgate serve --config FILE [--listen ADDR] [--data-dir DIR] [--store DSN] [--log-level LEVEL] [--engine native|wasm] [--module FILE]

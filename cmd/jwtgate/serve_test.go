@@ -21,8 +21,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/server"
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/server"
 )
 
 // serveHandler builds the server of serve for a policy, with its SQLite

@@ -7,7 +7,7 @@ import (
 	"runtime/debug"
 	"strings"
 
-	"github.com/jwtgate/jwtgate/host"
+	"github.com/jwtgate/jwtgate/wasm/host"
 )
 
 // runVersion prints what this jwtgate is: jwtgate version and --version.

@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/jwtgate/jwtgate/host"
+	"github.com/jwtgate/jwtgate/wasm/host"
 )
 
 // TestVersion: jwtgate version and --version print the module version,

@@ -22,8 +22,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/jwtgate/jwtgate/core"
-	"github.com/jwtgate/jwtgate/host/corpus"
 	"github.com/jwtgate/jwtgate/internal/browsertest"
+	"github.com/jwtgate/jwtgate/internal/testcorpus"
 )
 
 // artifactsDir is where the screenshots are kept: $JWTGATE_ARTIFACTS, or
@@ -192,19 +192,19 @@ func (f fakeKeys) KeySet(_ context.Context, url, _ string) (*core.KeySet, error)
 	return core.ParseKeySet([]byte(text))
 }
 
-func caseByName(t *testing.T, cases []corpus.Case, name string) corpus.Case {
+func caseByName(t *testing.T, cases []testcorpus.Case, name string) testcorpus.Case {
 	for _, c := range cases {
 		if c.Name == name {
 			return c
 		}
 	}
 	t.Fatalf("the corpus has no case %q", name)
-	return corpus.Case{}
+	return testcorpus.Case{}
 }
 
 func nativeJSON(t *testing.T, policy []byte, cfg core.Config, reqs ...core.Request) []string {
 	t.Helper()
-	p, err := core.ParsePolicy("corpus.yaml", policy, core.LoadOptions{})
+	p, err := core.ParsePolicy("testcorpus.yaml", policy, core.LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +249,7 @@ func TestBrowser(t *testing.T) {
 	}
 
 	// Serve: the site, a blank page for timing loads, and key sets.
-	k := corpus.TestKeys()
+	k := testcorpus.TestKeys()
 	b64 := base64.RawURLEncoding.EncodeToString
 	jwksText := fmt.Sprintf(`{"keys":[{"kty":"RSA","kid":"rs-1","alg":"RS256","use":"sig","n":%q,"e":%q}]}`,
 		b64(k.RSA.N.Bytes()), b64(big.NewInt(int64(k.RSA.E)).Bytes()))
@@ -282,8 +282,8 @@ func TestBrowser(t *testing.T) {
 	defer srv.Close()
 
 	// The input.
-	cases := corpus.Cases()
-	groups := corpus.Groups(cases)
+	cases := testcorpus.Cases()
+	groups := testcorpus.Groups(cases)
 	in := e2eInput{
 		BaseURL: srv.URL, Chromium: tools.Chromium, ChromiumArgs: browsertest.ChromiumArgs, NodeModules: tools.Modules,
 		Modules: mods, LoadRuns: 3,
@@ -310,21 +310,21 @@ func TestBrowser(t *testing.T) {
 	in.Page.ExpiredToken, in.Page.ValidToken = expired.Token, valid.Token
 
 	jwksURL, missingURL := srv.URL+"/test/jwks.json", srv.URL+"/test/missing.json"
-	jwksPolicy := fmt.Sprintf("integrations:\n  - name: remote\n    issuer: %s\n    algorithms: [RS256]\n    keys:\n      - jwks_url: %s\n      - jwks_url: %s\n", corpus.IssRS, jwksURL, missingURL)
-	in.JWKS.Policy, in.JWKS.Now = jwksPolicy, seconds(corpus.Now)
+	jwksPolicy := fmt.Sprintf("integrations:\n  - name: remote\n    issuer: %s\n    algorithms: [RS256]\n    keys:\n      - jwks_url: %s\n      - jwks_url: %s\n", testcorpus.IssRS, jwksURL, missingURL)
+	in.JWKS.Policy, in.JWKS.Now = jwksPolicy, seconds(testcorpus.Now)
 	rotatingURL := srv.URL + "/test/rotating.json"
-	in.JWKS.RotatingPolicy = fmt.Sprintf("integrations:\n  - name: remote\n    issuer: %s\n    algorithms: [RS256]\n    keys:\n      - jwks_url: %s\n", corpus.IssRS, rotatingURL)
+	in.JWKS.RotatingPolicy = fmt.Sprintf("integrations:\n  - name: remote\n    issuer: %s\n    algorithms: [RS256]\n    keys:\n      - jwks_url: %s\n", testcorpus.IssRS, rotatingURL)
 	in.JWKS.Tokens = []string{valid.Token, caseByName(t, cases, "valid/RS256-no-kid").Token, caseByName(t, cases, "unknown-kid").Token, caseByName(t, cases, "bad-signature/other-key").Token}
 
 	hsValid := caseByName(t, cases, "valid/HS256")
 	in.API.Policy = string(hsValid.Policy)
 	in.API.FilePolicy = "integrations:\n  - name: f\n    issuer: https://f.example\n    algorithms: [RS256]\n    keys:\n      - pem_file: /etc/jwtgate/key.pem\n"
-	in.API.JSONPolicy = fmt.Sprintf(`{"integrations":[{"name":"hs","issuer":%q,"algorithms":["HS256"],"keys":[{"secret":%q}]}]}`, corpus.IssHS, corpus.HSSecret)
+	in.API.JSONPolicy = fmt.Sprintf(`{"integrations":[{"name":"hs","issuer":%q,"algorithms":["HS256"],"keys":[{"secret":%q}]}]}`, testcorpus.IssHS, testcorpus.HSSecret)
 	in.API.Token, in.API.Now = hsValid.Token, seconds(hsValid.Now)
 
 	in.Bench.Policy = string(hsValid.Policy)
 	in.Bench.Tokens = map[string]string{"HS256": hsValid.Token, "RS256": caseByName(t, cases, "valid/RS256").Token}
-	in.Bench.Now, in.Bench.MinMillis, in.Bench.Rounds = seconds(corpus.Now), 1000, 3
+	in.Bench.Now, in.Bench.MinMillis, in.Bench.Rounds = seconds(testcorpus.Now), 1000, 3
 
 	// Run the script (Chromium's profile goes to a fresh temporary
 	// user-data dir that playwright makes and removes).
@@ -427,7 +427,7 @@ func TestBrowser(t *testing.T) {
 		}
 		var reqs []core.Request
 		for _, tok := range in.JWKS.Tokens {
-			reqs = append(reqs, core.Request{Token: tok, Now: corpus.Now, Explain: true})
+			reqs = append(reqs, core.Request{Token: tok, Now: testcorpus.Now, Explain: true})
 		}
 		native := nativeJSON(t, []byte(jwksPolicy), core.Config{Keys: fakeKeys{jwksURL: jwksText}}, reqs...)
 		if len(out.JWKS.Decisions) != len(native) {
@@ -455,7 +455,7 @@ func TestBrowser(t *testing.T) {
 		// set is fetched again and the decision is the one native gives
 		// with the new set; the next verification uses the cache.
 		rotated := nativeJSON(t, []byte(in.JWKS.RotatingPolicy), core.Config{Keys: fakeKeys{rotatingURL: jwksText}},
-			core.Request{Token: in.JWKS.Tokens[0], Now: corpus.Now, Explain: true})[0]
+			core.Request{Token: in.JWKS.Tokens[0], Now: testcorpus.Now, Explain: true})[0]
 		if out.JWKS.Rotated != rotated || out.JWKS.RotatedAgain != rotated {
 			t.Errorf("after rotation:\n browser: %s\n   again: %s\n  native: %s", clip(out.JWKS.Rotated), clip(out.JWKS.RotatedAgain), clip(rotated))
 		}
@@ -545,9 +545,9 @@ func TestBrowser(t *testing.T) {
 				lines = append(lines, "native: not measured under the race detector")
 				break
 			}
-			p, _ := core.ParsePolicy("corpus.yaml", []byte(in.Bench.Policy), core.LoadOptions{})
+			p, _ := core.ParsePolicy("testcorpus.yaml", []byte(in.Bench.Policy), core.LoadOptions{})
 			v, _ := core.NewVerifier(p, core.Config{Replay: core.NewMemoryReplayStore(0)})
-			req := core.Request{Token: in.Bench.Tokens[alg], Now: corpus.Now}
+			req := core.Request{Token: in.Bench.Tokens[alg], Now: testcorpus.Now}
 			var rates []float64
 			for round := 0; round < 3; round++ {
 				n, start := 0, time.Now()

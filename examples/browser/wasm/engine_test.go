@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/jwtgate/jwtgate/core"
-	"github.com/jwtgate/jwtgate/host/corpus"
+	"github.com/jwtgate/jwtgate/internal/testcorpus"
 )
 
 // The engine is the module's logic without syscall/js; these tests run it
@@ -16,7 +16,7 @@ import (
 
 func TestNowFromSeconds(t *testing.T) {
 	for _, want := range []time.Time{
-		corpus.Now, corpus.Now.Add(500 * time.Millisecond), corpus.Now.Add(-time.Millisecond),
+		testcorpus.Now, testcorpus.Now.Add(500 * time.Millisecond), testcorpus.Now.Add(-time.Millisecond),
 		time.Unix(0, 0).UTC(), time.Unix(-1, 250_000_000).UTC(),
 	} {
 		sec := float64(want.Unix()) + float64(want.Nanosecond())/1e9
@@ -46,12 +46,12 @@ func inf(sign int) float64 { z := 0.0; return float64(sign) / z }
 
 func TestEngineCorpus(t *testing.T) {
 	e := newEngine()
-	for _, g := range corpus.Groups(corpus.Cases()) {
-		r, err := e.load("corpus.yaml", string(g.Policy), nil)
+	for _, g := range testcorpus.Groups(testcorpus.Cases()) {
+		r, err := e.load("testcorpus.yaml", string(g.Policy), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, _ := core.ParsePolicy("corpus.yaml", g.Policy, core.LoadOptions{})
+		p, _ := core.ParsePolicy("testcorpus.yaml", g.Policy, core.LoadOptions{})
 		v, _ := core.NewVerifier(p, core.Config{Replay: core.NewMemoryReplayStore(0)})
 		for _, c := range g.Cases {
 			now, err := nowFromSeconds(float64(c.Now.Unix()) + float64(c.Now.Nanosecond())/1e9)
@@ -67,7 +67,7 @@ func TestEngineCorpus(t *testing.T) {
 			}
 		}
 		e.close(r.Handle)
-		if _, err := e.verify(r.Handle, verifyArgs{Token: "x", Now: corpus.Now}); err == nil {
+		if _, err := e.verify(r.Handle, verifyArgs{Token: "x", Now: testcorpus.Now}); err == nil {
 			t.Error("verify after close: no error")
 		}
 	}
@@ -93,7 +93,7 @@ func TestEngineRefusesFilesAndEnv(t *testing.T) {
 func TestEngineKeyProvider(t *testing.T) {
 	e := newEngine()
 	const url = "https://keys.example/jwks.json"
-	text := "integrations:\n  - name: a\n    issuer: " + corpus.IssRS + "\n    algorithms: [RS256]\n    keys:\n      - jwks_url: " + url + "\n"
+	text := "integrations:\n  - name: a\n    issuer: " + testcorpus.IssRS + "\n    algorithms: [RS256]\n    keys:\n      - jwks_url: " + url + "\n"
 	calls := 0
 	var answer string
 	var fail error
@@ -111,13 +111,13 @@ func TestEngineKeyProvider(t *testing.T) {
 		t.Fatalf("JWKSURLs = %q", r.JWKSURLs)
 	}
 	var tok string
-	for _, c := range corpus.Cases() {
+	for _, c := range testcorpus.Cases() {
 		if c.Name == "valid/RS256" {
 			tok = c.Token
 		}
 	}
 	decide := func() string {
-		b, err := e.verify(r.Handle, verifyArgs{Token: tok, Now: corpus.Now})
+		b, err := e.verify(r.Handle, verifyArgs{Token: tok, Now: testcorpus.Now})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -131,7 +131,7 @@ func TestEngineKeyProvider(t *testing.T) {
 	if d := decide(); !strings.Contains(d, `"code":"keys_unavailable"`) || !strings.Contains(d, "does not parse") {
 		t.Errorf("an unparsable set: %s", d)
 	}
-	k := corpus.TestKeys()
+	k := testcorpus.TestKeys()
 	answer = `{"keys":[{"kty":"RSA","kid":"rs-1","n":"` + b64(k.RSA.N.Bytes()) + `","e":"AQAB"}]}`
 	for i := 0; i < 3; i++ {
 		if d := decide(); !strings.HasPrefix(d, `{"valid":true`) {

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/jwtgate/jwtgate/core"
-	"github.com/jwtgate/jwtgate/host/corpus"
+	"github.com/jwtgate/jwtgate/internal/testcorpus"
 )
 
 // BenchmarkFilter measures whole requests through the test host: context
@@ -18,7 +18,7 @@ import (
 //
 //	go test -run '^$' -bench . -benchtime 2000x ./examples/proxy-wasm/proxytest/
 func BenchmarkFilter(b *testing.B) {
-	clk := newClock(corpus.Now)
+	clk := newClock(testcorpus.Now)
 	vm := newVM(b, newHost(b, clk), pluginConfig(testPolicy(), map[string]any{"remove_authorization": true, "skip": []string{"/healthz"}}))
 	now := clk.now()
 	for _, bc := range []struct {
@@ -51,7 +51,7 @@ func BenchmarkNative(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	now := corpus.Now
+	now := testcorpus.Now
 	for _, bc := range []struct{ name, token string }{{"HS256", hsToken(now, nil)}, {"RS256", rsToken(now, "rs-1")}} {
 		b.Run(bc.name, func(b *testing.B) {
 			for b.Loop() {

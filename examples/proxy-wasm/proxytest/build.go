@@ -5,7 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/jwtgate/jwtgate/wasm"
+	"github.com/jwtgate/jwtgate/internal/wasmbuild"
 )
 
 // FilterPackage is the import path of the filter's main package.
@@ -23,7 +23,7 @@ type BuildOptions struct {
 }
 
 // Build builds the filter (GOOS=wasip1 GOARCH=wasm -buildmode=c-shared)
-// with wasm.Build, which reuses a build until a source changes, so no
+// with wasmbuild.Build, which reuses a build until a source changes, so no
 // binary is ever committed. It must run inside the jwtgate module's tree.
 func Build(ctx context.Context, opts BuildOptions) (string, error) {
 	pkg := opts.Package
@@ -38,5 +38,5 @@ func Build(ctx context.Context, opts BuildOptions) (string, error) {
 		}
 		dir = filepath.Join(base, "jwtgate", "proxy-wasm")
 	}
-	return wasm.Build(ctx, wasm.BuildOptions{Package: pkg, CacheDir: dir, LDFlags: opts.LDFlags})
+	return wasmbuild.Build(ctx, wasmbuild.BuildOptions{Package: pkg, CacheDir: dir, LDFlags: opts.LDFlags})
 }

@@ -10,10 +10,10 @@ import (
 
 	"github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/examples/proxy-wasm/proxytest"
-	"github.com/jwtgate/jwtgate/host/corpus"
+	"github.com/jwtgate/jwtgate/internal/testcorpus"
 )
 
-// TestDifferential runs the shared corpus (host/corpus) natively and
+// TestDifferential runs the shared corpus (internal/testcorpus) natively and
 // through the filter, as requests, and requires for every case:
 //
 //   - the decision JSON the filter logs (debug: true) to be byte for byte
@@ -32,10 +32,10 @@ import (
 // natively. The one case left out is time/zero-now: a proxy always has a
 // clock.
 func TestDifferential(t *testing.T) {
-	clk := newClock(corpus.Now)
-	cases := corpus.Cases()
+	clk := newClock(testcorpus.Now)
+	cases := testcorpus.Cases()
 	ran := 0
-	for _, g := range corpus.Groups(cases) {
+	for _, g := range testcorpus.Groups(cases) {
 		p, err := core.ParsePolicy("policy", g.Policy, core.LoadOptions{})
 		if err != nil {
 			t.Fatal(err)

@@ -7,7 +7,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/jwtgate/jwtgate/host/corpus"
+	"github.com/jwtgate/jwtgate/internal/testcorpus"
 )
 
 // TestEnvoyExample loads the plugin configuration of ../envoy.yaml into the
@@ -50,16 +50,16 @@ func TestEnvoyExample(t *testing.T) {
 	if f.Name != "envoy.filters.http.wasm" || f.TypedConfig.Config.VMConfig.Runtime != "envoy.wasm.runtime.v8" {
 		t.Fatalf("first HTTP filter: %+v", f)
 	}
-	clk := newClock(corpus.Now)
+	clk := newClock(testcorpus.Now)
 	vm := newVM(t, newHost(t, clk), f.TypedConfig.Config.Configuration.Value)
 	c := onlyCall(t, vm)
 	if c.Cluster != "idp_jwks" || c.Header(":authority") != "idp.example" || c.Header(":path") != "/.well-known/jwks.json" {
 		t.Errorf("key set call %+v", c)
 	}
-	k := corpus.TestKeys()
+	k := testcorpus.TestKeys()
 	respond(t, vm, c, 200, jwksDoc(map[string]*rsa.PrivateKey{"idp-1": k.RSA}))
-	claims := corpus.Claims("https://idp.example", map[string]any{"aud": "api", "exp": clk.now().Unix() + 60})
-	tok := corpus.Sign("RS256", k.RSA, map[string]any{"kid": "idp-1"}, claims)
+	claims := testcorpus.Claims("https://idp.example", map[string]any{"aud": "api", "exp": clk.now().Unix() + 60})
+	tok := testcorpus.Sign("RS256", k.RSA, map[string]any{"kid": "idp-1"}, claims)
 	s := do(t, vm, request("/orders", "Bearer "+tok))
 	if !s.Continued() || s.Has("authorization") || s.Header("x-user") != "user-123" || s.Header("x-email") != "john@example.com" {
 		t.Errorf("idp token: %+v %v", s.Local, s.Headers)

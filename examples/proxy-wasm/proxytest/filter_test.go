@@ -10,11 +10,11 @@ import (
 
 	"github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/examples/proxy-wasm/proxytest"
-	"github.com/jwtgate/jwtgate/host/corpus"
+	"github.com/jwtgate/jwtgate/internal/testcorpus"
 )
 
 func TestValidTokenContinuesWithIdentity(t *testing.T) {
-	clk := newClock(corpus.Now)
+	clk := newClock(testcorpus.Now)
 	vm := newVM(t, newHost(t, clk), pluginConfig(testPolicy(), map[string]any{"remove_authorization": true}))
 	// The client's own identity headers must not survive.
 	s := do(t, vm, request("/api/things", "Bearer "+hsToken(clk.now(), nil),
@@ -54,7 +54,7 @@ func TestValidTokenContinuesWithIdentity(t *testing.T) {
 }
 
 func TestRefusals(t *testing.T) {
-	clk := newClock(corpus.Now)
+	clk := newClock(testcorpus.Now)
 	vm := newVM(t, newHost(t, clk), pluginConfig(testPolicy(), nil))
 	now := clk.now()
 	good := hsToken(now, nil)
@@ -67,7 +67,7 @@ func TestRefusals(t *testing.T) {
 	}{
 		{"invalid signature", request("/", "Bearer "+tampered), core.CodeInvalidToken, challengeFor("Invalid token")},
 		{"expired", request("/", "Bearer "+hsToken(now, map[string]any{"exp": now.Add(-time.Hour).Unix()})), core.CodeTokenExpired, challengeFor("Token expired")},
-		{"unknown issuer", request("/", "Bearer "+corpus.Sign("HS256", []byte(hsSecret), nil, corpus.Claims("https://nobody.example", nil))), core.CodeConfigurationNotFound, challengeFor("Configuration not found")},
+		{"unknown issuer", request("/", "Bearer "+testcorpus.Sign("HS256", []byte(hsSecret), nil, testcorpus.Claims("https://nobody.example", nil))), core.CodeConfigurationNotFound, challengeFor("Configuration not found")},
 		{"garbage", request("/", "Bearer not-a-token"), core.CodeInvalidToken, challengeFor("Invalid token")},
 		{"malformed header", request("/", "Basic dXNlcjpwYXNz"), core.CodeInvalidToken, challengeFor("Invalid token")},
 		{"two headers", request("/", "Bearer "+good, [2]string{"authorization", "Bearer " + good}), core.CodeInvalidToken, challengeFor("Invalid token")},
@@ -89,7 +89,7 @@ func TestRefusals(t *testing.T) {
 }
 
 func TestRoutesAndSkip(t *testing.T) {
-	clk := newClock(corpus.Now)
+	clk := newClock(testcorpus.Now)
 	cfg := pluginConfig(testPolicy(), map[string]any{
 		"routes": []any{
 			map[string]any{"prefix": "/reports", "require_permissions": []string{"reports:read:tenant"}},
@@ -137,7 +137,7 @@ func TestRoutesAndSkip(t *testing.T) {
 }
 
 func TestTokenSources(t *testing.T) {
-	clk := newClock(corpus.Now)
+	clk := newClock(testcorpus.Now)
 	tok := hsToken(clk.now(), nil)
 	t.Run("query and cookie", func(t *testing.T) {
 		vm := newVM(t, newHost(t, clk), pluginConfig(testPolicy(), map[string]any{"token": map[string]any{"query": "access_token", "cookie": "jwt"}}))
@@ -163,7 +163,7 @@ func TestTokenSources(t *testing.T) {
 }
 
 func TestBadConfiguration(t *testing.T) {
-	h := newHost(t, newClock(corpus.Now))
+	h := newHost(t, newClock(testcorpus.Now))
 	for name, cfg := range map[string]string{
 		"empty":           ``,
 		"no policy":       `{"remove_authorization": true}`,
@@ -181,7 +181,7 @@ func TestBadConfiguration(t *testing.T) {
 	// The policy may be given as an object (YAML) instead of a string.
 	obj := "policy:\n  integrations:\n    - {name: a, issuer: 'https://hs.example', algorithms: [HS256], keys: [{secret: '" + hsSecret + "'}]}\n"
 	vm := newVM(t, h, obj)
-	if s := do(t, vm, request("/", "Bearer "+corpus.Sign("HS256", []byte(hsSecret), nil, corpus.Claims("https://hs.example", nil)))); !s.Continued() {
+	if s := do(t, vm, request("/", "Bearer "+testcorpus.Sign("HS256", []byte(hsSecret), nil, testcorpus.Claims("https://hs.example", nil)))); !s.Continued() {
 		t.Errorf("YAML object policy: %+v", s.Local)
 	}
 }
@@ -190,12 +190,12 @@ func TestBadConfiguration(t *testing.T) {
 // another, through shared data; raced on two VMs at once, each token is
 // accepted exactly once.
 func TestOneTimeAcrossVMs(t *testing.T) {
-	clk := newClock(corpus.Now)
+	clk := newClock(testcorpus.Now)
 	h := newHost(t, clk)
 	cfg := pluginConfig(testPolicy(), map[string]any{"replay_buckets": 4})
 	vm1, vm2 := newVM(t, h, cfg), newVM(t, h, cfg)
 	once := func(jti string) string {
-		return corpus.Sign("HS256", []byte(hsSecret), nil, corpus.Claims("https://once.example", map[string]any{"jti": jti}))
+		return testcorpus.Sign("HS256", []byte(hsSecret), nil, testcorpus.Claims("https://once.example", map[string]any{"jti": jti}))
 	}
 	tok := once("jti-1")
 	if s := do(t, vm1, request("/", "Bearer "+tok)); !s.Continued() {

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/jwtgate/jwtgate/examples/proxy-wasm/proxytest"
-	"github.com/jwtgate/jwtgate/host/corpus"
+	"github.com/jwtgate/jwtgate/internal/testcorpus"
 )
 
 // The filter is built by the tests (cached by a hash of its sources), and
@@ -95,12 +95,12 @@ func pluginConfig(policy string, settings map[string]any) string {
 	return string(b)
 }
 
-const hsSecret = corpus.HSSecret
+const hsSecret = testcorpus.HSSecret
 
 // testPolicy has an HS256 integration with claim headers, an RS256 one
 // with an inline JWKS, and a one-time integration.
 func testPolicy() string {
-	k := corpus.TestKeys()
+	k := testcorpus.TestKeys()
 	n := strings.TrimRight(b64url(k.RSA.N.Bytes()), "=")
 	e := b64url(big.NewInt(int64(k.RSA.E)).Bytes())
 	return `integrations:
@@ -126,7 +126,7 @@ func testPolicy() string {
 }
 
 func hsToken(now time.Time, extra map[string]any) string {
-	c := corpus.Claims("https://hs.example", map[string]any{"exp": now.Add(time.Hour).Unix(), "iat": now.Add(-time.Minute).Unix()})
+	c := testcorpus.Claims("https://hs.example", map[string]any{"exp": now.Add(time.Hour).Unix(), "iat": now.Add(-time.Minute).Unix()})
 	for k, v := range extra {
 		if v == nil {
 			delete(c, k)
@@ -134,12 +134,12 @@ func hsToken(now time.Time, extra map[string]any) string {
 		}
 		c[k] = v
 	}
-	return corpus.Sign("HS256", []byte(hsSecret), nil, c)
+	return testcorpus.Sign("HS256", []byte(hsSecret), nil, c)
 }
 
 func rsToken(now time.Time, kid string) string {
-	c := corpus.Claims("https://rs.example", map[string]any{"exp": now.Add(time.Hour).Unix(), "iat": now.Add(-time.Minute).Unix()})
-	return corpus.Sign("RS256", corpus.TestKeys().RSA, map[string]any{"kid": kid}, c)
+	c := testcorpus.Claims("https://rs.example", map[string]any{"exp": now.Add(time.Hour).Unix(), "iat": now.Add(-time.Minute).Unix()})
+	return testcorpus.Sign("RS256", testcorpus.TestKeys().RSA, map[string]any{"kid": kid}, c)
 }
 
 func request(path, authorization string, extra ...[2]string) [][2]string {

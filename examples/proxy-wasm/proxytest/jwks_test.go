@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/jwtgate/jwtgate/examples/proxy-wasm/proxytest"
-	"github.com/jwtgate/jwtgate/host/corpus"
+	"github.com/jwtgate/jwtgate/internal/testcorpus"
 )
 
 const jwksURL = "https://idp.example/.well-known/jwks.json"
@@ -35,8 +35,8 @@ func jwksDoc(keys map[string]*rsa.PrivateKey) []byte {
 }
 
 func idpToken(now time.Time, key *rsa.PrivateKey, kid string) string {
-	c := corpus.Claims("https://idp.example", map[string]any{"exp": now.Add(time.Hour).Unix(), "iat": now.Add(-time.Minute).Unix()})
-	return corpus.Sign("RS256", key, map[string]any{"kid": kid}, c)
+	c := testcorpus.Claims("https://idp.example", map[string]any{"exp": now.Add(time.Hour).Unix(), "iat": now.Add(-time.Minute).Unix()})
+	return testcorpus.Sign("RS256", key, map[string]any{"kid": kid}, c)
 }
 
 func onlyCall(t *testing.T, vm *proxytest.VM) *proxytest.HTTPCall {
@@ -69,9 +69,9 @@ func tick(t *testing.T, vms ...*proxytest.VM) {
 // when it comes; the second VM takes the keys from shared data without a
 // fetch of its own.
 func TestJWKSFetchShareAndResume(t *testing.T) {
-	clk := newClock(corpus.Now)
+	clk := newClock(testcorpus.Now)
 	h := newHost(t, clk)
-	k := corpus.TestKeys()
+	k := testcorpus.TestKeys()
 	cfg := pluginConfig(jwksPolicy(), map[string]any{"jwks_cluster": "idp", "jwks_refresh_seconds": 300})
 	vm1, vm2 := newVM(t, h, cfg), newVM(t, h, cfg)
 	if p := vm1.TickPeriod(); p != time.Second {
@@ -114,8 +114,8 @@ func TestJWKSFetchShareAndResume(t *testing.T) {
 // is keys_unavailable; a failed fetch is retried after jwks_retry_seconds; a
 // paused request is refused when its wait ends.
 func TestJWKSUnavailableAndRetry(t *testing.T) {
-	clk := newClock(corpus.Now)
-	k := corpus.TestKeys()
+	clk := newClock(testcorpus.Now)
+	k := testcorpus.TestKeys()
 	tok := "Bearer " + idpToken(clk.now(), k.RSA, "rs-1")
 	unavailable := challengeFor("Failed to get JWKS")
 
@@ -170,9 +170,9 @@ func TestJWKSUnavailableAndRetry(t *testing.T) {
 // tick refetches it; a rotated key works on every VM, and a failed refresh
 // keeps the keys in use.
 func TestJWKSRefreshOnTick(t *testing.T) {
-	clk := newClock(corpus.Now)
+	clk := newClock(testcorpus.Now)
 	h := newHost(t, clk)
-	k := corpus.TestKeys()
+	k := testcorpus.TestKeys()
 	cfg := pluginConfig(jwksPolicy(), map[string]any{"jwks_cluster": "idp", "jwks_refresh_seconds": 300})
 	vm1, vm2 := newVM(t, h, cfg), newVM(t, h, cfg)
 	respond(t, vm1, onlyCall(t, vm1), 200, jwksDoc(map[string]*rsa.PrivateKey{"rs-1": k.RSA}))
@@ -208,9 +208,9 @@ func TestJWKSRefreshOnTick(t *testing.T) {
 // most once per jwks_unknown_kid_seconds) and waits for it, as jwtgate's
 // native key fetcher refetches for an unknown kid.
 func TestJWKSUnknownKid(t *testing.T) {
-	clk := newClock(corpus.Now)
+	clk := newClock(testcorpus.Now)
 	h := newHost(t, clk)
-	k := corpus.TestKeys()
+	k := testcorpus.TestKeys()
 	cfg := pluginConfig(jwksPolicy(), map[string]any{"jwks_cluster": "idp", "jwks_unknown_kid_seconds": 30})
 	vm1, vm2 := newVM(t, h, cfg), newVM(t, h, cfg)
 	respond(t, vm1, onlyCall(t, vm1), 200, jwksDoc(map[string]*rsa.PrivateKey{"rs-1": k.RSA}))

@@ -6,21 +6,21 @@ import (
 	"testing"
 
 	"github.com/jwtgate/jwtgate/examples/proxy-wasm/proxytest"
-	"github.com/jwtgate/jwtgate/host/corpus"
+	"github.com/jwtgate/jwtgate/internal/testcorpus"
 )
 
 // spellingVM is a filter configured with the shared spelling table's
 // routes and skip prefix.
 func spellingVM(t *testing.T, clk *clock) *proxytest.VM {
 	var routes []any
-	for _, rt := range corpus.PathRoutes() {
+	for _, rt := range testcorpus.PathRoutes() {
 		r := map[string]any{"prefix": rt.Prefix, "require_roles": map[string]any{"any": []string{rt.Role}}}
 		if rt.Methods != nil {
 			r["methods"] = rt.Methods
 		}
 		routes = append(routes, r)
 	}
-	return newVM(t, newHost(t, clk), pluginConfig(testPolicy(), map[string]any{"routes": routes, "skip": []string{corpus.PathSkip}}))
+	return newVM(t, newHost(t, clk), pluginConfig(testPolicy(), map[string]any{"routes": routes, "skip": []string{testcorpus.PathSkip}}))
 }
 
 // status is the filter's answer: 200 for a request sent upstream, else the
@@ -39,31 +39,31 @@ func status(t *testing.T, vm *proxytest.VM, method, path, authorization string) 
 	return int(s.Local.Status)
 }
 
-// TestRouteSpellings runs the shared spelling table (host/corpus) through
+// TestRouteSpellings runs the shared spelling table (internal/testcorpus) through
 // the real filter module, as jwtgate serve's /v1/authz runs it: every
 // spelling comes out protected or refused, never open.
 func TestRouteSpellings(t *testing.T) {
-	clk := newClock(corpus.Now)
+	clk := newClock(testcorpus.Now)
 	vm := spellingVM(t, clk)
 	now := clk.now()
 	user := "Bearer " + hsToken(now, map[string]any{"roles": []string{"user"}})
-	privileged := "Bearer " + hsToken(now, map[string]any{"roles": corpus.PathRoles})
-	cases := corpus.PathCases()
+	privileged := "Bearer " + hsToken(now, map[string]any{"roles": testcorpus.PathRoles})
+	cases := testcorpus.PathCases()
 	if len(cases) < 40 {
 		t.Fatalf("%d spellings, want at least 40", len(cases))
 	}
 	for _, c := range cases {
 		u, p := status(t, vm, c.Method, c.URI, user), status(t, vm, c.Method, c.URI, privileged)
-		var got corpus.PathOutcome
+		var got testcorpus.PathOutcome
 		switch {
 		case u == 400 && p == 400:
-			got = corpus.Refused
+			got = testcorpus.Refused
 		case u == 403 && p == 200:
-			got = corpus.Protected
+			got = testcorpus.Protected
 		case u == 200:
-			got = corpus.Open
+			got = testcorpus.Open
 		default:
-			got = corpus.PathOutcome(fmt.Sprintf("%d/%d", u, p))
+			got = testcorpus.PathOutcome(fmt.Sprintf("%d/%d", u, p))
 		}
 		if got != c.Want {
 			t.Errorf("%s %q: %s, want %s", c.Method, c.URI, got, c.Want)
@@ -75,19 +75,19 @@ func TestRouteSpellings(t *testing.T) {
 // paths that every upstream reads as under it; the bypasses of the
 // review (/healthz/..;/admin, /healthz/%2e%2e/admin%zz) are refused.
 func TestSkipSpellings(t *testing.T) {
-	clk := newClock(corpus.Now)
+	clk := newClock(testcorpus.Now)
 	vm := spellingVM(t, clk)
-	for _, c := range corpus.SkipCases() {
-		var got corpus.SkipOutcome
+	for _, c := range testcorpus.SkipCases() {
+		var got testcorpus.SkipOutcome
 		switch st := status(t, vm, "GET", c.URI, ""); st {
 		case 200:
-			got = corpus.Skipped
+			got = testcorpus.Skipped
 		case 401:
-			got = corpus.Verified
+			got = testcorpus.Verified
 		case 400:
-			got = corpus.SkipRefused
+			got = testcorpus.SkipRefused
 		default:
-			got = corpus.SkipOutcome(fmt.Sprint(st))
+			got = testcorpus.SkipOutcome(fmt.Sprint(st))
 		}
 		if got != c.Want {
 			t.Errorf("%q without a token: %s, want %s", c.URI, got, c.Want)
@@ -99,7 +99,7 @@ func TestSkipSpellings(t *testing.T) {
 // unicode_paths admits non-ASCII paths (still refusing the characters
 // that map to ASCII).
 func TestRouteOptions(t *testing.T) {
-	clk := newClock(corpus.Now)
+	clk := newClock(testcorpus.Now)
 	h := newHost(t, clk)
 	user := "Bearer " + hsToken(clk.now(), map[string]any{"roles": []string{"user"}})
 	routes := []any{

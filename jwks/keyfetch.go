@@ -1,0 +1,459 @@
+// Package keyfetch fetches, caches and refreshes the JWK sets published at
+// the policy's jwks_url addresses, and hands them to the core as its
+// core.KeySource. Only configured URLs are ever fetched.
+//
+// Behaviour, per configured URL:
+//
+//   - A fetch is a GET with Accept: application/json, bounded by Timeout
+//     and MaxBytes. Redirects are never followed: a 3xx answer is a failed
+//     fetch, like any status but 200, a body over MaxBytes (refused from its
+//     Content-Length when it declares one, else as soon as MaxBytes+1 bytes
+//     arrive) or a body core.ParseKeySet refuses. A failed fetch caches
+//     nothing.
+//   - A good set is cached for the max-age of the answer's Cache-Control,
+//     clamped to [MinTTL, MaxTTL]. An answer without max-age (or with an
+//     unreadable one) is cached for MaxTTL; one marked no-cache or no-store
+//     for MinTTL. Expires and other headers are ignored.
+//   - After a failed fetch the last good set is kept and served, even past
+//     its expiry, and the next fetch of that URL waits a backoff: RetryMin
+//     (1s) after the first failure, doubling with each further one, at most
+//     MinTTL.
+//     Until then a stale set is served as it is, and a URL that never had a
+//     good set answers the last error without a request.
+//   - Concurrent callers needing a fetch of one URL share a single request.
+package jwks
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jwtgate/jwtgate/core"
+)
+
+// ErrUnknownURL is returned for a URL that is not configured.
+var ErrUnknownURL = errors.New("keyfetch: URL is not configured")
+
+// Defaults of Options.
+const (
+	DefaultTimeout            = 5 * time.Second
+	DefaultMaxBytes           = 1 << 20
+	DefaultMinTTL             = time.Minute
+	DefaultMaxTTL             = time.Hour
+	DefaultUnknownKidInterval = 30 * time.Second
+)
+
+// Refresh schedule: Run refreshes a good set once RefreshFraction of its
+// TTL has passed; after a failure the next fetch of a URL waits RetryMin,
+// doubling with each further failure, never more than MinTTL.
+const (
+	RefreshFraction = 0.8
+	RetryMin        = time.Second
+)
+
+// Options configures a Fetcher. Zero values take the defaults noted.
+type Options struct {
+	// URLs are the only addresses ever fetched.
+	URLs []string
+	// Client makes the requests (default: a client with Timeout and no
+	// redirects followed). A given client is copied and its CheckRedirect
+	// replaced, so that redirects are never followed either.
+	Client *http.Client
+	// Timeout bounds one fetch (default 5s).
+	Timeout time.Duration
+	// MaxBytes bounds a response body (default 1 MiB).
+	MaxBytes int64
+	// MinTTL and MaxTTL clamp the Cache-Control max-age of a response
+	// (defaults 1 minute and 1 hour; without max-age, MaxTTL; with no-cache
+	// or no-store, MinTTL). A MaxTTL below MinTTL is raised to MinTTL.
+	MinTTL, MaxTTL time.Duration
+	// UnknownKidInterval is the least time between two fetches of one URL
+	// caused by a kid the cached set lacks (default 30s).
+	UnknownKidInterval time.Duration
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Logger receives fetch failures (default: discard).
+	Logger *slog.Logger
+	// OnFetch, when set, is called after every fetch attempt (for metrics).
+	OnFetch func(url string, err error)
+}
+
+// Fetcher is a core.KeySource backed by HTTP. Safe for concurrent use.
+type Fetcher struct {
+	o       Options
+	client  *http.Client
+	entries map[string]*entry // fixed by New
+	order   []*entry
+}
+
+// entry is the state of one URL.
+type entry struct {
+	url string
+
+	mu           sync.Mutex
+	set          *core.KeySet    // last good set, nil while there was none
+	kids         map[string]bool // the kids of set
+	fetchedAt    time.Time       // when set was fetched
+	ttl          time.Duration   // how long set is fresh
+	lastKidFetch time.Time       // start of the last fetch caused by an unknown kid
+	failures     int             // consecutive failed fetches
+	retryAt      time.Time       // no fetch before this after a failure
+	lastErr      error           // the last failure
+	inflight     *call           // the fetch under way, if any
+}
+
+// call is one fetch that several callers may wait for.
+type call struct {
+	done chan struct{}
+}
+
+var _ core.KeySource = (*Fetcher)(nil)
+
+// New returns a Fetcher. It fetches nothing until asked or Run.
+func New(o Options) *Fetcher {
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = DefaultMaxBytes
+	}
+	if o.MinTTL <= 0 {
+		o.MinTTL = DefaultMinTTL
+	}
+	if o.MaxTTL <= 0 {
+		o.MaxTTL = DefaultMaxTTL
+	}
+	if o.MaxTTL < o.MinTTL {
+		o.MaxTTL = o.MinTTL
+	}
+	if o.UnknownKidInterval <= 0 {
+		o.UnknownKidInterval = DefaultUnknownKidInterval
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	var client http.Client
+	if o.Client != nil {
+		client = *o.Client
+	} else {
+		client.Timeout = o.Timeout
+	}
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	f := &Fetcher{o: o, client: &client, entries: make(map[string]*entry, len(o.URLs))}
+	for _, u := range o.URLs {
+		if _, dup := f.entries[u]; dup {
+			continue
+		}
+		e := &entry{url: u}
+		f.entries[u] = e
+		f.order = append(f.order, e)
+	}
+	return f
+}
+
+// KeySet returns the current set for url: the cached one while fresh; else
+// it fetches; a kid missing from the cached set triggers a fetch at most
+// once per UnknownKidInterval. When a fetch fails the last good set is
+// kept and returned; with no good set ever, an error.
+func (f *Fetcher) KeySet(ctx context.Context, url, kid string) (*core.KeySet, error) {
+	e := f.entries[url]
+	if e == nil {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownURL, url)
+	}
+	e.mu.Lock()
+	now := f.o.Now()
+	fresh := e.set != nil && now.Before(e.fetchedAt.Add(e.ttl))
+	unknownKid := kid != "" && e.set != nil && !e.kids[kid]
+	var c *call
+	switch {
+	case e.inflight != nil && (!fresh || unknownKid):
+		// A fetch under way may bring what is missing: wait for it.
+		c = e.inflight
+	case !fresh:
+		if now.Before(e.retryAt) {
+			set, err := e.result()
+			e.mu.Unlock()
+			return set, err
+		}
+		c = f.start(ctx, e)
+	case unknownKid && (e.lastKidFetch.IsZero() || now.Sub(e.lastKidFetch) >= f.o.UnknownKidInterval):
+		e.lastKidFetch = now
+		c = f.start(ctx, e)
+	default:
+		set := e.set
+		e.mu.Unlock()
+		return set, nil
+	}
+	e.mu.Unlock()
+	return f.wait(ctx, e, c)
+}
+
+// result returns the last good set, or the reason there is none. e.mu is
+// held.
+func (e *entry) result() (*core.KeySet, error) {
+	if e.set != nil {
+		return e.set, nil
+	}
+	if e.lastErr != nil {
+		return nil, e.lastErr
+	}
+	return nil, fmt.Errorf("keyfetch: no key set fetched yet from %s", e.url)
+}
+
+// wait waits for c and returns e's result, or the last good set (else an
+// error) when ctx ends first.
+func (f *Fetcher) wait(ctx context.Context, e *entry, c *call) (*core.KeySet, error) {
+	select {
+	case <-c.done:
+	case <-ctx.Done():
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		if e.set != nil {
+			return e.set, nil
+		}
+		return nil, fmt.Errorf("keyfetch: waiting for %s: %w", e.url, ctx.Err())
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.result()
+}
+
+// start begins a fetch of e in its own goroutine, so that a caller giving
+// up does not cancel it for the others. e.mu is held.
+func (f *Fetcher) start(ctx context.Context, e *entry) *call {
+	c := &call{done: make(chan struct{})}
+	e.inflight = c
+	ctx = context.WithoutCancel(ctx)
+	go func() {
+		defer close(c.done)
+		body, ttl, err := f.fetch(ctx, e.url)
+		var set *core.KeySet
+		if err == nil {
+			set, err = core.ParseKeySet(body)
+			if err != nil {
+				err = fmt.Errorf("keyfetch: GET %s: %v", e.url, err)
+			}
+		}
+		e.mu.Lock()
+		now := f.o.Now()
+		e.inflight = nil
+		if err == nil {
+			e.set, e.kids, e.fetchedAt, e.ttl = set, kidsOf(body), now, ttl
+			e.failures, e.retryAt, e.lastErr = 0, time.Time{}, nil
+		} else {
+			e.failures++
+			e.retryAt = now.Add(f.backoff(e.failures))
+			e.lastErr = err
+		}
+		kept := e.set != nil
+		e.mu.Unlock()
+		if err != nil {
+			f.o.Logger.Warn("jwks fetch failed", "url", e.url, "error", err.Error(), "keeping_last_good_set", kept)
+		}
+		if f.o.OnFetch != nil {
+			f.o.OnFetch(e.url, err)
+		}
+	}()
+	return c
+}
+
+// backoff is the wait after the n-th consecutive failure: RetryMin doubling
+// with each failure, never more than MinTTL.
+func (f *Fetcher) backoff(n int) time.Duration {
+	d := min(RetryMin, f.o.MinTTL)
+	for i := 1; i < n && d < f.o.MinTTL; i++ {
+		d *= 2
+	}
+	return min(d, f.o.MinTTL)
+}
+
+// fetch GETs url and returns its body and how long to cache it.
+func (f *Fetcher) fetch(ctx context.Context, url string) ([]byte, time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, f.o.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, 0, fmt.Errorf("keyfetch: %s: %v", url, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := f.client.Do(req)
+	if err != nil {
+		return nil, 0, fmt.Errorf("keyfetch: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		if loc := resp.Header.Get("Location"); resp.StatusCode/100 == 3 && loc != "" {
+			return nil, 0, fmt.Errorf("keyfetch: GET %s: %s (redirect to %q not followed)", url, resp.Status, loc)
+		}
+		return nil, 0, fmt.Errorf("keyfetch: GET %s: %s", url, resp.Status)
+	}
+	if resp.ContentLength > f.o.MaxBytes {
+		return nil, 0, fmt.Errorf("keyfetch: GET %s: body of %d bytes is over the limit of %d", url, resp.ContentLength, f.o.MaxBytes)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, f.o.MaxBytes+1))
+	if err != nil {
+		return nil, 0, fmt.Errorf("keyfetch: GET %s: %v", url, err)
+	}
+	if int64(len(body)) > f.o.MaxBytes {
+		return nil, 0, fmt.Errorf("keyfetch: GET %s: body is over the limit of %d bytes", url, f.o.MaxBytes)
+	}
+	return body, f.ttl(resp.Header), nil
+}
+
+// ttl reads how long an answer may be cached from its Cache-Control.
+func (f *Fetcher) ttl(h http.Header) time.Duration {
+	maxAge := int64(-1)
+	for _, line := range h.Values("Cache-Control") {
+		for _, d := range strings.Split(line, ",") {
+			name, val, _ := strings.Cut(strings.TrimSpace(d), "=")
+			switch strings.ToLower(strings.TrimSpace(name)) {
+			case "no-cache", "no-store":
+				return f.o.MinTTL
+			case "max-age":
+				n, err := strconv.ParseInt(strings.Trim(strings.TrimSpace(val), `"`), 10, 64)
+				if err != nil || n < 0 {
+					continue
+				}
+				if maxAge < 0 {
+					maxAge = n
+				}
+			}
+		}
+	}
+	if maxAge < 0 {
+		return f.o.MaxTTL
+	}
+	if maxAge > int64(f.o.MaxTTL/time.Second) {
+		return f.o.MaxTTL
+	}
+	return min(max(time.Duration(maxAge)*time.Second, f.o.MinTTL), f.o.MaxTTL)
+}
+
+// kidsOf returns the kids of a JWK set (or single JWK) that
+// core.ParseKeySet accepted.
+func kidsOf(body []byte) map[string]bool {
+	kids := map[string]bool{}
+	var doc map[string]json.RawMessage
+	if json.Unmarshal(body, &doc) != nil {
+		return kids
+	}
+	members := []map[string]json.RawMessage{doc}
+	if raw, ok := doc["keys"]; ok {
+		members = nil
+		_ = json.Unmarshal(raw, &members)
+	}
+	for _, k := range members {
+		var kid string
+		if raw, ok := k["kid"]; ok && json.Unmarshal(raw, &kid) == nil {
+			kids[kid] = true
+		}
+	}
+	return kids
+}
+
+// Run refreshes every URL in the background before its set expires, until
+// ctx is done. A URL without a set is fetched at once; a good set is
+// refetched once RefreshFraction of its TTL has passed; a failed fetch is
+// retried after the backoff. Run returns once ctx is done and its own
+// fetches have been given up on (a fetch already started completes in the
+// background, within Timeout).
+func (f *Fetcher) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, e := range f.order {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f.runOne(ctx, e)
+		}()
+	}
+	wg.Wait()
+}
+
+func (f *Fetcher) runOne(ctx context.Context, e *entry) {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		e.mu.Lock()
+		c := e.inflight
+		var d time.Duration
+		if c == nil {
+			d = e.nextRefresh(f.o.Now())
+			if d <= 0 {
+				c = f.start(ctx, e)
+			}
+		}
+		e.mu.Unlock()
+		if c != nil {
+			select {
+			case <-c.done:
+				continue
+			case <-ctx.Done():
+				return
+			}
+		}
+		timer.Reset(d)
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// nextRefresh returns how long until e should be fetched again. e.mu is
+// held.
+func (e *entry) nextRefresh(now time.Time) time.Duration {
+	switch {
+	case e.failures > 0:
+		return e.retryAt.Sub(now)
+	case e.set == nil:
+		return 0
+	}
+	return e.fetchedAt.Add(time.Duration(float64(e.ttl) * RefreshFraction)).Sub(now)
+}
+
+// Status is the state of one URL's key set.
+type Status string
+
+const (
+	// StatusOK: a good set is held and its last fetch worked.
+	StatusOK Status = "ok"
+	// StatusLoading: no set yet, and no fetch has failed.
+	StatusLoading Status = "loading"
+	// StatusStale: a good set is held, but the fetches since have failed.
+	StatusStale Status = "stale"
+	// StatusFailing: no set, and fetching it fails.
+	StatusFailing Status = "failing"
+	// StatusUnknown: the URL is not one of the Fetcher's.
+	StatusUnknown Status = "unknown"
+)
+
+// Status reports the state of url's key set.
+func (f *Fetcher) Status(url string) Status {
+	e := f.entries[url]
+	if e == nil {
+		return StatusUnknown
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	switch {
+	case e.set != nil && e.failures == 0:
+		return StatusOK
+	case e.set != nil:
+		return StatusStale
+	case e.failures == 0:
+		return StatusLoading
+	}
+	return StatusFailing
+}

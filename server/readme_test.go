@@ -1,0 +1,55 @@
+package server
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestREADMEServiceConfiguration keeps the README's serve configuration
+// honest: the seeds' integrations and the complete service section, put
+// together, load.
+func TestREADMEServiceConfiguration(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	require.NoError(t, err)
+	text := string(readme)
+	service := regexp.MustCompile("(?s)### A complete service section\n\n```yaml\n(.*?)```").FindStringSubmatch(text)
+	require.NotNil(t, service, "README has no complete service section")
+	seeds := text[strings.Index(text, "### The seeds' flows with `curl`"):strings.Index(text, "### Behind a proxy")]
+	var integrations strings.Builder
+	for _, m := range regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllStringSubmatch(seeds, -1) {
+		integrations.WriteString(m[1])
+	}
+	integrations.WriteString("  - name: okto\n    issuer: https://vendor.okto.example\n    algorithms: [HS256]\n    keys: [{secret: " + oktoSecret + "}]\n    subject_claim: user_id\n")
+
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "keys"), 0o700))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "keys/okera-system.token"), []byte(systemToken), 0o600))
+	t.Setenv("AUTHONOMY_HS256_SECRET", authonomySecret)
+	t.Setenv("ACADIO_SECRET", acadioSecret)
+	t.Setenv("JWTGATE_ADMIN_TOKEN", adminToken)
+	file := filepath.Join(dir, "jwtgate.yaml")
+	data := []byte(integrations.String() + "\n" + service[1])
+	require.NoError(t, os.WriteFile(file, data, 0o600))
+
+	policy, err := parsePolicy(file, data)
+	require.NoError(t, err, "%s", data)
+	assert.Equal(t, []string{"okera", "authonomy", "jwt-auth", "okto"}, policy.Integrations())
+	c, err := parseService(file, data, policy, fileReader(file), lookupEnv)
+	require.NoError(t, err)
+	assert.Equal(t, "https://auth.example.com", c.publicURL)
+	assert.NotNil(t, c.integrations["okera"].validator)
+	assert.Equal(t, systemToken, c.integrations["okera"].resolver.SystemToken)
+	assert.Equal(t, "user_id", c.integrations["okto"].validator.SubjectField)
+	assert.Equal(t, "/login", c.integrations["jwt-auth"].errorRedirect)
+	assert.Equal(t, map[string]bool{"https://app.example.com": true}, c.integrations["authonomy"].allowedOrigins)
+	require.Len(t, c.routes, 3)
+	assert.Equal(t, "/analytics", c.routes[0].Prefix, "longest prefix first")
+	assert.Equal(t, forwardSource{name: "nginx", methodHeader: hdrOriginalMethod, uriHeader: hdrOriginalURI}, c.forward)
+	assert.Equal(t, digest(adminToken), c.adminDigest)
+}

@@ -1,0 +1,287 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/jwks"
+	"github.com/jwtgate/jwtgate/policyfile"
+)
+
+var lookupEnv = os.LookupEnv
+
+// readConfig reads the configuration file and parses its policy.
+func readConfig(path string) ([]byte, *core.Policy, error) {
+	data, err := readConfigFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	policy, err := parsePolicy(path, data)
+	return data, policy, err
+}
+
+// readConfigFile reads the configuration file as the policy's files are
+// read (policyfile.ReadFile): a regular file, bounded.
+func readConfigFile(path string) ([]byte, error) {
+	data, err := policyfile.ReadFile(path, policyfile.MaxFileBytes)
+	if err != nil {
+		return nil, &configError{file: path, reason: err.Error()}
+	}
+	return data, nil
+}
+
+// parsePolicy parses the policy of the configuration file as a library
+// user's policyfile.Load would: the same files, the same bounds.
+func parsePolicy(path string, data []byte) (*core.Policy, error) {
+	return policyfile.Parse(path, data)
+}
+
+func mkdirFor(file string) error {
+	return os.MkdirAll(filepath.Dir(file), 0o700)
+}
+
+// Reload reads the configuration file again (also when it did not change:
+// the key files it names may have). A configuration that does not load is
+// refused, logged, and the current one keeps serving.
+func (s *Server) Reload() error {
+	data, err := readConfigFile(s.opts.ConfigFile)
+	if err != nil {
+		s.refused(err)
+		return err
+	}
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	return s.reloadLocked(data)
+}
+
+func (s *Server) refused(err error) {
+	s.metrics.reloads.WithLabelValues("error").Inc()
+	s.log.Error("configuration refused; the previous one keeps serving", "config", s.opts.ConfigFile, "error", err.Error())
+}
+
+func (s *Server) reloadLocked(data []byte) error {
+	file := s.opts.ConfigFile
+	policy, err := parsePolicy(file, data)
+	var c *config
+	if err == nil {
+		c, err = parseService(file, data, policy, fileReader(file), lookupEnv)
+	}
+	if err == nil {
+		c, err = s.buildLocked(s.ctx, file, data, policy, c)
+	}
+	if err != nil {
+		// A file is refused once, until it changes; a store that could not
+		// record it is the store's fault: the watcher tries again.
+		if !errors.Is(err, errSync) {
+			s.badHash = sha256.Sum256(data)
+		}
+		s.refused(err)
+		return err
+	}
+	old := s.cur.Swap(c)
+	s.metrics.setIntegrations(policy.Integrations())
+	s.metrics.reloads.WithLabelValues("ok").Inc()
+	if old != nil {
+		for _, f := range []struct {
+			name     string
+			was, now any
+		}{
+			{"service.store", old.store, c.store},
+			{"service.public_url", old.publicURL, c.publicURL},
+			{"service.signing.algorithm", old.signingAlg, c.signingAlg},
+			{"service.signing.rotate_every", old.rotateEvery, c.rotateEvery},
+			{"max_token_bytes (the request header limit)", headerLimit(old.policy), max(headerLimit(old.policy), headerLimit(c.policy))},
+		} {
+			if f.was != f.now {
+				s.log.Warn("setting changed; it takes effect at the next restart", "field", f.name)
+			}
+		}
+		s.closeLater(old)
+	}
+	s.badHash = [32]byte{} // a file refused before is tried again when it comes back
+	s.log.Info("configuration accepted", "config", file, "event", "reload", "integrations", policy.Integrations())
+	return nil
+}
+
+// closeLater closes a replaced configuration's engines once the requests
+// that may still use them are done.
+func (s *Server) closeLater(old *config) {
+	for _, e := range []Engine{old.engine, old.tester} {
+		if c, ok := e.(io.Closer); ok {
+			time.AfterFunc(engineCloseDelay, func() { c.Close() })
+		}
+	}
+}
+
+// closeEngines closes engines that never served.
+func closeEngines(engines ...Engine) {
+	for _, e := range engines {
+		if c, ok := e.(io.Closer); ok {
+			c.Close()
+		}
+	}
+}
+
+// errSync marks a configuration the store could not record.
+var errSync = errors.New("the store could not record the configured integrations")
+
+// syncIntegrations records the configured integrations in the store (see
+// store.Store.SyncIntegrations).
+func (s *Server) syncIntegrations(ctx context.Context, names []string) error {
+	if err := s.store.SyncIntegrations(ctx, names); err != nil {
+		s.metrics.storeError("sync_integrations")
+		return fmt.Errorf("%w: %w", errSync, err)
+	}
+	return nil
+}
+
+// build makes the engines of a parsed configuration, with the key source
+// for its jwks_url entries.
+func (s *Server) build(ctx context.Context, file string, data []byte, policy *core.Policy, c *config) (*config, error) {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	return s.buildLocked(ctx, file, data, policy, c)
+}
+
+func (s *Server) buildLocked(ctx context.Context, file string, data []byte, policy *core.Policy, c *config) (*config, error) {
+	if err := issuerClash(file, s.publicURL, c); err != nil {
+		return nil, err // a public URL from the options; parseService checks the file's
+	}
+	// The key source: kept when the URLs did not change, so that its
+	// cache survives the reload.
+	var fetcher *jwks.Fetcher
+	fresh := false
+	if len(c.jwksURLs) > 0 {
+		if slices.Equal(c.jwksURLs, s.fetch.urls) && s.fetch.fetcher != nil {
+			fetcher = s.fetch.fetcher
+		} else {
+			fetcher = jwks.New(jwks.Options{
+				URLs: c.jwksURLs, Client: s.client, Now: s.now, Logger: s.log, OnFetch: s.metrics.keyFetch,
+			})
+			fresh = true
+		}
+	}
+	cfg := core.Config{Replay: countingReplay{s}}
+	if fetcher != nil {
+		cfg.Keys = fetcher
+	}
+	engine, err := s.opts.NewEngine(ctx, file, data, policy, cfg)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Replay = noReplay{}
+	tester, err := s.opts.NewEngine(ctx, file, data, policy, cfg)
+	if err != nil {
+		return nil, err
+	}
+	// The store learns which integrations are configured, so that the
+	// sessions of a removed one die on every instance, even if it comes
+	// back. Last, so that a configuration refused for any other reason
+	// leaves the store alone; before the commit, so that one the store
+	// could not record is refused as a whole.
+	if err := s.syncIntegrations(ctx, policy.Integrations()); err != nil {
+		closeEngines(engine, tester)
+		return nil, err
+	}
+	c.engine, c.tester, c.fetcher = engine, tester, fetcher
+	cfg.Replay = countingReplay{s}
+	if c.vouched, err = core.NewVerifier(policy, cfg); err != nil {
+		return nil, err
+	}
+	s.settleCookie(c)
+	for _, in := range c.integrations {
+		if in.validator != nil {
+			in.validator.Client = s.clientWithTimeout(in.validator.Timeout)
+		}
+		if in.resolver != nil {
+			in.resolver.Client = s.clientWithTimeout(in.resolver.Timeout)
+		}
+	}
+	// Commit the key source: from here on the configuration is accepted.
+	if fresh || fetcher == nil {
+		if s.fetch.cancel != nil {
+			s.fetch.cancel()
+		}
+		s.fetch = fetchState{}
+		if fetcher != nil {
+			fctx, cancel := context.WithCancel(s.ctx)
+			s.fetch = fetchState{urls: c.jwksURLs, fetcher: fetcher, cancel: cancel}
+			s.wg.Go(func() { fetcher.Run(fctx) })
+		}
+	}
+	return c, nil
+}
+
+func (s *Server) clientWithTimeout(d time.Duration) *http.Client {
+	return &http.Client{Transport: s.client.Transport, CheckRedirect: s.client.CheckRedirect, Jar: s.client.Jar, Timeout: d}
+}
+
+// watch reloads the configuration when the file's content changes,
+// checking every interval; a file refused once is not retried until it
+// changes again.
+func (s *Server) watch(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		// The content's hash decides: it catches what the size and the
+		// modification time miss (a rewrite within the timestamp's
+		// resolution), and the file is small.
+		data, err := policyfile.ReadFile(s.opts.ConfigFile, policyfile.MaxFileBytes)
+		if err != nil {
+			// A file being replaced, or one refused: logged once, like a
+			// broken one, and the old configuration serves on.
+			s.reloadMu.Lock()
+			if sum := sha256.Sum256([]byte(err.Error())); sum != s.badHash {
+				s.badHash = sum
+				s.refused(&configError{file: s.opts.ConfigFile, reason: err.Error()})
+			}
+			s.reloadMu.Unlock()
+			continue
+		}
+		sum := sha256.Sum256(data)
+		s.reloadMu.Lock()
+		switch cur := s.cur.Load(); {
+		case sum != cur.hash && sum != s.badHash:
+			s.log.Info("configuration file changed", "config", s.opts.ConfigFile)
+			s.reloadLocked(data)
+		case sum == cur.hash && s.badHash != [32]byte{}:
+			// Back to the configuration serving after a refusal: nothing
+			// to reload, but the operator who saw the refusal is told.
+			s.badHash = [32]byte{}
+			s.log.Info("configuration accepted", "config", s.opts.ConfigFile, "event", "restored", "integrations", cur.policy.Integrations())
+		}
+		s.reloadMu.Unlock()
+	}
+}
+
+// countingReplay is the store as the engine's replay store, counting its
+// failures.
+type countingReplay struct{ s *Server }
+
+func (r countingReplay) Claim(ctx context.Context, id string, expiry, now time.Time) (bool, error) {
+	fresh, err := r.s.store.Claim(ctx, id, expiry, now)
+	if err != nil {
+		r.s.metrics.storeError("claim")
+		r.s.log.Error("store", "op", "claim", "error", err.Error())
+	}
+	return fresh, err
+}
+
+// noReplay is the token tester's replay store: it never consumes a jti.
+type noReplay struct{}
+
+func (noReplay) Claim(context.Context, string, time.Time, time.Time) (bool, error) { return true, nil }
