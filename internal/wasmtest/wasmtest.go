@@ -4,7 +4,8 @@
 // cache that every package's tests share. Under the race detector wazero
 // compiles the plugin ten times slower (about 50 s instead of 5 s on the
 // project's machine), so `make test` fills the cache first without it
-// (TestCompileModules) and the race run finds every module compiled.
+// (TestCompileModules here and in ./clicache, for the CLI's entries) and
+// the race run finds every module compiled.
 //
 // A test that asks for a module is skipped with -short (`make test-short`).
 package wasmtest

@@ -11,6 +11,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/internal/wasmtest"
 )
 
 func TestInline(t *testing.T) {
@@ -76,4 +77,11 @@ service:
 	require.True(t, errors.As(err, &pe), "%v", err)
 	assert.Equal(t, "m", pe.Integration)
 	assert.Equal(t, "keys[0].secret_file", pe.Field)
+}
+
+// TestCacheDirIsTheTests: the tests compile the plugin into the folder the
+// engine reads (internal/wasmtest), so that the CLI's and the server's
+// tests find it compiled.
+func TestCacheDirIsTheTests(t *testing.T) {
+	assert.Equal(t, CacheDir(), wasmtest.CompileCache(t))
 }
