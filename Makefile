@@ -2,24 +2,41 @@
 GO       ?= go
 FUZZTIME ?= 15s
 RACE     ?= -race
+# TEST_TIMEOUT bounds each package's test binary (go test -timeout; the
+# default, 10m, is less than the slowest packages take on a loaded 2-core
+# machine). Tests with a budget of their own take it from this deadline.
+TEST_TIMEOUT ?= 30m
 
-.PHONY: all test browser-deps wasm bench-wasm check-wasm-build run fuzz bench loadtest build clean
+.PHONY: all test test-short test-wasm-modules browser-deps wasm bench-wasm check-wasm-build run fuzz bench loadtest build clean
 
 all: test
 
-## test: vet, all tests with the race detector, and the WebAssembly builds of the core.
+## test: vet, the wasm modules compiled once, all tests with the race
+## detector, and the WebAssembly builds of the core.
 # RACE= (empty) runs without the race detector, for machines without a C compiler.
-test: browser-deps
+test:
 	$(GO) vet ./...
-	$(GO) test $(RACE) -count=1 ./...
+	@$(MAKE) --no-print-directory test-wasm-modules GO="$(GO)"
+	$(GO) test $(RACE) -count=1 -timeout=$(TEST_TIMEOUT) -skip='^TestCompileModules$$' ./...
 	@$(MAKE) --no-print-directory check-wasm-build GO="$(GO)"
 
-## browser-deps: playwright-core for the browser example's tests (Chromium
-## itself comes from Debian: apt-get install chromium).
+## test-short: the inner loop: vet and the tests without the wasm modules
+## and the browser (go test -short), without the race detector.
+test-short:
+	$(GO) vet ./...
+	$(GO) test -short -count=1 ./...
+
+## test-wasm-modules: build every wasm module the tests run and compile it
+## into the tests' shared wazero cache, without the race detector, under
+## which wazero compiles ten times slower; the race run then finds them.
+test-wasm-modules:
+	$(GO) test -count=1 -timeout=$(TEST_TIMEOUT) -run='^TestCompileModules$$' ./internal/wasmtest/...
+
+## browser-deps: playwright-core for the browser tests, which also install
+## it themselves when it is missing (Chromium itself comes from Debian:
+## apt-get install chromium).
 browser-deps:
-	@if command -v npm >/dev/null 2>&1; then \
-		cd examples/browser && npm ci --no-audit --no-fund --loglevel=error; \
-	else echo "make: npm not found; the browser tests will skip (or fail with CI=true)"; fi
+	cd examples/browser && npm ci --no-audit --no-fund --loglevel=error
 
 ## check-wasm-build: the core must build for WASI (the plugin) and for the browser.
 check-wasm-build:
