@@ -70,7 +70,8 @@ bench-wasm:
 
 ## bench: the core's benchmarks, then the ratios of a whole verification to
 ## the bare signature check and to go-jose's ParseSignedCompact + Verify,
-## all measured in the same run (medians of BENCHCOUNT runs).
+## all measured in the same run (medians of BENCHCOUNT runs), one row per
+## algorithm in name order.
 BENCHCOUNT ?= 5
 bench:
 	@mkdir -p build
@@ -78,14 +79,15 @@ bench:
 	@# noisy neighbour slows them alike instead of skewing one ratio.
 	@rm -f build/bench.txt; for i in $$(seq $(BENCHCOUNT)); do \
 		$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./core/... | tee -a build/bench.txt; done
-	@awk '$$1 ~ /^Benchmark(Verify|GoJose|BareCheck)\// { \
+	@LC_ALL=C awk '$$1 ~ /^Benchmark(Verify|GoJose|BareCheck)\// { \
 		split($$1, p, "/"); sub(/-[0-9]+$$/, "", p[2]); k = p[1] SUBSEP p[2]; \
 		n[k]++; v[k, n[k]] = $$3; algs[p[2]] = 1 } \
 	function median(k,   i, j, t, m) { m = n[k]; for (i = 1; i <= m; i++) a[i] = v[k, i]; \
 		for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t } \
 		return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2 } \
 	END { printf "\n%-6s %12s %12s %12s %10s %10s\n", "alg", "verify ns", "go-jose ns", "bare ns", "vs bare", "vs go-jose"; \
-		for (alg in algs) { f = median("BenchmarkVerify" SUBSEP alg); g = median("BenchmarkGoJose" SUBSEP alg); b = median("BenchmarkBareCheck" SUBSEP alg); \
+		na = 0; for (alg in algs) { for (i = ++na; i > 1 && sorted[i - 1] > alg; i--) sorted[i] = sorted[i - 1]; sorted[i] = alg } \
+		for (i = 1; i <= na; i++) { alg = sorted[i]; f = median("BenchmarkVerify" SUBSEP alg); g = median("BenchmarkGoJose" SUBSEP alg); b = median("BenchmarkBareCheck" SUBSEP alg); \
 			printf "%-6s %12.0f %12.0f %12.0f %9.2fx %9.2fx\n", alg, f, g, b, f / b, f / g } }' build/bench.txt
 
 ## loadtest: /v1/verify and /v1/authz under load (native and --engine wasm), bounded, loopback only.
