@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"html/template"
@@ -13,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -73,7 +71,7 @@ func port(ln net.Listener) string {
 // site, allowed) and 127.0.0.2 (another site, not allowed).
 func TestBrowserSignInCORS(t *testing.T) {
 	tools := browsertest.Find(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := browsertest.Context(t)
 	defer cancel()
 
 	// The vendor's pages, on three origins.

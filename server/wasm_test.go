@@ -16,6 +16,7 @@ import (
 
 	"github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/internal/wasmengine"
+	"github.com/jwtgate/jwtgate/internal/wasmtest"
 )
 
 var (
@@ -28,6 +29,7 @@ var (
 // built from the source tree (once per test binary).
 func wasmFactory(t testing.TB) EngineFactory {
 	t.Helper()
+	wasmtest.SkipShort(t)
 	pluginOnce.Do(func() { plugin, pluginErr = wasmengine.Open(context.Background(), "") })
 	require.NoError(t, pluginErr)
 	return func(ctx context.Context, file string, data []byte, policy *core.Policy, cfg core.Config) (Engine, error) {

@@ -5,18 +5,23 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/tetratelabs/wazero"
 
 	"github.com/jwtgate/jwtgate/internal/wasmbuild"
+	"github.com/jwtgate/jwtgate/internal/wasmtest"
 )
 
 // TestBuildCached: a second build of unchanged sources reuses the first.
 func TestBuildCached(t *testing.T) {
+	wasmtest.SkipShort(t)
 	ctx := context.Background()
 	first, err := wasmbuild.Build(ctx, wasmbuild.BuildOptions{})
 	if err != nil {
@@ -45,15 +50,15 @@ func TestBuildCached(t *testing.T) {
 // functions only.
 func TestModuleInterface(t *testing.T) {
 	ctx := context.Background()
-	path, err := wasmbuild.Build(ctx, wasmbuild.BuildOptions{})
+	bin := wasmtest.Bytes(t, wasmtest.Plugin)
+	// The tests' shared cache: compiled once for every package, not here
+	// on every run.
+	cache, err := wazero.NewCompilationCacheWithDir(wasmtest.CompileCache(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	bin, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rt := wazero.NewRuntime(ctx)
+	defer cache.Close(ctx)
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigCompiler().WithCompilationCache(cache))
 	defer rt.Close(ctx)
 	cm, err := rt.CompileModule(ctx, bin)
 	if err != nil {
@@ -122,4 +127,60 @@ func command(t *testing.T, args ...string) ([]byte, error) {
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
 	cmd.Dir, _ = filepath.Abs(".")
 	return cmd.CombinedOutput()
+}
+
+// TestBuildOnceAcrossProcesses: test binaries of two packages that ask for
+// the same module at once share one build of it: the second waits for the
+// first, then finds its output.
+func TestBuildOnceAcrossProcesses(t *testing.T) {
+	wasmtest.SkipShort(t)
+	if runtime.GOOS == "windows" || runtime.GOOS == "plan9" {
+		t.Skip("no flock here: both processes may build")
+	}
+	goPath, err := exec.LookPath("go")
+	require.NoError(t, err)
+	dir := t.TempDir()
+	// A go command that logs each build and takes its time over it, so that
+	// the second process asks while the first is building.
+	log := filepath.Join(dir, "builds.log")
+	fakeGo := filepath.Join(dir, "go")
+	script := "#!/bin/sh\nif [ \"$1\" = build ]; then echo build >> '" + log + "'; sleep 2; fi\nexec '" + goPath + "' \"$@\"\n"
+	require.NoError(t, os.WriteFile(fakeGo, []byte(script), 0o755))
+
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	var cmds []*exec.Cmd
+	var outs []*strings.Builder
+	for range 2 {
+		cmd := exec.Command(exe, "-test.run=^TestBuildChild$", "-test.count=1", "-test.v")
+		cmd.Env = append(os.Environ(), "JWTGATE_BUILD_CHILD="+filepath.Join(dir, "cache"), "JWTGATE_BUILD_GO="+fakeGo)
+		out := &strings.Builder{}
+		cmd.Stdout, cmd.Stderr = out, out
+		require.NoError(t, cmd.Start())
+		cmds, outs = append(cmds, cmd), append(outs, out)
+	}
+	var paths []string
+	for i, cmd := range cmds {
+		require.NoError(t, cmd.Wait(), outs[i].String())
+		_, rest, ok := strings.Cut(outs[i].String(), "built: ")
+		require.True(t, ok, outs[i].String())
+		paths = append(paths, strings.Fields(rest)[0])
+	}
+	assert.Equal(t, paths[0], paths[1])
+	builds, err := os.ReadFile(log)
+	require.NoError(t, err)
+	assert.Equal(t, 1, strings.Count(string(builds), "build"), "go build runs")
+}
+
+// TestBuildChild is TestBuildOnceAcrossProcesses's other process.
+func TestBuildChild(t *testing.T) {
+	cache := os.Getenv("JWTGATE_BUILD_CHILD")
+	if cache == "" {
+		t.Skip("run by TestBuildOnceAcrossProcesses")
+	}
+	path, err := wasmbuild.Build(context.Background(), wasmbuild.BuildOptions{
+		Package: "github.com/jwtgate/jwtgate/wasm/testdata/tiny", CacheDir: cache, Go: os.Getenv("JWTGATE_BUILD_GO"),
+	})
+	require.NoError(t, err)
+	t.Logf("built: %s", path)
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/internal/wasmbuild"
+	"github.com/jwtgate/jwtgate/internal/wasmtest"
 )
 
 // TestVerifyWasmMatchesNative: --engine wasm prints byte for byte what the
@@ -24,6 +25,7 @@ import (
 // one and with --explain (the test policy's keys are in files: the wasm
 // engine gets them inlined).
 func TestVerifyWasmMatchesNative(t *testing.T) {
+	wasmtest.SkipShort(t)
 	policy, okera := writeTestPolicy(t, t.TempDir(), "")
 	valid := token(t, okera, okeraClaims(nil))
 	expired := token(t, oktoKey, oktoClaims(map[string]any{"exp": testNow.Add(-time.Hour).Unix()}))
@@ -55,6 +57,7 @@ func TestVerifyWasmMatchesNative(t *testing.T) {
 // TestVerifyBatchWasmCatchesReplay: --batch shares one replay store across
 // the lines under --engine wasm too.
 func TestVerifyBatchWasmCatchesReplay(t *testing.T) {
+	wasmtest.SkipShort(t)
 	policy, _ := writeTestPolicy(t, t.TempDir(), "    one_time_use: true\n")
 	once := token(t, oktoKey, oktoClaims(map[string]any{"jti": "jti-1"}))
 	other := token(t, oktoKey, oktoClaims(map[string]any{"jti": "jti-2"}))
@@ -74,6 +77,7 @@ func TestVerifyBatchWasmCatchesReplay(t *testing.T) {
 // deadline); a bogus one, a missing one, or --module without --engine wasm
 // is a usage error with a clear message.
 func TestVerifyWasmModuleFlag(t *testing.T) {
+	wasmtest.SkipShort(t)
 	dir := t.TempDir()
 	policy, okera := writeTestPolicy(t, dir, "")
 	valid := token(t, okera, okeraClaims(nil))
@@ -109,6 +113,7 @@ func TestVerifyWasmModuleFlag(t *testing.T) {
 // TestVerifyWasmRefusesJWKSURL: the plugin has no network; a jwks_url
 // policy is refused at start, saying what to do.
 func TestVerifyWasmRefusesJWKSURL(t *testing.T) {
+	wasmtest.SkipShort(t)
 	dir := t.TempDir()
 	policy := writeFile(t, dir, "policy.yaml", `integrations:
   - name: remote
@@ -133,6 +138,7 @@ func TestVerifyWasmRefusesJWKSURL(t *testing.T) {
 // rejected tokens through the plugin, then a SIGHUP reload that removes
 // an integration, whose tokens the new wasm engine refuses.
 func TestServeWasmEngine(t *testing.T) {
+	wasmtest.SkipShort(t)
 	dir := t.TempDir()
 	policy, okeraKey := writeTestPolicy(t, dir, "")
 	ctx, cancel := context.WithCancel(context.Background())

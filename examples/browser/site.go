@@ -20,6 +20,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/jwtgate/jwtgate/internal/wasmbuild"
 )
 
 // startTime is the modification time of the embedded files.
@@ -66,7 +68,9 @@ type Site struct {
 }
 
 // Build builds the module into dir (created if needed) and copies the
-// toolchain's wasm_exec.js beside it. It runs inside the jwtgate source
+// toolchain's wasm_exec.js beside it. The module is built with wasmbuild.Build
+// (GOOS=js, -trimpath, -ldflags="-s -w"), which reuses a build of the same
+// sources. It runs inside the jwtgate source
 // tree (the go command finds the module from the working directory).
 func Build(ctx context.Context, dir string, opts BuildOptions) (*Site, error) {
 	goCmd := opts.Go
@@ -77,13 +81,14 @@ func Build(ctx context.Context, dir string, opts BuildOptions) (*Site, error) {
 		return nil, err
 	}
 	site := &Site{Dir: dir, Module: filepath.Join(dir, ModuleFile)}
-	env := append(os.Environ(), "GOOS=js", "GOARCH=wasm", "CGO_ENABLED=0")
-	cmd := exec.CommandContext(ctx, goCmd, "build", "-trimpath", "-ldflags=-s -w", "-o", site.Module, WasmPackage)
-	cmd.Env = env
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("building the module: %v\n%s", err, stderr.Bytes())
+	// wasmbuild.Build keeps the module until a source changes (and so the
+	// wasm-opt output keyed by it), for every test binary and serve.
+	built, err := wasmbuild.Build(ctx, wasmbuild.BuildOptions{Package: WasmPackage, GOOS: "js", LDFlags: "-s -w", Go: goCmd})
+	if err != nil {
+		return nil, err
+	}
+	if err := copyFile(built, site.Module); err != nil {
+		return nil, err
 	}
 	execJS, err := WasmExecPath(ctx, goCmd)
 	if err != nil {

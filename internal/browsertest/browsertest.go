@@ -1,7 +1,8 @@
 // Package browsertest finds and runs what the headless Chromium tests
 // need: Debian's Chromium, node, and playwright-core (installed in
-// examples/browser/node_modules by `npm ci`; it downloads no browser).
-// A missing one skips the test, or fails it when CI=true.
+// examples/browser/node_modules by `npm ci`, which Find runs when it is
+// missing; it downloads no browser). A missing one skips the test, or
+// fails it when CI=true; -short skips the browser tests.
 package browsertest
 
 import (
@@ -32,11 +33,13 @@ type Tools struct {
 }
 
 // Find returns the tools, or skips the test (fails it with CI=true)
-// saying what is missing. -short skips outside CI.
+// saying what is missing. It installs playwright-core first when
+// node_modules lacks the version package-lock.json pins. -short skips the
+// test (make test-short: asked for, not missing).
 func Find(t testing.TB) Tools {
 	t.Helper()
 	ci := os.Getenv("CI") == "true"
-	if testing.Short() && !ci {
+	if testing.Short() {
 		t.Skip("-short: the browser test starts Chromium")
 	}
 	var missing []string
@@ -56,8 +59,8 @@ func Find(t testing.TB) Tools {
 		t.Fatal(err)
 	}
 	tools.Modules = filepath.Join(root, "examples", "browser", "node_modules")
-	if _, err := os.Stat(filepath.Join(tools.Modules, "playwright-core", "package.json")); err != nil {
-		missing = append(missing, "playwright-core in examples/browser/node_modules (cd examples/browser && npm ci)")
+	if err := installModules(filepath.Join(root, "examples", "browser"), filepath.Join(root, "build", "npm-ci.lock")); err != nil {
+		missing = append(missing, "playwright-core in examples/browser/node_modules: "+err.Error())
 	}
 	if len(missing) > 0 {
 		msg := "the browser test needs: " + strings.Join(missing, "; ")
@@ -115,4 +118,19 @@ func (tools Tools) Run(ctx context.Context, t testing.TB, work, script string, i
 		return err
 	}
 	return json.Unmarshal(data, out)
+}
+
+// Context is a browser test's budget: until shortly before go test's
+// -timeout would stop the whole binary, so that a browser too slow for it
+// fails the test saying what it was doing, not with a goroutine dump. The
+// margin is a minute, or a quarter of the time left when that is less.
+// Without a -timeout (-timeout 0) there is no deadline.
+func Context(t testing.TB) (context.Context, context.CancelFunc) {
+	if d, ok := t.(interface{ Deadline() (time.Time, bool) }); ok {
+		if deadline, ok := d.Deadline(); ok {
+			margin := min(time.Minute, time.Until(deadline)/4)
+			return context.WithDeadline(context.Background(), deadline.Add(-margin))
+		}
+	}
+	return context.WithCancel(context.Background())
 }

@@ -5,7 +5,9 @@
 // GOARCH=wasm, -buildmode=c-shared); `make wasm` does that for releases.
 // Build does it for tests and development: it keys the output by a hash of
 // every source file that goes into it, so a build is reused until a source
-// changes, and no binary is ever committed.
+// changes, and no binary is ever committed. The cache is shared by every
+// process: test binaries of several packages that ask for the same module
+// at once wait for one build of it.
 package wasmbuild
 
 import (
@@ -22,6 +24,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/jwtgate/jwtgate/internal/filelock"
 )
 
 // GuestPackage is the import path of the module's main package.
@@ -42,6 +46,10 @@ type BuildOptions struct {
 	CacheDir string
 	// Go is the go command. Default "go".
 	Go string
+	// GOOS is the target: "wasip1" (default), a -buildmode=c-shared WASI
+	// module such as the plugin; or "js", a module for the browser run by
+	// the toolchain's wasm_exec.js (examples/browser).
+	GOOS string
 }
 
 var buildMu sync.Mutex
@@ -72,16 +80,31 @@ func Build(ctx context.Context, opts BuildOptions) (string, error) {
 	if pkg == "" {
 		pkg = GuestPackage
 	}
+	goos := opts.GOOS
+	if goos == "" {
+		goos = "wasip1"
+	}
+	if goos != "wasip1" && goos != "js" {
+		return "", fmt.Errorf("wasm.Build: GOOS %q: want wasip1 or js", goos)
+	}
 	tags := strings.Join(opts.Tags, ",")
-	env := append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
-	hash, err := sourceHash(ctx, goCmd, env, pkg, tags, opts.LDFlags)
+	env := append(os.Environ(), "GOOS="+goos, "GOARCH=wasm", "CGO_ENABLED=0")
+	hash, err := sourceHash(ctx, goCmd, env, goos, pkg, tags, opts.LDFlags)
 	if err != nil {
 		return "", err
 	}
 	out := filepath.Join(dir, "jwtgate-"+hash[:24]+".wasm")
-	if _, err := os.Stat(out); err == nil {
-		now := time.Now()
-		os.Chtimes(out, now, now) // in use: keep it from pruning
+	if found(out) {
+		return out, nil
+	}
+	// Another process may be building the same module: wait for it, then
+	// look again.
+	unlock, err := filelock.Lock(filepath.Join(dir, "build.lock"))
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	if found(out) {
 		return out, nil
 	}
 	prune(dir, 3*24*time.Hour)
@@ -91,7 +114,10 @@ func Build(ctx context.Context, opts BuildOptions) (string, error) {
 	}
 	tmp.Close()
 	defer os.Remove(tmp.Name())
-	args := []string{"build", "-buildmode=c-shared", "-trimpath", "-o", tmp.Name()}
+	args := []string{"build", "-trimpath", "-o", tmp.Name()}
+	if goos == "wasip1" {
+		args = append(args, "-buildmode=c-shared")
+	}
 	if tags != "" {
 		args = append(args, "-tags", tags)
 	}
@@ -113,10 +139,21 @@ func Build(ctx context.Context, opts BuildOptions) (string, error) {
 	return out, nil
 }
 
+// found reports whether the build at out exists, and marks it as in use so
+// that pruning keeps it.
+func found(out string) bool {
+	if _, err := os.Stat(out); err != nil {
+		return false
+	}
+	now := time.Now()
+	os.Chtimes(out, now, now)
+	return true
+}
+
 // sourceHash hashes what determines the module: the toolchain version, the
 // build settings, go.mod and go.sum, and every non-standard source file the
-// package depends on for wasip1.
-func sourceHash(ctx context.Context, goCmd string, env []string, pkg, tags, ldflags string) (string, error) {
+// package depends on for the target.
+func sourceHash(ctx context.Context, goCmd string, env []string, goos, pkg, tags, ldflags string) (string, error) {
 	run := func(args ...string) ([]byte, error) {
 		cmd := exec.CommandContext(ctx, goCmd, args...)
 		cmd.Env = env
@@ -133,7 +170,7 @@ func sourceHash(ctx context.Context, goCmd string, env []string, pkg, tags, ldfl
 	if err != nil {
 		return "", err
 	}
-	fmt.Fprintf(h, "%s\x00pkg=%s\x00tags=%s\x00ldflags=%s\x00", version, pkg, tags, ldflags)
+	fmt.Fprintf(h, "%s\x00goos=%s\x00pkg=%s\x00tags=%s\x00ldflags=%s\x00", version, goos, pkg, tags, ldflags)
 	lines := strings.Split(strings.TrimSpace(string(version)), "\n")
 	if gomod := lines[len(lines)-1]; gomod != "" && gomod != os.DevNull {
 		for _, f := range []string{gomod, filepath.Join(filepath.Dir(gomod), "go.sum")} {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/internal/wasmbuild"
+	"github.com/jwtgate/jwtgate/internal/wasmtest"
 )
 
 func TestInline(t *testing.T) {
@@ -108,4 +109,11 @@ func TestNotifySlowCompile(t *testing.T) {
 		require.NoError(t, e.Close())
 		assert.Equal(t, c.want, got, "after %v", c.after)
 	}
+}
+
+// TestCacheDirIsTheTests: the tests compile the plugin into the folder the
+// engine reads (internal/wasmtest), so that the CLI's and the server's
+// tests find it compiled.
+func TestCacheDirIsTheTests(t *testing.T) {
+	assert.Equal(t, CacheDir(), wasmtest.CompileCache(t))
 }

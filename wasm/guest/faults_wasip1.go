@@ -21,6 +21,8 @@ func init() {
 	faultHook = func(token string) {
 		switch strings.TrimPrefix(token, "fault:") {
 		case "loop":
+			// Said first, so that a test can cancel the call once it runs.
+			hostLog(levelInfo, "fault: looping")
 			for {
 			}
 		case "alloc":

@@ -3,7 +3,9 @@ package host
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -74,8 +76,21 @@ func TestFaults(t *testing.T) {
 		requireServes(t, h)
 	})
 	t.Run("caller-cancel", func(t *testing.T) {
+		// Cancel once the guest says it loops: a fixed delay could end
+		// before the call starts on a loaded machine (and the call would
+		// then be refused while waiting for an instance, another error).
+		looping := make(chan struct{})
+		logger := slog.New(&signalHandler{msg: "fault: looping", ch: looping})
+		h := mustLoad(t, faultyModule(t), testcorpus.Policy(), Options{PoolSize: 1, CallTimeout: 10 * time.Second, Logger: logger})
 		ctx, cancel := context.WithCancel(ctx)
-		go func() { time.Sleep(50 * time.Millisecond); cancel() }()
+		defer cancel()
+		go func() {
+			select {
+			case <-looping:
+			case <-ctx.Done():
+			}
+			cancel()
+		}()
 		_, err := h.VerifyRequest(ctx, core.Request{Token: "fault:loop", Now: testcorpus.Now})
 		requireKind(t, err, ErrCanceled, true)
 		requireServes(t, h)
@@ -173,3 +188,22 @@ func TestBadModules(t *testing.T) {
 		})
 	}
 }
+
+// signalHandler closes ch at the first log record whose message is msg.
+type signalHandler struct {
+	msg  string
+	ch   chan struct{}
+	once sync.Once
+}
+
+func (h *signalHandler) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h *signalHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == h.msg {
+		h.once.Do(func() { close(h.ch) })
+	}
+	return nil
+}
+
+func (h *signalHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *signalHandler) WithGroup(string) slog.Handler      { return h }

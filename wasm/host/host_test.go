@@ -338,13 +338,18 @@ func TestCloseInFlight(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	var ok, closed atomic.Int32
+	// Close once calls are flowing: a fixed sleep would close before the
+	// first call on a loaded machine.
+	serving := make(chan struct{})
 	for range 8 {
 		wg.Go(func() {
 			for {
 				_, err := h.VerifyRequest(context.Background(), core.Request{Token: validToken(), Now: testcorpus.Now})
 				switch {
 				case err == nil:
-					ok.Add(1)
+					if ok.Add(1) == 8 {
+						close(serving)
+					}
 				case errors.Is(err, ErrClosed):
 					closed.Add(1)
 					return
@@ -355,7 +360,12 @@ func TestCloseInFlight(t *testing.T) {
 			}
 		})
 	}
-	time.Sleep(100 * time.Millisecond)
+	exited := make(chan struct{}) // every caller failed: nothing to close under
+	go func() { wg.Wait(); close(exited) }()
+	select {
+	case <-serving:
+	case <-exited:
+	}
 	if err := h.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}

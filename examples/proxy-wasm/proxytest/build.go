@@ -2,8 +2,6 @@ package proxytest
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 
 	"github.com/jwtgate/jwtgate/internal/wasmbuild"
 )
@@ -16,7 +14,7 @@ type BuildOptions struct {
 	// Package is the main package to build. Default FilterPackage.
 	Package string
 	// CacheDir holds built modules, one file per source hash. Default
-	// os.UserCacheDir()/jwtgate/proxy-wasm, or the temp dir without one.
+	// wasm.Build's, shared with the plugin's builds.
 	CacheDir string
 	// LDFlags are passed to the linker.
 	LDFlags string
@@ -30,13 +28,5 @@ func Build(ctx context.Context, opts BuildOptions) (string, error) {
 	if pkg == "" {
 		pkg = FilterPackage
 	}
-	dir := opts.CacheDir
-	if dir == "" {
-		base, err := os.UserCacheDir()
-		if err != nil {
-			base = os.TempDir()
-		}
-		dir = filepath.Join(base, "jwtgate", "proxy-wasm")
-	}
-	return wasmbuild.Build(ctx, wasmbuild.BuildOptions{Package: pkg, CacheDir: dir, LDFlags: opts.LDFlags})
+	return wasmbuild.Build(ctx, wasmbuild.BuildOptions{Package: pkg, CacheDir: opts.CacheDir, LDFlags: opts.LDFlags})
 }

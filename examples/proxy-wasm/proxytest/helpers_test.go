@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"math/big"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,11 +13,13 @@ import (
 
 	"github.com/jwtgate/jwtgate/examples/proxy-wasm/proxytest"
 	"github.com/jwtgate/jwtgate/internal/testcorpus"
+	"github.com/jwtgate/jwtgate/internal/wasmtest"
 )
 
-// The filter is built by the tests (cached by a hash of its sources), and
-// wazero's compiled code is cached on disk, so only the first run after a
-// change pays for either.
+// The filter is built by the tests (proxytest.Build, cached by a hash of
+// its sources), and wazero's compiled code is cached on disk in the folder
+// every package's tests share, so only the first run after a change pays
+// for either.
 var (
 	buildOnce sync.Once
 	module    []byte
@@ -28,6 +29,7 @@ var (
 
 func filterModule(t testing.TB) []byte {
 	t.Helper()
+	wasmtest.SkipShort(t)
 	buildOnce.Do(func() {
 		modPath, buildErr = proxytest.Build(context.Background(), proxytest.BuildOptions{})
 		if buildErr == nil {
@@ -40,17 +42,7 @@ func filterModule(t testing.TB) []byte {
 	return module
 }
 
-func compileCache(t testing.TB) string {
-	base, err := os.UserCacheDir()
-	if err != nil {
-		base = os.TempDir()
-	}
-	dir := filepath.Join(base, "jwtgate", "wazero-proxytest")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
+func compileCache(t testing.TB) string { return wasmtest.CompileCache(t) }
 
 // clock is a settable wall clock for the VMs.
 type clock struct{ ns atomic.Int64 }
