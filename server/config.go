@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -281,13 +282,7 @@ func (p *serviceParser) secretFile(field, name string) (string, bool) {
 // integrations checks service.integrations: each names one of the core's
 // (when known), and its settings are checked whether or not it does.
 func (p *serviceParser) integrations(c *config, settings map[string]integrationSettings, known bool) {
-	for _, name := range slices.Sorted(func(yield func(string) bool) {
-		for name := range settings {
-			if !yield(name) {
-				return
-			}
-		}
-	}) {
+	for _, name := range slices.Sorted(maps.Keys(settings)) {
 		field := "service.integrations." + name
 		in := c.integrations[name]
 		if in == nil {

@@ -105,6 +105,15 @@ type caller struct {
 	ref   *refusal
 }
 
+// integration is the integration the credential concerns: an accepted
+// one's always, a refused one's when it got that far.
+func (who *caller) integration() string {
+	if who.id != nil {
+		return who.id.integration
+	}
+	return who.ref.integration
+}
+
 // logCaller logs what a credential came to, and counts it. Never the
 // token: its hash.
 func (s *Server) logCaller(endpoint string, who *caller) {

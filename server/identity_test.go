@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -159,4 +160,27 @@ func TestDecisionsAreLeftAsTheCoreMadeThem(t *testing.T) {
 	assert.Equal(t, "token tester: the jti is neither checked against the replay store nor consumed",
 		trace[len(trace)-1].(map[string]any)["detail"], "the tester's note ends the trace")
 	rec.unchanged(t)
+}
+
+// A session repeats the subject its integration accepted, whatever that
+// integration's max_header_value_bytes: jwtgate's own integration takes
+// the largest.
+func TestOwnTokenCarriesALongSubject(t *testing.T) {
+	e := newEnv(t, envOptions{noStart: true})
+	e.write(strings.Replace(e.testConfig(""), "    max_age: 10m\n", "    max_age: 10m\n    max_header_value_bytes: 16384\n", 1))
+	e.srv = e.start(filepath.Join(e.dir, "data"))
+	e.url = httptestServer(t, e.srv)
+	email := strings.Repeat("s", 4500) + "@school.example"
+	r := e.get("/auth/jwt?token="+e.acadioToken(map[string]any{"email": email}), "Accept", "application/json")
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	var cookie string
+	for _, c := range r.resp.Cookies() {
+		if c.Name == "jwtgate_session" {
+			cookie = c.Value
+		}
+	}
+	require.NotEmpty(t, cookie)
+	r = e.get("/v1/session", "Cookie", "jwtgate_session="+cookie)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	assert.Equal(t, email, r.json["subject"])
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -69,14 +70,8 @@ func newOwnTokens(publicURL string, keys *keyring, now func() time.Time) (*ownTo
 	}
 	doc, err := json.Marshal(map[string]any{"integrations": []any{map[string]any{
 		"name": ownIntegration, "issuer": publicURL, "audiences": []string{publicURL},
-		"algorithms": slices.Sorted(func(yield func(string) bool) {
-			for alg := range signingAlgorithms {
-				if !yield(alg) {
-					return
-				}
-			}
-		}),
-		"keys": []any{map[string]string{"jwks_url": jwksURL}},
+		"algorithms": slices.Sorted(maps.Keys(signingAlgorithms)),
+		"keys":       []any{map[string]string{"jwks_url": jwksURL}},
 		"required_claims": []claim{
 			{"token_use", "string"}, {"sid", "string"}, {"integration", "string"}, {"exp", "number"},
 		},

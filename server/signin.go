@@ -127,10 +127,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, endpoint, integr
 	s.logCaller(endpoint, who)
 	// The token's own integration decides; an accepted token always names
 	// one, a refused one may (and is then refused as the accepted one would be).
-	name := acceptedIntegration(who)
-	if who.ref != nil {
-		name = who.ref.integration
-	}
+	name := who.integration()
 	if post && name != "" && !s.allowedFor(c.integrations[name], origin) {
 		s.forbiddenOrigin(w, endpoint, origin, name)
 		return
