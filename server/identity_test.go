@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/assert"
@@ -183,4 +184,31 @@ func TestOwnTokenCarriesALongSubject(t *testing.T) {
 	r = e.get("/v1/session", "Cookie", "jwtgate_session="+cookie)
 	require.Equal(t, http.StatusOK, r.status, r.body)
 	assert.Equal(t, email, r.json["subject"])
+}
+
+// jwtgate's own tokens end exactly at their exp, as their session does,
+// and an instance whose clock is behind the one that issued them (its iat
+// in the future) still takes them.
+func TestOwnTokenLifetime(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	e.okto.set(answer(http.StatusOK, `{"user_id":"wallet-user-7"}`))
+	r := e.post("/oauth2/token", "application/x-www-form-urlencoded", form(
+		"grant_type", grantTokenExchange, "subject_token", e.oktoToken(nil), "subject_token_type", tokenTypeJWT))
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	access := r.json["access_token"].(string)
+
+	behind := newClock()
+	behind.Advance(-5 * time.Minute)
+	other, err := New(t.Context(), Options{ConfigFile: e.config, DataDir: filepath.Join(e.dir, "data"), StoreDSN: e.storeDS, Now: behind.Now})
+	require.NoError(t, err)
+	t.Cleanup(func() { other.Close() })
+	r = send(t, nil, http.MethodPost, httptestServer(t, other)+"/v1/verify", nil, "Authorization", "Bearer "+access)
+	assert.Equal(t, http.StatusOK, r.status, "issued 5 minutes ahead of this instance's clock: %s", r.body)
+
+	e.clock.Advance(15*time.Minute - time.Second)
+	require.Equal(t, http.StatusOK, e.verify(access).status, "a second before exp")
+	e.clock.Advance(time.Second)
+	r = e.verify(access)
+	assert.Equal(t, http.StatusUnauthorized, r.status)
+	assert.Equal(t, "token_expired", r.json["error"], "at exp")
 }

@@ -78,6 +78,10 @@ func newOwnTokens(publicURL string, keys *keyring, now func() time.Time) (*ownTo
 		// An own token repeats a subject an integration accepted, up to
 		// the largest limit an integration may set.
 		"max_header_value_bytes": core.MaxHeaderValueBytesLimit,
+		// The skew only spares an iat from another instance whose clock
+		// is ahead: checkOwnToken ends a token exactly at its exp, as its
+		// session ends.
+		"clock_skew": core.MaxClockSkew.String(),
 	}}})
 	if err != nil {
 		return nil, err
@@ -122,7 +126,7 @@ func (s *Server) checkOwnToken(ctx context.Context, c *config, tok, use string) 
 		return refuse(core.CodeInvalidToken, "jwtgate "+cl.Use+" token where a "+use+" token was expected")
 	case !now.Before(time.Unix(d.ExpiresAt, 0)):
 		// Exactly at exp, as the session ends (the core allows its clock
-		// skew, for the iat of another instance's clock).
+		// skew past it).
 		return refuse(core.CodeTokenExpired, "jwtgate token expired")
 	case c.integrations[cl.Integration] == nil:
 		return refuse(core.CodeConfigurationNotFound, "integration "+cl.Integration+" is no longer configured")
