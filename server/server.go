@@ -61,7 +61,8 @@ type Options struct {
 	// Store, when set, is used instead of opening one; Close leaves it open.
 	Store store.Store
 	// PublicURL is the issuer of jwtgate's own tokens when the
-	// configuration sets no service.public_url. Default http://127.0.0.1:8080.
+	// configuration sets no service.public_url: an http(s) URL, without a
+	// query. Default http://127.0.0.1:8080.
 	PublicURL string
 	// Logger receives JSON logs. Default: discard.
 	Logger *slog.Logger
