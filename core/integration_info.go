@@ -1,8 +1,15 @@
 package core
 
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/jwtgate/jwtgate/core/internal/jsonscan"
+)
+
 // IntegrationInfo is what a host may read of one integration without
-// re-parsing the policy: its identity and the keys it fetches. It is a
-// copy; changing it changes nothing.
+// re-parsing the policy: its identity, the keys it fetches and the shape
+// of its decisions. It is a copy; changing it changes nothing.
 type IntegrationInfo struct {
 	Name   string
 	Tenant string
@@ -11,6 +18,12 @@ type IntegrationInfo struct {
 	OneTimeUse bool
 	// JWKSURLs are its jwks_url key sets, for the host to fetch.
 	JWKSURLs []string
+	// HasRedirect reports whether it has a redirect section, so that its
+	// decisions carry the post-sign-in target (Decision.Redirect).
+	HasRedirect bool
+	// HeaderNames are the headers of its claim-to-header mapping, sorted:
+	// those a host strips from a request before it sets a decision's.
+	HeaderNames []string
 }
 
 // Integration returns the integration called name, or false.
@@ -19,8 +32,69 @@ func (p *Policy) Integration(name string) (IntegrationInfo, bool) {
 	if in == nil {
 		return IntegrationInfo{}, false
 	}
-	return IntegrationInfo{
+	return in.info(), true
+}
+
+// Route returns the integration Verify would judge a compact JWS against:
+// the one whose issuer is the "iss" of the token's payload, read as Verify
+// reads it (base64url, UTF-8, one strict JSON object in which a member
+// given twice is refused), so that a host routing on it (to pick a remote
+// validation endpoint, say) and the verifier cannot disagree on a token's
+// issuer. Nothing is verified. A JWE (its payload is sealed), a token over
+// the policy's size limit, a malformed one or an unknown issuer: false.
+func (p *Policy) Route(token string) (IntegrationInfo, bool) {
+	if len(token) > p.maxToken || strings.Count(token, ".") != 2 || compactChars(token) != nil {
+		return IntegrationInfo{}, false
+	}
+	payload, err := b64.DecodeString(token[strings.IndexByte(token, '.')+1 : strings.LastIndexByte(token, '.')])
+	if err != nil {
+		return IntegrationInfo{}, false
+	}
+	obj, verr := parsePayload(payload)
+	if verr != nil {
+		return IntegrationInfo{}, false
+	}
+	iss, verr := issuerOf(obj)
+	in := p.byIssuer[iss]
+	if verr != nil || in == nil {
+		return IntegrationInfo{}, false
+	}
+	return in.info(), true
+}
+
+func (in *integration) info() IntegrationInfo {
+	info := IntegrationInfo{
 		Name: in.name, Tenant: in.tenant, Issuer: in.issuer, OneTimeUse: in.oneTime,
-		JWKSURLs: append([]string(nil), in.jwksURLs...),
-	}, true
+		JWKSURLs: append([]string(nil), in.jwksURLs...), HasRedirect: in.redirect != nil,
+	}
+	for _, h := range in.headers {
+		info.HeaderNames = append(info.HeaderNames, h.header)
+	}
+	return info
+}
+
+// parsePayload reads a token's payload as every path does: valid UTF-8
+// holding one strict JSON object.
+func parsePayload(payload []byte) (*jsonscan.Object, *verdict) {
+	if !utf8.Valid(payload) {
+		return nil, fail(CodeInvalidToken, "payload", "payload is not valid UTF-8")
+	}
+	obj, err := jsonscan.ParseObject(payload, jsonLimits)
+	if err != nil {
+		return nil, fail(CodeInvalidToken, "payload", "payload is not a JSON object: %v", err)
+	}
+	return obj, nil
+}
+
+// issuerOf reads the "iss" a token is routed by.
+func issuerOf(obj *jsonscan.Object) (string, *verdict) {
+	raw, ok := obj.Get("iss")
+	if !ok {
+		return "", fail(CodeConfigurationNotFound, "issuer", "token has no iss")
+	}
+	iss, err := jsonscan.String(raw)
+	if err != nil {
+		return "", fail(CodeInvalidToken, "issuer", "iss must be a string, found %s", jsonscan.Kind(raw))
+	}
+	return iss, nil
 }

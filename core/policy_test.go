@@ -1072,30 +1072,3 @@ func TestPolicyAllowUnsignedNeedsSharedSecret(t *testing.T) {
 	_, err = ParsePolicy("p.yaml", []byte(ptMinimal("    decryption_keys:\n      - secret: "+ptQ(strings.Repeat("k", 32))+"\n        algorithm: A256KW\n    encryption: {allow_unsigned: true}\n")), LoadOptions{})
 	require.NoError(t, err)
 }
-
-func TestPolicyIntegrationInfo(t *testing.T) {
-	p := mustPolicy(t, `integrations:
-  - name: a
-    tenant: t-a
-    issuer: https://a.example
-    algorithms: [RS256]
-    keys: [{jwks_url: "https://a.example/keys"}, {jwks_url: "https://a.example/more"}]
-    one_time_use: true
-  - name: b
-    issuer: https://b.example
-    algorithms: [HS256]
-    keys: [{secret: "0123456789abcdef0123456789abcdef"}]
-`)
-	a, ok := p.Integration("a")
-	require.True(t, ok)
-	require.Equal(t, IntegrationInfo{Name: "a", Tenant: "t-a", Issuer: "https://a.example", OneTimeUse: true,
-		JWKSURLs: []string{"https://a.example/keys", "https://a.example/more"}}, a)
-	a.JWKSURLs[0] = "changed"
-	again, _ := p.Integration("a")
-	require.Equal(t, "https://a.example/keys", again.JWKSURLs[0], "a copy")
-	b, ok := p.Integration("b")
-	require.True(t, ok)
-	require.Empty(t, b.JWKSURLs)
-	_, ok = p.Integration("c")
-	require.False(t, ok)
-}

@@ -78,24 +78,56 @@ func (d *Decision) Unmet(r *Requirements) string {
 	return reason
 }
 
+// Grants are the permissions, roles and groups an identity holds, with a
+// Decision's absent/empty distinction (nil: no such claim).
+type Grants struct {
+	Permissions, Roles, Groups []string
+}
+
+// UnmetBy returns "" when g meets r, else why not (a reason for logs, not
+// for the caller). It judges as Decision.Unmet does, for a host whose
+// identity holds more than the decision it was built from (groups a
+// directory gave, say) and whose own routes must see them; a nil r is met
+// by anything.
+func (r *Requirements) UnmetBy(g Grants) string {
+	var perms *permission.Set
+	_, reason := r.check(func() *permission.Set {
+		if perms == nil {
+			set := permission.NewSet(g.Permissions)
+			perms = &set
+		}
+		return perms
+	}, g.Roles, g.Groups, nil)
+	return reason
+}
+
 // unmet checks d against r, recording passes in the trace of run (nil: no
 // trace). It returns the step that failed and why.
 func (r *Requirements) unmet(d *Decision, run *run) (step, reason string) {
-	if r == nil {
-		return "", ""
-	}
-	if len(r.permissions) > 0 {
+	return r.check(func() *permission.Set {
 		if d.perms == nil {
 			set := permission.NewSet(d.Permissions)
 			d.perms = &set
 		}
+		return d.perms
+	}, d.Roles, d.Groups, run)
+}
+
+// check checks the permission set perms builds (only when r needs one),
+// the roles and the groups against r.
+func (r *Requirements) check(perms func() *permission.Set, roles, groups []string, run *run) (step, reason string) {
+	if r == nil {
+		return "", ""
+	}
+	if len(r.permissions) > 0 {
+		set := perms()
 		if run != nil && run.explain {
-			for _, bad := range d.perms.Invalid() {
+			for _, bad := range set.Invalid() {
 				run.step("permissions", OutcomeInfo, "malformed permission %q grants nothing", bad)
 			}
 		}
 		for _, need := range r.permissions {
-			if !d.perms.Allows(need) {
+			if !set.Allows(need) {
 				return "permissions", "no permission grants " + need.String()
 			}
 		}
@@ -107,7 +139,7 @@ func (r *Requirements) unmet(d *Decision, run *run) (step, reason string) {
 		what string
 		req  *Membership
 		have []string
-	}{{"roles", r.roles, d.Roles}, {"groups", r.groups, d.Groups}} {
+	}{{"roles", r.roles, roles}, {"groups", r.groups, groups}} {
 		if m.req == nil {
 			continue
 		}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	jose "github.com/go-jose/go-jose/v4"
 
@@ -169,13 +168,9 @@ type claimsInput struct {
 
 // selectIntegration routes a token by its issuer.
 func (v *Verifier) selectIntegration(r *run, req *Request, obj *jsonscan.Object) (*integration, *verdict) {
-	raw, ok := obj.Get("iss")
-	if !ok {
-		return nil, fail(CodeConfigurationNotFound, "issuer", "token has no iss")
-	}
-	iss, err := jsonscan.String(raw)
-	if err != nil {
-		return nil, fail(CodeInvalidToken, "issuer", "iss must be a string, found %s", jsonscan.Kind(raw))
+	iss, verr := issuerOf(obj)
+	if verr != nil {
+		return nil, verr
 	}
 	in := v.policy.byIssuer[iss]
 	if req.Integration != "" {
@@ -197,14 +192,11 @@ func (v *Verifier) selectIntegration(r *run, req *Request, obj *jsonscan.Object)
 }
 
 // routeClaims reads a payload, valid UTF-8 holding one strict JSON object,
-// and routes it to its integration by issuer.
+// and routes it to its integration by issuer (as Policy.Route does).
 func (v *Verifier) routeClaims(r *run, req *Request, payload []byte) (*integration, *jsonscan.Object, *verdict) {
-	if !utf8.Valid(payload) {
-		return nil, nil, fail(CodeInvalidToken, "payload", "payload is not valid UTF-8")
-	}
-	obj, err := jsonscan.ParseObject(payload, jsonLimits)
-	if err != nil {
-		return nil, nil, fail(CodeInvalidToken, "payload", "payload is not a JSON object: %v", err)
+	obj, verr := parsePayload(payload)
+	if verr != nil {
+		return nil, nil, verr
 	}
 	in, verr := v.selectIntegration(r, req, obj)
 	return in, obj, verr

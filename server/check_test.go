@@ -89,6 +89,21 @@ service:
 	assert.Contains(t, got[0], "XX999")
 	assert.Contains(t, got[1], "sesion", "the service section is checked though the policy failed")
 
+	// The policy refused, the service section is checked without its
+	// integrations: referring to one is no problem of its own.
+	got = problems(t, `integrations:
+  - name: a
+    issuer: https://a.example
+    algorithms: [XX999]
+    keys: [{secret: `+oktoSecret+`}]
+service:
+  integrations:
+    a: {default_redirect: "not a path"}
+`)
+	require.Len(t, got, 2, "%q", got)
+	assert.Contains(t, got[0], "XX999")
+	assert.Contains(t, got[1], "field service.integrations.a.default_redirect")
+
 	got = problems(t, checkPolicy+"service:\n  store: postgres://u:s3cret@h:99999/db\n  public_url: https://a.example\n")
 	require.Len(t, got, 2, "%q", got)
 	assert.Contains(t, got[0], "field service.store: store: postgres: invalid DSN: port 99999")

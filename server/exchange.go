@@ -78,19 +78,19 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tok := strings.TrimSpace(f.Get("subject_token"))
-	d := s.verifyExternal(r.Context(), c, core.Request{Token: tok, Now: s.now()})
-	s.logDecision("token", tok, d)
-	if !d.Valid {
+	id, ref := s.verifyExternal(r.Context(), c, core.Request{Token: tok, Now: s.now()})
+	s.logCaller("token", &caller{token: tok, id: id, ref: ref})
+	if ref != nil {
 		// RFC 8693 section 2.2.2: an invalid subject_token is invalid_request.
-		writeOAuthError(w, http.StatusBadRequest, "invalid_request", d.Code.Message())
+		writeOAuthError(w, http.StatusBadRequest, "invalid_request", ref.code.Message())
 		return
 	}
-	if _, err := s.upsertSubject(r.Context(), d); err != nil {
+	if _, err := s.upsertSubject(r.Context(), id); err != nil {
 		writeOAuthError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "Service temporarily unavailable")
 		return
 	}
 	ttl := c.accessTokenTTL
-	access, exp, err := s.startSession(r.Context(), d, tokenUseAccess, ttl)
+	access, exp, err := s.startSession(r.Context(), id, tokenUseAccess, ttl)
 	if errors.Is(err, errIntegrationRetired) {
 		writeOAuthError(w, http.StatusBadRequest, "invalid_request", core.CodeConfigurationNotFound.Message())
 		return

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"slices"
@@ -97,11 +98,11 @@ func (c *copies) agree(kind, name string, equal func(a, b string) bool) (string,
 		v, ok = c.values[0], true
 	}
 	if !ok {
-		return "", &forwardedError{fmt.Sprintf("no original %s (want %s)", kind, or(name, "a forwarding header"))}
+		return "", &forwardedError{fmt.Sprintf("no original %s (want %s)", kind, cmp.Or(name, "a forwarding header"))}
 	}
 	for i, other := range c.values {
 		if !equal(v, other) {
-			return "", &forwardedError{fmt.Sprintf("the original %s in %s disagrees with %s", kind, c.names[i], or(name, c.names[0]))}
+			return "", &forwardedError{fmt.Sprintf("the original %s in %s disagrees with %s", kind, c.names[i], cmp.Or(name, c.names[0]))}
 		}
 	}
 	return v, nil

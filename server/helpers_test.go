@@ -219,6 +219,8 @@ type envOptions struct {
 	jwks    http.HandlerFunc // Okera's JWKS endpoint from the start
 	// storeTimeout is Options.StoreTimeout; default the server's.
 	storeTimeout time.Duration
+	// engine is Options.NewEngine; default the server's.
+	engine EngineFactory
 }
 
 // testConfig is the configuration of the four seeds.
@@ -337,6 +339,7 @@ func (e *env) start(dataDir string) *Server {
 		Now:          e.clock.Now,
 		HTTPClient:   &http.Client{Timeout: time.Second},
 		StoreTimeout: e.opts.storeTimeout,
+		NewEngine:    e.opts.engine,
 	})
 	require.NoError(e.t, err)
 	e.t.Cleanup(func() { srv.Close() })

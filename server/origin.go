@@ -37,29 +37,50 @@ func parseOrigin(s string) (string, error) {
 		strings.HasSuffix(u.Host, ":") {
 		return "", errOrigin
 	}
-	host, port := strings.ToLower(u.Hostname()), u.Port()
-	if ip, err := netip.ParseAddr(host); err == nil && ip.Is6() {
-		// Browsers write an IPv6 host compressed, in hex: [::1].
-		if ip.Is4In6() || ip.Zone() != "" {
-			return "", errors.New("want a plain IPv6 address, found " + strconv.Quote(u.Hostname()))
-		}
-		host = "[" + ip.String() + "]"
-	} else if !validHostname(host) {
-		return "", errors.New("want a host of ASCII letters, digits, '-' and '.' (the xn-- form of an international name), found " + strconv.Quote(u.Hostname()))
+	host, err := originHost(u.Hostname())
+	if err != nil {
+		return "", err
 	}
-	if port != "" {
-		n, err := strconv.Atoi(port)
-		if err != nil || n < 1 || n > 65535 || port[0] == '0' {
-			return "", errors.New("want a port from 1 to 65535, found " + strconv.Quote(port))
-		}
-		if (u.Scheme == "https" && n == 443) || (u.Scheme == "http" && n == 80) {
-			port = ""
-		}
+	port, err := originPort(u.Scheme, u.Port())
+	if err != nil {
+		return "", err
 	}
 	if port != "" {
 		host += ":" + port
 	}
 	return u.Scheme + "://" + host, nil
+}
+
+// originHost is an origin's host as browsers write it: lower case, an
+// IPv6 address compressed, in hex and bracketed ([::1]).
+func originHost(hostname string) (string, error) {
+	host := strings.ToLower(hostname)
+	if ip, err := netip.ParseAddr(host); err == nil && ip.Is6() {
+		if ip.Is4In6() || ip.Zone() != "" {
+			return "", errors.New("want a plain IPv6 address, found " + strconv.Quote(hostname))
+		}
+		return "[" + ip.String() + "]", nil
+	}
+	if !validHostname(host) {
+		return "", errors.New("want a host of ASCII letters, digits, '-' and '.' (the xn-- form of an international name), found " + strconv.Quote(hostname))
+	}
+	return host, nil
+}
+
+// originPort is an origin's port as browsers write it: none for the
+// scheme's default.
+func originPort(scheme, port string) (string, error) {
+	if port == "" {
+		return "", nil
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 1 || n > 65535 || port[0] == '0' {
+		return "", errors.New("want a port from 1 to 65535, found " + strconv.Quote(port))
+	}
+	if (scheme == "https" && n == 443) || (scheme == "http" && n == 80) {
+		return "", nil
+	}
+	return port, nil
 }
 
 // validHostname: dot-separated labels of a-z, 0-9 and '-' (an IPv4

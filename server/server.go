@@ -8,6 +8,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -60,7 +61,8 @@ type Options struct {
 	// Store, when set, is used instead of opening one; Close leaves it open.
 	Store store.Store
 	// PublicURL is the issuer of jwtgate's own tokens when the
-	// configuration sets no service.public_url. Default http://127.0.0.1:8080.
+	// configuration sets no service.public_url: an http(s) URL, without a
+	// query. Default http://127.0.0.1:8080.
 	PublicURL string
 	// Logger receives JSON logs. Default: discard.
 	Logger *slog.Logger
@@ -110,6 +112,7 @@ type Server struct {
 	store     store.Store
 	ownStore  bool
 	keys      *keyring
+	own       *ownTokens // verifies the keyring's tokens
 	metrics   *metrics
 	publicURL string
 	// publicOrigin is the public URL's origin: the requests of jwtgate's
@@ -142,12 +145,62 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	if o.ConfigFile == "" {
 		return nil, errors.New("no configuration file")
 	}
-	if o.DataDir == "" {
-		o.DataDir = ".jwtgate"
+	o.setDefaults()
+	s := &Server{opts: o, log: o.Logger, now: o.Now, client: o.HTTPClient, metrics: newMetrics(),
+		adminFailures: newFailureLimiter(adminBurst, adminRetryEvery, adminClients)}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+
+	// The store comes first: the engine uses it as its replay store.
+	data, policy, err := readConfig(o.ConfigFile)
+	if err != nil {
+		s.cancel()
+		return nil, err
 	}
-	if o.PublicURL == "" {
-		o.PublicURL = "http://127.0.0.1:8080"
+	pre, err := parseService(o.ConfigFile, data, policy, fileReader(o.ConfigFile), lookupEnv)
+	if err != nil {
+		s.cancel()
+		return nil, err
 	}
+	s.publicURL = cmp.Or(pre.publicURL, strings.TrimRight(o.PublicURL, "/"))
+	if err := checkPublicURL(s.publicURL); err != nil {
+		s.cancel()
+		return nil, fmt.Errorf("public URL: %w", err) // the options' (the file's is checked)
+	}
+	if err := s.openStore(ctx, pre.store); err != nil {
+		s.cancel()
+		return nil, err
+	}
+	if u, err := url.Parse(s.publicURL); err == nil {
+		s.publicOrigin, _ = parseOrigin(u.Scheme + "://" + u.Host)
+	}
+	retain := max(pre.sessionTTL, pre.accessTokenTTL) + 5*time.Minute
+	s.keys = newKeyring(filepath.Join(o.DataDir, "signing"), pre.signingAlg, pre.rotateEvery, retain)
+	if err := s.keys.maintain(s.now()); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("signing keys: %w", err)
+	}
+	if s.own, err = newOwnTokens(s.publicURL, s.keys, s.now); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("jwtgate's own tokens: %w", err)
+	}
+	c, err := s.build(ctx, o.ConfigFile, data, policy, pre)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.cur.Store(c)
+	s.metrics.setIntegrations(policy.Integrations())
+	s.metrics.reg.MustRegister(keyStatusCollector{s})
+	s.handler = s.routes()
+	s.log.Info("configuration accepted", "config", o.ConfigFile, "event", "start", "integrations", policy.Integrations(),
+		"public_url", s.publicURL, "signing_algorithm", pre.signingAlg)
+	return s, nil
+}
+
+// setDefaults fills the options left unset.
+func (o *Options) setDefaults() {
+	o.DataDir = cmp.Or(o.DataDir, ".jwtgate")
+	o.PublicURL = cmp.Or(o.PublicURL, "http://127.0.0.1:8080")
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -171,70 +224,28 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	if o.StoreTimeout <= 0 {
 		o.StoreTimeout = defaultStoreTimeout
 	}
-	s := &Server{opts: o, log: o.Logger, now: o.Now, client: o.HTTPClient, metrics: newMetrics(),
-		adminFailures: newFailureLimiter(adminBurst, adminRetryEvery, adminClients)}
-	s.ctx, s.cancel = context.WithCancel(context.Background())
+}
 
-	// The store comes first: the engine uses it as its replay store.
-	data, policy, err := readConfig(o.ConfigFile)
-	if err != nil {
-		s.cancel()
-		return nil, err
-	}
-	pre, err := parseService(o.ConfigFile, data, policy, fileReader(o.ConfigFile), lookupEnv)
-	if err != nil {
-		s.cancel()
-		return nil, err
-	}
-	var st store.Store
-	if o.Store != nil {
-		st = o.Store
-	} else {
-		dsn := o.StoreDSN
-		if dsn == "" {
-			dsn = pre.store
-		}
-		if dsn == "" {
-			dsn = "sqlite:" + filepath.Join(o.DataDir, "jwtgate.db")
-		}
-		if strings.HasPrefix(dsn, "sqlite:") {
-			if err := mkdirFor(strings.TrimPrefix(dsn, "sqlite:")); err != nil {
-				s.cancel()
-				return nil, fmt.Errorf("data directory: %w", err)
+// openStore opens the store: the options', else the one the options'
+// StoreDSN, the configuration's service.store or the data directory's
+// SQLite file names, bounded by StoreTimeout.
+func (s *Server) openStore(ctx context.Context, configured string) error {
+	st := s.opts.Store
+	if st == nil {
+		dsn := cmp.Or(s.opts.StoreDSN, configured, "sqlite:"+filepath.Join(s.opts.DataDir, "jwtgate.db"))
+		if file, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
+			if err := mkdirFor(file); err != nil {
+				return fmt.Errorf("data directory: %w", err)
 			}
 		}
+		var err error
 		if st, err = store.Open(ctx, dsn); err != nil {
-			s.cancel()
-			return nil, err // "store: …", an ErrInvalidDSN for a DSN of the wrong form
+			return err // "store: …", an ErrInvalidDSN for a DSN of the wrong form
 		}
 		s.ownStore = true
 	}
-	s.store = &boundedStore{st: st, timeout: o.StoreTimeout, metrics: s.metrics}
-	s.publicURL = pre.publicURL
-	if s.publicURL == "" {
-		s.publicURL = strings.TrimRight(o.PublicURL, "/")
-	}
-	if u, err := url.Parse(s.publicURL); err == nil {
-		s.publicOrigin, _ = parseOrigin(u.Scheme + "://" + u.Host)
-	}
-	retain := max(pre.sessionTTL, pre.accessTokenTTL) + 5*time.Minute
-	s.keys = newKeyring(filepath.Join(o.DataDir, "signing"), pre.signingAlg, pre.rotateEvery, retain)
-	if err := s.keys.maintain(s.now()); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("signing keys: %w", err)
-	}
-	c, err := s.build(ctx, o.ConfigFile, data, policy, pre)
-	if err != nil {
-		s.Close()
-		return nil, err
-	}
-	s.cur.Store(c)
-	s.metrics.setIntegrations(policy.Integrations())
-	s.metrics.reg.MustRegister(keyStatusCollector{s})
-	s.handler = s.routes()
-	s.log.Info("configuration accepted", "config", o.ConfigFile, "event", "start", "integrations", policy.Integrations(),
-		"public_url", s.publicURL, "signing_algorithm", pre.signingAlg)
-	return s, nil
+	s.store = &boundedStore{st: st, timeout: s.opts.StoreTimeout, metrics: s.metrics}
+	return nil
 }
 
 // Handler returns the HTTP handler of every endpoint.

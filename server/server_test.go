@@ -2,10 +2,13 @@ package server
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestBearerToken(t *testing.T) {
@@ -60,4 +63,22 @@ func TestPublicURLIsNotAnIntegrationIssuer(t *testing.T) {
 	_, err := New(t.Context(), Options{ConfigFile: e.config, DataDir: t.TempDir(), StoreDSN: e.storeDS})
 	assert.ErrorContains(t, err, "service.public_url")
 	assert.ErrorIs(t, err, ErrConfig)
+}
+
+// The issuer of jwtgate's own tokens from the options is checked as the
+// file's is, before anything is opened.
+func TestPublicURLOptionChecked(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "policy.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte("integrations:\n  - name: okto\n    issuer: "+oktoIssuer+"\n    algorithms: [HS256]\n    keys: [{secret: "+oktoSecret+"}]\n"), 0o600))
+	for _, bad := range []string{"auth.example.com", "ftp://auth.example.com", "https://", "https://auth.example.com/?x=1"} {
+		_, err := New(t.Context(), Options{ConfigFile: cfg, DataDir: filepath.Join(dir, "data"), PublicURL: bad})
+		assert.ErrorContains(t, err, "public URL: want an http(s) URL", bad)
+		_, err = os.Stat(filepath.Join(dir, "data"))
+		assert.True(t, os.IsNotExist(err), "%s: nothing was opened", bad)
+	}
+	srv, err := New(t.Context(), Options{ConfigFile: cfg, DataDir: filepath.Join(dir, "data"), PublicURL: "http://[::1]:8080/"})
+	require.NoError(t, err)
+	defer srv.Close()
+	assert.Equal(t, "http://[::1]:8080", srv.publicURL)
 }

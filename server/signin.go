@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,7 +13,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/jwtgate/jwtgate/core"
-	"github.com/jwtgate/jwtgate/store"
 )
 
 // signInRequest is a sign-in's token and redirect target, from wherever
@@ -27,7 +27,7 @@ type signInRequest struct {
 // target comes from redirect_url or go, likewise.
 func readSignIn(w http.ResponseWriter, r *http.Request, maxBody int64) (signInRequest, bool) {
 	q := r.URL.Query()
-	in := signInRequest{token: q.Get("token"), redirect: or(q.Get("redirect_url"), q.Get("go"))}
+	in := signInRequest{token: q.Get("token"), redirect: cmp.Or(q.Get("redirect_url"), q.Get("go"))}
 	if r.Method == http.MethodPost && r.Body != nil {
 		body := http.MaxBytesReader(w, r.Body, maxBody)
 		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -41,15 +41,15 @@ func readSignIn(w http.ResponseWriter, r *http.Request, maxBody int64) (signInRe
 			if err := json.NewDecoder(body).Decode(&b); err != nil {
 				return in, false
 			}
-			in.token = or(b.Token, in.token)
-			in.redirect = or(or(b.RedirectURL, b.Go), in.redirect)
+			in.token = cmp.Or(b.Token, in.token)
+			in.redirect = cmp.Or(b.RedirectURL, b.Go, in.redirect)
 		case "application/x-www-form-urlencoded", "multipart/form-data":
 			r.Body = body
 			if err := r.ParseMultipartForm(maxBody); err != nil && !errors.Is(err, http.ErrNotMultipart) {
 				return in, false
 			}
-			in.token = or(r.PostForm.Get("token"), in.token)
-			in.redirect = or(or(r.PostForm.Get("redirect_url"), r.PostForm.Get("go")), in.redirect)
+			in.token = cmp.Or(r.PostForm.Get("token"), in.token)
+			in.redirect = cmp.Or(r.PostForm.Get("redirect_url"), r.PostForm.Get("go"), in.redirect)
 		default:
 			drain(w, r)
 		}
@@ -123,35 +123,46 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, endpoint, integr
 		writeError(w, http.StatusBadRequest, "invalid_request", "Invalid request")
 		return
 	}
-	var d *core.Decision
-	if in.token == "" {
-		d = reject(&core.Decision{Integration: integration}, core.CodeInvalidToken, "no token in the query, the Authorization header or the body")
-	} else {
-		d = s.verifyExternal(r.Context(), c, core.Request{Token: in.token, Now: s.now(), RedirectParam: in.redirect, Integration: integration})
-	}
-	s.logDecision(endpoint, in.token, d)
-	// The token's own integration decides; a valid decision always names
-	// one, a refused one may (and is then refused as the valid one would be).
-	if post && (d.Valid || d.Integration != "") && !s.allowedFor(c.integrations[d.Integration], origin) {
-		s.forbiddenOrigin(w, endpoint, origin, d.Integration)
+	who := s.signInCaller(r.Context(), c, in, integration)
+	s.logCaller(endpoint, who)
+	// The token's own integration decides; an accepted token always names
+	// one, a refused one may (and is then refused as the accepted one would be).
+	name := who.integration()
+	if post && name != "" && !s.allowedFor(c.integrations[name], origin) {
+		s.forbiddenOrigin(w, endpoint, origin, name)
 		return
 	}
-	if readableBy(c, origin, d.Integration) {
+	if readableBy(c, origin, name) {
 		grantCORS(w, origin)
 	}
-	if !d.Valid {
-		s.signInFailed(w, r, c, d, integration)
+	if who.ref != nil {
+		s.signInFailed(w, r, c, who.ref, integration)
 		return
 	}
-	ig := c.integrations[d.Integration]
-	created, err := s.upsertSubject(r.Context(), d)
+	s.startSignedIn(w, r, c, endpoint, who.id, in.redirect, integration)
+}
+
+// signInCaller verifies a sign-in's token, for the integration the
+// callback names ("" for any).
+func (s *Server) signInCaller(ctx context.Context, c *config, in signInRequest, integration string) *caller {
+	if in.token == "" {
+		return &caller{ref: &refusal{code: core.CodeInvalidToken, reason: "no token in the query, the Authorization header or the body", integration: integration}}
+	}
+	id, ref := s.verifyExternal(ctx, c, core.Request{Token: in.token, Now: s.now(), RedirectParam: in.redirect, Integration: integration})
+	return &caller{token: in.token, id: id, ref: ref}
+}
+
+// startSignedIn records the subject, begins the session and sends the
+// browser on with its cookie (or answers JSON).
+func (s *Server) startSignedIn(w http.ResponseWriter, r *http.Request, c *config, endpoint string, id *identity, redirect, integration string) {
+	created, err := s.upsertSubject(r.Context(), id)
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "Service temporarily unavailable")
 		return
 	}
-	tok, exp, err := s.startSession(r.Context(), d, tokenUseSession, c.sessionTTL)
+	tok, exp, err := s.startSession(r.Context(), id, tokenUseSession, c.sessionTTL)
 	if errors.Is(err, errIntegrationRetired) {
-		s.signInFailed(w, r, c, reject(d, core.CodeConfigurationNotFound, err.Error()), integration)
+		s.signInFailed(w, r, c, &refusal{code: core.CodeConfigurationNotFound, reason: err.Error(), integration: id.integration}, integration)
 		return
 	}
 	if err != nil {
@@ -159,12 +170,12 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, endpoint, integr
 		return
 	}
 	s.setSessionCookie(w, c, tok, exp)
-	target := signInTarget(ig, d, in.redirect)
-	s.log.Info("signed in", "endpoint", endpoint, "integration", d.Integration, "subject", d.Subject, "created", created, "redirect", target)
+	target := signInTarget(c.integrations[id.integration], id, redirect)
+	s.log.Info("signed in", "endpoint", endpoint, "integration", id.integration, "subject", id.subject, "created", created, "redirect", target)
 	if signInWantsJSON(r) {
 		writeJSON(w, http.StatusOK, signInResponse{
-			Authenticated: true, Subject: d.Subject, Tenant: d.Tenant, Integration: d.Integration,
-			Created: created, Redirect: target, ExpiresAt: exp.Unix(), Groups: d.Groups,
+			Authenticated: true, Subject: id.subject, Tenant: id.tenant, Integration: id.integration,
+			Created: created, Redirect: target, ExpiresAt: exp.Unix(), Groups: id.groups,
 		})
 		return
 	}
@@ -179,32 +190,13 @@ func signInWantsJSON(r *http.Request) bool {
 	return wantsJSON(r) || strings.EqualFold(r.Header.Get("Sec-Fetch-Mode"), "cors")
 }
 
-// signInTarget is where a signed-in browser goes: the decision's redirect
-// (the core checked the claim and the parameter against the integration's
-// allowed domains), or, for an integration without a redirect section, the
-// parameter when it is a same-site path; else the integration's
-// default_redirect, else "/".
-func signInTarget(ig *integ, d *core.Decision, param string) string {
-	if d.Redirect != "" {
-		return d.Redirect
-	}
-	if ig != nil && !ig.hasRedirect && safeRelative(param) {
-		return param
-	}
-	if ig != nil && ig.defaultRedirect != "" {
-		return ig.defaultRedirect
-	}
-	return "/"
-}
-
 // signInFailed sends the browser to the integration's error page with
 // ?error=code, or answers JSON (to Accept: application/json, or when no
 // error page is known).
-func (s *Server) signInFailed(w http.ResponseWriter, r *http.Request, c *config, d *core.Decision, integration string) {
-	name := or(integration, d.Integration)
-	ig := c.integrations[name]
+func (s *Server) signInFailed(w http.ResponseWriter, r *http.Request, c *config, ref *refusal, integration string) {
+	ig := c.integrations[cmp.Or(integration, ref.integration)]
 	if signInWantsJSON(r) || ig == nil || ig.errorRedirect == "" {
-		writeError(w, http.StatusUnauthorized, string(d.Code), d.Code.Message())
+		writeError(w, http.StatusUnauthorized, string(ref.code), ref.code.Message())
 		return
 	}
 	target := ig.errorRedirect
@@ -212,43 +204,7 @@ func (s *Server) signInFailed(w http.ResponseWriter, r *http.Request, c *config,
 	if strings.Contains(target, "?") {
 		sep = "&"
 	}
-	target += sep + "error=" + url.QueryEscape(string(d.Code))
+	target += sep + "error=" + url.QueryEscape(string(ref.code))
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, target, http.StatusSeeOther)
-}
-
-// upsertSubject creates or updates the subject of a verified decision.
-// Groups and roles follow Acadio's rule: a claim present (even empty)
-// replaces the stored list, an absent one (nil) leaves it alone.
-func (s *Server) upsertSubject(ctx context.Context, d *core.Decision) (bool, error) {
-	sub := store.Subject{
-		Tenant: d.Tenant, ID: d.Subject, Integration: d.Integration,
-		Email: claimText(d.Claims, "email"), Name: claimText(d.Claims, "name"),
-		Groups: d.Groups, Roles: d.Roles, Metadata: metadataClaim(d.Claims),
-	}
-	_, created, err := s.store.UpsertSubject(ctx, sub, s.now())
-	if err != nil {
-		s.metrics.storeError("upsert_subject")
-		s.log.Error("store", "op", "upsert_subject", "error", err.Error())
-		return false, err
-	}
-	return created, nil
-}
-
-// metadataClaim returns the token's "metadata" (Authonomy) or "meta"
-// (Acadio) object, or nil when it has neither.
-func metadataClaim(claims json.RawMessage) json.RawMessage {
-	if len(claims) == 0 {
-		return nil
-	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(claims, &m) != nil {
-		return nil
-	}
-	for _, name := range []string{"metadata", "meta"} {
-		if v, ok := m[name]; ok && len(v) > 0 && v[0] == '{' {
-			return v
-		}
-	}
-	return nil
 }

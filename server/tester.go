@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -56,10 +57,19 @@ func (s *Server) handleTester(w http.ResponseWriter, r *http.Request) {
 		now = time.Unix(body.Now, 0)
 	}
 	d := c.tester.Verify(r.Context(), core.Request{Token: body.Token, Now: now, Explain: true, Integration: name, RedirectParam: body.Redirect})
-	if c.integrations[name].oneTime {
-		d.Trace = append(d.Trace, core.Step{Name: "jti", Outcome: core.OutcomeInfo, Detail: "token tester: the jti is neither checked against the replay store nor consumed"})
+	answer := testerAnswer{Decision: d, Trace: d.Trace}
+	if c.integrations[name].OneTimeUse {
+		answer.Trace = append(slices.Clip(d.Trace), core.Step{Name: "jti", Outcome: core.OutcomeInfo, Detail: "token tester: the jti is neither checked against the replay store nor consumed"})
 	}
 	s.metrics.decision("tester", d.Integration, string(d.Code))
 	s.log.Info("token tested", "integration", name, "valid", d.Valid, "code", string(d.Code), "token_sha256", tokenHash(body.Token))
-	writeJSON(w, http.StatusOK, d.JSON())
+	writeJSON(w, http.StatusOK, answer)
+}
+
+// testerAnswer is the token tester's answer: the decision's JSON as the
+// core gave it, with the tester's own notes after its trace (the decision
+// itself is left as the core made it).
+type testerAnswer struct {
+	*core.Decision
+	Trace []core.Step `json:"trace,omitempty"`
 }

@@ -1,7 +1,9 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,6 +12,8 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/jwtgate/jwtgate/core"
 )
 
 // Rotation, driven by the key files' timestamps and an injected clock: the
@@ -30,8 +34,7 @@ func TestSigningKeyRotation(t *testing.T) {
 	assert.True(t, info.ModTime().Equal(t0.Add(rotate)))
 	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm())
 
-	tokA, err := k.sign(map[string]any{"sub": "a"}, now)
-	require.NoError(t, err)
+	tokA := ownToken(t, k, "a", now)
 	assert.Equal(t, first, kidOf(t, tokA))
 
 	// A second instance sharing the folder agrees.
@@ -40,8 +43,7 @@ func TestSigningKeyRotation(t *testing.T) {
 	kids2, cur2 := k2.kids(now)
 	assert.Equal(t, kids, kids2)
 	assert.Equal(t, cur, cur2)
-	_, err = k2.verify(tokA, now)
-	require.NoError(t, err)
+	require.NoError(t, verifyOwn(t, k2, tokA, now))
 
 	// Just before the period ends nothing changes.
 	now = t0.Add(rotate - time.Second)
@@ -51,8 +53,7 @@ func TestSigningKeyRotation(t *testing.T) {
 	// The period ends: the next key signs (on use, without a maintain
 	// call), a new next key appears, the previous one stays published.
 	now = t0.Add(rotate + time.Second)
-	tokB, err := k.sign(map[string]any{"sub": "b"}, now)
-	require.NoError(t, err)
+	tokB := ownToken(t, k, "b", now)
 	assert.Equal(t, next, kidOf(t, tokB))
 	kids, cur = k.kids(now)
 	require.Len(t, kids, 3)
@@ -60,20 +61,17 @@ func TestSigningKeyRotation(t *testing.T) {
 	assert.Equal(t, next, cur)
 	set := publishedKids(t, k, now)
 	assert.Equal(t, kids, set)
-	_, err = k.verify(tokA, now)
-	assert.NoError(t, err, "a token of the previous key verifies until it expires")
+	assert.NoError(t, verifyOwn(t, k, tokA, now), "a token of the previous key verifies until it expires")
 
 	// Past retention the previous key goes, with its file.
 	now = t0.Add(rotate + retain + 2*time.Second)
 	require.NoError(t, k.maintain(now))
 	kids, _ = k.kids(now)
 	assert.Equal(t, []string{next, kids[1]}, kids)
-	_, err = k.verify(tokA, now)
-	assert.Error(t, err)
+	assert.ErrorContains(t, verifyOwn(t, k, tokA, now), "kid", "its key is no longer published")
 	_, err = os.Stat(filepath.Join(dir, keyFileName(t0)))
 	assert.True(t, os.IsNotExist(err))
-	_, err = k.verify(tokB, now)
-	assert.NoError(t, err)
+	assert.NoError(t, verifyOwn(t, k, tokB, now))
 
 	// After a long downtime the overdue next key is made for soon, not
 	// for the past.
@@ -89,18 +87,15 @@ func TestSigningKeyRotation(t *testing.T) {
 func TestSigningKeyAlgorithms(t *testing.T) {
 	for _, alg := range []string{"ES256", "ES384", "RS256", "EdDSA"} {
 		k := newKeyring(t.TempDir(), alg, time.Hour, time.Hour)
-		tok, err := k.sign(map[string]any{"sub": "x"}, t0)
-		require.NoError(t, err, alg)
-		payload, err := k.verify(tok, t0)
-		require.NoError(t, err, alg)
-		assert.JSONEq(t, `{"sub":"x"}`, string(payload))
+		tok := ownToken(t, k, "x", t0)
+		d := verifyOwnDecision(t, k, tok, t0)
+		require.True(t, d.Valid, "%s: %s", alg, d.Reason)
+		assert.Equal(t, "x", d.Subject)
 	}
 	k := newKeyring(t.TempDir(), "ES256", time.Hour, time.Hour)
-	tok, err := k.sign(map[string]any{"sub": "x"}, t0)
-	require.NoError(t, err)
+	tok := ownToken(t, k, "x", t0)
 	other := newKeyring(t.TempDir(), "ES256", time.Hour, time.Hour)
-	_, err = other.verify(tok, t0)
-	assert.ErrorContains(t, err, "no published key")
+	assert.ErrorContains(t, verifyOwn(t, other, tok, t0), "no ES256 key with kid")
 }
 
 // An instance sharing the folder picks up a key another one made, when a
@@ -118,12 +113,43 @@ func TestSigningKeysSharedFolder(t *testing.T) {
 		require.NoError(t, os.Remove(filepath.Join(dir, e.Name())))
 	}
 	require.NoError(t, a.maintain(t0.Add(time.Second)))
-	tok, err := a.sign(map[string]any{"sub": "x"}, t0.Add(time.Second))
+	tok := ownToken(t, a, "x", t0.Add(time.Second))
+	require.NoError(t, verifyOwn(t, b, tok, t0.Add(10*time.Second)), "B reads the folder again for the unknown kid")
+	stranger := newKeyring(t.TempDir(), "ES256", time.Hour, time.Hour)
+	assert.ErrorContains(t, verifyOwn(t, b, ownToken(t, stranger, "x", t0), t0.Add(11*time.Second)), "kid")
+}
+
+// testPublicURL is the issuer of the keyring tests' own tokens.
+const testPublicURL = "https://auth.example.com"
+
+// ownToken signs one of jwtgate's own tokens with k at now, as a session
+// would (it expires in a decade: these tests are about keys).
+func ownToken(t *testing.T, k *keyring, sub string, now time.Time) string {
+	t.Helper()
+	tok, err := k.sign(ownClaims{
+		Issuer: testPublicURL, Audience: testPublicURL, Subject: sub, IssuedAt: now.Unix(),
+		ExpiresAt: now.AddDate(10, 0, 0).Unix(), ID: randomID(), Use: tokenUseSession, SessionID: "s", Integration: "x",
+	}, now)
 	require.NoError(t, err)
-	_, err = b.verify(tok, t0.Add(10*time.Second))
-	require.NoError(t, err, "B reads the folder again for the unknown kid")
-	_, err = b.verify("eyJhbGciOiJFUzI1NiIsImtpZCI6Im5vcGUifQ.e30.AAAA", t0.Add(11*time.Second))
-	assert.Error(t, err)
+	return tok
+}
+
+// verifyOwnDecision verifies tok as the server does: by the core, with
+// k's published keys as the key source.
+func verifyOwnDecision(t *testing.T, k *keyring, tok string, now time.Time) *core.Decision {
+	t.Helper()
+	own, err := newOwnTokens(testPublicURL, k, func() time.Time { return now })
+	require.NoError(t, err)
+	return own.verifier.Verify(context.Background(), core.Request{Token: tok, Now: now})
+}
+
+// verifyOwn is verifyOwnDecision's refusal as an error, nil when valid.
+func verifyOwn(t *testing.T, k *keyring, tok string, now time.Time) error {
+	t.Helper()
+	if d := verifyOwnDecision(t, k, tok, now); !d.Valid {
+		return errors.New(d.Reason)
+	}
+	return nil
 }
 
 func kidOf(t *testing.T, tok string) string {

@@ -1,0 +1,89 @@
+package server
+
+import (
+	"time"
+
+	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/internal/yamlconfig"
+)
+
+// Defaults and bounds of the service section.
+const (
+	defaultCookieName     = "jwtgate_session"
+	defaultSessionTTL     = 8 * time.Hour
+	defaultAccessTokenTTL = 15 * time.Minute
+	defaultSigningAlg     = "ES256"
+	defaultRotateEvery    = 30 * 24 * time.Hour
+	defaultRemoteTimeout  = 5 * time.Second
+	maxRemoteTimeout      = time.Minute
+	maxTokenTTL           = 30 * 24 * time.Hour
+)
+
+// serviceConfig is the service section. Field names are part of jwtgate's
+// stable interface (see the README's configuration reference).
+type serviceConfig struct {
+	Store          string                         `yaml:"store"`
+	PublicURL      string                         `yaml:"public_url"`
+	AdminTokenEnv  string                         `yaml:"admin_token_env"`
+	AdminTokenFile string                         `yaml:"admin_token_file"`
+	Session        sessionConfig                  `yaml:"session"`
+	AccessTokenTTL *yamlconfig.Duration           `yaml:"access_token_ttl"`
+	Signing        signingConfig                  `yaml:"signing"`
+	Integrations   map[string]integrationSettings `yaml:"integrations"`
+	Routes         []routeConfig                  `yaml:"routes"`
+	ForwardAuth    forwardAuthConfig              `yaml:"forward_auth"`
+}
+
+// forwardAuthConfig is how /v1/authz reads the request it is asked about.
+type forwardAuthConfig struct {
+	// Source is the proxy in front: nginx, traefik or envoy; or else
+	// MethodHeader and URIHeader name the headers. Neither: any source,
+	// every copy present agreeing.
+	Source       string `yaml:"source"`
+	MethodHeader string `yaml:"method_header"`
+	URIHeader    string `yaml:"uri_header"`
+	// UnicodePaths admits non-ASCII paths (see core.PathOptions).
+	UnicodePaths bool `yaml:"unicode_paths"`
+}
+
+type sessionConfig struct {
+	Cookie   string               `yaml:"cookie"`
+	TTL      *yamlconfig.Duration `yaml:"ttl"`
+	Secure   string               `yaml:"secure"`
+	SameSite string               `yaml:"same_site"`
+	Domain   string               `yaml:"domain"`
+}
+
+type signingConfig struct {
+	Algorithm   string               `yaml:"algorithm"`
+	RotateEvery *yamlconfig.Duration `yaml:"rotate_every"`
+}
+
+type integrationSettings struct {
+	RemoteValidation *remoteValidationConfig `yaml:"remote_validation"`
+	GroupResolver    *groupResolverConfig    `yaml:"group_resolver"`
+	SystemTokenFile  string                  `yaml:"system_token_file"`
+	DefaultRedirect  string                  `yaml:"default_redirect"`
+	ErrorRedirect    string                  `yaml:"error_redirect"`
+	AllowedOrigins   []string                `yaml:"allowed_origins"`
+}
+
+type remoteValidationConfig struct {
+	URL          string               `yaml:"url"`
+	SubjectField string               `yaml:"subject_field"`
+	Timeout      *yamlconfig.Duration `yaml:"timeout"`
+}
+
+type groupResolverConfig struct {
+	URL     string               `yaml:"url"`
+	Timeout *yamlconfig.Duration `yaml:"timeout"`
+}
+
+type routeConfig struct {
+	Prefix             string           `yaml:"prefix"`
+	Methods            []string         `yaml:"methods"`
+	RequirePermissions []string         `yaml:"require_permissions"`
+	RequireRoles       *core.Membership `yaml:"require_roles"`
+	RequireGroups      *core.Membership `yaml:"require_groups"`
+	CaseSensitive      bool             `yaml:"case_sensitive"`
+}

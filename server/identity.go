@@ -1,0 +1,200 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/jwtgate/jwtgate/core"
+)
+
+// identity is who a credential names, as the server's handlers use it. It
+// is built from a core decision (and, for an integration with a group
+// resolver, the resolver's answer) and never written back into one: the
+// decision is the core's, the identity the server's.
+type identity struct {
+	// integration is the configured integration: for one of jwtgate's own
+	// tokens, its session's.
+	integration string
+	tenant      string
+	subject     string
+	// groups, roles and permissions keep the decision's absent/empty
+	// distinction: nil is no such claim, which leaves a stored list alone
+	// where an empty one clears it.
+	groups, roles, permissions []string
+	headers                    map[string]string // identity headers for an upstream
+	expiresAt                  int64             // Unix seconds; 0 for none
+	email, name                string
+	metadata                   json.RawMessage // the token's metadata (or meta) object
+	redirect                   string          // the post-sign-in target the core allowed
+	sessionID                  string          // jwtgate's own tokens: the session they name
+}
+
+// externalIdentity is the identity of a valid decision on an
+// integration's token.
+func externalIdentity(d *core.Decision) *identity {
+	id := &identity{
+		integration: d.Integration, tenant: d.Tenant, subject: d.Subject,
+		groups: d.Groups, roles: d.Roles, permissions: d.Permissions, headers: d.Headers,
+		expiresAt: d.ExpiresAt, redirect: d.Redirect,
+	}
+	// The core read the payload strictly (no member twice), so this
+	// reading of it cannot differ from the core's.
+	var claims map[string]json.RawMessage
+	if json.Unmarshal(d.Claims, &claims) == nil {
+		id.email, id.name = text(claims["email"]), text(claims["name"])
+		id.metadata = metadataClaim(claims)
+	}
+	return id
+}
+
+// grants are what route requirements judge.
+func (id *identity) grants() core.Grants {
+	return core.Grants{Permissions: id.permissions, Roles: id.roles, Groups: id.groups}
+}
+
+// text is a claim's value when it is a string, else "".
+func text(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return ""
+	}
+	return s
+}
+
+// metadataClaim returns the token's "metadata" (Authonomy) or "meta"
+// (Acadio) object, or nil when it has neither.
+func metadataClaim(claims map[string]json.RawMessage) json.RawMessage {
+	for _, name := range []string{"metadata", "meta"} {
+		if v, ok := claims[name]; ok && len(v) > 0 && v[0] == '{' {
+			return v
+		}
+	}
+	return nil
+}
+
+// refusal is a credential the server does not accept, as a value of its
+// own, never a hand-built core.Decision: the client is told the code (with
+// its fixed message), the log the reason.
+type refusal struct {
+	code        core.Code
+	reason      string
+	integration string // the integration it concerns, when known
+}
+
+// refusalOf is the refusal of a rejected decision.
+func refusalOf(d *core.Decision) *refusal {
+	return &refusal{code: d.Code, reason: d.Reason, integration: d.Integration}
+}
+
+// refusedHeader refuses an Authorization header that holds no single
+// bearer token.
+func refusedHeader() *refusal {
+	return &refusal{code: core.CodeInvalidToken, reason: "malformed Authorization header"}
+}
+
+// errStore means the store could not be asked; the caller answers 503.
+var errStore = errors.New("store unavailable")
+
+// caller is who sent a request, as its credential says: an identity, or
+// a refusal (exactly one is set).
+type caller struct {
+	token string // the credential as presented, for the log's hash
+	id    *identity
+	ref   *refusal
+}
+
+// integration is the integration the credential concerns: an accepted
+// one's always, a refused one's when it got that far.
+func (who *caller) integration() string {
+	if who.id != nil {
+		return who.id.integration
+	}
+	return who.ref.integration
+}
+
+// logCaller logs what a credential came to, and counts it. Never the
+// token: its hash.
+func (s *Server) logCaller(endpoint string, who *caller) {
+	if ref := who.ref; ref != nil {
+		s.metrics.decision(endpoint, ref.integration, string(ref.code))
+		s.log.Warn("token rejected", "endpoint", endpoint, "code", string(ref.code), "reason", ref.reason,
+			"integration", ref.integration, "token_sha256", tokenHash(who.token))
+		return
+	}
+	s.metrics.decision(endpoint, who.id.integration, "")
+	s.log.Info("token accepted", "endpoint", endpoint, "integration", who.id.integration, "subject", who.id.subject,
+		"token_sha256", tokenHash(who.token))
+}
+
+// identify verifies a bearer token: one of jwtgate's own access tokens
+// (the core routes it to the own integration by its issuer, the public
+// URL), else an integration's. err is errStore when the store could not
+// be asked about an own token's session.
+func (s *Server) identify(ctx context.Context, c *config, tok string) (*caller, error) {
+	if s.own.routes(tok) {
+		id, ref, err := s.checkOwnToken(ctx, c, tok, tokenUseAccess)
+		if err != nil {
+			return nil, err
+		}
+		return &caller{token: tok, id: id, ref: ref}, nil
+	}
+	id, ref := s.verifyExternal(ctx, c, core.Request{Token: tok, Now: s.now()})
+	return &caller{token: tok, id: id, ref: ref}, nil
+}
+
+// authenticate finds the caller of a request, logged: a bearer token (one
+// of jwtgate's access tokens, or an integration's token) or else the
+// session cookie. A nil caller means there was no credential (status 401)
+// or the store could not be asked (status 503).
+func (s *Server) authenticate(r *http.Request, c *config, endpoint string) (*caller, int) {
+	tok, present, ok := bearerToken(r)
+	switch {
+	case present && !ok:
+		return s.logged(endpoint, &caller{ref: refusedHeader()}), 0
+	case ok:
+		who, err := s.identify(r.Context(), c, tok)
+		if err != nil {
+			return nil, http.StatusServiceUnavailable
+		}
+		return s.logged(endpoint, who), 0
+	}
+	return s.sessionCaller(r, c, endpoint)
+}
+
+// authenticateOwn finds the caller of a request by jwtgate's own
+// credential only, logged: a bearer access token, else the session
+// cookie. A nil caller as for authenticate.
+func (s *Server) authenticateOwn(r *http.Request, c *config, endpoint string) (*caller, int) {
+	tok, present, ok := bearerToken(r)
+	switch {
+	case !present:
+		return s.sessionCaller(r, c, endpoint)
+	case !ok:
+		return s.logged(endpoint, &caller{ref: refusedHeader()}), 0
+	}
+	id, ref, err := s.checkOwnToken(r.Context(), c, tok, tokenUseAccess)
+	if err != nil {
+		return nil, http.StatusServiceUnavailable
+	}
+	return s.logged(endpoint, &caller{token: tok, id: id, ref: ref}), 0
+}
+
+// sessionCaller is the caller of the session cookie, or none (401).
+func (s *Server) sessionCaller(r *http.Request, c *config, endpoint string) (*caller, int) {
+	ck, err := r.Cookie(c.cookieName)
+	if err != nil || ck.Value == "" {
+		return nil, http.StatusUnauthorized
+	}
+	id, ref, err := s.checkOwnToken(r.Context(), c, ck.Value, tokenUseSession)
+	if err != nil {
+		return nil, http.StatusServiceUnavailable
+	}
+	return s.logged(endpoint, &caller{token: ck.Value, id: id, ref: ref}), 0
+}
+
+func (s *Server) logged(endpoint string, who *caller) *caller {
+	s.logCaller(endpoint, who)
+	return who
+}

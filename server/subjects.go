@@ -1,0 +1,24 @@
+package server
+
+import (
+	"context"
+
+	"github.com/jwtgate/jwtgate/store"
+)
+
+// upsertSubject creates or updates the subject of a verified identity.
+// Groups and roles follow Acadio's rule: a claim present (even empty)
+// replaces the stored list, an absent one (nil) leaves it alone.
+func (s *Server) upsertSubject(ctx context.Context, id *identity) (bool, error) {
+	sub := store.Subject{
+		Tenant: id.tenant, ID: id.subject, Integration: id.integration,
+		Email: id.email, Name: id.name, Groups: id.groups, Roles: id.roles, Metadata: id.metadata,
+	}
+	_, created, err := s.store.UpsertSubject(ctx, sub, s.now())
+	if err != nil {
+		s.metrics.storeError("upsert_subject")
+		s.log.Error("store", "op", "upsert_subject", "error", err.Error())
+		return false, err
+	}
+	return created, nil
+}
