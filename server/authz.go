@@ -2,10 +2,10 @@ package server
 
 import (
 	"cmp"
-	"fmt"
 	"net/http"
 
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/edge"
 )
 
 // handleAuthz is forward authentication for nginx auth_request, Traefik
@@ -28,48 +28,51 @@ func (s *Server) handleAuthz(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid_request", "Invalid original request")
 		return
 	}
-	p, err := core.CleanPath(uri, c.paths)
+	p, err := edge.CleanPath(uri, c.paths)
 	if err != nil {
 		s.metrics.decision("authz", "", "invalid_request")
 		s.log.Warn("request path refused", "method", method, "reason", err.Error())
-		writeError(w, http.StatusBadRequest, "invalid_request", "Invalid request path")
+		refuse(w, edge.InvalidPath())
 		return
 	}
-	who, status := s.authenticate(r, c, "authz")
+	rt := c.routes.Select(method, p)
+	pin := ""
+	if rt != nil {
+		pin = rt.Integration
+	}
+	who, status := s.authenticate(r, c, "authz", pin)
 	if who == nil {
 		noIdentity(w, status)
 		return
 	}
 	if who.ref != nil {
-		if who.ref.code == core.CodePermissionDenied {
-			forbidden(w)
-			return
-		}
-		unauthorized(w, who.ref.code, true)
+		refuse(w, edge.Refuse(who.ref.code, true))
 		return
 	}
 	id := who.id
-	if rt := core.SelectRoute(c.routes, method, p); rt != nil {
+	if rt != nil {
+		// jwtgate's own tokens carry the integration they were made for;
+		// the core judged the pin of the others.
+		if pin != "" && id.integration != pin {
+			s.metrics.decision("authz", id.integration, string(core.CodeConfigurationNotFound))
+			s.log.Warn("request refused by route", "method", method, "path", p.String(), "route", rt.Prefix, "reason", "a token of integration "+id.integration+" on a route of "+pin,
+				"subject", id.subject, "token_sha256", edge.TokenHash(who.token))
+			unauthorized(w, core.CodeConfigurationNotFound, true)
+			return
+		}
 		// The identity's groups, the group resolver's included.
 		if reason := rt.Requirements.UnmetBy(id.grants()); reason != "" {
 			s.metrics.decision("authz", id.integration, string(core.CodePermissionDenied))
 			s.log.Warn("request denied by route", "method", method, "path", p.String(), "route", rt.Prefix, "reason", reason,
-				"integration", id.integration, "subject", id.subject, "token_sha256", tokenHash(who.token))
-			forbidden(w)
+				"integration", id.integration, "subject", id.subject, "token_sha256", edge.TokenHash(who.token))
+			refuse(w, edge.Forbidden())
 			return
 		}
 	}
 	h := w.Header()
-	for k, v := range id.headers {
-		h.Set(k, v)
+	up := edge.Identity{Subject: id.subject, Tenant: id.tenant, Integration: id.integration, Headers: id.headers}
+	for _, kv := range up.UpstreamHeaders(true) {
+		h.Set(kv[0], kv[1])
 	}
-	h.Set("X-Jwtgate-Subject", id.subject)
-	h.Set("X-Jwtgate-Tenant", id.tenant)
-	h.Set("X-Jwtgate-Integration", id.integration)
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "subject": id.subject, "integration": id.integration})
-}
-
-func forbidden(w http.ResponseWriter) {
-	w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="jwtgate", error="insufficient_scope", error_description=%q`, core.CodePermissionDenied.Message()))
-	writeError(w, http.StatusForbidden, string(core.CodePermissionDenied), core.CodePermissionDenied.Message())
 }

@@ -102,3 +102,41 @@ func TestSafeRelative(t *testing.T) {
 		assert.False(t, safeRelative(bad), bad)
 	}
 }
+
+// A route pinned to an integration (edge.RouteConfig.Integration, as the
+// proxy filter's) refuses every other integration's credential as
+// configuration_not_found: an external token before its one-time jti is
+// spent, jwtgate's own session by the integration it was made for.
+func TestAuthzPinnedRoute(t *testing.T) {
+	e := newEnv(t, envOptions{extra: "    - {prefix: /wallet, integration: okto}\n"})
+	ask := func(uri string, headers ...string) response {
+		return e.get("/v1/authz", append(headers, "X-Forwarded-Method", "GET", "X-Forwarded-Uri", uri)...)
+	}
+	notFound := `Bearer realm="jwtgate", error="invalid_token", error_description="Configuration not found"`
+
+	r := ask("/wallet/balance", "Authorization", "Bearer "+e.oktoToken(nil))
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	assert.Equal(t, "okto", r.header.Get("X-Jwtgate-Integration"))
+
+	once := e.authonomyToken(nil)
+	r = ask("/wallet", "Authorization", "Bearer "+once)
+	assert.Equal(t, http.StatusUnauthorized, r.status)
+	assert.Equal(t, map[string]any{"error": "configuration_not_found", "message": "Configuration not found"}, r.json)
+	assert.Equal(t, notFound, r.header.Get("WWW-Authenticate"))
+	r = ask("/elsewhere", "Authorization", "Bearer "+once)
+	assert.Equal(t, http.StatusOK, r.status, "the pinned route did not spend the one-time token: %s", r.body)
+
+	signin := e.get("/auth/callback/jwt-auth?token=" + url.QueryEscape(e.acadioToken(nil)))
+	require.Equal(t, http.StatusSeeOther, signin.status)
+	ck := signin.resp.Cookies()[0]
+	r = ask("/wallet", "Cookie", ck.Name+"="+ck.Value)
+	assert.Equal(t, http.StatusUnauthorized, r.status)
+	assert.Equal(t, "configuration_not_found", r.json["error"])
+	assert.Equal(t, notFound, r.header.Get("WWW-Authenticate"))
+	assert.Equal(t, http.StatusOK, ask("/elsewhere", "Cookie", ck.Name+"="+ck.Value).status)
+
+	bad := newEnv(t, envOptions{noStart: true, extra: "    - {prefix: /wallet, integration: nope}\n"})
+	_, err := New(t.Context(), Options{ConfigFile: bad.config, DataDir: t.TempDir(), StoreDSN: bad.storeDS})
+	assert.ErrorIs(t, err, ErrConfig)
+	assert.ErrorContains(t, err, `field service.routes[3].integration: the policy has no integration "nope"`)
+}

@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/edge"
 	"github.com/jwtgate/jwtgate/internal/yamlconfig"
 	"github.com/jwtgate/jwtgate/jwks"
 	"github.com/jwtgate/jwtgate/policyfile"
@@ -66,8 +67,8 @@ type config struct {
 	adminDigest    []byte // SHA-256 of the admin token; nil: the tester is off
 	integrations   map[string]*integ
 	origins        map[string]bool // every integration's allowed_origins
-	routes         []*core.Route   // longest prefix first
-	paths          core.PathOptions
+	routes         edge.Routes     // longest prefix first
+	paths          edge.PathOptions
 	forward        forwardSource
 	jwksURLs       []string // sorted
 }
@@ -133,8 +134,8 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 		}
 	}
 	p.integrations(c, sc.Integrations, known)
-	p.routes(c, sc.Routes)
-	c.paths = core.PathOptions{Unicode: sc.ForwardAuth.UnicodePaths}
+	p.routes(c, sc.Routes, policy)
+	c.paths = edge.PathOptions{Unicode: sc.ForwardAuth.UnicodePaths}
 	fa := sc.ForwardAuth
 	src, field, err := newForwardSource(fa.Source, fa.MethodHeader, fa.URIHeader)
 	if err != nil {
@@ -352,26 +353,14 @@ func (p *serviceParser) timeout(field string, d *yamlconfig.Duration) time.Durat
 }
 
 // routes compiles the routes of /v1/authz, longest prefix first.
-func (p *serviceParser) routes(c *config, routes []routeConfig) {
-	for i, rc := range routes {
-		field := fmt.Sprintf("service.routes[%d]", i)
-		req, err := core.NewRequirements(rc.RequirePermissions, rc.RequireRoles, rc.RequireGroups)
-		if err != nil {
-			var re *core.RequirementsError
-			errors.As(err, &re)
-			p.fail(field+"."+re.Field, "%s", re.Reason)
-			continue
-		}
-		rt, err := core.NewRoute(core.RouteSpec{Prefix: rc.Prefix, Methods: rc.Methods, CaseSensitive: rc.CaseSensitive, Requirements: req})
-		if err != nil {
-			var re *core.RouteError
-			errors.As(err, &re)
-			p.fail(field+"."+re.Field, "%s", re.Reason)
-			continue
-		}
-		c.routes = append(c.routes, rt)
+func (p *serviceParser) routes(c *config, routes []edge.RouteConfig, policy *core.Policy) {
+	compiled, err := edge.NewRoutes(routes, policy)
+	var bad edge.RouteErrors
+	errors.As(err, &bad)
+	for _, re := range bad {
+		p.fail(fmt.Sprintf("service.routes[%d].%s", re.Index, re.Field), "%s", re.Reason)
 	}
-	core.SortRoutes(c.routes)
+	c.routes = compiled
 }
 
 // parseCookieScope reads session.same_site and session.domain. After a

@@ -37,4 +37,13 @@ func TestServiceConfigErrors(t *testing.T) {
 	// A value refused after decoding is at its own line too.
 	err = parse("service:\n  public_url: https://auth.example.com\n  session:\n    ttl: 8h\n    secure: maybe\n")
 	require.EqualError(t, err, `jwtgate.yaml:10: field service.session.secure: want auto, true or false, found "maybe"`)
+
+	// Routes (edge.RouteConfig, shared with the proxy filter) too: a
+	// misspelt requirement is refused at its line, never dropped, and a
+	// route refused after decoding is at its field's line.
+	err = parse("service:\n  routes:\n    - prefix: /admin\n      require_role: {any: [admin]}\n    - methods: [GET]\n      prefix: reports\n")
+	require.Equal(t, []string{
+		"jwtgate.yaml:9: field service.routes[0].require_role: unknown field in a route; did you mean require_roles?",
+		`jwtgate.yaml:11: field service.routes[1].prefix: want a path starting with /, found "reports"`,
+	}, strings.Split(err.Error(), "\n"))
 }

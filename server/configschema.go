@@ -3,7 +3,7 @@ package server
 import (
 	"time"
 
-	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/edge"
 	"github.com/jwtgate/jwtgate/internal/yamlconfig"
 )
 
@@ -30,7 +30,7 @@ type serviceConfig struct {
 	AccessTokenTTL *yamlconfig.Duration           `yaml:"access_token_ttl"`
 	Signing        signingConfig                  `yaml:"signing"`
 	Integrations   map[string]integrationSettings `yaml:"integrations"`
-	Routes         []routeConfig                  `yaml:"routes"`
+	Routes         []edge.RouteConfig             `yaml:"routes"`
 	ForwardAuth    forwardAuthConfig              `yaml:"forward_auth"`
 }
 
@@ -42,7 +42,7 @@ type forwardAuthConfig struct {
 	Source       string `yaml:"source"`
 	MethodHeader string `yaml:"method_header"`
 	URIHeader    string `yaml:"uri_header"`
-	// UnicodePaths admits non-ASCII paths (see core.PathOptions).
+	// UnicodePaths admits non-ASCII paths (see edge.PathOptions).
 	UnicodePaths bool `yaml:"unicode_paths"`
 }
 
@@ -77,13 +77,4 @@ type remoteValidationConfig struct {
 type groupResolverConfig struct {
 	URL     string               `yaml:"url"`
 	Timeout *yamlconfig.Duration `yaml:"timeout"`
-}
-
-type routeConfig struct {
-	Prefix             string           `yaml:"prefix"`
-	Methods            []string         `yaml:"methods"`
-	RequirePermissions []string         `yaml:"require_permissions"`
-	RequireRoles       *core.Membership `yaml:"require_roles"`
-	RequireGroups      *core.Membership `yaml:"require_groups"`
-	CaseSensitive      bool             `yaml:"case_sensitive"`
 }

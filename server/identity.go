@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/edge"
 )
 
 // identity is who a credential names, as the server's handlers use it. It
@@ -120,19 +121,19 @@ func (s *Server) logCaller(endpoint string, who *caller) {
 	if ref := who.ref; ref != nil {
 		s.metrics.decision(endpoint, ref.integration, string(ref.code))
 		s.log.Warn("token rejected", "endpoint", endpoint, "code", string(ref.code), "reason", ref.reason,
-			"integration", ref.integration, "token_sha256", tokenHash(who.token))
+			"integration", ref.integration, "token_sha256", edge.TokenHash(who.token))
 		return
 	}
 	s.metrics.decision(endpoint, who.id.integration, "")
 	s.log.Info("token accepted", "endpoint", endpoint, "integration", who.id.integration, "subject", who.id.subject,
-		"token_sha256", tokenHash(who.token))
+		"token_sha256", edge.TokenHash(who.token))
 }
 
 // identify verifies a bearer token: one of jwtgate's own access tokens
 // (the core routes it to the own integration by its issuer, the public
 // URL), else an integration's. err is errStore when the store could not
 // be asked about an own token's session.
-func (s *Server) identify(ctx context.Context, c *config, tok string) (*caller, error) {
+func (s *Server) identify(ctx context.Context, c *config, tok, pin string) (*caller, error) {
 	if s.own.routes(tok) {
 		id, ref, err := s.checkOwnToken(ctx, c, tok, tokenUseAccess)
 		if err != nil {
@@ -140,21 +141,21 @@ func (s *Server) identify(ctx context.Context, c *config, tok string) (*caller, 
 		}
 		return &caller{token: tok, id: id, ref: ref}, nil
 	}
-	id, ref := s.verifyExternal(ctx, c, core.Request{Token: tok, Now: s.now()})
+	id, ref := s.verifyExternal(ctx, c, core.Request{Token: tok, Now: s.now(), Integration: pin})
 	return &caller{token: tok, id: id, ref: ref}, nil
 }
 
 // authenticate finds the caller of a request, logged: a bearer token (one
-// of jwtgate's access tokens, or an integration's token) or else the
-// session cookie. A nil caller means there was no credential (status 401)
+// of jwtgate's access tokens, or an integration's token, verified against
+// pin alone when set) or else the session cookie. A nil caller means there was no credential (status 401)
 // or the store could not be asked (status 503).
-func (s *Server) authenticate(r *http.Request, c *config, endpoint string) (*caller, int) {
+func (s *Server) authenticate(r *http.Request, c *config, endpoint, pin string) (*caller, int) {
 	tok, present, ok := bearerToken(r)
 	switch {
 	case present && !ok:
 		return s.logged(endpoint, &caller{ref: refusedHeader()}), 0
 	case ok:
-		who, err := s.identify(r.Context(), c, tok)
+		who, err := s.identify(r.Context(), c, tok, pin)
 		if err != nil {
 			return nil, http.StatusServiceUnavailable
 		}

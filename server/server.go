@@ -10,8 +10,6 @@ package server
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,6 +25,7 @@ import (
 	"time"
 
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/edge"
 	"github.com/jwtgate/jwtgate/jwks"
 	"github.com/jwtgate/jwtgate/store"
 )
@@ -431,15 +430,19 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status, body)
 }
 
-// errorBody is every error answer of the JSON endpoints: a fixed code and
-// message, never a reason.
-type errorBody struct {
-	Error   string `json:"error"`
-	Message string `json:"message"`
+// writeError is every error answer of the JSON endpoints: a fixed code
+// and message, never a reason (edge.ErrorBody, as the proxy filter's).
+func writeError(w http.ResponseWriter, status int, code, message string) {
+	writeJSON(w, status, edge.ErrorBody(code, message))
 }
 
-func writeError(w http.ResponseWriter, status int, code, message string) {
-	writeJSON(w, status, errorBody{Error: code, Message: message})
+// refuse answers a refusal worded by edge: its challenge, if any, and its
+// error body.
+func refuse(w http.ResponseWriter, r edge.Refusal) {
+	if r.Challenge != "" {
+		w.Header().Set("WWW-Authenticate", r.Challenge)
+	}
+	writeError(w, r.Status, r.Code, r.Message)
 }
 
 func writeJSON(w http.ResponseWriter, status int, body any) {
@@ -464,32 +467,11 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 }
 
 // bearerToken returns the token of a single "Authorization: Bearer TOKEN"
-// header (the scheme is case-insensitive, RFC 6750 section 2.1). present
-// reports whether any Authorization header was sent.
+// header (edge's default source; the scheme is case-insensitive, RFC 6750
+// section 2.1). present reports whether any Authorization header was sent.
 func bearerToken(r *http.Request) (tok string, present, ok bool) {
-	values := r.Header.Values("Authorization")
-	if len(values) == 0 {
-		return "", false, false
-	}
-	if len(values) != 1 {
-		return "", true, false
-	}
-	scheme, tok, found := strings.Cut(values[0], " ")
-	if !found || !strings.EqualFold(scheme, "Bearer") {
-		return "", true, false
-	}
-	tok = strings.TrimSpace(tok)
-	if tok == "" || strings.ContainsAny(tok, " \t") {
-		return "", true, false
-	}
-	return tok, true, true
-}
-
-// tokenHash identifies a token in logs without revealing it: the first 16
-// hex digits of its SHA-256.
-func tokenHash(tok string) string {
-	sum := sha256.Sum256([]byte(tok))
-	return hex.EncodeToString(sum[:8])
+	c := edge.Sources{}.Extract(r.Header, "")
+	return c.Token, c.Sent, c.Sent && c.Malformed == ""
 }
 
 // drain reads and discards a bounded part of a body nobody uses, so that

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/edge"
 )
 
 // handleTester is POST /v1/integrations/{name}/test, the token tester: the
@@ -62,7 +63,7 @@ func (s *Server) handleTester(w http.ResponseWriter, r *http.Request) {
 		answer.Trace = append(slices.Clip(d.Trace), core.Step{Name: "jti", Outcome: core.OutcomeInfo, Detail: "token tester: the jti is neither checked against the replay store nor consumed"})
 	}
 	s.metrics.decision("tester", d.Integration, string(d.Code))
-	s.log.Info("token tested", "integration", name, "valid", d.Valid, "code", string(d.Code), "token_sha256", tokenHash(body.Token))
+	s.log.Info("token tested", "integration", name, "valid", d.Valid, "code", string(d.Code), "token_sha256", edge.TokenHash(body.Token))
 	writeJSON(w, http.StatusOK, answer)
 }
 

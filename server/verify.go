@@ -1,10 +1,10 @@
 package server
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/edge"
 )
 
 // verifyResponse is the 200 answer of POST /v1/verify: the remote
@@ -31,7 +31,7 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request) {
 	}
 	// jwtgate's own access tokens (the token exchange's) verify here too,
 	// while their session is live.
-	who, err := s.identify(r.Context(), c, tok)
+	who, err := s.identify(r.Context(), c, tok, "")
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "Service temporarily unavailable")
 		return
@@ -60,12 +60,7 @@ func noIdentity(w http.ResponseWriter, status int) {
 }
 
 // unauthorized answers 401 with an RFC 6750 challenge naming the code's
-// fixed message, never the reason.
+// fixed message, never the reason (edge.Unauthorized).
 func unauthorized(w http.ResponseWriter, code core.Code, tokenSent bool) {
-	if tokenSent {
-		w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="jwtgate", error="invalid_token", error_description=%q`, code.Message()))
-	} else {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="jwtgate"`)
-	}
-	writeError(w, http.StatusUnauthorized, string(code), code.Message())
+	refuse(w, edge.Unauthorized(code, tokenSent))
 }

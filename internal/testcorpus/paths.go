@@ -4,7 +4,7 @@ package testcorpus
 // upstream (Tomcat's ";" parameters, IIS's case folding and trailing dots,
 // Express, nginx's slash merging, a second decoding) routes them to a
 // protected route. Every target that judges routes (jwtgate serve's
-// /v1/authz, the proxy-wasm filter, the core itself) runs this one table:
+// /v1/authz, the proxy-wasm filter, package edge itself) runs this one table:
 // each spelling must come out protected or refused, never open.
 
 // PathOutcome is what a route-judging target must make of a spelling.

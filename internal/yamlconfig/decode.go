@@ -26,6 +26,10 @@ type Decoder struct {
 	// Want is what the part must be, such as "an integration"; default
 	// "a mapping".
 	Want string
+	// Renamed maps the field paths of retired spellings to what to write
+	// instead ("token" → "token is now from_headers, …"): such a field is
+	// refused with that message rather than as unknown.
+	Renamed map[string]string
 }
 
 // ScalarForm is implemented by a type written either as a mapping or, as a
@@ -134,9 +138,7 @@ func (w *walker) decode(n *yaml.Node, v reflect.Value, path string, h hint) {
 		return
 	}
 	if u, ok := v.Addr().Interface().(yaml.Unmarshaler); ok {
-		if err := u.UnmarshalYAML(n); err != nil {
-			w.add(path, n, "%v", err)
-		}
+		w.unmarshaler(u, n, path)
 		return
 	}
 	switch v.Kind() {
@@ -151,6 +153,87 @@ func (w *walker) decode(n *yaml.Node, v reflect.Value, path string, h hint) {
 	default:
 		w.scalar(n, v, path, h)
 	}
+}
+
+// unmarshaler decodes n with the type's own UnmarshalYAML. Its Problems
+// (a type that decodes itself strictly with a Decoder) keep their fields,
+// under path, and lines, so the part reads as if walked here; the nodes
+// its aliases make are spent from this document's budget first.
+func (w *walker) unmarshaler(u yaml.Unmarshaler, n *yaml.Node, path string) {
+	if w.aliased == 0 {
+		w.aliasPath, w.aliasNode = path, n // where a budget overrun is told
+	}
+	if !w.charge(n, w.aliased > 0) {
+		return
+	}
+	w.record(n, path)
+	err := u.UnmarshalYAML(n)
+	var inner Problems
+	if !errors.As(err, &inner) {
+		if err != nil {
+			w.add(path, n, "%v", err)
+		}
+		return
+	}
+	for _, p := range inner {
+		q := *p
+		q.Field = joinField(path, p.Field)
+		w.problems = append(w.problems, &q)
+	}
+}
+
+// charge spends the budget on the nodes under n that aliases make (all of
+// them when n itself was reached through one); false when it ran out.
+func (w *walker) charge(n *yaml.Node, aliased bool) bool {
+	if n.Kind == yaml.AliasNode {
+		if n.Alias == nil {
+			return true
+		}
+		n, aliased = n.Alias, true
+	}
+	if aliased && !w.spend() {
+		return false
+	}
+	for _, c := range n.Content {
+		if !w.charge(c, aliased) {
+			return false
+		}
+	}
+	return true
+}
+
+// record notes the line of every field written under n (not through
+// aliases), for Lines.
+func (w *walker) record(n *yaml.Node, path string) {
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k := n.Content[i]; k.Kind == yaml.ScalarNode && !isMerge(k) {
+				child := join(path, k.Value)
+				if _, ok := w.lines[child]; !ok {
+					w.lines[child] = k.Line
+				}
+				w.record(n.Content[i+1], child)
+			}
+		}
+	case yaml.SequenceNode:
+		for i, item := range n.Content {
+			child := fmt.Sprintf("%s[%d]", path, i)
+			if _, ok := w.lines[child]; !ok {
+				w.lines[child] = item.Line
+			}
+			w.record(item, child)
+		}
+	}
+}
+
+// joinField puts a field path found inside a part under the part's path:
+// "prefix" and "[0]" under "routes[1]".
+func joinField(path, field string) string {
+	if field == "" || strings.HasPrefix(field, "[") {
+		return path + field
+	}
+	return join(path, field)
 }
 
 // follow enters alias a, written at path.
@@ -410,6 +493,10 @@ func (w *walker) unknown(child string, k *yaml.Node, section, name string, names
 		default:
 			where = "in " + section
 		}
+	}
+	if msg, ok := w.d.Renamed[child]; ok {
+		w.add(child, k, "%s", msg)
+		return
 	}
 	reason := "unknown field " + where
 	if s := Suggest(name, names); s != "" {

@@ -48,21 +48,27 @@ func TestDecodeStrict(t *testing.T) {
 	_, err = parts(t, "parts:\n  - {name: a, timeout: 30}\n")
 	require.EqualError(t, err, `line 2:24: field timeout: want a duration such as "30s" or "5m", found the number 30`)
 
-	var laughs strings.Builder
-	laughs.WriteString("defaults:\n  a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n")
-	for i := 1; i < 8; i++ {
-		prev := "*a" + string(rune('0'+i-1))
-		laughs.WriteString("  a" + string(rune('0'+i)) + ": &a" + string(rune('0'+i)) + " [" + strings.Repeat(prev+", ", 9) + prev + "]\n")
-	}
-	laughs.WriteString("parts:\n  - extra: *a7\n")
-	_, err = parts(t, laughs.String())
+	laughs := "defaults:\n" + anchors("  ") + "parts:\n  - extra: *a7\n"
+	_, err = parts(t, laughs)
 	require.EqualError(t, err, "line 11:12: field extra: YAML aliases expand to too many nodes")
 	// A string field does not expand the list it is given.
-	_, err = parts(t, strings.Replace(laughs.String(), "extra: *a7", "name: *a7", 1))
+	_, err = parts(t, strings.Replace(laughs, "extra: *a7", "name: *a7", 1))
 	require.EqualError(t, err, "line 9:7: field name: want a string, found a list")
 
 	var none *Duration
 	require.Equal(t, time.Minute, none.Or(time.Minute))
+}
+
+// anchors are eight "billion laughs" anchors, a0 to a7, each a list of
+// ten of the one before: *a7 is 10^8 strings.
+func anchors(indent string) string {
+	var b strings.Builder
+	b.WriteString(indent + "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n")
+	for i := 1; i < 8; i++ {
+		prev := "*a" + string(rune('0'+i-1))
+		b.WriteString(indent + "a" + string(rune('0'+i)) + ": &a" + string(rune('0'+i)) + " [" + strings.Repeat(prev+", ", 9) + prev + "]\n")
+	}
+	return b.String()
 }
 
 type section struct {
@@ -213,4 +219,72 @@ func TestParseDocumentSyntaxLarge(t *testing.T) {
 	require.Equal(t, 3, p.Column)
 	require.Less(t, time.Since(start), 30*time.Second, "with -race too")
 	t.Logf("%d lines, located in %v", lines+1, time.Since(start))
+}
+
+// selfDecoding decodes itself strictly with a Decoder, as a type shared by
+// several configurations does (edge.RouteConfig).
+type selfDecoding struct {
+	Prefix string   `yaml:"prefix"`
+	Tags   []string `yaml:"tags"`
+	Extra  any      `yaml:"extra"`
+}
+
+func (s *selfDecoding) UnmarshalYAML(n *yaml.Node) error {
+	type plain selfDecoding
+	_, err := Decoder{}.Decode(n, (*plain)(s))
+	return err
+}
+
+// A part that decodes itself reads as if the walk had gone through it:
+// its problems under the field's path at their own lines, its fields'
+// lines known, its aliases spent from the document's budget.
+func TestDecoderSelfDecodingPart(t *testing.T) {
+	type doc struct {
+		Routes []selfDecoding `yaml:"routes"`
+	}
+	decode := func(text string) (doc, Lines, error) {
+		var n yaml.Node
+		require.NoError(t, yaml.Unmarshal([]byte(text), &n))
+		var d doc
+		lines, err := Decoder{Path: "service"}.Decode(n.Content[0], &d)
+		return d, lines, err
+	}
+	d, lines, err := decode("routes:\n  - prefix: /a\n  - tags: [x]\n    prefx: /b\n    tags: [y, {z: 1}]\n")
+	require.Equal(t, []string{
+		"line 4:5: field service.routes[1].prefx: unknown field at the top level; did you mean prefix?",
+		`line 5:5: field service.routes[1].tags: "tags" already defined (first on line 3)`,
+	}, strings.Split(err.Error(), "\n"))
+	require.Equal(t, "/a", d.Routes[0].Prefix)
+	require.Equal(t, 2, lines.Line("service.routes[0].prefix"))
+	require.Equal(t, 4, lines.Line("service.routes[1].prefx"))
+
+	// 11,111 nodes each: past the budget together, not alone.
+	type withDefaults struct {
+		Defaults yaml.Node      `yaml:"defaults"`
+		Routes   []selfDecoding `yaml:"routes"`
+	}
+	laughs := "defaults:\n" + anchors("  ") + "routes:\n"
+	for _, count := range []int{8, 20} {
+		var n yaml.Node
+		require.NoError(t, yaml.Unmarshal([]byte(laughs+strings.Repeat("  - extra: *a3\n", count)), &n))
+		var big withDefaults
+		_, err = Decoder{}.Decode(n.Content[0], &big)
+		if count == 8 {
+			require.NoError(t, err)
+			require.Len(t, big.Routes[7].Extra, 10)
+			continue
+		}
+		require.EqualError(t, err, "line 20:5: field routes[9]: YAML aliases expand to too many nodes")
+	}
+}
+
+// A retired spelling is refused with the message naming its successor.
+func TestDecoderRenamed(t *testing.T) {
+	var n yaml.Node
+	require.NoError(t, yaml.Unmarshal([]byte("service:\n  stor: x\n  session: {tll: 1h}\n"), &n))
+	var s section
+	_, err := Decoder{Path: "service", Renamed: map[string]string{
+		"service.stor": "stor is now store", "service.session.tll": "tll is now ttl",
+	}}.Decode(n.Content[0].Content[1], &s)
+	require.EqualError(t, err, "line 2:3: field service.stor: stor is now store\nline 3:13: field service.session.tll: tll is now ttl")
 }

@@ -1,59 +1,50 @@
 package main
 
 import (
-	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"regexp"
-	"sort"
-	"strings"
+	"slices"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/edge"
+	"github.com/jwtgate/jwtgate/internal/yamlconfig"
 )
 
 // pluginConfig is the plugin configuration: the policy (the same document
-// as natively) and the filter's own settings around it. It is JSON or YAML.
+// as natively) and the filter's own settings around it, spelt as Envoy's
+// jwt_authn spells the same concepts. It is JSON or YAML.
 type pluginConfig struct {
 	// Policy is the jwtgate policy: a string holding the YAML or JSON
 	// document, or the document itself as an object.
 	Policy yaml.Node `yaml:"policy"`
-	// Token says where the token is read from.
-	Token tokenConfig `yaml:"token"`
-	// RemoveAuthorization removes the Authorization header (and the
-	// configured token header) before the request goes upstream.
-	RemoveAuthorization bool `yaml:"remove_authorization"`
+	// Where the token is read (edge.Sources): headers with an optional
+	// value prefix, then query parameters, then cookies. None: the
+	// Authorization header, "Bearer TOKEN".
+	FromHeaders []edge.HeaderSource `yaml:"from_headers" want:"a list of headers such as {name: authorization, value_prefix: \"Bearer \"}"`
+	FromParams  []string            `yaml:"from_params" want:"a list of query parameter names" item:"a parameter name"`
+	FromCookies []string            `yaml:"from_cookies" want:"a list of cookie names" item:"a cookie name"`
+	// Forward keeps the token headers on a verified request, as Envoy's
+	// forward; by default they are removed before it goes upstream.
+	Forward bool `yaml:"forward"`
 	// IdentityHeaders adds X-Jwtgate-Subject, -Tenant and -Integration
 	// besides the policy's claim headers. Default true.
 	IdentityHeaders *bool `yaml:"identity_headers"`
 	// Routes are per-route requirements, as jwtgate serve's service.routes.
-	Routes []routeConfig `yaml:"routes"`
+	Routes []edge.RouteConfig `yaml:"routes" want:"a list of routes such as {prefix: /admin, require_roles: {any: [admin]}}"`
 	// Skip lists path prefixes that are not verified at all (health checks).
-	Skip []string `yaml:"skip"`
-	// UnicodePaths admits non-ASCII request paths (see core.PathOptions).
+	Skip []string `yaml:"skip" want:"a list of path prefixes" item:"a path prefix"`
+	// UnicodePaths admits non-ASCII request paths (see edge.PathOptions).
 	UnicodePaths bool `yaml:"unicode_paths"`
-	// JWKSCluster is the Envoy cluster that serves every jwks_url;
-	// JWKSClusters overrides it per URL.
-	JWKSCluster  string            `yaml:"jwks_cluster"`
-	JWKSClusters map[string]string `yaml:"jwks_clusters"`
-	// JWKSRefreshSeconds is the age at which a key set is refetched
-	// (default 300); JWKSRetrySeconds the pause after a failed fetch
-	// (default 5); JWKSTimeoutMs the timeout of one fetch (default 5000).
-	JWKSRefreshSeconds int `yaml:"jwks_refresh_seconds"`
-	JWKSRetrySeconds   int `yaml:"jwks_retry_seconds"`
-	JWKSTimeoutMs      int `yaml:"jwks_timeout_ms"`
-	// JWKSUnknownKidSeconds is the least time between two fetches of one
-	// URL caused by a kid the set lacks (default 30).
-	JWKSUnknownKidSeconds int `yaml:"jwks_unknown_kid_seconds"`
-	// WaitForKeysMs holds a request whose keys are not fetched yet for up
-	// to this long (default 5000); 0 answers keys_unavailable at once.
-	WaitForKeysMs *int `yaml:"wait_for_keys_ms"`
-	// TickMs is the tick period (default 1000).
-	TickMs int `yaml:"tick_ms"`
+	// RemoteJWKS says how the policy's jwks_url key sets are fetched.
+	RemoteJWKS remoteJWKSConfig `yaml:"remote_jwks"`
+	// TickPeriod is the tick period (key refresh, resuming held requests).
+	TickPeriod *yamlconfig.Duration `yaml:"tick_period"`
 	// SharedDataPrefix prefixes the filter's shared-data keys (default
 	// "jwtgate"): give plugins with different policies in one vm_id
 	// different prefixes.
@@ -69,85 +60,130 @@ type pluginConfig struct {
 	Explain bool `yaml:"explain"`
 }
 
-type tokenConfig struct {
-	// Header is the header that carries the token (default
-	// "authorization", read as "Bearer TOKEN"). Another header is read
-	// as the bare token, or after Prefix when one is set.
-	Header string `yaml:"header"`
-	Prefix string `yaml:"prefix"`
-	// Query and Cookie name a query parameter and a cookie tried, in that
-	// order, when the header is absent.
-	Query  string `yaml:"query"`
-	Cookie string `yaml:"cookie"`
+// remoteJWKSConfig is Envoy's remote_jwks for every jwks_url of the
+// policy (the policy says where each key set is; this, how to fetch it),
+// with jwtgate's own additions.
+type remoteJWKSConfig struct {
+	HTTPURI httpURIConfig `yaml:"http_uri"`
+	// Clusters overrides http_uri.cluster per jwks_url.
+	Clusters map[string]string `yaml:"clusters" want:"a mapping of jwks_url to cluster name" item:"a cluster name"`
+	// CacheDuration is the age at which a key set is fetched again.
+	CacheDuration *yamlconfig.Duration `yaml:"cache_duration"`
+	AsyncFetch    struct {
+		// FailedRefetchDuration is the pause after a failed fetch.
+		FailedRefetchDuration *yamlconfig.Duration `yaml:"failed_refetch_duration"`
+	} `yaml:"async_fetch"`
+	// UnknownKidRefetchDuration is the least time between two fetches of
+	// one URL caused by a kid the set lacks (jwtgate's own).
+	UnknownKidRefetchDuration *yamlconfig.Duration `yaml:"unknown_kid_refetch_duration"`
+	// WaitForKeys holds a request whose keys are not fetched yet for up to
+	// this long; 0 answers keys_unavailable at once (jwtgate's own).
+	WaitForKeys *yamlconfig.Duration `yaml:"wait_for_keys"`
 }
 
-type routeConfig struct {
-	Prefix             string           `yaml:"prefix"`
-	Methods            []string         `yaml:"methods"`
-	RequirePermissions []string         `yaml:"require_permissions"`
-	RequireRoles       *core.Membership `yaml:"require_roles"`
-	RequireGroups      *core.Membership `yaml:"require_groups"`
-	CaseSensitive      bool             `yaml:"case_sensitive"`
-	// Integration pins the route to one integration of the policy: a
-	// token of another issuer is configuration_not_found.
-	Integration string `yaml:"integration"`
+// httpURIConfig is Envoy's HttpUri without its uri, which the policy's
+// jwks_url gives.
+type httpURIConfig struct {
+	Cluster string               `yaml:"cluster"`
+	Timeout *yamlconfig.Duration `yaml:"timeout"`
+}
+
+// retired maps the filter's former spellings to their successors: they
+// are refused with a message naming the new one, never ignored. The
+// Envoy spellings jwtgate does not take say where their concept lives.
+var retired = map[string]string{
+	"token":                    "token is now from_headers: [{name, value_prefix}], from_params: [names] and from_cookies: [names], as in Envoy's jwt_authn (token.header with token.prefix is a from_headers entry)",
+	"remove_authorization":     "remove_authorization is now forward, as in Envoy's jwt_authn: the token headers are removed unless forward: true",
+	"jwks_cluster":             "jwks_cluster is now remote_jwks.http_uri.cluster",
+	"jwks_clusters":            "jwks_clusters is now remote_jwks.clusters",
+	"jwks_timeout_ms":          "jwks_timeout_ms is now remote_jwks.http_uri.timeout, a duration such as 5s",
+	"jwks_refresh_seconds":     "jwks_refresh_seconds is now remote_jwks.cache_duration, a duration such as 5m",
+	"jwks_retry_seconds":       "jwks_retry_seconds is now remote_jwks.async_fetch.failed_refetch_duration, a duration such as 5s",
+	"jwks_unknown_kid_seconds": "jwks_unknown_kid_seconds is now remote_jwks.unknown_kid_refetch_duration, a duration such as 30s",
+	"wait_for_keys_ms":         "wait_for_keys_ms is now remote_jwks.wait_for_keys, a duration such as 5s",
+	"tick_ms":                  "tick_ms is now tick_period, a duration such as 1s",
+	"claim_to_headers":         "jwtgate maps claims to headers in the policy, per integration (headers: {X-User: sub}), so that every host sets the same headers",
+	"rules":                    "jwtgate's routes are routes: [{prefix, methods, require_roles, integration, …}], the longest prefix deciding; prefixes not verified at all are skip: [prefix]",
+	"providers":                "jwtgate's providers are the policy's integrations",
+	"remote_jwks.http_uri.uri": "the policy's jwks_url says where the keys are; http_uri names the cluster that serves them",
 }
 
 // settings is a checked plugin configuration.
 type settings struct {
-	policy        *core.Policy
-	policyHeaders []string // lower-case names of every claim header of the policy
-	tokenHeader   string
-	tokenPrefix   string
-	bearer        bool
-	query, cookie string
-	removeAuth    bool
-	identity      bool
-	routes        []*route // longest prefix first
-	skip          []*core.SkipPrefix
-	paths         core.PathOptions
-	jwksClusters  map[string]string // url → cluster
-	refresh       time.Duration
-	retry         time.Duration
-	unknownKid    time.Duration
-	fetchTimeout  time.Duration
-	waitForKeys   time.Duration
-	tickMs        uint32
-	prefix        string
-	buckets       int
-	bucketMax     int
-	debug         bool
-	explain       bool
+	policy       *core.Policy
+	reserved     edge.Reserved // the headers a client may not send
+	sources      edge.Sources
+	forward      bool
+	identity     bool
+	routes       edge.Routes
+	skip         []*edge.SkipPrefix
+	paths        edge.PathOptions
+	jwksClusters map[string]string // url → cluster
+	refresh      time.Duration
+	retry        time.Duration
+	unknownKid   time.Duration
+	fetchTimeout time.Duration
+	waitForKeys  time.Duration
+	tick         time.Duration
+	prefix       string
+	buckets      int
+	bucketMax    int
+	debug        bool
+	explain      bool
 }
 
-type route struct {
-	*core.Route
-	integration string // "": any integration
-}
+// maxConfigBytes bounds the plugin configuration: a policy and a little.
+const maxConfigBytes = core.MaxPolicyBytes + 1<<20
 
-var (
-	headerPattern = regexp.MustCompile(`^[a-z0-9-]{1,64}$`)
-)
+var sharedPrefix = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 
-// parseConfig reads and checks the plugin configuration.
+// parseConfig reads and checks the plugin configuration. Every problem is
+// reported, each at its line: yamlconfig.Problems (and the policy's
+// core.PolicyErrors).
 func parseConfig(data []byte) (*settings, error) {
-	var pc pluginConfig
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&pc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, errors.New("the plugin configuration is empty")
-		}
-		return nil, fmt.Errorf("plugin configuration: %v", strings.TrimPrefix(err.Error(), "yaml: "))
+	if len(data) > maxConfigBytes {
+		return nil, fmt.Errorf("plugin configuration: %d bytes, the limit is %d", len(data), maxConfigBytes)
 	}
+	root, err := yamlconfig.ParseDocument(data)
+	if err != nil {
+		return nil, fmt.Errorf("plugin configuration: %w", err)
+	}
+	if root == nil {
+		return nil, errors.New("plugin configuration: empty")
+	}
+	var pc pluginConfig
+	lines, err := yamlconfig.Decoder{Want: "a mapping with the policy and the filter's settings", Renamed: retired}.Decode(root, &pc)
+	c := &checker{lines: lines}
+	var decoded yamlconfig.Problems
+	if errors.As(err, &decoded) {
+		c.problems = decoded
+	} else if err != nil {
+		return nil, fmt.Errorf("plugin configuration: %w", err)
+	}
+	s := c.settings(&pc)
+	var perr error
+	if s.policy, perr = policyOf(&pc.Policy); perr != nil && len(c.problems) == 0 {
+		return nil, perr
+	}
+	if s.policy != nil {
+		c.policyParts(s, &pc)
+	}
+	if len(c.problems) > 0 {
+		return nil, fmt.Errorf("plugin configuration: %w", errors.Join(c.problems, perr))
+	}
+	return s, nil
+}
+
+// policyOf parses the policy, given as a string or as the document.
+func policyOf(n *yaml.Node) (*core.Policy, error) {
 	var doc []byte
-	switch pc.Policy.Kind {
+	switch n.Kind {
 	case 0:
 		return nil, errors.New("plugin configuration: no policy")
 	case yaml.ScalarNode:
-		doc = []byte(pc.Policy.Value)
+		doc = []byte(n.Value)
 	default:
-		b, err := yaml.Marshal(&pc.Policy)
+		b, err := yaml.Marshal(n)
 		if err != nil {
 			return nil, fmt.Errorf("plugin configuration: policy: %v", err)
 		}
@@ -155,136 +191,117 @@ func parseConfig(data []byte) (*settings, error) {
 	}
 	// The module has no files and no environment: keys are inline, or
 	// fetched from jwks_url through the proxy.
-	p, err := core.ParsePolicy("policy", doc, core.LoadOptions{})
-	if err != nil {
-		return nil, err
-	}
+	return core.ParsePolicy("policy", doc, core.LoadOptions{})
+}
+
+// checker collects the problems of a decoded configuration.
+type checker struct {
+	lines    yamlconfig.Lines
+	problems yamlconfig.Problems
+}
+
+func (c *checker) add(field, format string, args ...any) {
+	c.problems = append(c.problems, &yamlconfig.Problem{Field: field, Line: c.lines.Line(field), Reason: fmt.Sprintf(format, args...)})
+}
+
+// refused reports whether the field did not even decode.
+func (c *checker) refused(field string) bool {
+	return slices.ContainsFunc(c.problems, func(p *yamlconfig.Problem) bool { return p.Field == field })
+}
+
+// settings checks what does not depend on the policy.
+func (c *checker) settings(pc *pluginConfig) *settings {
+	rj := pc.RemoteJWKS
 	s := &settings{
-		policy: p, removeAuth: pc.RemoveAuthorization, identity: pc.IdentityHeaders == nil || *pc.IdentityHeaders,
-		query: pc.Token.Query, cookie: pc.Token.Cookie, tokenPrefix: pc.Token.Prefix,
-		refresh: seconds(pc.JWKSRefreshSeconds, 300), retry: seconds(pc.JWKSRetrySeconds, 5),
-		unknownKid:   seconds(pc.JWKSUnknownKidSeconds, 30),
-		fetchTimeout: time.Duration(orInt(pc.JWKSTimeoutMs, 5000)) * time.Millisecond,
-		waitForKeys:  5 * time.Second,
-		tickMs:       uint32(orInt(pc.TickMs, 1000)),
-		prefix:       pc.SharedDataPrefix, buckets: orInt(pc.ReplayBuckets, 64), bucketMax: orInt(pc.ReplayMaxPerBucket, 20_000),
-		debug: pc.Debug, explain: pc.Explain, paths: core.PathOptions{Unicode: pc.UnicodePaths},
+		sources:  edge.Sources{Headers: pc.FromHeaders, Params: pc.FromParams, Cookies: pc.FromCookies},
+		forward:  pc.Forward,
+		identity: pc.IdentityHeaders == nil || *pc.IdentityHeaders,
+		paths:    edge.PathOptions{Unicode: pc.UnicodePaths},
+		prefix:   pc.SharedDataPrefix,
+		debug:    pc.Debug, explain: pc.Explain,
+		fetchTimeout: c.duration("remote_jwks.http_uri.timeout", rj.HTTPURI.Timeout, 5*time.Second, time.Millisecond, time.Minute),
+		refresh:      c.duration("remote_jwks.cache_duration", rj.CacheDuration, 5*time.Minute, time.Second, 24*time.Hour),
+		retry:        c.duration("remote_jwks.async_fetch.failed_refetch_duration", rj.AsyncFetch.FailedRefetchDuration, 5*time.Second, 100*time.Millisecond, time.Hour),
+		unknownKid:   c.duration("remote_jwks.unknown_kid_refetch_duration", rj.UnknownKidRefetchDuration, 30*time.Second, time.Second, time.Hour),
+		waitForKeys:  c.duration("remote_jwks.wait_for_keys", rj.WaitForKeys, 5*time.Second, 0, time.Minute),
+		tick:         c.duration("tick_period", pc.TickPeriod, time.Second, 100*time.Millisecond, time.Minute),
+		buckets:      c.count("replay_buckets", pc.ReplayBuckets, 64, 4096),
+		bucketMax:    c.count("replay_max_per_bucket", pc.ReplayMaxPerBucket, 20_000, 1_000_000),
 	}
-	if pc.WaitForKeysMs != nil {
-		s.waitForKeys = time.Duration(*pc.WaitForKeysMs) * time.Millisecond
+	var se *edge.SourceError
+	if errors.As(s.sources.Check(), &se) {
+		c.add(se.Field, "%s", se.Reason)
 	}
 	if s.prefix == "" {
 		s.prefix = "jwtgate"
 	}
-	s.tokenHeader = strings.ToLower(pc.Token.Header)
-	if s.tokenHeader == "" {
-		s.tokenHeader = "authorization"
-	}
-	if !headerPattern.MatchString(s.tokenHeader) {
-		return nil, fmt.Errorf("plugin configuration: token.header %q is not a header name", pc.Token.Header)
-	}
-	s.bearer = s.tokenHeader == "authorization" && s.tokenPrefix == ""
-	if s.policyHeaders, err = claimHeaders(doc); err != nil {
-		return nil, err
-	}
-	var crs []*core.Route
-	pins := map[*core.Route]string{} // the routes' integrations
-	for i, rc := range pc.Routes {
-		field := fmt.Sprintf("routes[%d]", i)
-		if rc.Integration != "" && !contains(p.Integrations(), rc.Integration) {
-			return nil, fmt.Errorf("plugin configuration: %s.integration: the policy has no integration %q", field, rc.Integration)
-		}
-		req, err := core.NewRequirements(rc.RequirePermissions, rc.RequireRoles, rc.RequireGroups)
-		if err != nil {
-			return nil, fmt.Errorf("plugin configuration: %s.%v", field, err)
-		}
-		cr, err := core.NewRoute(core.RouteSpec{Prefix: rc.Prefix, Methods: rc.Methods, CaseSensitive: rc.CaseSensitive, Requirements: req})
-		if err != nil {
-			return nil, fmt.Errorf("plugin configuration: %s.%v", field, err)
-		}
-		crs = append(crs, cr)
-		pins[cr] = rc.Integration
-	}
-	core.SortRoutes(crs)
-	for _, cr := range crs {
-		s.routes = append(s.routes, &route{Route: cr, integration: pins[cr]})
+	if !sharedPrefix.MatchString(s.prefix) {
+		c.add("shared_data_prefix", "want 1-64 letters, digits, '_', '.' or '-', found %q", s.prefix)
 	}
 	for i, sk := range pc.Skip {
-		p, err := core.NewSkipPrefix(sk)
+		p, err := edge.NewSkipPrefix(sk)
 		if err != nil {
-			return nil, fmt.Errorf("plugin configuration: skip[%d]: %v", i, err)
+			c.add(fmt.Sprintf("skip[%d]", i), "%v", err)
+			continue
 		}
 		s.skip = append(s.skip, p)
 	}
+	return s
+}
+
+// policyParts checks what refers to the policy: routes' pins, and a
+// cluster for each jwks_url.
+func (c *checker) policyParts(s *settings, pc *pluginConfig) {
+	s.reserved = edge.ReservedHeaders(s.policy)
+	routes, err := edge.NewRoutes(pc.Routes, s.policy)
+	var bad edge.RouteErrors
+	errors.As(err, &bad)
+	for _, re := range bad {
+		c.add(fmt.Sprintf("routes[%d].%s", re.Index, re.Field), "%s", re.Reason)
+	}
+	s.routes = routes
+	rj := pc.RemoteJWKS
 	s.jwksClusters = map[string]string{}
-	for _, u := range p.JWKSURLs() {
-		c := pc.JWKSClusters[u]
-		if c == "" {
-			c = pc.JWKSCluster
-		}
-		if c == "" {
-			return nil, fmt.Errorf("plugin configuration: the policy fetches keys from %s: name the Envoy cluster that serves it in jwks_cluster (or jwks_clusters)", u)
+	for _, u := range s.policy.JWKSURLs() {
+		cluster := cmp.Or(rj.Clusters[u], rj.HTTPURI.Cluster)
+		if cluster == "" {
+			c.add("remote_jwks.http_uri.cluster", "the policy fetches keys from %s: name the Envoy cluster that serves it in remote_jwks.http_uri.cluster (or remote_jwks.clusters)", u)
+			continue
 		}
 		if _, err := url.Parse(u); err != nil {
-			return nil, fmt.Errorf("plugin configuration: jwks_url %q: %v", u, err)
+			c.add("remote_jwks", "jwks_url %q: %v", u, err)
 		}
-		s.jwksClusters[u] = c
+		s.jwksClusters[u] = cluster
 	}
-	return s, nil
-}
-
-// claimHeaders returns the header names of the policy's claim-to-header
-// mappings, which the filter removes from every request so that a client
-// cannot send them itself.
-func claimHeaders(doc []byte) ([]string, error) {
-	var pf struct {
-		Integrations []struct {
-			Headers map[string]string `yaml:"headers"`
-		} `yaml:"integrations"`
-	}
-	if err := yaml.Unmarshal(doc, &pf); err != nil {
-		return nil, fmt.Errorf("policy: %v", err)
-	}
-	seen := map[string]bool{}
-	var out []string
-	for _, in := range pf.Integrations {
-		for h := range in.Headers {
-			h = strings.ToLower(h)
-			if !seen[h] {
-				seen[h] = true
-				out = append(out, h)
-			}
+	for u := range rj.Clusters {
+		if _, used := s.jwksClusters[u]; !used {
+			c.add("remote_jwks.clusters."+u, "the policy has no jwks_url %s", u)
 		}
 	}
-	sort.Strings(out)
-	return out, nil
 }
 
-func seconds(v, def int) time.Duration { return time.Duration(orInt(v, def)) * time.Second }
-
-func orInt(v, def int) int {
-	if v <= 0 {
+// duration is a configured duration, def when not given, refused outside
+// [lo, hi].
+func (c *checker) duration(field string, d *yamlconfig.Duration, def, lo, hi time.Duration) time.Duration {
+	v := d.Or(def)
+	if c.refused(field) {
+		return def
+	}
+	if v < lo || v > hi {
+		c.add(field, "want between %v and %v, found %v", lo, hi, v)
 		return def
 	}
 	return v
 }
 
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
+// count is a configured count, def when 0, refused outside [1, hi].
+func (c *checker) count(field string, v, def, hi int) int {
+	switch {
+	case v == 0:
+		return def
+	case v < 1 || v > hi:
+		c.add(field, "want between 1 and %d, found %d", hi, v)
+		return def
 	}
-	return false
-}
-
-// routeFor returns the routes entry of a request: the longest prefix
-// whose methods include the method (see core.SelectRoute).
-func (s *settings) routeFor(method string, p core.Path) *route {
-	for _, rt := range s.routes {
-		if rt.Matches(method, p) {
-			return rt
-		}
-	}
-	return nil
+	return v
 }

@@ -2,16 +2,12 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-	"fmt"
-	"net/url"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/edge"
 	pw "github.com/jwtgate/jwtgate/examples/proxy-wasm/internal/proxywasm"
 )
 
@@ -69,7 +65,7 @@ func (p *plugin) OnPluginStart(int) bool {
 		pw.LogCritical("jwtgate: " + err.Error())
 		return false
 	}
-	if err := pw.SetTickPeriodMilliSeconds(s.tickMs); err != nil {
+	if err := pw.SetTickPeriodMilliSeconds(uint32(s.tick.Milliseconds())); err != nil {
 		pw.LogWarnf("jwtgate: setting the tick period: %v", err)
 	}
 	if p.keys != nil {
@@ -131,38 +127,29 @@ func (p *plugin) handle(id uint32, resumed bool) pw.Action {
 	defer func() { p.current = p.id }()
 	s := p.s
 	if s == nil {
-		return p.refuse(id, 500, "", "internal_error", "The filter is not configured", false)
+		return p.refuse(id, internalError("The filter is not configured"))
 	}
-	headers, err := pw.GetHttpRequestHeaders()
+	pairs, err := pw.GetHttpRequestHeaders()
 	if err != nil {
 		pw.LogErrorf("jwtgate: reading the request headers: %v", err)
-		return p.refuse(id, 500, "", "internal_error", "Internal error", false)
+		return p.refuse(id, internalError("Internal error"))
 	}
-	var method, rawPath string
-	strip := map[string]bool{}
+	headers := edge.HeaderList(pairs)
+	method, target := pseudo(headers, ":method"), pseudo(headers, ":path")
+	// Identity headers come from the filter only: a client's own are
+	// dropped, on every path.
 	for _, h := range headers {
-		name := strings.ToLower(h[0])
-		switch {
-		case name == ":method":
-			method = h[1]
-		case name == ":path":
-			rawPath = h[1]
-		case strings.HasPrefix(name, "x-jwtgate-") || contains(s.policyHeaders, name):
-			strip[name] = true
+		if s.reserved.Has(h[0]) {
+			pw.RemoveHttpRequestHeader(strings.ToLower(h[0]))
 		}
-	}
-	// Identity headers come from the filter only: a client's own are dropped,
-	// on every path.
-	for name := range strip {
-		pw.RemoveHttpRequestHeader(name)
 	}
 	// The path first, as jwtgate serve's /v1/authz does: a spelling
 	// upstreams read in different ways is refused whatever the credential,
 	// and skip prefixes cover only exact spellings.
-	reqPath, err := core.CleanPath(rawPath, s.paths)
+	reqPath, err := edge.CleanPath(target, s.paths)
 	if err != nil {
 		pw.LogInfof("jwtgate: %v", err)
-		return p.refuse(id, 400, "", "invalid_request", "Invalid request path", false)
+		return p.refuse(id, edge.InvalidPath())
 	}
 	for _, sk := range s.skip {
 		if sk.Covers(reqPath) {
@@ -170,68 +157,75 @@ func (p *plugin) handle(id uint32, resumed bool) pw.Action {
 		}
 	}
 
-	tok, sent, malformed := s.token(headers, rawPath)
-	rt := s.routeFor(method, reqPath)
-	var d *core.Decision
-	if malformed != "" {
-		d = &core.Decision{Code: core.CodeInvalidToken, Message: core.CodeInvalidToken.Message(), Reason: malformed}
-	} else {
-		req := core.Request{Token: tok, Now: wallNow(), Explain: s.explain, RedirectParam: redirectParam(rawPath)}
-		if rt != nil {
-			req.Integration = rt.integration
-		}
-		p.missing, p.refetching = false, false
-		d = p.verifier.Verify(context.Background(), req)
+	cred := s.sources.Extract(headers, target)
+	if cred.Malformed != "" {
+		// Refused here, before the core: there is no token to judge.
+		pw.LogInfof("jwtgate: token rejected: code=%s reason=%q", core.CodeInvalidToken, cred.Malformed)
+		return p.refuse(id, edge.Unauthorized(core.CodeInvalidToken, true))
 	}
+	rt := s.routes.Select(method, reqPath)
+	// A request without any token is verified as the empty token, so
+	// that its decision, like every other, is the core's.
+	req := core.Request{Token: cred.Token, Now: wallNow(), Explain: s.explain, RedirectParam: edge.RedirectParam(target)}
+	if rt != nil {
+		req.Integration = rt.Integration
+	}
+	p.missing, p.refetching = false, false
+	d := p.verifier.Verify(context.Background(), req)
 	if s.debug {
 		pw.LogDebug("jwtgate decision " + string(d.JSON()))
 	}
-	if !d.Valid && ((d.Code == core.CodeKeysUnavailable && p.missing) || p.refetching) && s.waitForKeys > 0 {
-		deadline, ok := p.waiting[id]
-		if !ok {
-			deadline = wallNow().Add(s.waitForKeys)
-			p.waiting[id] = deadline
-		}
-		if wallNow().Before(deadline) {
-			pw.LogDebugf("jwtgate: request paused until the key set is fetched (%s)", d.Reason)
-			return pw.ActionPause
-		}
+	if p.holdForKeys(id, d) {
+		return pw.ActionPause
 	}
 	delete(p.waiting, id)
 	if !d.Valid {
-		pw.LogInfof("jwtgate: token rejected: code=%s reason=%q integration=%q token_sha256=%s", d.Code, d.Reason, d.Integration, tokenHash(tok))
-		if d.Code == core.CodePermissionDenied {
-			return p.refuse(id, 403, "insufficient_scope", string(d.Code), d.Message, true)
-		}
-		return p.refuse(id, 401, "invalid_token", string(d.Code), d.Message, sent || malformed != "")
+		pw.LogInfof("jwtgate: token rejected: code=%s reason=%q integration=%q token_sha256=%s", d.Code, d.Reason, d.Integration, edge.TokenHash(cred.Token))
+		return p.refuse(id, edge.Refuse(d.Code, cred.Sent))
 	}
 	if rt != nil {
 		if reason := d.Unmet(rt.Requirements); reason != "" {
 			pw.LogInfof("jwtgate: request denied by route %s: %s (integration=%q subject=%q)", rt.Prefix, reason, d.Integration, d.Subject)
-			return p.refuse(id, 403, "insufficient_scope", string(core.CodePermissionDenied), core.CodePermissionDenied.Message(), true)
+			return p.refuse(id, edge.Forbidden())
 		}
 	}
-	names := make([]string, 0, len(d.Headers))
-	for k := range d.Headers {
-		names = append(names, k)
+	for _, h := range edge.IdentityOf(d).UpstreamHeaders(s.identity) {
+		pw.ReplaceHttpRequestHeader(h[0], h[1])
 	}
-	sort.Strings(names)
-	for _, k := range names {
-		pw.ReplaceHttpRequestHeader(strings.ToLower(k), d.Headers[k])
-	}
-	if s.identity {
-		pw.ReplaceHttpRequestHeader("x-jwtgate-subject", d.Subject)
-		pw.ReplaceHttpRequestHeader("x-jwtgate-tenant", d.Tenant)
-		pw.ReplaceHttpRequestHeader("x-jwtgate-integration", d.Integration)
-	}
-	if s.removeAuth {
-		pw.RemoveHttpRequestHeader("authorization")
-		if s.tokenHeader != "authorization" {
-			pw.RemoveHttpRequestHeader(s.tokenHeader)
+	if !s.forward {
+		for _, name := range s.sources.HeaderNames() {
+			pw.RemoveHttpRequestHeader(strings.ToLower(name))
 		}
 	}
 	pw.LogDebugf("jwtgate: token accepted: integration=%q subject=%q", d.Integration, d.Subject)
 	return p.proceed(resumed)
+}
+
+// holdForKeys reports whether the request waits for a key set being
+// fetched (it is decided again then), until wait_for_keys has passed.
+func (p *plugin) holdForKeys(id uint32, d *core.Decision) bool {
+	waitable := (d.Code == core.CodeKeysUnavailable && p.missing) || p.refetching
+	if d.Valid || !waitable || p.s.waitForKeys <= 0 {
+		return false
+	}
+	deadline, ok := p.waiting[id]
+	if !ok {
+		deadline = wallNow().Add(p.s.waitForKeys)
+		p.waiting[id] = deadline
+	}
+	if !wallNow().Before(deadline) {
+		return false
+	}
+	pw.LogDebugf("jwtgate: request paused until the key set is fetched (%s)", d.Reason)
+	return true
+}
+
+// pseudo is the value of a pseudo-header (:method, :path), "" if absent.
+func pseudo(h edge.HeaderList, name string) string {
+	if v := h.Values(name); len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 func (p *plugin) proceed(resumed bool) pw.Action {
@@ -243,116 +237,28 @@ func (p *plugin) proceed(resumed bool) pw.Action {
 	return pw.ActionContinue
 }
 
-type errorBody struct {
-	Error   string `json:"error"`
-	Message string `json:"message"`
+// internalError is the filter's own failure, without a challenge.
+func internalError(message string) edge.Refusal {
+	return edge.Refusal{Status: 500, Code: "internal_error", Message: message}
 }
 
-// refuse answers the request with jwtgate serve's error response: the JSON
-// body {"error","message"} and an RFC 6750 challenge that names the code's
-// fixed message, never the reason. tokenSent false gives the bare
-// challenge of a request without credentials.
-func (p *plugin) refuse(id uint32, status uint32, challenge, code, message string, tokenSent bool) pw.Action {
+// refuse answers the request with a local response, as jwtgate serve
+// answers: edge's refusal (its status, its challenge, the JSON body with
+// the code's fixed message, never the reason).
+func (p *plugin) refuse(id uint32, r edge.Refusal) pw.Action {
 	delete(p.waiting, id)
-	body, _ := json.Marshal(errorBody{Error: code, Message: message})
 	hs := [][2]string{
 		{"content-type", "application/json"},
 		{"cache-control", "no-store"},
 		{"x-content-type-options", "nosniff"},
 	}
-	switch {
-	case challenge == "":
-	case tokenSent:
-		hs = append(hs, [2]string{"www-authenticate", fmt.Sprintf(`Bearer realm="jwtgate", error=%q, error_description=%q`, challenge, message)})
-	default:
-		hs = append(hs, [2]string{"www-authenticate", `Bearer realm="jwtgate"`})
+	if r.Challenge != "" {
+		hs = append(hs, [2]string{"www-authenticate", r.Challenge})
 	}
-	if err := pw.SendHttpResponseWithDetails(status, "jwtgate_"+code, hs, append(body, '\n'), -1); err != nil {
+	if err := pw.SendHttpResponseWithDetails(uint32(r.Status), "jwtgate_"+r.Code, hs, append(r.Body(), '\n'), -1); err != nil {
 		pw.LogErrorf("jwtgate: sending the local response: %v", err)
 	}
 	return pw.ActionPause
-}
-
-// token finds the request's token: in the token header, else the query
-// parameter, else the cookie. sent reports whether a credential was
-// offered; malformed, when set, says why the header could not be read.
-func (s *settings) token(headers [][2]string, rawPath string) (tok string, sent bool, malformed string) {
-	var values []string
-	for _, h := range headers {
-		if strings.EqualFold(h[0], s.tokenHeader) {
-			values = append(values, h[1])
-		}
-	}
-	if len(values) > 1 {
-		return "", true, fmt.Sprintf("%d %s headers", len(values), s.tokenHeader)
-	}
-	if len(values) == 1 {
-		v := values[0]
-		switch {
-		case s.bearer:
-			// As jwtgate serve: "Bearer TOKEN", the scheme in any case.
-			scheme, t, found := strings.Cut(v, " ")
-			t = strings.TrimSpace(t)
-			if !found || !strings.EqualFold(scheme, "Bearer") || t == "" || strings.ContainsAny(t, " \t") {
-				return "", true, "malformed Authorization header"
-			}
-			return t, true, ""
-		case s.tokenPrefix != "":
-			t, ok := strings.CutPrefix(v, s.tokenPrefix)
-			if !ok {
-				return "", true, fmt.Sprintf("the %s header does not start with %q", s.tokenHeader, s.tokenPrefix)
-			}
-			return t, true, ""
-		}
-		return v, true, ""
-	}
-	if s.query != "" {
-		if _, q, ok := strings.Cut(rawPath, "?"); ok {
-			if vals, err := url.ParseQuery(q); err == nil && len(vals[s.query]) > 0 {
-				return vals[s.query][0], true, ""
-			}
-		}
-	}
-	if s.cookie != "" {
-		for _, h := range headers {
-			if !strings.EqualFold(h[0], "cookie") {
-				continue
-			}
-			for _, part := range strings.Split(h[1], ";") {
-				name, val, ok := strings.Cut(strings.TrimSpace(part), "=")
-				if ok && name == s.cookie && val != "" {
-					return val, true, ""
-				}
-			}
-		}
-	}
-	return "", false, ""
-}
-
-// redirectParam is the redirect target passed beside the token, as
-// jwtgate serve reads it: the redirect_url or go query parameter.
-func redirectParam(rawPath string) string {
-	_, q, ok := strings.Cut(rawPath, "?")
-	if !ok {
-		return ""
-	}
-	vals, err := url.ParseQuery(q)
-	if err != nil {
-		return ""
-	}
-	if v := vals.Get("redirect_url"); v != "" {
-		return v
-	}
-	return vals.Get("go")
-}
-
-// tokenHash names a token in logs without revealing it.
-func tokenHash(tok string) string {
-	if tok == "" {
-		return "-"
-	}
-	sum := sha256.Sum256([]byte(tok))
-	return hex.EncodeToString(sum[:8])
 }
 
 // wallNow is the proxy's wall clock: in proxy-wasm, WASI clock_time_get

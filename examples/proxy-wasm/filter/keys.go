@@ -63,7 +63,7 @@ func (k *keyCache) key(u string) string { return k.p.s.prefix + ":jwks:" + u }
 
 // KeySet implements core.KeySource from the VM's copy, reading shared
 // data only when the VM has no set yet (ticks keep the copy current). A
-// kid the set lacks starts a fetch, at most once per jwks_unknown_kid_seconds
+// kid the set lacks starts a fetch, at most once per unknown_kid_refetch_duration
 // per URL (as jwtgate's native key fetcher does); the request then waits
 // for it like one that arrived before any keys.
 func (k *keyCache) KeySet(_ context.Context, u, kid string) (*core.KeySet, error) {
@@ -139,7 +139,7 @@ func keyIDs(doc []byte) map[string]bool {
 }
 
 // refetchForKid starts a fetch of u for an unknown kid unless one is under
-// way or the set is younger than jwks_unknown_kid_seconds. It reports
+// way or the set is younger than unknown_kid_refetch_duration. It reports
 // whether a fetch is under way, one the request can wait for.
 func (k *keyCache) refetchForKid(u string) bool {
 	ms := wallNow().UnixMilli()
@@ -270,7 +270,7 @@ func (k *keyCache) done(u string, numHeaders, bodySize int) {
 }
 
 // failed records a failed fetch; with backoff, the next waits
-// jwks_retry_seconds.
+// failed_refetch_duration.
 func (k *keyCache) failed(u, msg string, backoff bool) {
 	now := wallNow().UnixMilli()
 	k.update(u, func(e *jwksEntry) bool {

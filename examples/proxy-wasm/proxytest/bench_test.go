@@ -19,7 +19,7 @@ import (
 //	go test -run '^$' -bench . -benchtime 2000x ./examples/proxy-wasm/proxytest/
 func BenchmarkFilter(b *testing.B) {
 	clk := newClock(testcorpus.Now)
-	vm := newVM(b, newHost(b, clk), pluginConfig(testPolicy(), map[string]any{"remove_authorization": true, "skip": []string{"/healthz"}}))
+	vm := newVM(b, newHost(b, clk), pluginConfig(testPolicy(), map[string]any{"skip": []string{"/healthz"}}))
 	now := clk.now()
 	for _, bc := range []struct {
 		name, path, token string

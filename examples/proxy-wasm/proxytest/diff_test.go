@@ -52,7 +52,7 @@ func TestDifferential(t *testing.T) {
 		vms := map[bool]*proxytest.VM{}
 		for _, explain := range []bool{false, true} {
 			vms[explain] = newVM(t, h, pluginConfig(string(g.Policy), map[string]any{
-				"token": map[string]any{"header": "x-token"}, "debug": true, "explain": explain, "routes": routes, "identity_headers": false,
+				"from_headers": []any{map[string]any{"name": "x-token"}}, "debug": true, "explain": explain, "routes": routes, "identity_headers": false,
 			}))
 		}
 		for _, c := range g.Cases {

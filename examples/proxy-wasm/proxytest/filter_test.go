@@ -15,7 +15,7 @@ import (
 
 func TestValidTokenContinuesWithIdentity(t *testing.T) {
 	clk := newClock(testcorpus.Now)
-	vm := newVM(t, newHost(t, clk), pluginConfig(testPolicy(), map[string]any{"remove_authorization": true}))
+	vm := newVM(t, newHost(t, clk), pluginConfig(testPolicy(), nil))
 	// The client's own identity headers must not survive.
 	s := do(t, vm, request("/api/things", "Bearer "+hsToken(clk.now(), nil),
 		[2]string{"x-jwtgate-subject", "admin"}, [2]string{"X-User", "admin"}, [2]string{"x-jwtgate-role", "root"}, [2]string{"accept", "*/*"}))
@@ -45,8 +45,8 @@ func TestValidTokenContinuesWithIdentity(t *testing.T) {
 		t.Errorf("%d x-user headers: %v", n, s.Headers)
 	}
 
-	// Without remove_authorization the header stays; RS256 works too.
-	vm2 := newVM(t, newHost(t, clk), pluginConfig(testPolicy(), nil))
+	// With forward: true the header stays; RS256 works too.
+	vm2 := newVM(t, newHost(t, clk), pluginConfig(testPolicy(), map[string]any{"forward": true}))
 	s = do(t, vm2, request("/", "bearer "+rsToken(clk.now(), "rs-1")))
 	if !s.Continued() || !s.Has("authorization") || s.Header("x-jwtgate-integration") != "rs" {
 		t.Fatalf("RS256: %+v %+v", s.Local, s.Headers)
@@ -140,7 +140,7 @@ func TestTokenSources(t *testing.T) {
 	clk := newClock(testcorpus.Now)
 	tok := hsToken(clk.now(), nil)
 	t.Run("query and cookie", func(t *testing.T) {
-		vm := newVM(t, newHost(t, clk), pluginConfig(testPolicy(), map[string]any{"token": map[string]any{"query": "access_token", "cookie": "jwt"}}))
+		vm := newVM(t, newHost(t, clk), pluginConfig(testPolicy(), map[string]any{"from_params": []string{"access_token"}, "from_cookies": []string{"jwt"}}))
 		if s := do(t, vm, request("/x?a=1&access_token="+url.QueryEscape(tok), "")); !s.Continued() {
 			t.Errorf("query: %+v", s.Local)
 		}
@@ -148,10 +148,12 @@ func TestTokenSources(t *testing.T) {
 			t.Errorf("cookie: %+v", s.Local)
 		}
 		wantRefused(t, do(t, vm, request("/x?access_token=junk", "")), 401, "invalid_token", challengeFor("Invalid token"))
+		// Two tokens: the upstream might read the other one.
+		wantRefused(t, do(t, vm, request("/x?access_token="+url.QueryEscape(tok)+"&access_token=junk", "")), 401, "invalid_token", challengeFor("Invalid token"))
 		wantRefused(t, do(t, vm, request("/x", "", [2]string{"cookie", "other=" + tok})), 401, "invalid_token", `Bearer realm="jwtgate"`)
 	})
 	t.Run("custom header", func(t *testing.T) {
-		vm := newVM(t, newHost(t, clk), pluginConfig(testPolicy(), map[string]any{"token": map[string]any{"header": "X-Auth-Token", "prefix": "JWT "}, "remove_authorization": true}))
+		vm := newVM(t, newHost(t, clk), pluginConfig(testPolicy(), map[string]any{"from_headers": []any{map[string]any{"name": "X-Auth-Token", "value_prefix": "JWT "}}}))
 		s := do(t, vm, request("/x", "", [2]string{"x-auth-token", "JWT " + tok}))
 		if !s.Continued() || s.Has("x-auth-token") {
 			t.Errorf("custom header: %+v %v", s.Local, s.Headers)
@@ -166,8 +168,10 @@ func TestBadConfiguration(t *testing.T) {
 	h := newHost(t, newClock(testcorpus.Now))
 	for name, cfg := range map[string]string{
 		"empty":           ``,
-		"no policy":       `{"remove_authorization": true}`,
-		"unknown setting": pluginConfig(testPolicy(), map[string]any{"remove_authorisation": true}),
+		"no policy":       `{"forward": true}`,
+		"unknown setting": pluginConfig(testPolicy(), map[string]any{"forwrd": true}),
+		"old spelling":    pluginConfig(testPolicy(), map[string]any{"remove_authorization": true}),
+		"number duration": pluginConfig(testPolicy(), map[string]any{"tick_period": 1000}),
 		"bad policy":      pluginConfig("integrations: []", nil),
 		"file key":        pluginConfig("integrations: [{name: a, issuer: x, algorithms: [HS256], keys: [{secret_file: /etc/passwd}]}]", nil),
 		"jwks no cluster": pluginConfig("integrations: [{name: a, issuer: x, algorithms: [RS256], keys: [{jwks_url: 'https://idp.example/jwks'}]}]", nil),

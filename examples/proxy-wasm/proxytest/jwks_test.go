@@ -72,7 +72,7 @@ func TestJWKSFetchShareAndResume(t *testing.T) {
 	clk := newClock(testcorpus.Now)
 	h := newHost(t, clk)
 	k := testcorpus.TestKeys()
-	cfg := pluginConfig(jwksPolicy(), map[string]any{"jwks_cluster": "idp", "jwks_refresh_seconds": 300})
+	cfg := pluginConfig(jwksPolicy(), map[string]any{"remote_jwks": map[string]any{"http_uri": map[string]any{"cluster": "idp"}, "cache_duration": "5m"}})
 	vm1, vm2 := newVM(t, h, cfg), newVM(t, h, cfg)
 	if p := vm1.TickPeriod(); p != time.Second {
 		t.Errorf("tick period %v", p)
@@ -111,7 +111,7 @@ func TestJWKSFetchShareAndResume(t *testing.T) {
 }
 
 // TestJWKSUnavailableAndRetry: without waiting, a request before the keys
-// is keys_unavailable; a failed fetch is retried after jwks_retry_seconds; a
+// is keys_unavailable; a failed fetch is retried after remote_jwks.async_fetch.failed_refetch_duration; a
 // paused request is refused when its wait ends.
 func TestJWKSUnavailableAndRetry(t *testing.T) {
 	clk := newClock(testcorpus.Now)
@@ -119,7 +119,7 @@ func TestJWKSUnavailableAndRetry(t *testing.T) {
 	tok := "Bearer " + idpToken(clk.now(), k.RSA, "rs-1")
 	unavailable := challengeFor("Failed to get JWKS")
 
-	vm := newVM(t, newHost(t, clk), pluginConfig(jwksPolicy(), map[string]any{"jwks_cluster": "idp", "wait_for_keys_ms": 0, "jwks_retry_seconds": 5}))
+	vm := newVM(t, newHost(t, clk), pluginConfig(jwksPolicy(), map[string]any{"remote_jwks": map[string]any{"http_uri": map[string]any{"cluster": "idp"}, "wait_for_keys": "0s", "async_fetch": map[string]any{"failed_refetch_duration": "5s"}}}))
 	wantRefused(t, do(t, vm, request("/", tok)), 401, "keys_unavailable", unavailable)
 	respond(t, vm, onlyCall(t, vm), 503, []byte("down"))
 	wantRefused(t, do(t, vm, request("/", tok)), 401, "keys_unavailable", unavailable)
@@ -141,7 +141,7 @@ func TestJWKSUnavailableAndRetry(t *testing.T) {
 	}
 
 	// A paused request is answered keys_unavailable when its wait is over.
-	vm2 := newVM(t, newHost(t, clk), pluginConfig(jwksPolicy(), map[string]any{"jwks_cluster": "idp", "wait_for_keys_ms": 2000}))
+	vm2 := newVM(t, newHost(t, clk), pluginConfig(jwksPolicy(), map[string]any{"remote_jwks": map[string]any{"http_uri": map[string]any{"cluster": "idp"}, "wait_for_keys": "2s"}}))
 	s := do(t, vm2, request("/", tok))
 	if !s.Paused {
 		t.Fatalf("not paused: %+v", s.Local)
@@ -166,14 +166,14 @@ func TestJWKSUnavailableAndRetry(t *testing.T) {
 	tick(t, vm2)
 }
 
-// TestJWKSRefreshOnTick: once the set is older than jwks_refresh_seconds a
+// TestJWKSRefreshOnTick: once the set is older than remote_jwks.cache_duration a
 // tick refetches it; a rotated key works on every VM, and a failed refresh
 // keeps the keys in use.
 func TestJWKSRefreshOnTick(t *testing.T) {
 	clk := newClock(testcorpus.Now)
 	h := newHost(t, clk)
 	k := testcorpus.TestKeys()
-	cfg := pluginConfig(jwksPolicy(), map[string]any{"jwks_cluster": "idp", "jwks_refresh_seconds": 300})
+	cfg := pluginConfig(jwksPolicy(), map[string]any{"remote_jwks": map[string]any{"http_uri": map[string]any{"cluster": "idp"}, "cache_duration": "5m"}})
 	vm1, vm2 := newVM(t, h, cfg), newVM(t, h, cfg)
 	respond(t, vm1, onlyCall(t, vm1), 200, jwksDoc(map[string]*rsa.PrivateKey{"rs-1": k.RSA}))
 	tick(t, vm1, vm2)
@@ -205,13 +205,13 @@ func TestJWKSRefreshOnTick(t *testing.T) {
 }
 
 // TestJWKSUnknownKid: a token whose kid the set lacks starts a fetch (at
-// most once per jwks_unknown_kid_seconds) and waits for it, as jwtgate's
+// most once per remote_jwks.unknown_kid_refetch_duration) and waits for it, as jwtgate's
 // native key fetcher refetches for an unknown kid.
 func TestJWKSUnknownKid(t *testing.T) {
 	clk := newClock(testcorpus.Now)
 	h := newHost(t, clk)
 	k := testcorpus.TestKeys()
-	cfg := pluginConfig(jwksPolicy(), map[string]any{"jwks_cluster": "idp", "jwks_unknown_kid_seconds": 30})
+	cfg := pluginConfig(jwksPolicy(), map[string]any{"remote_jwks": map[string]any{"http_uri": map[string]any{"cluster": "idp"}, "unknown_kid_refetch_duration": "30s"}})
 	vm1, vm2 := newVM(t, h, cfg), newVM(t, h, cfg)
 	respond(t, vm1, onlyCall(t, vm1), 200, jwksDoc(map[string]*rsa.PrivateKey{"rs-1": k.RSA}))
 	tick(t, vm2)

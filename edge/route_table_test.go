@@ -1,4 +1,4 @@
-package core_test
+package edge_test
 
 import (
 	"errors"
@@ -8,40 +8,38 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/edge"
 	"github.com/jwtgate/jwtgate/internal/testcorpus"
 )
 
-// TestRouteSpellingsCore runs the shared spelling table (internal/testcorpus) on
-// the core itself: jwtgate serve and the filter run the same table over
-// HTTP and in the proxy.
-func TestRouteSpellingsCore(t *testing.T) {
-	var routes []*core.Route
+// TestRouteSpellingsEdge runs the shared spelling table (internal/testcorpus) on
+// the routes themselves: jwtgate serve and the filter run the same table
+// over HTTP and in the proxy.
+func TestRouteSpellingsEdge(t *testing.T) {
+	var configs []edge.RouteConfig
 	for _, pr := range testcorpus.PathRoutes() {
-		req, err := core.NewRequirements(nil, &core.Membership{Any: []string{pr.Role}}, nil)
-		require.NoError(t, err)
-		rt, err := core.NewRoute(core.RouteSpec{Prefix: pr.Prefix, Methods: pr.Methods, Requirements: req})
-		require.NoError(t, err)
-		routes = append(routes, rt)
+		configs = append(configs, edge.RouteConfig{Prefix: pr.Prefix, Methods: pr.Methods, RequireRoles: &core.Membership{Any: []string{pr.Role}}})
 	}
-	core.SortRoutes(routes)
+	routes, err := edge.NewRoutes(configs, nil)
+	require.NoError(t, err)
 	for _, c := range testcorpus.PathCases() {
-		p, err := core.CleanPath(c.URI, core.PathOptions{})
+		p, err := edge.CleanPath(c.URI, edge.PathOptions{})
 		got := testcorpus.Open
-		var pe *core.PathError
+		var pe *edge.PathError
 		switch {
 		case errors.As(err, &pe):
 			got = testcorpus.Refused
 		case err != nil:
 			t.Fatalf("%q: untyped error %v", c.URI, err)
-		case core.SelectRoute(routes, c.Method, p) != nil:
+		case routes.Select(c.Method, p) != nil:
 			got = testcorpus.Protected
 		}
 		assert.Equal(t, c.Want, got, "%s %q (canonical %q)", c.Method, c.URI, p)
 	}
-	skip, err := core.NewSkipPrefix(testcorpus.PathSkip)
+	skip, err := edge.NewSkipPrefix(testcorpus.PathSkip)
 	require.NoError(t, err)
 	for _, c := range testcorpus.SkipCases() {
-		p, err := core.CleanPath(c.URI, core.PathOptions{})
+		p, err := edge.CleanPath(c.URI, edge.PathOptions{})
 		got := testcorpus.Verified
 		switch {
 		case err != nil:
