@@ -245,6 +245,8 @@ func TestBrowser(t *testing.T) {
 	t.Logf("built the site in %v", time.Since(t0).Round(time.Millisecond))
 	mods := []e2eModule{{Name: "go", URL: "/" + ModuleFile, Path: site.Module, Figures: true}}
 	switch {
+	case wasmOpt == "" && os.Getenv("CI") == "true":
+		t.Error("wasm-opt not found (apt-get install -y binaryen): CI=true: the optimised module must be tested")
 	case wasmOpt == "":
 		t.Log("wasm-opt not found (Debian's binaryen): the optimised module is not tested")
 	case site.OptError != nil:
