@@ -119,7 +119,10 @@ func TestExamplesAreSafeToCopy(t *testing.T) {
 	require.NotEmpty(t, files)
 	readmes, err := filepath.Glob("*/README.md")
 	require.NoError(t, err)
-	readmes = append(readmes, "../README.md")
+	docs, err := filepath.Glob("../docs/*.md")
+	require.NoError(t, err)
+	require.NotEmpty(t, docs, "the manual in docs/")
+	readmes = append(append(readmes, "../README.md"), docs...)
 	var found []string
 	for _, f := range files {
 		data, err := os.ReadFile(f)
