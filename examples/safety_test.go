@@ -1,5 +1,5 @@
 // Package examples holds no code of its own: its test checks that every
-// configuration jwtgate ships as an example (the READMEs' blocks and the
+// configuration jwtgate ships as an example (the blocks of the READMEs and of the manual in docs/, and the
 // example files) is safe to copy as it is.
 package examples
 
@@ -144,7 +144,7 @@ func TestExamplesAreSafeToCopy(t *testing.T) {
 		}
 	}
 	assert.Empty(t, found)
-	assert.Greater(t, blocks, 5, "the READMEs' configuration blocks were found")
+	assert.Greater(t, blocks, 5, "the configuration blocks of the READMEs and docs/ were found")
 }
 
 // Each unsafe spelling is caught.
