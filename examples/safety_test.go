@@ -1,6 +1,6 @@
 // Package examples holds no code of its own: its test checks that every
-// configuration jwtgate ships as an example (the blocks of the READMEs and of the manual in docs/, and the
-// example files) is safe to copy as it is.
+// configuration jwtgate ships as an example (the blocks of the READMEs and
+// of the manual in docs/, and the example files) is safe to copy as it is.
 package examples
 
 import (
