@@ -1,6 +1,6 @@
 // Package examples holds no code of its own: its test checks that every
-// configuration jwtgate ships as an example (the READMEs' blocks and the
-// example files) is safe to copy as it is.
+// configuration jwtgate ships as an example (the blocks of the READMEs and
+// of the manual in docs/, and the example files) is safe to copy as it is.
 package examples
 
 import (
@@ -119,7 +119,10 @@ func TestExamplesAreSafeToCopy(t *testing.T) {
 	require.NotEmpty(t, files)
 	readmes, err := filepath.Glob("*/README.md")
 	require.NoError(t, err)
-	readmes = append(readmes, "../README.md")
+	docs, err := filepath.Glob("../docs/*.md")
+	require.NoError(t, err)
+	require.NotEmpty(t, docs, "the manual in docs/")
+	readmes = append(append(readmes, "../README.md"), docs...)
 	var found []string
 	for _, f := range files {
 		data, err := os.ReadFile(f)
@@ -141,7 +144,7 @@ func TestExamplesAreSafeToCopy(t *testing.T) {
 		}
 	}
 	assert.Empty(t, found)
-	assert.Greater(t, blocks, 5, "the READMEs' configuration blocks were found")
+	assert.Greater(t, blocks, 5, "the configuration blocks of the READMEs and docs/ were found")
 }
 
 // Each unsafe spelling is caught.

@@ -33,13 +33,13 @@ func nginxBinary(t *testing.T) string {
 	return ""
 }
 
-// readmeNginx is the README's nginx configuration (the auth_request
-// locations).
+// readmeNginx is the manual's nginx configuration (docs/serve.md, the
+// auth_request locations).
 func readmeNginx(t *testing.T) string {
-	readme, err := os.ReadFile("../README.md")
+	doc, err := os.ReadFile("../docs/serve.md")
 	require.NoError(t, err)
-	m := regexp.MustCompile("(?s)\\*\\*nginx\\*\\* \\(`auth_request`.*?```nginx\n(.*?)```").FindSubmatch(readme)
-	require.NotNil(t, m, "README has no nginx configuration")
+	m := regexp.MustCompile("(?s)\\*\\*nginx\\*\\* \\(`auth_request`.*?```nginx\n(.*?)```").FindSubmatch(doc)
+	require.NotNil(t, m, "docs/serve.md has no nginx configuration")
 	return string(m[1])
 }
 
@@ -98,12 +98,12 @@ http {
 	}
 }
 
-// TestForwardAuthBehindNginx runs the README's nginx configuration in a
+// TestForwardAuthBehindNginx runs the nginx configuration of docs/serve.md in a
 // real nginx, between a client and an app, with jwtgate as its
 // auth_request. A client's own X-Forwarded-Uri: /public on a request for
 // /admin, or X-Forwarded-Method: POST on a GET-only route, never reaches
 // the app: the configuration blanks those headers, and without the
-// blanking (the README's configuration before) jwtgate refuses the
+// blanking (the documented configuration before) jwtgate refuses the
 // disagreeing copy (400, which nginx answers 500).
 func TestForwardAuthBehindNginx(t *testing.T) {
 	bin := nginxBinary(t)
@@ -128,7 +128,7 @@ func TestForwardAuthBehindNginx(t *testing.T) {
 			before = append(before, l)
 		}
 	}
-	require.Less(t, len(before), len(strings.Split(readme, "\n")), "the README's configuration blanks no header")
+	require.Less(t, len(before), len(strings.Split(readme, "\n")), "the documented configuration blanks no header")
 
 	documented := routesEnv(t, pathRoutesYAML()+"  forward_auth: {source: nginx}\n")
 	defaulted := routesEnv(t, pathRoutesYAML())
@@ -139,7 +139,7 @@ func TestForwardAuthBehindNginx(t *testing.T) {
 		proxy  string
 		dodged int // the answer to the client's own copies
 	}{
-		{"README configuration, source nginx", startNginx(t, bin, locations(documented, readme)), 403},
+		{"documented configuration, source nginx", startNginx(t, bin, locations(documented, readme)), 403},
 		{"without blanking, no forward_auth", startNginx(t, bin, locations(defaulted, strings.Join(before, "\n"))), 500},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -11,16 +11,20 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestREADMEServiceConfiguration keeps the README's serve configuration
-// honest: the seeds' integrations and the complete service section, put
-// together, load.
+// TestREADMEServiceConfiguration keeps the manual's serve configuration
+// honest: the seeds' integrations (docs/serve.md) and the complete service
+// section (docs/configuration.md), put together, load.
 func TestREADMEServiceConfiguration(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
+	conf, err := os.ReadFile("../docs/configuration.md")
 	require.NoError(t, err)
-	text := string(readme)
-	service := regexp.MustCompile("(?s)### A complete service section\n\n```yaml\n(.*?)```").FindStringSubmatch(text)
-	require.NotNil(t, service, "README has no complete service section")
-	seeds := text[strings.Index(text, "### The seeds' flows with `curl`"):strings.Index(text, "### Behind a proxy")]
+	service := regexp.MustCompile("(?s)\n#+ A complete service section\n\n```yaml\n(.*?)```").FindStringSubmatch(string(conf))
+	require.NotNil(t, service, "docs/configuration.md has no complete service section")
+	serve, err := os.ReadFile("../docs/serve.md")
+	require.NoError(t, err)
+	text := string(serve)
+	from, to := strings.Index(text, "# The seeds' flows with `curl`\n"), strings.Index(text, "# Behind a proxy\n")
+	require.True(t, from >= 0 && to > from, "docs/serve.md has no seeds' flows before Behind a proxy")
+	seeds := text[from:to]
 	var integrations strings.Builder
 	for _, m := range regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllStringSubmatch(seeds, -1) {
 		integrations.WriteString(m[1])

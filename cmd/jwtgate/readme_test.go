@@ -17,13 +17,14 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestREADMEExamplePolicyLoads keeps the README's complete configuration
-// example honest: it must load, with the key files it names.
+// TestREADMEExamplePolicyLoads keeps the manual's complete policy example
+// (docs/configuration.md) honest: it must load, with the key files it
+// names.
 func TestREADMEExamplePolicyLoads(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+	doc, err := os.ReadFile("../../docs/configuration.md")
 	require.NoError(t, err)
-	m := regexp.MustCompile("(?s)### A complete example\n\n```yaml\n(.*?)```").FindSubmatch(readme)
-	require.NotNil(t, m, "README has no complete example")
+	m := regexp.MustCompile("(?s)\n#+ A complete policy\n\n```yaml\n(.*?)```").FindSubmatch(doc)
+	require.NotNil(t, m, "docs/configuration.md has no complete policy")
 
 	dir := t.TempDir()
 	require.NoError(t, os.Mkdir(filepath.Join(dir, "keys"), 0o700))
