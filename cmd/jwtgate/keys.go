@@ -37,23 +37,18 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return runKeysGenerate(ctx, args[1:], stdout, stderr)
 }
 
+// keysGenerateUsage is the -h text of jwtgate keys generate, before its flags.
+const keysGenerateUsage = "Usage: jwtgate keys generate --alg ALG --kid KID [flags]\n\nWrites the private JWK to a file (mode 0600) and prints the public JWKS on stdout.\n\nFlags:\n"
+
 func runKeysGenerate(_ context.Context, args []string, stdout, stderr io.Writer) int {
-	fset := newFlagSet("keys generate", stderr)
+	fset := newFlagSet("keys generate", keysGenerateUsage, stderr)
 	alg := fset.String("alg", "", "signature algorithm: "+strings.Join(signingAlgorithms, ", ")+"; required")
 	kid := fset.String("kid", "", "key ID; required")
 	out := fset.String("out", "", "file for the private JWK (default KID.jwk.json, when KID is a plain file name)")
 	bits := fset.Int("bits", 2048, fmt.Sprintf("RSA modulus size, from %d to %d (RS* and PS* only)", keygen.MinRSABits, keygen.MaxRSABits))
 	force := fset.Bool("force", false, "overwrite an existing --out file")
-	fset.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: jwtgate keys generate --alg ALG --kid KID [flags]\n\nWrites the private JWK to a file (mode 0600) and prints the public JWKS on stdout.\n\nFlags:\n")
-		fset.PrintDefaults()
-	}
-	pos, code, ok := parseFlags(fset, args)
-	if !ok {
+	if code, ok := parseFlagsOnly(fset, stderr, args); !ok {
 		return code
-	}
-	if len(pos) > 0 {
-		return usageError(fset, stderr, "unexpected argument %q", pos[0])
 	}
 	if *alg == "" || *kid == "" {
 		return usageError(fset, stderr, "--alg and --kid are required")

@@ -39,23 +39,15 @@ Flags:
 // the signals (SIGINT/SIGTERM shut down gracefully, SIGHUP reloads) and
 // the logs (JSON on stderr).
 func runServe(ctx context.Context, args []string, stderr io.Writer) int {
-	fset := newFlagSet("serve", stderr)
+	fset := newFlagSet("serve", serveUsage, stderr)
 	config := fset.String("config", "", "configuration file (policy and service section, YAML); required")
 	listen := fset.String("listen", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
 	dataDir := fset.String("data-dir", ".jwtgate", "folder of the SQLite store and of jwtgate's signing keys")
 	dsn := fset.String("store", "", `store DSN, overriding service.store: "sqlite:PATH" or "postgres://…"`)
 	logLevel := fset.String("log-level", "info", "the least severe log lines written: debug, info, warn or error")
 	engine := addEngineFlags(fset)
-	fset.Usage = func() {
-		fmt.Fprint(stderr, serveUsage)
-		fset.PrintDefaults()
-	}
-	pos, code, ok := parseFlags(fset, args)
-	if !ok {
+	if code, ok := parseFlagsOnly(fset, stderr, args); !ok {
 		return code
-	}
-	if len(pos) > 0 {
-		return usageError(fset, stderr, "unexpected argument %q", pos[0])
 	}
 	if *config == "" {
 		return usageError(fset, stderr, "--config is required")

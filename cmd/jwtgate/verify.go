@@ -18,8 +18,11 @@ import (
 // maxInputToken bounds a token read from stdin (verify - and --batch lines).
 const maxInputToken = 2 << 20
 
+// verifyUsage is the -h text of jwtgate verify, before its flags.
+const verifyUsage = "Usage: jwtgate verify --config FILE [flags] TOKEN|-\n       jwtgate verify --config FILE --batch < tokens\n\nPrints the decision as JSON. Exit 0 valid, 1 rejected, 2 usage or configuration error.\nWith --engine wasm the policy's keys must be inline or in files (no jwks_url).\n\nFlags:\n"
+
 func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlagSet("verify", stderr)
+	fs := newFlagSet("verify", verifyUsage, stderr)
 	config := fs.String("config", "", "policy file (YAML or JSON); required")
 	nowFlag := fs.String("now", "", "verify as of this time: Unix seconds or RFC 3339, from 1970 to 9999 (default: the current time)")
 	explain := fs.Bool("explain", false, "include the step-by-step trace in the decision")
@@ -27,10 +30,6 @@ func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	redirect := fs.String("redirect", "", "redirect target passed beside the token (the go parameter)")
 	batch := fs.Bool("batch", false, "read one token per line from stdin and print one decision per line")
 	engine := addEngineFlags(fs)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: jwtgate verify --config FILE [flags] TOKEN|-\n       jwtgate verify --config FILE --batch < tokens\n\nPrints the decision as JSON. Exit 0 valid, 1 rejected, 2 usage or configuration error.\nWith --engine wasm the policy's keys must be inline or in files (no jwks_url).\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code
