@@ -2,6 +2,10 @@
 // the policy's jwks_url addresses, and hands them to the core as its
 // core.KeySource. Only configured URLs are ever fetched.
 //
+//	keys := jwks.New(jwks.Options{URLs: policy.JWKSURLs()})
+//	go keys.Run(ctx) // refresh each set before it expires, until ctx ends
+//	v, err := core.NewVerifier(policy, core.Config{Keys: keys})
+//
 // Behaviour, per configured URL:
 //
 //   - A fetch is a GET with Accept: application/json, bounded by Timeout
