@@ -78,27 +78,33 @@ func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if *batch {
 		return verifyBatch(stdin, stdout, stderr, verify)
 	}
-	tok := pos[0]
-	var d *core.Decision
-	if tok == "-" {
-		data, err := io.ReadAll(io.LimitReader(stdin, maxInputToken+1))
-		if err != nil {
-			fmt.Fprintf(stderr, "jwtgate: read token: %v\n", err)
-			return exitRejected
-		}
-		if len(data) > maxInputToken {
-			d = tooLong()
-		} else {
-			d = verify(strings.TrimSpace(string(data)))
-		}
-	} else {
-		d = verify(tok)
+	d, err := verifyArg(pos[0], stdin, verify)
+	if err != nil {
+		fmt.Fprintf(stderr, "jwtgate: read token: %v\n", err)
+		return exitRejected
 	}
 	stdout.Write(append(d.JSON(), '\n'))
 	if !d.Valid {
 		return exitRejected
 	}
 	return exitOK
+}
+
+// verifyArg verifies verify's TOKEN argument: the token itself, or for "-"
+// the token read from in (at most maxInputToken bytes, surrounding space
+// trimmed).
+func verifyArg(tok string, in io.Reader, verify func(string) *core.Decision) (*core.Decision, error) {
+	if tok != "-" {
+		return verify(tok), nil
+	}
+	data, err := io.ReadAll(io.LimitReader(in, maxInputToken+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxInputToken {
+		return tooLong(), nil
+	}
+	return verify(strings.TrimSpace(string(data))), nil
 }
 
 // verifyBatch verifies one token per line of in, printing one decision per
