@@ -271,7 +271,7 @@ func (v *Verifier) claimJTI(ctx context.Context, r *run, req *Request, in *integ
 	// The token is still accepted at exactly until+skew, and a store
 	// forgets an entry once its expiry is reached: keep it a second longer
 	// so that no instant exists where a replay is fresh.
-	fresh, err := v.cfg.Replay.Claim(ctx, ReplayID(in.name, jti), ClampTime(unixTime(until+in.skew.Seconds()+1)), req.Now)
+	fresh, err := v.cfg.Replay.Claim(ctx, replayID(in.name, jti), ClampTime(unixTime(until+in.skew.Seconds()+1)), req.Now)
 	if err != nil {
 		return fail(CodeInvalidToken, "jti", "replay store failed: %v", err)
 	}

@@ -29,10 +29,13 @@ const (
 	CodePermissionDenied Code = "permission_denied"
 )
 
-// Codes lists every code, in the order of the taxonomy.
-var Codes = []Code{
-	CodeInvalidToken, CodeTokenExpired, CodeTokenNotYetValid, CodeTokenReplayed,
-	CodeConfigurationNotFound, CodeRequiredClaimsFailed, CodeKeysUnavailable, CodePermissionDenied,
+// Codes returns every code, in the order of the taxonomy. The slice is the
+// caller's own: changing it changes no other caller's answer.
+func Codes() []Code {
+	return []Code{
+		CodeInvalidToken, CodeTokenExpired, CodeTokenNotYetValid, CodeTokenReplayed,
+		CodeConfigurationNotFound, CodeRequiredClaimsFailed, CodeKeysUnavailable, CodePermissionDenied,
+	}
 }
 
 // Message returns the code's fixed, attacker-safe message.

@@ -201,7 +201,7 @@ func FuzzVerify(f *testing.F) {
 		}
 		if !d.Valid {
 			known := false
-			for _, c := range Codes {
+			for _, c := range Codes() {
 				known = known || c == d.Code
 			}
 			if !known {

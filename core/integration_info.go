@@ -11,6 +11,8 @@ import (
 // re-parsing the policy: its identity, the keys it fetches and the shape
 // of its decisions. It is a copy; changing it changes nothing.
 type IntegrationInfo struct {
+	// Name, Tenant and Issuer are the integration's name, tenant and iss,
+	// as its decisions carry them.
 	Name   string
 	Tenant string
 	Issuer string

@@ -12,8 +12,58 @@ import (
 	"github.com/jwtgate/jwtgate/core/internal/keys"
 )
 
-// encrypted decrypts a compact JWE and verifies the signed token inside it.
+// jwe is a compact JWE whose header has been read: what it asks for.
+type jwe struct {
+	tok string
+	h   *header
+	alg jose.KeyAlgorithm
+	enc jose.ContentEncryption
+	p2c float64 // the PBES2 count, 0 when the header has none
+}
+
+// encrypted decrypts a compact JWE and verifies the signed token inside it:
+// its header read, the integrations it may be for found, then each of
+// those that admits it tried with its decryption keys.
 func (v *Verifier) encrypted(ctx context.Context, r *run, req *Request, tok string) (*claimsInput, *verdict) {
+	t, verr := parseJWE(r, tok)
+	if verr != nil {
+		return nil, verr
+	}
+	candidates, verr := v.jweCandidates(t.h, req.Integration)
+	if verr != nil {
+		return nil, verr
+	}
+	if t.p2c, verr = jweP2C(t.h); verr != nil {
+		return nil, verr
+	}
+	tries := 0 // across integrations: maxKeyTries bounds the work of one token
+	var last *verdict
+	for _, in := range candidates {
+		if verr := t.admittedBy(in); verr != nil {
+			last = verr
+			continue
+		}
+		obj, err := jose.ParseEncryptedCompact(tok, []jose.KeyAlgorithm{t.alg}, []jose.ContentEncryption{t.enc})
+		if err != nil {
+			return nil, fail(CodeInvalidToken, "decryption", "malformed JWE: %v", err)
+		}
+		plaintext, ok, verr := t.decrypt(r, obj, in, &tries)
+		if ok {
+			return v.decrypted(ctx, r, req, in, t.h, plaintext)
+		}
+		if verr != nil {
+			last = verr
+		}
+	}
+	if last == nil {
+		last = fail(CodeInvalidToken, "decryption", "no decryption key matches alg %s and kid %q", t.alg, t.h.kid)
+	}
+	return nil, last
+}
+
+// parseJWE reads a compact JWE's header and checks its form: five base64url
+// parts, an enc, and algorithms the core knows.
+func parseJWE(r *run, tok string) (*jwe, *verdict) {
 	if verr := compactChars(tok); verr != nil {
 		return nil, verr
 	}
@@ -37,8 +87,14 @@ func (v *Verifier) encrypted(ctx context.Context, r *run, req *Request, tok stri
 	if !ok {
 		return nil, fail(CodeInvalidToken, "algorithm", "JWE content encryption %q is not accepted", h.enc)
 	}
-	// Route by a replicated "iss" header (RFC 7519 section 5.3) when there
-	// is one; otherwise every integration with decryption keys is a candidate.
+	return &jwe{tok: tok, h: h, alg: alg, enc: enc}, nil
+}
+
+// jweCandidates returns the integrations a JWE may be for: the one of a
+// replicated "iss" header (RFC 7519 section 5.3) when there is one, else
+// every integration with decryption keys; only the named one when the
+// request names one.
+func (v *Verifier) jweCandidates(h *header, only string) ([]*integration, *verdict) {
 	var candidates []*integration
 	if raw, ok := h.obj.Get("iss"); ok {
 		iss, err := jsonscan.String(raw)
@@ -57,75 +113,74 @@ func (v *Verifier) encrypted(ctx context.Context, r *run, req *Request, tok stri
 			}
 		}
 	}
-	if req.Integration != "" {
-		var only []*integration
-		for _, in := range candidates {
-			if in.name == req.Integration {
-				only = append(only, in)
-			}
-		}
-		candidates = only
+	if only != "" {
+		candidates = slices.DeleteFunc(candidates, func(in *integration) bool { return in.name != only })
 	}
 	if len(candidates) == 0 {
 		return nil, fail(CodeConfigurationNotFound, "decryption", "no integration accepts encrypted tokens")
 	}
-	var p2c float64
-	if raw, ok := h.obj.Get("p2c"); ok {
-		n, err := jsonscan.Number(raw)
-		if err != nil {
-			return nil, fail(CodeInvalidToken, "header", "p2c must be a number")
-		}
-		p2c = n
-	}
-	tries := 0
-	var last *verdict
-	for _, in := range candidates {
-		if !slices.Contains(in.keyAlgorithms, alg) || !slices.Contains(in.contentAlgorithms, enc) {
-			last = fail(CodeInvalidToken, "algorithm", "integration %q does not accept JWE %s with %s", in.name, alg, enc)
-			continue
-		}
-		if len(tok) > in.maxTokenBytes {
-			last = fail(CodeInvalidToken, "size", "token is %d bytes, integration %q allows %d", len(tok), in.name, in.maxTokenBytes)
-			continue
-		}
-		if h.zip != "" && !in.allowCompression {
-			last = fail(CodeInvalidToken, "decryption", "compressed JWE (zip %q) refused; integration %q does not allow compression", h.zip, in.name)
-			continue
-		}
-		if strings.HasPrefix(string(alg), "PBES2") && (p2c < 1 || p2c > float64(in.maxPBES2Count)) {
-			last = fail(CodeInvalidToken, "decryption", "PBES2 count %v is outside 1..%d", p2c, in.maxPBES2Count)
-			continue
-		}
-		jwe, err := jose.ParseEncryptedCompact(tok, []jose.KeyAlgorithm{alg}, []jose.ContentEncryption{enc})
-		if err != nil {
-			return nil, fail(CodeInvalidToken, "decryption", "malformed JWE: %v", err)
-		}
-		for i := range in.decryption {
-			k := &in.decryption[i]
-			if !k.Allows(alg) || (h.kid != "" && k.ID != "" && k.ID != h.kid) {
-				continue
-			}
-			if tries == maxKeyTries {
-				break
-			}
-			tries++
-			plaintext, err := jwe.Decrypt(k.Material)
-			if err != nil {
-				last = fail(CodeInvalidToken, "decryption", "JWE does not decrypt with the keys of integration %q", in.name)
-				continue
-			}
-			if r.explain {
-				r.step("decryption", OutcomePass, "decrypted %s/%s with %s of integration %q", alg, enc, keys.Describe(k.Material), in.name)
-			}
-			return v.decrypted(ctx, r, req, in, h, plaintext)
-		}
-	}
-	if last == nil {
-		last = fail(CodeInvalidToken, "decryption", "no decryption key matches alg %s and kid %q", alg, h.kid)
-	}
-	return nil, last
+	return candidates, nil
 }
 
+// jweP2C returns the header's PBES2 count, 0 when it has none.
+func jweP2C(h *header) (float64, *verdict) {
+	raw, ok := h.obj.Get("p2c")
+	if !ok {
+		return 0, nil
+	}
+	n, err := jsonscan.Number(raw)
+	if err != nil {
+		return 0, fail(CodeInvalidToken, "header", "p2c must be a number")
+	}
+	return n, nil
+}
+
+// admittedBy checks what integration in allows of a JWE before any key is
+// tried: its algorithms, its size, compression and the PBES2 count.
+func (t *jwe) admittedBy(in *integration) *verdict {
+	switch {
+	case !slices.Contains(in.keyAlgorithms, t.alg) || !slices.Contains(in.contentAlgorithms, t.enc):
+		return fail(CodeInvalidToken, "algorithm", "integration %q does not accept JWE %s with %s", in.name, t.alg, t.enc)
+	case len(t.tok) > in.maxTokenBytes:
+		return fail(CodeInvalidToken, "size", "token is %d bytes, integration %q allows %d", len(t.tok), in.name, in.maxTokenBytes)
+	case t.h.zip != "" && !in.allowCompression:
+		return fail(CodeInvalidToken, "decryption", "compressed JWE (zip %q) refused; integration %q does not allow compression", t.h.zip, in.name)
+	case strings.HasPrefix(string(t.alg), "PBES2") && (t.p2c < 1 || t.p2c > float64(in.maxPBES2Count)):
+		return fail(CodeInvalidToken, "decryption", "PBES2 count %v is outside 1..%d", t.p2c, in.maxPBES2Count)
+	}
+	return nil
+}
+
+// decrypt tries in's decryption keys that fit the JWE, counting each try
+// in tries (at most maxKeyTries). It returns the plaintext of the first
+// that decrypts and true; else false, and a verdict when a key was tried
+// and failed.
+func (t *jwe) decrypt(r *run, obj *jose.JSONWebEncryption, in *integration, tries *int) ([]byte, bool, *verdict) {
+	var last *verdict
+	for i := range in.decryption {
+		k := &in.decryption[i]
+		if !k.Allows(t.alg) || (t.h.kid != "" && k.ID != "" && k.ID != t.h.kid) {
+			continue
+		}
+		if *tries == maxKeyTries {
+			break
+		}
+		*tries++
+		plaintext, err := obj.Decrypt(k.Material)
+		if err != nil {
+			last = fail(CodeInvalidToken, "decryption", "JWE does not decrypt with the keys of integration %q", in.name)
+			continue
+		}
+		if r.explain {
+			r.step("decryption", OutcomePass, "decrypted %s/%s with %s of integration %q", t.alg, t.enc, keys.Describe(k.Material), in.name)
+		}
+		return plaintext, true, nil
+	}
+	return nil, false, last
+}
+
+// decrypted verifies a JWE's plaintext: encrypted-only claims where the
+// integration allows them, else the signed token nested inside.
 func (v *Verifier) decrypted(ctx context.Context, r *run, req *Request, in *integration, h *header, plaintext []byte) (*claimsInput, *verdict) {
 	if len(plaintext) > in.maxPlaintext {
 		return nil, fail(CodeInvalidToken, "decryption", "decrypted payload is %d bytes, the limit is %d", len(plaintext), in.maxPlaintext)

@@ -13,14 +13,16 @@ import (
 // the file, the line (and for a syntax error the column), the integration
 // and the field at fault: FILE:LINE: integration "NAME": field FIELD: reason.
 type PolicyError struct {
-	File        string
+	File        string // the file name ParsePolicy was given
 	Integration string // "" for errors outside any integration
 	Field       string // such as "keys[0].secret"
 	Line        int    // 1-based line in the file, when known
 	Column      int    // 1-based column, for syntax errors
-	Reason      string
+	Reason      string // what is wrong, and where it helps, what is wanted
 }
 
+// Error returns FILE:LINE: integration "NAME": field FIELD: reason, the
+// parts not known left out.
 func (e *PolicyError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
@@ -45,6 +47,7 @@ func (e *PolicyError) Error() string {
 // order, one per line of Error. errors.As finds the first *PolicyError.
 type PolicyErrors []*PolicyError
 
+// Error returns every problem's Error, one per line.
 func (e PolicyErrors) Error() string {
 	s := make([]string, len(e))
 	for i, pe := range e {

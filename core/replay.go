@@ -18,11 +18,11 @@ type ReplayStore interface {
 	Claim(ctx context.Context, id string, expiry, now time.Time) (fresh bool, err error)
 }
 
-// ReplayID is the key under which a one-time token's jti is claimed in the
+// replayID is the key under which a one-time token's jti is claimed in the
 // ReplayStore: one namespace per integration, so that two issuers' IDs
-// never collide. Hosts that accept a one-time token by another path (a
-// remote validation endpoint) claim the same key.
-func ReplayID(integration, jti string) string {
+// never collide. Vouched claims (VerifyVouched) go through the same stage,
+// so no host needs to build this key itself.
+func replayID(integration, jti string) string {
 	return integration + "\x00" + jti
 }
 

@@ -10,7 +10,9 @@ import (
 // Membership requires names in a list claim (roles or groups): every name
 // of All, and at least one of Any.
 type Membership struct {
+	// Any lists names of which at least one is required; none when empty.
 	Any []string `yaml:"any" json:"any,omitempty" want:"a list of names" item:"a name"`
+	// All lists names each of which is required.
 	All []string `yaml:"all" json:"all,omitempty" want:"a list of names" item:"a name"`
 }
 
@@ -27,10 +29,11 @@ type Requirements struct {
 // RequirementsError says which requirement is malformed. Field is
 // "require_permissions[i]", "require_roles" or "require_groups".
 type RequirementsError struct {
-	Field  string
-	Reason string
+	Field  string // the requirement at fault
+	Reason string // what is wrong with it
 }
 
+// Error returns "FIELD: reason".
 func (e *RequirementsError) Error() string { return e.Field + ": " + e.Reason }
 
 // NewRequirements validates and compiles requirements. Permissions are
@@ -81,7 +84,9 @@ func (d *Decision) Unmet(r *Requirements) string {
 // Grants are the permissions, roles and groups an identity holds, with a
 // Decision's absent/empty distinction (nil: no such claim).
 type Grants struct {
-	Permissions, Roles, Groups []string
+	Permissions []string // as given in the token
+	Roles       []string
+	Groups      []string
 }
 
 // UnmetBy returns "" when g meets r, else why not (a reason for logs, not

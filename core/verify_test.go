@@ -154,7 +154,7 @@ func vtCheck(t testing.TB, d *Decision, w vtWant) {
 	}
 	require.Falsef(t, d.Valid, "want %s (%s), got a valid token", w.Code, w.Reason)
 	require.Equalf(t, w.Code, d.Code, "reason: %s", d.Reason)
-	require.Contains(t, Codes, d.Code)
+	require.Contains(t, Codes(), d.Code)
 	require.Equal(t, d.Code.Message(), d.Message)
 	require.NotEmpty(t, d.Reason)
 	if w.Reason != "" {

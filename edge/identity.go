@@ -20,6 +20,8 @@ const reservedPrefix = "x-jwtgate-"
 
 // Identity is what an upstream learns of a verified request.
 type Identity struct {
+	// Subject, Tenant and Integration are the decision's: whom the token
+	// names, and the integration that vouched for it.
 	Subject, Tenant, Integration string
 	// Headers are the policy's claim headers, name to value
 	// (core.Decision.Headers).

@@ -34,8 +34,11 @@ func (p Path) String() string { return p.canonical }
 // PathError is a request path refused outright because upstreams could
 // read it in different ways (or not at all). Reason is for logs; the
 // client gets a fixed answer.
-type PathError struct{ Reason string }
+type PathError struct {
+	Reason string // why the path is refused
+}
 
+// Error returns "request path refused: " and the reason.
 func (e *PathError) Error() string { return "request path refused: " + e.Reason }
 
 // CleanPath reads the path of a request URI (origin form: path and query)

@@ -11,10 +11,10 @@ import (
 // status, an RFC 6750 challenge for WWW-Authenticate ("" for none), and
 // the JSON error body's code and fixed message, never the reason.
 type Refusal struct {
-	Status    int
-	Challenge string
-	Code      string
-	Message   string
+	Status    int    // the HTTP status: 400, 401 or 403
+	Challenge string // the WWW-Authenticate value, "" for none
+	Code      string // the JSON body's "error"
+	Message   string // the JSON body's "message", fixed per code
 }
 
 // realm is the challenge of a request without credentials (RFC 6750

@@ -82,11 +82,12 @@ func (r *Route) Matches(method string, p Path) bool {
 // place in the configured list; Field is "prefix", "methods[i]",
 // "integration" or one of core.RequirementsError's fields.
 type RouteError struct {
-	Index  int
-	Field  string
-	Reason string
+	Index  int    // the route's place in the list, from 0
+	Field  string // the route's field at fault
+	Reason string // what is wrong with it
 }
 
+// Error returns "routes[INDEX].FIELD: reason".
 func (e *RouteError) Error() string {
 	return fmt.Sprintf("routes[%d].%s: %s", e.Index, e.Field, e.Reason)
 }
@@ -94,6 +95,7 @@ func (e *RouteError) Error() string {
 // RouteErrors are the problems of a route table, one per malformed route.
 type RouteErrors []*RouteError
 
+// Error returns every problem's Error, one per line.
 func (es RouteErrors) Error() string {
 	s := make([]string, len(es))
 	for i, e := range es {

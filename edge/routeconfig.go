@@ -29,7 +29,9 @@ type RouteConfig struct {
 	CaseSensitive bool `yaml:"case_sensitive" json:"case_sensitive,omitempty"`
 	// Integration pins the route to one integration of the policy.
 	Integration string `yaml:"integration" json:"integration,omitempty"`
-	// The requirements, as an integration's (see core.NewRequirements).
+	// RequirePermissions, RequireRoles and RequireGroups are the route's
+	// requirements, written and judged as an integration's (see
+	// core.NewRequirements).
 	RequirePermissions []string         `yaml:"require_permissions" json:"require_permissions,omitempty"`
 	RequireRoles       *core.Membership `yaml:"require_roles" json:"require_roles,omitempty"`
 	RequireGroups      *core.Membership `yaml:"require_groups" json:"require_groups,omitempty"`

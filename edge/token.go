@@ -10,6 +10,7 @@ import (
 // matched in any case, in the order received. http.Header satisfies it;
 // HeaderList adapts a proxy's header pairs.
 type Headers interface {
+	// Values returns every value of the header name, nil for none.
 	Values(name string) []string
 }
 
@@ -31,6 +32,7 @@ func (l HeaderList) Values(name string) []string {
 // HeaderSource is a header that carries the token: Envoy jwt_authn's
 // from_headers entry.
 type HeaderSource struct {
+	// Name is the header's name, matched in any case.
 	Name string `yaml:"name" json:"name"`
 	// ValuePrefix, when set, comes before the token ("Bearer "), matched
 	// in any case as an authentication scheme is (RFC 9110 section 11.1):
@@ -47,9 +49,9 @@ type HeaderSource struct {
 // Authorization header as "Bearer TOKEN" (RFC 6750 section 2.1), as
 // jwtgate serve does.
 type Sources struct {
-	Headers []HeaderSource
-	Params  []string
-	Cookies []string
+	Headers []HeaderSource // Envoy's from_headers
+	Params  []string       // query parameter names: from_params
+	Cookies []string       // cookie names: from_cookies
 }
 
 // MaxSources bounds each list of a Sources configuration.
@@ -168,10 +170,11 @@ func malformed(format string, args ...any) Credential {
 // "from_params[i]" or "from_cookies[i]" (Envoy's names, which the proxy
 // filter's configuration uses).
 type SourceError struct {
-	Field  string
-	Reason string
+	Field  string // the source at fault
+	Reason string // what is wrong with it
 }
 
+// Error returns "FIELD: reason".
 func (e *SourceError) Error() string { return e.Field + ": " + e.Reason }
 
 var (

@@ -1,6 +1,10 @@
-// Package keyfetch fetches, caches and refreshes the JWK sets published at
+// Package jwks fetches, caches and refreshes the JWK sets published at
 // the policy's jwks_url addresses, and hands them to the core as its
 // core.KeySource. Only configured URLs are ever fetched.
+//
+//	keys := jwks.New(jwks.Options{URLs: policy.JWKSURLs()})
+//	go keys.Run(ctx) // refresh each set before it expires, until ctx ends
+//	v, err := core.NewVerifier(policy, core.Config{Keys: keys})
 //
 // Behaviour, per configured URL:
 //
@@ -15,8 +19,8 @@
 //     unreadable one) is cached for MaxTTL; one marked no-cache or no-store
 //     for MinTTL. Expires and other headers are ignored.
 //   - After a failed fetch the last good set is kept and served, even past
-//     its expiry, and the next fetch of that URL waits a backoff: RetryMin
-//     (1s) after the first failure, doubling with each further one, at most
+//     its expiry, and the next fetch of that URL waits a backoff: 1s
+//     after the first failure, doubling with each further one, at most
 //     MinTTL.
 //     Until then a stale set is served as it is, and a URL that never had a
 //     good set answers the last error without a request.
@@ -40,7 +44,7 @@ import (
 )
 
 // ErrUnknownURL is returned for a URL that is not configured.
-var ErrUnknownURL = errors.New("keyfetch: URL is not configured")
+var ErrUnknownURL = errors.New("jwks: URL is not configured")
 
 // Defaults of Options.
 const (
@@ -51,12 +55,13 @@ const (
 	DefaultUnknownKidInterval = 30 * time.Second
 )
 
-// Refresh schedule: Run refreshes a good set once RefreshFraction of its
-// TTL has passed; after a failure the next fetch of a URL waits RetryMin,
-// doubling with each further failure, never more than MinTTL.
+// Refresh schedule: Run refreshes a good set once refreshFraction of its
+// TTL has passed; after a failure the next fetch of a URL waits retryMin,
+// doubling with each further failure, never more than MinTTL. Fixed, not
+// options: they are the package's promise, written in the package doc.
 const (
-	RefreshFraction = 0.8
-	RetryMin        = time.Second
+	refreshFraction = 0.8
+	retryMin        = time.Second
 )
 
 // Options configures a Fetcher. Zero values take the defaults noted.
@@ -208,7 +213,7 @@ func (e *entry) result() (*core.KeySet, error) {
 	if e.lastErr != nil {
 		return nil, e.lastErr
 	}
-	return nil, fmt.Errorf("keyfetch: no key set fetched yet from %s", e.url)
+	return nil, fmt.Errorf("jwks: no key set fetched yet from %s", e.url)
 }
 
 // wait waits for c and returns e's result, or the last good set (else an
@@ -222,7 +227,7 @@ func (f *Fetcher) wait(ctx context.Context, e *entry, c *call) (*core.KeySet, er
 		if e.set != nil {
 			return e.set, nil
 		}
-		return nil, fmt.Errorf("keyfetch: waiting for %s: %w", e.url, ctx.Err())
+		return nil, fmt.Errorf("jwks: waiting for %s: %w", e.url, ctx.Err())
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -242,7 +247,7 @@ func (f *Fetcher) start(ctx context.Context, e *entry) *call {
 		if err == nil {
 			set, err = core.ParseKeySet(body)
 			if err != nil {
-				err = fmt.Errorf("keyfetch: GET %s: %v", e.url, err)
+				err = fmt.Errorf("jwks: GET %s: %v", e.url, err)
 			}
 		}
 		e.mu.Lock()
@@ -268,10 +273,10 @@ func (f *Fetcher) start(ctx context.Context, e *entry) *call {
 	return c
 }
 
-// backoff is the wait after the n-th consecutive failure: RetryMin doubling
+// backoff is the wait after the n-th consecutive failure: retryMin doubling
 // with each failure, never more than MinTTL.
 func (f *Fetcher) backoff(n int) time.Duration {
-	d := min(RetryMin, f.o.MinTTL)
+	d := min(retryMin, f.o.MinTTL)
 	for i := 1; i < n && d < f.o.MinTTL; i++ {
 		d *= 2
 	}
@@ -284,29 +289,29 @@ func (f *Fetcher) fetch(ctx context.Context, url string) ([]byte, time.Duration,
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return nil, 0, fmt.Errorf("keyfetch: %s: %v", url, err)
+		return nil, 0, fmt.Errorf("jwks: %s: %v", url, err)
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := f.client.Do(req)
 	if err != nil {
-		return nil, 0, fmt.Errorf("keyfetch: %w", err)
+		return nil, 0, fmt.Errorf("jwks: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		if loc := resp.Header.Get("Location"); resp.StatusCode/100 == 3 && loc != "" {
-			return nil, 0, fmt.Errorf("keyfetch: GET %s: %s (redirect to %q not followed)", url, resp.Status, loc)
+			return nil, 0, fmt.Errorf("jwks: GET %s: %s (redirect to %q not followed)", url, resp.Status, loc)
 		}
-		return nil, 0, fmt.Errorf("keyfetch: GET %s: %s", url, resp.Status)
+		return nil, 0, fmt.Errorf("jwks: GET %s: %s", url, resp.Status)
 	}
 	if resp.ContentLength > f.o.MaxBytes {
-		return nil, 0, fmt.Errorf("keyfetch: GET %s: body of %d bytes is over the limit of %d", url, resp.ContentLength, f.o.MaxBytes)
+		return nil, 0, fmt.Errorf("jwks: GET %s: body of %d bytes is over the limit of %d", url, resp.ContentLength, f.o.MaxBytes)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, f.o.MaxBytes+1))
 	if err != nil {
-		return nil, 0, fmt.Errorf("keyfetch: GET %s: %v", url, err)
+		return nil, 0, fmt.Errorf("jwks: GET %s: %v", url, err)
 	}
 	if int64(len(body)) > f.o.MaxBytes {
-		return nil, 0, fmt.Errorf("keyfetch: GET %s: body is over the limit of %d bytes", url, f.o.MaxBytes)
+		return nil, 0, fmt.Errorf("jwks: GET %s: body is over the limit of %d bytes", url, f.o.MaxBytes)
 	}
 	return body, f.ttl(resp.Header), nil
 }
@@ -364,7 +369,7 @@ func kidsOf(body []byte) map[string]bool {
 
 // Run refreshes every URL in the background before its set expires, until
 // ctx is done. A URL without a set is fetched at once; a good set is
-// refetched once RefreshFraction of its TTL has passed; a failed fetch is
+// refetched once 80% (refreshFraction) of its TTL has passed; a failed fetch is
 // retried after the backoff. Run returns once ctx is done and its own
 // fetches have been given up on (a fetch already started completes in the
 // background, within Timeout).
@@ -420,7 +425,7 @@ func (e *entry) nextRefresh(now time.Time) time.Duration {
 	case e.set == nil:
 		return 0
 	}
-	return e.fetchedAt.Add(time.Duration(float64(e.ttl) * RefreshFraction)).Sub(now)
+	return e.fetchedAt.Add(time.Duration(float64(e.ttl) * refreshFraction)).Sub(now)
 }
 
 // Status is the state of one URL's key set.

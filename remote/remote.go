@@ -2,7 +2,16 @@
 // its keys: a remote validation endpoint (Okera's
 // JWT_AUTHENTICATION_SERVER_URL, Okto's verify endpoint), tried before the
 // keys, and a group resolver asked for the groups of a subject whose token
-// carries none. Outgoing calls carry the configured system token.
+// carries none. The validator sends the token itself as the bearer; the
+// group resolver sends the configured system token.
+//
+// A host hands a validator's answer to the core, which judges its claims as
+// it judges a verified token's:
+//
+//	res, err := (&remote.Validator{URL: endpoint}).Validate(ctx, tok)
+//	if err != nil { /* errors.Is(err, remote.ErrRejected): refused; else unavailable */ }
+//	answer, err := json.Marshal(res.Claims)
+//	d := verifier.VerifyVouched(ctx, req, core.Vouched{Subject: res.Subject, Claims: answer})
 //
 // Both callers bound each call by Timeout (also when given their own
 // Client) and the answer by MaxBytes, never follow redirects (a 3xx is an
@@ -37,11 +46,17 @@ const (
 // bearer and Accept: application/json; a 200 answer is a JSON object whose
 // SubjectField ("sub" or "user_id") names the subject.
 type Validator struct {
-	URL          string
-	SubjectField string        // default "sub"
-	Timeout      time.Duration // default 5s
-	MaxBytes     int64         // default 64 KiB
-	Client       *http.Client  // default: http.DefaultClient with Timeout
+	// URL is the endpoint; required.
+	URL string
+	// SubjectField is the answer's field naming the subject (default "sub").
+	SubjectField string
+	// Timeout bounds one call, also with a Client of one's own (default 5s).
+	Timeout time.Duration
+	// MaxBytes bounds the answer's body (default 64 KiB).
+	MaxBytes int64
+	// Client makes the call (default: a client with Timeout). It is copied
+	// and made to follow no redirect.
+	Client *http.Client
 }
 
 // Result is what a validation endpoint said of a token.
@@ -119,11 +134,18 @@ func (v *Validator) Validate(ctx context.Context, token string) (Result, error) 
 // query parameter subject=…, carrying SystemToken as a bearer when set; the
 // answer is {"groups": [...]} or a bare JSON array of strings.
 type GroupResolver struct {
-	URL         string
+	// URL is the endpoint, without a subject parameter; required.
+	URL string
+	// SystemToken is jwtgate's own credential for the endpoint; sent as a
+	// bearer when set, never logged.
 	SystemToken string
-	Timeout     time.Duration // default 5s
-	MaxBytes    int64         // default 64 KiB
-	Client      *http.Client
+	// Timeout bounds one call, also with a Client of one's own (default 5s).
+	Timeout time.Duration
+	// MaxBytes bounds the answer's body (default 64 KiB).
+	MaxBytes int64
+	// Client makes the call (default: a client with Timeout). It is copied
+	// and made to follow no redirect.
+	Client *http.Client
 }
 
 // Groups returns the subject's groups. A subject without groups gets an

@@ -2,11 +2,6 @@ package server
 
 import (
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -17,10 +12,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/jwtgate/jwtgate/internal/keygen"
 )
 
 // signingAlgorithms are the algorithms of jwtgate's own keys.
@@ -102,7 +98,7 @@ func newSigningKey(jwk jose.JSONWebKey, activation time.Time) (*signingKey, erro
 // instance made it first (the file name is derived from the time, and the
 // file appears atomically with its timestamp already set).
 func (k *keyring) create(at time.Time) (*signingKey, error) {
-	priv, err := generateSigningKey(k.alg)
+	priv, err := keygen.Generate(k.alg, keygen.MinRSABits)
 	if err != nil {
 		return nil, err
 	}
@@ -149,19 +145,4 @@ func writeKeyFile(dir, name string, data []byte, at time.Time) error {
 		return err
 	}
 	return nil
-}
-
-func generateSigningKey(alg string) (any, error) {
-	switch alg {
-	case "ES256":
-		return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	case "ES384":
-		return ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	case "RS256":
-		return rsa.GenerateKey(rand.Reader, 2048)
-	case "EdDSA":
-		_, priv, err := ed25519.GenerateKey(rand.Reader)
-		return priv, err
-	}
-	return nil, fmt.Errorf("unsupported signing algorithm %q", alg)
 }

@@ -1,10 +1,3 @@
-// Package server is jwtgate serve: the verifying side of the seed products
-// as one HTTP service. It verifies tokens (remote validation first, then
-// keys), answers forward-authentication requests of nginx, Traefik and
-// Envoy, signs users in with a session cookie, exchanges external tokens
-// for its own (RFC 8693) and publishes its keys, keeping its state in a
-// store shared by every instance. See the README for the endpoints and the
-// service section of the configuration file.
 package server
 
 import (

@@ -86,3 +86,20 @@ func parsePostgresDSN(dsn string) (*pgxpool.Config, error) {
 	}
 	return cfg, nil
 }
+
+// isScheme reports whether s is spelled like a URL scheme (RFC 3986), so
+// that quoting it in an error cannot echo part of a password.
+func isScheme(s string) bool {
+	if len(s) > 32 {
+		return false
+	}
+	for i, c := range s {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
+		default:
+			return false
+		}
+	}
+	return true
+}

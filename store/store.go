@@ -3,6 +3,13 @@
 // just in time from tokens), and sessions. Two implementations stand behind
 // one interface: SQLite, the embedded default (a file in the data
 // directory, no cgo), and PostgreSQL, for several instances sharing state.
+//
+// A Store is also the core's replay store, so that a one-time token is
+// accepted once across every instance sharing it:
+//
+//	st, err := store.Open(ctx, "sqlite:/var/lib/jwtgate/jwtgate.db") // or "postgres://…"
+//	defer st.Close()
+//	v, err := core.NewVerifier(policy, core.Config{Replay: st})
 package store
 
 import (
@@ -25,17 +32,23 @@ var ErrIntegrationRetired = errors.New("store: the integration is not configured
 // never overwritten by another's token for the same ID, even within one
 // tenant.
 type Subject struct {
+	// Tenant is the tenant of the integration.
 	Tenant string
 	// Integration is the integration whose tokens vouch for the subject.
 	Integration string
-	ID          string
-	Email       string
-	Name        string
+	// ID is the subject as the integration names it (its subject claim).
+	ID string
+	// Email and Name are the token's, kept when an update has none.
+	Email string
+	Name  string
 	// Groups, Roles and Metadata follow Acadio's rule on update: nil leaves
 	// the stored value alone, a non-nil value (even empty) replaces it.
-	Groups    []string
-	Roles     []string
-	Metadata  json.RawMessage
+	// Metadata is a JSON value, stored byte for byte.
+	Groups   []string
+	Roles    []string
+	Metadata json.RawMessage
+	// FirstSeen is when the subject was created, LastSeen its latest
+	// update; both set by the store from the now it is given.
 	FirstSeen time.Time
 	LastSeen  time.Time
 }
@@ -44,12 +57,17 @@ type Subject struct {
 // jwtgate signs, naming the session ID; the store says whether it is still
 // live, so that a logout on one instance is honoured by all.
 type Session struct {
-	ID          string
+	// ID names the session in its cookie's token; the caller makes it
+	// random, so that it cannot be guessed.
+	ID string
+	// Tenant, Subject and Integration are whom the session signed in, and
+	// through which integration.
 	Tenant      string
 	Subject     string
 	Integration string
-	CreatedAt   time.Time
-	ExpiresAt   time.Time
+	// CreatedAt is when the session began; it is dead from ExpiresAt.
+	CreatedAt time.Time
+	ExpiresAt time.Time
 	// RevokedAt is zero while the session is live.
 	RevokedAt time.Time
 	// IntegrationGone reports (GetSession only) that the session's

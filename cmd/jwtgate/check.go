@@ -13,24 +13,20 @@ import (
 	"github.com/jwtgate/jwtgate/server"
 )
 
+// checkUsage is the -h text of jwtgate check, before its flags.
+const checkUsage = "Usage: jwtgate check --config FILE [--engine native|wasm]\n\nLoads the file as jwtgate serve would, without serving, and lists every problem.\nExit 0 (prints \"FILE: ok\") or 2.\n\nFlags:\n"
+
 // runCheck lints a configuration file as serve loads it: the policy and
 // the service section together, every problem listed (one a line, as the
 // loaders give them), the store's DSN checked but not opened.
 func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("check", stderr)
+	fs := newFlagSet("check", checkUsage, stderr)
 	config := fs.String("config", "", "configuration file (policy and service section); required")
 	engine := fs.String("engine", engineNative, `check as serve --engine loads it: "native", or "wasm" (which refuses jwks_url keys)`)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: jwtgate check --config FILE [--engine native|wasm]\n\nLoads the file as jwtgate serve would, without serving, and lists every problem.\nExit 0 (prints \"FILE: ok\") or 2.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	pos, code, ok := parseFlags(fs, args)
-	if !ok {
+	if code, ok := parseFlagsOnly(fs, stderr, args); !ok {
 		return code
 	}
 	switch {
-	case len(pos) > 0:
-		return usageError(fs, stderr, "unexpected argument %q", pos[0])
 	case *config == "":
 		return usageError(fs, stderr, "--config is required")
 	case *engine != engineNative && *engine != engineWasm:

@@ -63,21 +63,16 @@ integrations:
       - {name: user_id, type: string}
 `
 
+// demoUsage is the -h text of jwtgate demo, before its flags.
+const demoUsage = "Usage: jwtgate demo [--dir .demo] [--url http://127.0.0.1:8080] [--command CMD]\n\nCreates a demo configuration (keys and policy.yaml) unless present, and prints\ncurl commands with freshly minted tokens for \"jwtgate serve\".\n\nFlags:\n"
+
 func runDemo(_ context.Context, args []string, stdout, stderr io.Writer) int {
-	fset := newFlagSet("demo", stderr)
+	fset := newFlagSet("demo", demoUsage, stderr)
 	dir := fset.String("dir", ".demo", "folder of the demo configuration (created if missing)")
 	url := fset.String("url", "http://127.0.0.1:8080", "base URL of the server the printed curl lines call")
 	command := fset.String("command", "", `how the printed lines call jwtgate (default: "jwtgate" when this executable is on the PATH, else its path)`)
-	fset.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: jwtgate demo [--dir .demo] [--url http://127.0.0.1:8080] [--command CMD]\n\nCreates a demo configuration (keys and policy.yaml) unless present, and prints\ncurl commands with freshly minted tokens for \"jwtgate serve\".\n\nFlags:\n")
-		fset.PrintDefaults()
-	}
-	pos, code, ok := parseFlags(fset, args)
-	if !ok {
+	if code, ok := parseFlagsOnly(fset, stderr, args); !ok {
 		return code
-	}
-	if len(pos) > 0 {
-		return usageError(fset, stderr, "unexpected argument %q", pos[0])
 	}
 	if u, err := neturl.Parse(*url); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		return usageError(fset, stderr, "--url: want an http(s) URL such as http://127.0.0.1:8080, found %q", *url)

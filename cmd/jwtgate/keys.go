@@ -2,11 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -19,17 +14,16 @@ import (
 	"unicode"
 
 	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/jwtgate/jwtgate/internal/keygen"
 )
 
 // signingAlgorithms are the algorithms keys generate and mint support: the
 // ones the core verifies.
-var signingAlgorithms = []string{
-	"HS256", "HS384", "HS512",
-	"RS256", "RS384", "RS512",
-	"PS256", "PS384", "PS512",
-	"ES256", "ES384", "ES512",
-	"EdDSA",
-}
+var signingAlgorithms = keygen.Algorithms()
+
+// rsaAlgorithms are the algorithms whose keys --bits sizes.
+var rsaAlgorithms = keygen.RSAAlgorithms()
 
 func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] != "generate" {
@@ -43,23 +37,18 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return runKeysGenerate(ctx, args[1:], stdout, stderr)
 }
 
+// keysGenerateUsage is the -h text of jwtgate keys generate, before its flags.
+const keysGenerateUsage = "Usage: jwtgate keys generate --alg ALG --kid KID [flags]\n\nWrites the private JWK to a file (mode 0600) and prints the public JWKS on stdout.\n\nFlags:\n"
+
 func runKeysGenerate(_ context.Context, args []string, stdout, stderr io.Writer) int {
-	fset := newFlagSet("keys generate", stderr)
+	fset := newFlagSet("keys generate", keysGenerateUsage, stderr)
 	alg := fset.String("alg", "", "signature algorithm: "+strings.Join(signingAlgorithms, ", ")+"; required")
 	kid := fset.String("kid", "", "key ID; required")
 	out := fset.String("out", "", "file for the private JWK (default KID.jwk.json, when KID is a plain file name)")
-	bits := fset.Int("bits", 2048, fmt.Sprintf("RSA modulus size, from %d to %d (RS* and PS* only)", minRSABits, maxRSABits))
+	bits := fset.Int("bits", 2048, fmt.Sprintf("RSA modulus size, from %d to %d (RS* and PS* only)", keygen.MinRSABits, keygen.MaxRSABits))
 	force := fset.Bool("force", false, "overwrite an existing --out file")
-	fset.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: jwtgate keys generate --alg ALG --kid KID [flags]\n\nWrites the private JWK to a file (mode 0600) and prints the public JWKS on stdout.\n\nFlags:\n")
-		fset.PrintDefaults()
-	}
-	pos, code, ok := parseFlags(fset, args)
-	if !ok {
+	if code, ok := parseFlagsOnly(fset, stderr, args); !ok {
 		return code
-	}
-	if len(pos) > 0 {
-		return usageError(fset, stderr, "unexpected argument %q", pos[0])
 	}
 	if *alg == "" || *kid == "" {
 		return usageError(fset, stderr, "--alg and --kid are required")
@@ -67,8 +56,8 @@ func runKeysGenerate(_ context.Context, args []string, stdout, stderr io.Writer)
 	if flagSet(fset, "bits") && !slices.Contains(rsaAlgorithms, *alg) && slices.Contains(signingAlgorithms, *alg) {
 		return usageError(fset, stderr, "--bits applies to RSA keys only (%s); %s keys have a fixed size", strings.Join(rsaAlgorithms, ", "), *alg)
 	}
-	if *bits < minRSABits || *bits > maxRSABits {
-		return usageError(fset, stderr, "--bits must be from %d to %d", minRSABits, maxRSABits)
+	if *bits < keygen.MinRSABits || *bits > keygen.MaxRSABits {
+		return usageError(fset, stderr, "--bits must be from %d to %d", keygen.MinRSABits, keygen.MaxRSABits)
 	}
 	if *out == "" {
 		if !plainFileName(*kid) {
@@ -102,16 +91,6 @@ func runKeysGenerate(_ context.Context, args []string, stdout, stderr io.Writer)
 	return exitOK
 }
 
-// rsaAlgorithms are the algorithms whose keys --bits sizes.
-var rsaAlgorithms = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"}
-
-// The RSA sizes keys generate makes: the least the core accepts, and a
-// bound on the time a generation takes (16384 bits take minutes).
-const (
-	minRSABits = 2048
-	maxRSABits = 8192
-)
-
 // flagSet reports whether the flag name was given on the command line.
 func flagSet(fs *flag.FlagSet, name string) bool {
 	set := false
@@ -129,30 +108,13 @@ func plainFileName(kid string) bool {
 	return !strings.ContainsFunc(kid, unicode.IsControl)
 }
 
-// generateKey returns a fresh private key (or HMAC secret) for alg.
+// generateKey is keygen.Generate, its refusal worded for the --alg flag.
 func generateKey(alg string, rsaBits int) (any, error) {
-	switch alg {
-	case "HS256", "HS384", "HS512":
-		// A secret as long as the hash output (RFC 7518 section 3.2).
-		n := map[string]int{"HS256": 32, "HS384": 48, "HS512": 64}[alg]
-		b := make([]byte, n)
-		if _, err := rand.Read(b); err != nil {
-			return nil, err
-		}
-		return b, nil
-	case "RS256", "RS384", "RS512", "PS256", "PS384", "PS512":
-		return rsa.GenerateKey(rand.Reader, rsaBits)
-	case "ES256":
-		return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	case "ES384":
-		return ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	case "ES512":
-		return ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
-	case "EdDSA":
-		_, k, err := ed25519.GenerateKey(rand.Reader)
-		return k, err
+	key, err := keygen.Generate(alg, rsaBits)
+	if errors.Is(err, keygen.ErrUnsupported) {
+		return nil, fmt.Errorf("--alg %q is not supported (supported: %s)", alg, strings.Join(signingAlgorithms, ", "))
 	}
-	return nil, fmt.Errorf("--alg %q is not supported (supported: %s)", alg, strings.Join(signingAlgorithms, ", "))
+	return key, err
 }
 
 // writePrivateJWK writes jwk to path with mode 0600. An existing file is

@@ -84,11 +84,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return exitUsage
 }
 
-// newFlagSet returns a flag set that reports errors to stderr instead of
-// exiting.
-func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+// newFlagSet returns the flag set of one command: it reports errors to
+// stderr instead of exiting, and -h prints usage, then the flags.
+func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("jwtgate "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
 	return fs
 }
 
@@ -116,6 +120,19 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, int, bool) {
 		positional = append(positional, rest[0])
 		args = rest[1:]
 	}
+}
+
+// parseFlagsOnly is parseFlags for a command that takes no positional
+// argument: one is a usage error.
+func parseFlagsOnly(fs *flag.FlagSet, stderr io.Writer, args []string) (int, bool) {
+	pos, code, ok := parseFlags(fs, args)
+	if !ok {
+		return code, false
+	}
+	if len(pos) > 0 {
+		return usageError(fs, stderr, "unexpected argument %q", pos[0]), false
+	}
+	return 0, true
 }
 
 // usageError prints a usage message for fs and returns exitUsage.

@@ -17,8 +17,11 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 )
 
+// mintUsage is the -h text of jwtgate mint, before its flags.
+const mintUsage = "Usage: jwtgate mint --key FILE --claims JSON|@FILE [flags]\n\nSigns the claims as a compact JWS and prints it.\n\nFlags:\n"
+
 func runMint(_ context.Context, args []string, stdout, stderr io.Writer) int {
-	fset := newFlagSet("mint", stderr)
+	fset := newFlagSet("mint", mintUsage, stderr)
 	keyFile := fset.String("key", "", "private JWK file (as written by keys generate); required")
 	claimsArg := fset.String("claims", "", "claims as a JSON object, or @FILE; required")
 	kid := fset.String("kid", "", "kid header (default: the JWK's kid)")
@@ -26,16 +29,8 @@ func runMint(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	ttl := fset.Duration("ttl", 0, "set iat to now and exp to now+ttl, unless the claims have them")
 	headerArg := fset.String("header", "", "extra protected header fields as a JSON object, or @FILE")
 	nowFlag := fset.String("now", "", "the time used by --ttl: Unix seconds or RFC 3339, from 1970 to 9999 (default: the current time)")
-	fset.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: jwtgate mint --key FILE --claims JSON|@FILE [flags]\n\nSigns the claims as a compact JWS and prints it.\n\nFlags:\n")
-		fset.PrintDefaults()
-	}
-	pos, code, ok := parseFlags(fset, args)
-	if !ok {
+	if code, ok := parseFlagsOnly(fset, stderr, args); !ok {
 		return code
-	}
-	if len(pos) > 0 {
-		return usageError(fset, stderr, "unexpected argument %q", pos[0])
 	}
 	if *keyFile == "" || *claimsArg == "" {
 		return usageError(fset, stderr, "--key and --claims are required")

@@ -46,7 +46,7 @@ func newVerifier(path string) (*core.Verifier, error) {
 }
 
 // newVerifierOf returns a verifier of p with an in-memory replay store and
-// an HTTP key source (keyfetch: timeout, size limit, Cache-Control
+// an HTTP key source (package jwks: timeout, size limit, Cache-Control
 // caching) for its jwks_url entries.
 func newVerifierOf(p *core.Policy) (*core.Verifier, error) {
 	cfg := core.Config{Replay: core.NewMemoryReplayStore(0)}

@@ -35,45 +35,54 @@ is read once at start (a reload changes the policy, not the module).
 Flags:
 `
 
-// runServe parses the flags of serve and wires the server: the listener,
-// the signals (SIGINT/SIGTERM shut down gracefully, SIGHUP reloads) and
-// the logs (JSON on stderr).
-func runServe(ctx context.Context, args []string, stderr io.Writer) int {
-	fset := newFlagSet("serve", stderr)
+// serveFlags are serve's flags, checked.
+type serveFlags struct {
+	config, listen, dataDir, dsn string
+	level                        slog.Level
+	engine                       engineFlags
+}
+
+// parseServeFlags parses and checks serve's flags; not ok means exit with
+// code.
+func parseServeFlags(args []string, stderr io.Writer) (f serveFlags, code int, ok bool) {
+	fset := newFlagSet("serve", serveUsage, stderr)
 	config := fset.String("config", "", "configuration file (policy and service section, YAML); required")
 	listen := fset.String("listen", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
 	dataDir := fset.String("data-dir", ".jwtgate", "folder of the SQLite store and of jwtgate's signing keys")
 	dsn := fset.String("store", "", `store DSN, overriding service.store: "sqlite:PATH" or "postgres://…"`)
 	logLevel := fset.String("log-level", "info", "the least severe log lines written: debug, info, warn or error")
 	engine := addEngineFlags(fset)
-	fset.Usage = func() {
-		fmt.Fprint(stderr, serveUsage)
-		fset.PrintDefaults()
-	}
-	pos, code, ok := parseFlags(fset, args)
-	if !ok {
-		return code
-	}
-	if len(pos) > 0 {
-		return usageError(fset, stderr, "unexpected argument %q", pos[0])
+	if code, ok := parseFlagsOnly(fset, stderr, args); !ok {
+		return f, code, false
 	}
 	if *config == "" {
-		return usageError(fset, stderr, "--config is required")
+		return f, usageError(fset, stderr, "--config is required"), false
 	}
 	if err := engine.check(); err != nil {
-		return usageError(fset, stderr, "%v", err)
+		return f, usageError(fset, stderr, "%v", err), false
 	}
 	level, ok := logLevels[strings.ToLower(*logLevel)]
 	if !ok {
-		return usageError(fset, stderr, "--log-level: want debug, info, warn or error, found %q", *logLevel)
+		return f, usageError(fset, stderr, "--log-level: want debug, info, warn or error, found %q", *logLevel), false
 	}
 	if *dsn != "" {
 		if err := store.CheckDSN(*dsn); err != nil {
-			return usageError(fset, stderr, "--store: %v", err)
+			return f, usageError(fset, stderr, "--store: %v", err), false
 		}
 	}
-	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
-	newEngine, plugin, err := engine.engineFactory(ctx, func(msg string) { logger.Info(msg) })
+	return serveFlags{config: *config, listen: *listen, dataDir: *dataDir, dsn: *dsn, level: level, engine: engine}, 0, true
+}
+
+// runServe parses the flags of serve and wires the server: the listener,
+// the signals (SIGINT/SIGTERM shut down gracefully, SIGHUP reloads) and
+// the logs (JSON on stderr).
+func runServe(ctx context.Context, args []string, stderr io.Writer) int {
+	f, code, ok := parseServeFlags(args, stderr)
+	if !ok {
+		return code
+	}
+	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: f.level}))
+	newEngine, plugin, err := f.engine.engineFactory(ctx, func(msg string) { logger.Info(msg) })
 	if err != nil {
 		fmt.Fprintf(stderr, "jwtgate: %v\n", err)
 		return exitUsage
@@ -84,14 +93,14 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	ln, err := net.Listen("tcp", *listen)
+	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
 		fmt.Fprintf(stderr, "jwtgate: %v\n", err)
 		return exitRejected
 	}
 	defer ln.Close()
 	srv, err := server.New(ctx, server.Options{
-		ConfigFile: *config, DataDir: *dataDir, StoreDSN: *dsn,
+		ConfigFile: f.config, DataDir: f.dataDir, StoreDSN: f.dsn,
 		PublicURL: "http://" + ln.Addr().String(), Logger: logger, NewEngine: newEngine,
 	})
 	if err != nil {
@@ -102,10 +111,21 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 		return exitRejected
 	}
 	defer srv.Close()
+	defer reloadOnHUP(ctx, srv, logger)()
 
+	fmt.Fprintf(stderr, "jwtgate: listening on http://%s\n", ln.Addr())
+	if err := srv.Run(ctx, ln); err != nil {
+		fmt.Fprintf(stderr, "jwtgate: %v\n", err)
+		return exitRejected
+	}
+	return exitOK
+}
+
+// reloadOnHUP reloads srv's configuration on each SIGHUP until ctx ends or
+// the returned stop is called.
+func reloadOnHUP(ctx context.Context, srv *server.Server, logger *slog.Logger) (stop func()) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	go func() {
 		for {
 			select {
@@ -117,13 +137,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 			}
 		}
 	}()
-
-	fmt.Fprintf(stderr, "jwtgate: listening on http://%s\n", ln.Addr())
-	if err := srv.Run(ctx, ln); err != nil {
-		fmt.Fprintf(stderr, "jwtgate: %v\n", err)
-		return exitRejected
-	}
-	return exitOK
+	return func() { signal.Stop(hup) }
 }
 
 // logLevels are the values of serve --log-level.

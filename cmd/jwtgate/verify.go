@@ -18,8 +18,11 @@ import (
 // maxInputToken bounds a token read from stdin (verify - and --batch lines).
 const maxInputToken = 2 << 20
 
+// verifyUsage is the -h text of jwtgate verify, before its flags.
+const verifyUsage = "Usage: jwtgate verify --config FILE [flags] TOKEN|-\n       jwtgate verify --config FILE --batch < tokens\n\nPrints the decision as JSON. Exit 0 valid, 1 rejected, 2 usage or configuration error.\nWith --engine wasm the policy's keys must be inline or in files (no jwks_url).\n\nFlags:\n"
+
 func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlagSet("verify", stderr)
+	fs := newFlagSet("verify", verifyUsage, stderr)
 	config := fs.String("config", "", "policy file (YAML or JSON); required")
 	nowFlag := fs.String("now", "", "verify as of this time: Unix seconds or RFC 3339, from 1970 to 9999 (default: the current time)")
 	explain := fs.Bool("explain", false, "include the step-by-step trace in the decision")
@@ -27,10 +30,6 @@ func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	redirect := fs.String("redirect", "", "redirect target passed beside the token (the go parameter)")
 	batch := fs.Bool("batch", false, "read one token per line from stdin and print one decision per line")
 	engine := addEngineFlags(fs)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: jwtgate verify --config FILE [flags] TOKEN|-\n       jwtgate verify --config FILE --batch < tokens\n\nPrints the decision as JSON. Exit 0 valid, 1 rejected, 2 usage or configuration error.\nWith --engine wasm the policy's keys must be inline or in files (no jwks_url).\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code
@@ -79,27 +78,33 @@ func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if *batch {
 		return verifyBatch(stdin, stdout, stderr, verify)
 	}
-	tok := pos[0]
-	var d *core.Decision
-	if tok == "-" {
-		data, err := io.ReadAll(io.LimitReader(stdin, maxInputToken+1))
-		if err != nil {
-			fmt.Fprintf(stderr, "jwtgate: read token: %v\n", err)
-			return exitRejected
-		}
-		if len(data) > maxInputToken {
-			d = tooLong()
-		} else {
-			d = verify(strings.TrimSpace(string(data)))
-		}
-	} else {
-		d = verify(tok)
+	d, err := verifyArg(pos[0], stdin, verify)
+	if err != nil {
+		fmt.Fprintf(stderr, "jwtgate: read token: %v\n", err)
+		return exitRejected
 	}
 	stdout.Write(append(d.JSON(), '\n'))
 	if !d.Valid {
 		return exitRejected
 	}
 	return exitOK
+}
+
+// verifyArg verifies verify's TOKEN argument: the token itself, or for "-"
+// the token read from in (at most maxInputToken bytes, surrounding space
+// trimmed).
+func verifyArg(tok string, in io.Reader, verify func(string) *core.Decision) (*core.Decision, error) {
+	if tok != "-" {
+		return verify(tok), nil
+	}
+	data, err := io.ReadAll(io.LimitReader(in, maxInputToken+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxInputToken {
+		return tooLong(), nil
+	}
+	return verify(strings.TrimSpace(string(data))), nil
 }
 
 // verifyBatch verifies one token per line of in, printing one decision per

@@ -109,21 +109,11 @@ func ValidateDomain(entry string) error {
 	return nil
 }
 
+// validateDomain is ValidateDomain's reason, "" for a good entry: its
+// characters, then its form (no URL parts, a good port), then its host.
 func validateDomain(entry string) string {
-	if entry == "" {
-		return "is empty"
-	}
-	if len(entry) > 255 {
-		return "is longer than 255 bytes"
-	}
-	for i := 0; i < len(entry); i++ {
-		c := entry[i]
-		if c >= 0x80 {
-			return "contains non-ASCII characters (use the punycode form)"
-		}
-		if c <= ' ' || c == 0x7f {
-			return "contains whitespace or control characters"
-		}
+	if reason := domainChars(entry); reason != "" {
+		return reason
 	}
 	switch {
 	case strings.Contains(entry, "://"):
@@ -154,6 +144,33 @@ func validateDomain(entry string) string {
 		}
 		return ""
 	}
+	return domainHost(entry)
+}
+
+// domainChars checks an entry's length and that it is printable ASCII.
+func domainChars(entry string) string {
+	if entry == "" {
+		return "is empty"
+	}
+	if len(entry) > 255 {
+		return "is longer than 255 bytes"
+	}
+	for i := 0; i < len(entry); i++ {
+		c := entry[i]
+		if c >= 0x80 {
+			return "contains non-ASCII characters (use the punycode form)"
+		}
+		if c <= ' ' || c == 0x7f {
+			return "contains whitespace or control characters"
+		}
+	}
+	return ""
+}
+
+// domainHost checks an entry's host, its port removed and not an IPv6
+// address: a hostname, optionally under a leading "*." of at least two
+// labels, or a canonical IPv4 address.
+func domainHost(entry string) string {
 	if entry == "*" {
 		return "a bare \"*\" is not allowed"
 	}

@@ -140,7 +140,8 @@ func mustJSON(v any) string {
 	return string(b)
 }
 
-// Policy returns the corpus policy, as YAML with inline keys.
+// Policy returns the corpus policy, as YAML with inline keys. It is long
+// because it is one document, read best whole.
 func Policy() []byte {
 	k := TestKeys()
 	rsaJWKS := mustJSON(map[string]any{"keys": []any{map[string]any{
@@ -351,7 +352,8 @@ func tamper(tok string) string {
 
 func seg(v any) string { return b64.EncodeToString([]byte(mustJSON(v))) }
 
-// Cases returns the corpus, in the order in which it must run.
+// Cases returns the corpus, in the order in which it must run. It is long
+// because it is a table, and the order of its rows is part of it.
 func Cases() []Case {
 	k := TestKeys()
 	hs := []byte(HSSecret)

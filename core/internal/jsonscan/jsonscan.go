@@ -485,6 +485,11 @@ func ParseObject(data []byte, lim Limits) (*Object, error) {
 	return obj, nil
 }
 
+// parseObject is ParseObject. It stays one function (170 lines, complexity
+// 48) on purpose: it is an iterative state machine whose stack and name
+// buffers live in this frame (no recursion, and for a small token no
+// allocation but the result's); states split into functions would share
+// that state by pointer and let it escape, on the core's hottest path.
 func parseObject(data []byte, lim Limits) (*Object, *Error) {
 	maxDepth, maxMembers := lim.MaxDepth, lim.MaxMembers
 	if maxDepth <= 0 {

@@ -1,52 +1,14 @@
 package store
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
-	"sync/atomic"
 	"time"
 
 	"github.com/jwtgate/jwtgate/core"
 )
-
-// isScheme reports whether s is spelled like a URL scheme (RFC 3986), so
-// that quoting it in an error cannot echo part of a password.
-func isScheme(s string) bool {
-	if len(s) > 32 {
-		return false
-	}
-	for i, c := range s {
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
-		case i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// migration is one step of a schema: the statements that take it from
-// version-1 to version, run in one transaction.
-type migration struct {
-	version int
-	stmts   []string
-}
-
-// latestVersion returns the version the migrations lead to.
-func latestVersion(ms []migration) int {
-	return ms[len(ms)-1].version
-}
-
-// errNewerSchema is the error for a database whose schema a newer jwtgate
-// wrote.
-func errNewerSchema(backend string, have, want int) error {
-	return fmt.Errorf("store: %s: the database has schema version %d, newer than this jwtgate knows (%d); upgrade jwtgate", backend, have, want)
-}
 
 // micro returns t as every store keeps it: moved into the range both
 // stores hold (core.ClampTime: the years 0001-9999, so that a token's
@@ -150,28 +112,4 @@ func validateSubject(s Subject) error {
 		return errors.New("store: subject ID is empty")
 	}
 	return nil
-}
-
-// janitor decides when a Claim also purges the expired replay rows, so that
-// the table stays bounded: every `every` claims of one Store.
-type janitor struct {
-	every uint64
-	n     atomic.Uint64
-}
-
-// defaultPurgeEvery is how many claims of one Store pass between purges of
-// expired replay rows.
-const defaultPurgeEvery = 1000
-
-// due counts a claim and reports whether it is time to purge.
-func (j *janitor) due() bool {
-	return j.every > 0 && j.n.Add(1)%j.every == 0
-}
-
-// replayKey is the stored form of a one-time token ID: its SHA-256, in hex.
-// IDs may hold any bytes (the core's hold a NUL, which PostgreSQL text
-// cannot), and a digest bounds their length.
-func replayKey(id string) string {
-	sum := sha256.Sum256([]byte(id))
-	return hex.EncodeToString(sum[:])
 }
