@@ -20,7 +20,7 @@ const (
 )
 
 // serviceConfig is the service section. Field names are part of jwtgate's
-// stable interface (see the README's configuration reference).
+// stable interface (see docs/configuration.md).
 type serviceConfig struct {
 	Store          string                         `yaml:"store"`
 	PublicURL      string                         `yaml:"public_url"`

@@ -3,8 +3,8 @@
 // keys), answers forward-authentication requests of nginx, Traefik and
 // Envoy, signs users in with a session cookie, exchanges external tokens
 // for its own (RFC 8693) and publishes its keys, keeping its state in a
-// store shared by every instance. See the README for the endpoints and the
-// service section of the configuration file.
+// store shared by every instance. docs/serve.md describes the endpoints,
+// docs/configuration.md the service section of the configuration file.
 //
 // A Go application serves it on a listener of its own, or mounts its
 // handler beside its own routes:

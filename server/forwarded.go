@@ -15,7 +15,7 @@ import (
 const (
 	hdrForwardedMethod = "X-Forwarded-Method" // Traefik, Caddy
 	hdrForwardedURI    = "X-Forwarded-Uri"
-	hdrOriginalMethod  = "X-Original-Method" // nginx, as the README sets it
+	hdrOriginalMethod  = "X-Original-Method" // nginx, as docs/serve.md sets it
 	hdrOriginalURI     = "X-Original-Uri"
 	hdrOriginalURL     = "X-Original-Url" // set by some ingress controllers
 )

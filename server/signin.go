@@ -108,7 +108,7 @@ func printable(s string) bool {
 // fetch): it must come from jwtgate's own origin, from no page at all, or
 // from an allowed origin of the token's integration (login CSRF: a
 // cross-site POST would sign the victim's browser in as the attacker). A
-// GET is the redirect flow, cross-site by nature; see the README.
+// GET is the redirect flow, cross-site by nature; see docs/serve.md.
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request, endpoint, integration string) {
 	c := s.cur.Load()
 	post := r.Method == http.MethodPost

@@ -20,7 +20,7 @@ import (
 
 const serveUsage = `Usage: jwtgate serve --config FILE [--listen ADDR] [--data-dir DIR] [--store DSN] [--log-level LEVEL] [--engine native|wasm] [--module FILE]
 
-Serves the verifying side of the seed products (see the README):
+Serves the verifying side of the seed products (see docs/serve.md):
   POST /v1/verify, GET /v1/authz, GET|POST /auth/jwt, GET /auth/callback/{integration},
   GET /v1/session, POST /auth/logout, POST /oauth2/token, GET /.well-known/jwks.json,
   POST /v1/integrations/{name}/test, GET /healthz, GET /readyz, GET /metrics.

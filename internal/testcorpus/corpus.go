@@ -1,7 +1,7 @@
-// Package corpus is the shared differential corpus of jwtgate's targets:
+// Package testcorpus is the shared differential corpus of jwtgate's targets:
 // policies and tokens, valid and of every invalid class (the attack
 // catalogue and JWE included), that every build of the core (native, the
-// wasm plugin, and later the proxy-wasm filter and the browser) must decide
+// wasm plugin, the proxy-wasm filter and the browser module) must decide
 // identically, down to the bytes of the decision JSON.
 //
 // The corpus is deterministic: the keys are fixed (keys/*.pem, test keys

@@ -1,6 +1,6 @@
 // Command wasm is jwtgate's core built for the browser (GOOS=js
 // GOARCH=wasm). It is loaded by ../jwtgate.js, which wraps the small API
-// that main_js.go hands to JavaScript; see ../README.md.
+// that main_js.go hands to JavaScript; see docs/browser.md.
 //
 // This file is the part that does not depend on syscall/js, so that it is
 // built and tested natively too (engine_test.go).

@@ -6,7 +6,7 @@
 //	    -o jwtgate-filter.wasm ./examples/proxy-wasm/filter
 //
 // It verifies each request's token against the policy in the plugin
-// configuration (see config.go and ../README.md), answers a rejection
+// configuration (see config.go and docs/proxy.md), answers a rejection
 // itself (401 or 403 with the JSON error body and WWW-Authenticate), and
 // sends an accepted request upstream with the identity headers added.
 //
