@@ -225,9 +225,9 @@ func (p *Plugin) Load(ctx context.Context, file string, data []byte, policy *cor
 }
 
 // Verify verifies one request in the plugin. A failure of the plugin is an
-// invalid_token refusal (host.Host.Decide).
+// invalid_token refusal (host.Host.Verify).
 func (e *Engine) Verify(ctx context.Context, req core.Request) *core.Decision {
-	return e.h.Decide(ctx, req)
+	return e.h.Verify(ctx, req)
 }
 
 // Close waits a while for the calls in flight and closes the host.

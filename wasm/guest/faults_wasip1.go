@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"strings"
 	"unsafe"
+
+	"github.com/jwtgate/jwtgate/wasm/abi"
 )
 
 // The fault-injection build (-tags jwtgate_faults) misbehaves on request so
@@ -22,7 +24,7 @@ func init() {
 		switch strings.TrimPrefix(token, "fault:") {
 		case "loop":
 			// Said first, so that a test can cancel the call once it runs.
-			hostLog(levelInfo, "fault: looping")
+			hostLog(abi.LevelInfo, "fault: looping")
 			for {
 			}
 		case "alloc":
