@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/jwtgate/jwtgate/core"
-	"github.com/jwtgate/jwtgate/internal/wasmengine"
+	"github.com/jwtgate/jwtgate/policyfile"
 	"github.com/jwtgate/jwtgate/server"
 )
 
@@ -19,7 +19,7 @@ import (
 func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("check", stderr)
 	config := fs.String("config", "", "configuration file (policy and service section); required")
-	engine := fs.String("engine", engineNative, `check as serve --engine loads it: "native", or "wasm" (which refuses jwks_url keys)`)
+	engine := fs.String("engine", engineNative, `check as serve --engine loads it: "native", or "wasm" (which also inlines the key files for the plugin)`)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: jwtgate check --config FILE [--engine native|wasm]\n\nLoads the file as jwtgate serve would, without serving, and lists every problem.\nExit 0 (prints \"FILE: ok\") or 2.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -39,7 +39,7 @@ func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	problems := server.Check(*config)
 	if *engine == engineWasm && !anyPolicyError(problems) {
 		if data, err := os.ReadFile(*config); err == nil {
-			if _, err := wasmengine.Inline(*config, data); err != nil {
+			if _, err := core.InlinePolicy(*config, data, policyfile.Options(*config)); err != nil {
 				problems = append(problems, err)
 			}
 		}

@@ -28,7 +28,7 @@ func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	batch := fs.Bool("batch", false, "read one token per line from stdin and print one decision per line")
 	engine := addEngineFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: jwtgate verify --config FILE [flags] TOKEN|-\n       jwtgate verify --config FILE --batch < tokens\n\nPrints the decision as JSON. Exit 0 valid, 1 rejected, 2 usage or configuration error.\nWith --engine wasm the policy's keys must be inline or in files (no jwks_url).\n\nFlags:\n")
+		fmt.Fprintf(stderr, "Usage: jwtgate verify --config FILE [flags] TOKEN|-\n       jwtgate verify --config FILE --batch < tokens\n\nPrints the decision as JSON. Exit 0 valid, 1 rejected, 2 usage or configuration error.\nWith --engine wasm the token is verified by the sandboxed policy plugin, with the same keys.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	pos, code, ok := parseFlags(fs, args)
