@@ -25,7 +25,9 @@ func TestInlinePolicy(t *testing.T) {
 			}
 			return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 		},
-		LookupEnv: func(name string) (string, bool) { return map[string]string{"SECRET": "env-secret"}[name], name == "SECRET" },
+		LookupEnv: func(name string) (string, bool) {
+			return map[string]string{"SECRET": "env-secret"}[name], name == "SECRET"
+		},
 	}
 
 	// Nothing to inline (jwks_url is the host's to serve): unchanged, byte for byte.
