@@ -89,6 +89,15 @@ func TestVerifyWasmModuleFlag(t *testing.T) {
 	assert.Contains(t, r.stderr, "wasm module "+bogus)
 	assert.Contains(t, r.stderr, "invalid wasm module")
 
+	// A module of ABI version 1: refused at load, naming both versions.
+	v1 := filepath.Join(dir, "v1.wasm")
+	require.NoError(t, os.WriteFile(v1, wasmtest.VersionModule(1), 0o600))
+	r = runCmd(t, "", "verify", "--config", policy, "--engine", "wasm", "--module", v1, valid)
+	assert.Equal(t, exitUsage, r.code)
+	assert.Empty(t, r.stdout)
+	assert.Contains(t, r.stderr, "wasm module "+v1)
+	assert.Contains(t, r.stderr, "unsupported ABI version: the module implements ABI version 1, this host speaks version 2 only")
+
 	r = runCmd(t, "", "verify", "--config", policy, "--engine", "wasm", "--module", filepath.Join(dir, "missing.wasm"), valid)
 	assert.Equal(t, exitUsage, r.code)
 	assert.Contains(t, r.stderr, "missing.wasm")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/internal/testcorpus"
+	"github.com/jwtgate/jwtgate/internal/wasmtest"
 )
 
 // validToken is a token the corpus policy accepts.
@@ -116,25 +117,6 @@ func TestFaults(t *testing.T) {
 	})
 }
 
-// versionModule is a hand-assembled module whose jwtgate_abi_version
-// returns version (and that has nothing else of the ABI).
-func versionModule(version byte) []byte {
-	name := "jwtgate_abi_version"
-	b := []byte{0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00}
-	b = append(b, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f) // type: () -> i32
-	b = append(b, 0x03, 0x02, 0x01, 0x00)                   // function 0 of type 0
-	b = append(b, 0x05, 0x03, 0x01, 0x00, 0x01)             // memory, min 1 page
-	exports := []byte{0x02, byte(len(name))}
-	exports = append(exports, name...)
-	exports = append(exports, 0x00, 0x00, 0x06)
-	exports = append(exports, "memory"...)
-	exports = append(exports, 0x02, 0x00)
-	b = append(b, 0x07, byte(len(exports)))
-	b = append(b, exports...)
-	b = append(b, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x41, version, 0x0b) // code: i32.const version
-	return b
-}
-
 // TestBadModules: modules that cannot serve are refused at Load and at
 // Swap with a clear error, and a Swap to one leaves the old module serving.
 func TestBadModules(t *testing.T) {
@@ -147,8 +129,8 @@ func TestBadModules(t *testing.T) {
 		kind   error
 		detail string
 	}{
-		{"abi-version-1", versionModule(1), ErrABIVersion, "the module implements ABI version 1, this host speaks version 2 only"},
-		{"abi-version-3", versionModule(3), ErrABIVersion, "the module implements ABI version 3, this host speaks version 2 only"},
+		{"abi-version-1", wasmtest.VersionModule(1), ErrABIVersion, "the module implements ABI version 1, this host speaks version 2 only"},
+		{"abi-version-3", wasmtest.VersionModule(3), ErrABIVersion, "the module implements ABI version 3, this host speaks version 2 only"},
 		{"truncated", good[:len(good)/2], ErrInvalidModule, ""},
 		{"empty", nil, ErrInvalidModule, ""},
 		{"not-wasm", []byte("#!/bin/sh\necho hello\n"), ErrInvalidModule, ""},
