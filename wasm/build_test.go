@@ -27,25 +27,15 @@ func TestBuildCached(t *testing.T) {
 	wasmtest.SkipShort(t)
 	ctx := context.Background()
 	first, err := wasmbuild.Build(ctx, wasmbuild.BuildOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	start := time.Now()
 	second, err := wasmbuild.Build(ctx, wasmbuild.BuildOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if first != second {
-		t.Fatalf("rebuilt unchanged sources: %s, then %s", first, second)
-	}
+	require.NoError(t, err)
+	require.Equal(t, first, second, "unchanged sources are not rebuilt")
 	t.Logf("cached build found in %v", time.Since(start))
 	faults, err := wasmbuild.Build(ctx, wasmbuild.BuildOptions{Tags: []string{"jwtgate_faults"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if faults == first {
-		t.Fatal("the fault-injection build shares the real module's cache entry")
-	}
+	require.NoError(t, err)
+	assert.NotEqual(t, first, faults, "the fault-injection build has a cache entry of its own")
 }
 
 // TestModuleInterface checks the built module against package abi (which
@@ -87,7 +77,7 @@ func TestModuleInterface(t *testing.T) {
 		case abi.WASIModule:
 			wasi = append(wasi, name)
 		default:
-			t.Errorf("import from %s.%s", mod, name)
+			assert.Fail(t, "an import from another module", "%s.%s", mod, name)
 		}
 	}
 	assert.ElementsMatch(t, []string{abi.ImportReplayClaim, abi.ImportKeySet, abi.ImportLog}, host)
@@ -123,9 +113,7 @@ func TestGuestVetsForWasip1(t *testing.T) {
 		}
 		args = append(args, "./guest")
 		out, err := command(t, args...)
-		if err != nil {
-			t.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
+		assert.NoError(t, err, "go %s:\n%s", strings.Join(args, " "), out)
 	}
 }
 
