@@ -33,7 +33,7 @@ func TestLookup(t *testing.T) {
 	_, ok = abi.Import("fd_write")
 	assert.False(t, ok)
 	for _, c := range abi.Capabilities {
-		assert.NotZero(t, c&abi.Defined, c)
+		assert.NotZero(t, c&abi.DefinedCapabilities, c)
 	}
 }
 

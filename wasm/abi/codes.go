@@ -82,9 +82,9 @@ const (
 // Capabilities lists every capability, in bit order.
 var Capabilities = []Capability{CapKeySets, CapSignatures}
 
-// Defined are the capability bits version 2 assigns; a guest answer with
-// any other bit set is refused.
-const Defined = CapKeySets | CapSignatures
+// DefinedCapabilities are the capability bits version 2 assigns; a guest
+// answer with any other bit set is refused.
+const DefinedCapabilities Capability = CapKeySets | CapSignatures
 
 // String returns the capability's name in ABI.md.
 func (c Capability) String() string {

@@ -77,7 +77,8 @@ func i32(name string) Value { return Value{name, I32} }
 func i64(name string) Value { return Value{name, I64} }
 
 // Exports are the functions every plugin must export, with exactly these
-// signatures (the host checks them at load, after the version).
+// signatures (the host checks them at load, after the version). Read it;
+// do not modify it.
 var Exports = []Func{
 	{ExportABIVersion, nil, []Value{i32("version")}},
 	{ExportCapabilities, []Value{i32("host_caps")}, []Value{i32("guest_caps")}},
@@ -89,7 +90,8 @@ var Exports = []Func{
 	{ExportResult, nil, []Value{i64("ptr_len")}},
 }
 
-// Imports are the functions of HostModule a plugin may import.
+// Imports are the functions of HostModule a plugin may import. Read it;
+// do not modify it.
 var Imports = []Func{
 	{ImportReplayClaim, []Value{i32("id_ptr"), i32("id_len"), i64("expiry_sec"), i32("expiry_nsec"),
 		i64("now_sec"), i32("now_nsec"), i32("msg_ptr"), i32("msg_cap")}, []Value{i32("result")}},

@@ -17,10 +17,15 @@
 // jwks_url key sets (Options.Replay, Options.Keys), are shared by every
 // instance.
 //
+// Verify never fails: a failure of the plugin is an invalid_token refusal
+// (core.EngineFailed). Call is the raw ABI call beneath it, returning the
+// decision JSON as the guest wrote it, or the failure as an *Error.
+//
 // The guest cannot read files or the environment: a policy's keys are
-// inline (jwks, pem or secret) or fetched by the host (jwks_url). Engine
-// (OpenPlugin, Plugin.Load) is what jwtgate's commands run: it finds the
-// module and inlines a policy file's key files first.
+// inline (jwks, pem or secret) or fetched by the host (jwks_url). Plugin
+// and Engine are what jwtgate's commands run: a module read once, and a
+// policy file loaded from it with its key files and environment secrets
+// inlined (core.InlinePolicy), closed as an io.Closer.
 package host
 
 import (
