@@ -3,6 +3,7 @@
 package main
 
 import (
+	"fmt"
 	"runtime"
 	"strings"
 	"unsafe"
@@ -40,6 +41,13 @@ func init() {
 			var x byte
 			p := unsafe.Pointer(&x)
 			sink = *(*byte)(unsafe.Add(p, 0xFFFFFF00-int(uintptr(p))))
+		case "keyset-long-url":
+			// A call past the ABI's bounds: the host must refuse it, and
+			// the panic reports what it answered.
+			buf := make([]byte, abi.MaxMessageBytes)
+			r := keySetGet(strings.Repeat("u", abi.MaxURLBytes+1), "", buf)
+			n, _ := abi.FailureLen(r)
+			panic(fmt.Sprintf("keyset_get answered %d: %s", r, buf[:min(n, len(buf))]))
 		case "exit":
 			// An unrecoverable runtime failure: the Go runtime exits.
 			var m map[string]int

@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"testing"
@@ -108,6 +109,17 @@ func TestFaults(t *testing.T) {
 			"a failure fails closed, naming only its kind (no guest output)")
 		assert.True(t, h.Verify(ctx, core.Request{Token: validToken(), Now: testcorpus.Now}).Valid)
 	})
+	t.Run("keyset-bounds", func(t *testing.T) {
+		// A guest asking for a key set past the ABI's bounds is refused by
+		// the host, which reads nothing; without a key source, refused too.
+		keys := mustLoad(t, faultyModule(t), testcorpus.Policy(), Options{PoolSize: 1, Keys: failingKeys{}})
+		_, err := keys.decide(ctx, core.Request{Token: "fault:keyset-long-url", Now: testcorpus.Now})
+		e := requireKind(t, err, ErrGuestPanic, false)
+		assert.Contains(t, e.Detail, "keyset_get answered -45: keyset_get: url or kid over the ABI's limits")
+		e = requireKind(t, call("fault:keyset-long-url"), ErrGuestPanic, false)
+		assert.Contains(t, e.Detail, "keyset_get answered -25: no key source configured")
+		requireServes(t, h)
+	})
 	t.Run("panic-recovered", func(t *testing.T) {
 		for range 3 { // the same instance stays in service
 			e := requireKind(t, call("fault:panic"), ErrGuestPanic, false)
@@ -143,6 +155,13 @@ func TestBadModules(t *testing.T) {
 			requireServes(t, h)
 		})
 	}
+}
+
+// failingKeys is a key source that always fails.
+type failingKeys struct{}
+
+func (failingKeys) KeySet(context.Context, string, string) (*core.KeySet, error) {
+	return nil, errors.New("key server down")
 }
 
 // signalHandler closes ch at the first log record whose message is msg.
