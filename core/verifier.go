@@ -36,6 +36,7 @@ type KeySource interface {
 // KeySet is a parsed JWK set, as published at a jwks_url.
 type KeySet struct {
 	keys []jose.JSONWebKey
+	doc  []byte // the document parsed, for MarshalJSON
 }
 
 // ParseKeySet parses a JWK set document ({"keys": [...]}).
@@ -47,7 +48,7 @@ func ParseKeySet(data []byte) (*KeySet, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &KeySet{keys: k}, nil
+	return &KeySet{keys: k, doc: append([]byte(nil), data...)}, nil
 }
 
 // Len returns the number of keys in the set.

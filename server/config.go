@@ -42,8 +42,8 @@ type config struct {
 	file   string
 	hash   [32]byte
 	policy *core.Policy
-	engine Engine // verifies with the shared store as replay store
-	tester Engine // verifies without consuming one-time jtis
+	engine core.Engine // verifies with the shared store as replay store
+	tester core.Engine // verifies without consuming one-time jtis
 	// vouched judges the claims of tokens a remote validation endpoint
 	// accepted. It is the native core under every engine: the plugin ABI
 	// has no call for vouched claims yet.

@@ -111,13 +111,13 @@ type recorded struct {
 	json string
 }
 
-func (rec *recorder) factory(ctx context.Context, file string, data []byte, policy *core.Policy, cfg core.Config) (Engine, error) {
+func (rec *recorder) factory(ctx context.Context, file string, data []byte, policy *core.Policy, cfg core.Config) (core.Engine, error) {
 	e, err := NativeEngine(ctx, file, data, policy, cfg)
 	return recordingEngine{e, rec}, err
 }
 
 type recordingEngine struct {
-	Engine
+	core.Engine
 	rec *recorder
 }
 

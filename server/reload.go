@@ -115,7 +115,7 @@ func (s *Server) reloadLocked(data []byte) error {
 // closeLater closes a replaced configuration's engines once the requests
 // that may still use them are done.
 func (s *Server) closeLater(old *config) {
-	for _, e := range []Engine{old.engine, old.tester} {
+	for _, e := range []core.Engine{old.engine, old.tester} {
 		if c, ok := e.(io.Closer); ok {
 			time.AfterFunc(engineCloseDelay, func() { c.Close() })
 		}
@@ -123,7 +123,7 @@ func (s *Server) closeLater(old *config) {
 }
 
 // closeEngines closes engines that never served.
-func closeEngines(engines ...Engine) {
+func closeEngines(engines ...core.Engine) {
 	for _, e := range engines {
 		if c, ok := e.(io.Closer); ok {
 			c.Close()
@@ -181,6 +181,7 @@ func (s *Server) buildLocked(ctx context.Context, file string, data []byte, poli
 	cfg.Replay = noReplay{}
 	tester, err := s.opts.NewEngine(ctx, file, data, policy, cfg)
 	if err != nil {
+		closeEngines(engine)
 		return nil, err
 	}
 	// The store learns which integrations are configured, so that the

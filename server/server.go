@@ -23,21 +23,22 @@ import (
 	"github.com/jwtgate/jwtgate/store"
 )
 
-// Engine verifies one token: *core.Verifier natively, or a wasm plugin host.
-type Engine interface {
-	Verify(ctx context.Context, req core.Request) *core.Decision
-}
-
-// EngineFactory builds the engine of one loaded configuration. file and
+// EngineFactory builds the engine of one loaded configuration:
+// *core.Verifier natively (NativeEngine), or the wasm plugin
+// (wasm/host.Plugin.Load). file and
 // data are the configuration file's name and bytes, policy the core's
 // parse of them, and cfg the replay store and key source the engine must
 // use. An engine that implements io.Closer is closed a while after a
 // reload replaced it.
-type EngineFactory func(ctx context.Context, file string, data []byte, policy *core.Policy, cfg core.Config) (Engine, error)
+type EngineFactory func(ctx context.Context, file string, data []byte, policy *core.Policy, cfg core.Config) (core.Engine, error)
 
 // NativeEngine is the default EngineFactory: the core's own verifier.
-func NativeEngine(_ context.Context, _ string, _ []byte, policy *core.Policy, cfg core.Config) (Engine, error) {
-	return core.NewVerifier(policy, cfg)
+func NativeEngine(_ context.Context, _ string, _ []byte, policy *core.Policy, cfg core.Config) (core.Engine, error) {
+	v, err := core.NewVerifier(policy, cfg)
+	if err != nil {
+		return nil, err // not a nil *Verifier in a non-nil core.Engine
+	}
+	return v, nil
 }
 
 // Options configure a Server. Only ConfigFile is required.

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,13 +14,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/jwtgate/jwtgate/core"
-	"github.com/jwtgate/jwtgate/internal/wasmengine"
 	"github.com/jwtgate/jwtgate/internal/wasmtest"
+	"github.com/jwtgate/jwtgate/wasm/host"
 )
 
 var (
 	pluginOnce sync.Once
-	plugin     *wasmengine.Plugin
+	plugin     *host.Plugin
 	pluginErr  error
 )
 
@@ -29,11 +28,12 @@ var (
 // built from the source tree (once per test binary).
 func wasmFactory(t testing.TB) EngineFactory {
 	t.Helper()
-	wasmtest.SkipShort(t)
-	pluginOnce.Do(func() { plugin, pluginErr = wasmengine.Open(context.Background(), "") })
+	path, _ := wasmtest.Module(t, wasmtest.Plugin)
+	cache := wasmtest.CompileCache(t)
+	pluginOnce.Do(func() { plugin, pluginErr = host.OpenPlugin(path, false, host.Options{CacheDir: cache}) })
 	require.NoError(t, pluginErr)
-	return func(ctx context.Context, file string, data []byte, policy *core.Policy, cfg core.Config) (Engine, error) {
-		e, err := plugin.Load(ctx, file, data, policy, cfg.Replay)
+	return func(ctx context.Context, file string, data []byte, _ *core.Policy, cfg core.Config) (core.Engine, error) {
+		e, err := plugin.Load(ctx, file, data, cfg)
 		if err != nil {
 			return nil, err
 		}
@@ -44,8 +44,7 @@ func wasmFactory(t testing.TB) EngineFactory {
 // TestWasmEngineServesAndReloads: the server on the wasm engine answers
 // /v1/verify (200 and 401, one-time tokens through the store), a reload
 // swaps the policy in the engine (a removed integration is refused), and a
-// configuration the engine cannot serve (jwks_url) is refused at start and
-// at reload, the previous one serving on.
+// jwks_url added at reload is served through the server's key fetcher.
 func TestWasmEngineServesAndReloads(t *testing.T) {
 	dir := t.TempDir()
 	config := filepath.Join(dir, "jwtgate.yaml")
@@ -67,7 +66,7 @@ func TestWasmEngineServesAndReloads(t *testing.T) {
 		t.Helper()
 		return send(t, nil, http.MethodPost, url+"/v1/verify", nil, "Authorization", "Bearer "+tok)
 	}
-	_, isWasm := srv.cur.Load().engine.(*wasmengine.Engine)
+	_, isWasm := srv.cur.Load().engine.(*host.Engine)
 	require.True(t, isWasm, "the configuration's engine is the plugin")
 
 	now := clk.Now()
@@ -99,17 +98,17 @@ func TestWasmEngineServesAndReloads(t *testing.T) {
 	r = verify(hs2)
 	assert.Equal(t, http.StatusOK, r.status, r.body)
 
-	// A jwks_url is refused at reload; the previous configuration serves on.
-	write("integrations:\n" + hsEntry + "  - name: remote\n    issuer: https://remote.example\n    algorithms: [RS256]\n    keys: [{jwks_url: https://remote.example/jwks.json}]\n" + service)
-	err = srv.Reload()
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "keys[0].jwks_url")
-	assert.Contains(t, err.Error(), "--engine native")
-	r = verify(mint(t, []byte(oktoSecret), "", claims(now, "https://hs.example", map[string]any{"sub": "u-hs", "jti": "thrice"})))
-	assert.Equal(t, http.StatusOK, r.status, r.body)
-
-	// And at start.
-	_, err = New(context.Background(), Options{ConfigFile: config, DataDir: filepath.Join(dir, "data2"), NewEngine: wasmFactory(t)})
-	require.Error(t, err)
-	assert.True(t, strings.Contains(err.Error(), "jwks_url"), err.Error())
+	// A jwks_url at reload: the plugin asks the server's fetcher for it.
+	keys := newFakeEndpoint(t, answer(http.StatusOK, jwksBody(t, map[string]*rsa.PrivateKey{"rm-1": rsaKey(t, 1)})))
+	write("integrations:\n" + hsEntry + "  - name: remote\n    issuer: https://remote.example\n    algorithms: [RS256]\n    keys: [{jwks_url: " + keys.URL + "/jwks.json}]\n" + service)
+	require.NoError(t, srv.Reload())
+	r = verify(mint(t, rsaKey(t, 1), "rm-1", claims(now, "https://remote.example", map[string]any{"sub": "u-remote"})))
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	assert.Equal(t, "u-remote", r.json["sub"])
+	assert.Equal(t, int32(1), keys.hits.Load(), "fetched once, then cached")
+	r = verify(mint(t, rsaKey(t, 0), "rm-1", claims(now, "https://remote.example", nil)))
+	assert.Equal(t, http.StatusUnauthorized, r.status)
+	keys.set(answer(http.StatusServiceUnavailable, "down"))
+	r = verify(mint(t, rsaKey(t, 1), "rm-1", claims(now, "https://remote.example", map[string]any{"sub": "u-remote"})))
+	assert.Equal(t, http.StatusOK, r.status, "the cached set serves while the endpoint is down")
 }

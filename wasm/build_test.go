@@ -2,6 +2,7 @@ package wasm_test
 
 import (
 	"context"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,9 +15,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
 
 	"github.com/jwtgate/jwtgate/internal/wasmbuild"
 	"github.com/jwtgate/jwtgate/internal/wasmtest"
+	"github.com/jwtgate/jwtgate/wasm/abi"
 )
 
 // TestBuildCached: a second build of unchanged sources reuses the first.
@@ -24,82 +27,77 @@ func TestBuildCached(t *testing.T) {
 	wasmtest.SkipShort(t)
 	ctx := context.Background()
 	first, err := wasmbuild.Build(ctx, wasmbuild.BuildOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	start := time.Now()
 	second, err := wasmbuild.Build(ctx, wasmbuild.BuildOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if first != second {
-		t.Fatalf("rebuilt unchanged sources: %s, then %s", first, second)
-	}
+	require.NoError(t, err)
+	require.Equal(t, first, second, "unchanged sources are not rebuilt")
 	t.Logf("cached build found in %v", time.Since(start))
 	faults, err := wasmbuild.Build(ctx, wasmbuild.BuildOptions{Tags: []string{"jwtgate_faults"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if faults == first {
-		t.Fatal("the fault-injection build shares the real module's cache entry")
-	}
+	require.NoError(t, err)
+	assert.NotEqual(t, first, faults, "the fault-injection build has a cache entry of its own")
 }
 
-// TestModuleInterface checks the built module against ABI.md: exactly the
-// documented exports, and imports from WASI and the documented host
-// functions only.
+// TestModuleInterface checks the built module against package abi (which
+// wasm/abi's tests hold against ABI.md): exactly the ABI's exports, with
+// their signatures, and imports from WASI and the ABI's host functions
+// only, with theirs.
 func TestModuleInterface(t *testing.T) {
 	ctx := context.Background()
 	bin := wasmtest.Bytes(t, wasmtest.Plugin)
 	// The tests' shared cache: compiled once for every package, not here
 	// on every run.
 	cache, err := wazero.NewCompilationCacheWithDir(wasmtest.CompileCache(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer cache.Close(ctx)
 	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigCompiler().WithCompilationCache(cache))
 	defer rt.Close(ctx)
 	cm, err := rt.CompileModule(ctx, bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var exports []string
-	for name := range cm.ExportedFunctions() {
-		exports = append(exports, name)
-	}
-	slices.Sort(exports)
-	want := []string{"_initialize", "jwtgate_abi_version", "jwtgate_alloc", "jwtgate_free", "jwtgate_load", "jwtgate_result", "jwtgate_verify"}
-	if !slices.Equal(exports, want) {
-		t.Errorf("exports %v, want %v", exports, want)
-	}
-	if _, ok := cm.ExportedMemories()["memory"]; !ok {
-		t.Error("no exported memory")
-	}
-	doc, err := os.ReadFile("ABI.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range want[1:] {
-		if !strings.Contains(string(doc), "`"+name+"`") {
-			t.Errorf("ABI.md does not document %s", name)
+	require.NoError(t, err)
+	want := []string{abi.InitializeExport}
+	for _, f := range abi.Exports {
+		want = append(want, f.Name)
+		def, ok := cm.ExportedFunctions()[f.Name]
+		if assert.True(t, ok, f.Name) {
+			assert.Equal(t, f.Signature(), signature(def, f), f.Name)
 		}
 	}
-	var wasi []string
+	assert.ElementsMatch(t, want, slices.Collect(maps.Keys(cm.ExportedFunctions())))
+	assert.Contains(t, cm.ExportedMemories(), abi.MemoryExport)
+	var wasi, host []string
 	for _, def := range cm.ImportedFunctions() {
 		mod, name, _ := def.Import()
 		switch mod {
-		case "jwtgate_host":
-			if name != "replay_claim" && name != "log" {
-				t.Errorf("undocumented host import %s", name)
+		case abi.HostModule:
+			host = append(host, name)
+			f, ok := abi.Import(name)
+			if assert.True(t, ok, "undocumented host import %s", name) {
+				assert.Equal(t, f.Signature(), signature(def, f), name)
 			}
-		case "wasi_snapshot_preview1":
+		case abi.WASIModule:
 			wasi = append(wasi, name)
 		default:
-			t.Errorf("import from %s.%s", mod, name)
+			assert.Fail(t, "an import from another module", "%s.%s", mod, name)
 		}
 	}
+	assert.ElementsMatch(t, []string{abi.ImportReplayClaim, abi.ImportKeySet, abi.ImportLog}, host)
 	t.Logf("WASI imports (the Go runtime's): %v", wasi)
+}
+
+// signature renders a function's types the way abi.Func.Signature does,
+// with the names of spec (a module keeps no parameter names).
+func signature(def api.FunctionDefinition, f abi.Func) string {
+	render := func(types []api.ValueType, named []abi.Value) []abi.Value {
+		out := make([]abi.Value, len(types))
+		for i, t := range types {
+			out[i].Type = abi.ValueType(t)
+			if i < len(named) {
+				out[i].Name = named[i].Name
+			}
+		}
+		return out
+	}
+	return abi.Func{Params: render(def.ParamTypes(), f.Params), Results: render(def.ResultTypes(), f.Results)}.Signature()
 }
 
 // TestGuestVetsForWasip1 vets the guest as it is built, with the fault
@@ -115,9 +113,7 @@ func TestGuestVetsForWasip1(t *testing.T) {
 		}
 		args = append(args, "./guest")
 		out, err := command(t, args...)
-		if err != nil {
-			t.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
+		assert.NoError(t, err, "go %s:\n%s", strings.Join(args, " "), out)
 	}
 }
 

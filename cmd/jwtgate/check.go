@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/jwtgate/jwtgate/core"
-	"github.com/jwtgate/jwtgate/internal/wasmengine"
+	"github.com/jwtgate/jwtgate/policyfile"
 	"github.com/jwtgate/jwtgate/server"
 )
 
@@ -22,7 +22,7 @@ const checkUsage = "Usage: jwtgate check --config FILE [--engine native|wasm]\n\
 func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("check", checkUsage, stderr)
 	config := fs.String("config", "", "configuration file (policy and service section); required")
-	engine := fs.String("engine", engineNative, `check as serve --engine loads it: "native", or "wasm" (which refuses jwks_url keys)`)
+	engine := fs.String("engine", engineNative, `check as serve --engine loads it: "native", or "wasm" (which also inlines the key files for the plugin)`)
 	if code, ok := parseFlagsOnly(fs, stderr, args); !ok {
 		return code
 	}
@@ -35,7 +35,7 @@ func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	problems := server.Check(*config)
 	if *engine == engineWasm && !anyPolicyError(problems) {
 		if data, err := os.ReadFile(*config); err == nil {
-			if _, err := wasmengine.Inline(*config, data); err != nil {
+			if _, err := core.InlinePolicy(*config, data, policyfile.Options(*config)); err != nil {
 				problems = append(problems, err)
 			}
 		}

@@ -16,11 +16,11 @@ import (
 // compilation cache, says on stderr that it compiles the plugin and where
 // the compiled code is kept, instead of sitting silent; the decision is
 // the native one. Not under the race detector, which makes the cold
-// compilation take minutes; wasmengine's TestNotifySlowCompile covers the
+// compilation take minutes; TestNotifySlowCompile (engine_test.go) covers the
 // notice there.
 func TestVerifyWasmSaysItCompiles(t *testing.T) {
 	if raceEnabled {
-		t.Skip("a cold compilation under the race detector takes minutes; see wasmengine.TestNotifySlowCompile")
+		t.Skip("a cold compilation under the race detector takes minutes; see TestNotifySlowCompile")
 	}
 	module, err := wasmbuild.Build(context.Background(), wasmbuild.BuildOptions{})
 	require.NoError(t, err)

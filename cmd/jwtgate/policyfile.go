@@ -49,9 +49,16 @@ func newVerifier(path string) (*core.Verifier, error) {
 // an HTTP key source (package jwks: timeout, size limit, Cache-Control
 // caching) for its jwks_url entries.
 func newVerifierOf(p *core.Policy) (*core.Verifier, error) {
+	return core.NewVerifier(p, configOf(p))
+}
+
+// configOf is what a command's engine gets from its host, natively or in
+// the plugin: an in-memory replay store and, for jwks_url keys, a fetcher
+// of the policy's URLs only.
+func configOf(p *core.Policy) core.Config {
 	cfg := core.Config{Replay: core.NewMemoryReplayStore(0)}
 	if urls := p.JWKSURLs(); len(urls) > 0 {
 		cfg.Keys = jwks.New(jwks.Options{URLs: urls})
 	}
-	return core.NewVerifier(p, cfg)
+	return cfg
 }

@@ -13,9 +13,9 @@ import (
 	"syscall"
 
 	"github.com/jwtgate/jwtgate/core"
-	"github.com/jwtgate/jwtgate/internal/wasmengine"
 	"github.com/jwtgate/jwtgate/server"
 	"github.com/jwtgate/jwtgate/store"
+	"github.com/jwtgate/jwtgate/wasm/host"
 )
 
 const serveUsage = `Usage: jwtgate serve --config FILE [--listen ADDR] [--data-dir DIR] [--store DSN] [--log-level LEVEL] [--engine native|wasm] [--module FILE]
@@ -28,9 +28,9 @@ Serves the verifying side of the seed products (see docs/serve.md):
 The configuration file is the policy, with the service settings in its
 "service:" section. It is reloaded on SIGHUP and when it changes; a file that
 does not load is refused and the previous configuration keeps serving.
-With --engine wasm, tokens are verified by the sandboxed policy plugin; the
-policy's keys must then be inline or in files (no jwks_url), and the module
-is read once at start (a reload changes the policy, not the module).
+With --engine wasm, tokens are verified by the sandboxed policy plugin, its
+jwks_url key sets fetched by the server as natively; the module is read once
+at start (a reload changes the policy, not the module).
 
 Flags:
 `
@@ -150,5 +150,5 @@ var logLevels = map[string]slog.Level{
 func isConfigError(err error) bool {
 	var pe *core.PolicyError
 	return errors.As(err, &pe) || errors.Is(err, server.ErrConfig) ||
-		errors.Is(err, store.ErrInvalidDSN) || wasmengine.IsModuleError(err)
+		errors.Is(err, store.ErrInvalidDSN) || host.IsModuleError(err)
 }

@@ -19,7 +19,7 @@ import (
 const maxInputToken = 2 << 20
 
 // verifyUsage is the -h text of jwtgate verify, before its flags.
-const verifyUsage = "Usage: jwtgate verify --config FILE [flags] TOKEN|-\n       jwtgate verify --config FILE --batch < tokens\n\nPrints the decision as JSON. Exit 0 valid, 1 rejected, 2 usage or configuration error.\nWith --engine wasm the policy's keys must be inline or in files (no jwks_url).\n\nFlags:\n"
+const verifyUsage = "Usage: jwtgate verify --config FILE [flags] TOKEN|-\n       jwtgate verify --config FILE --batch < tokens\n\nPrints the decision as JSON. Exit 0 valid, 1 rejected, 2 usage or configuration error.\nWith --engine wasm the token is verified by the sandboxed policy plugin, with the same keys.\n\nFlags:\n"
 
 func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("verify", verifyUsage, stderr)

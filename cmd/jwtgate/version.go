@@ -7,7 +7,7 @@ import (
 	"runtime/debug"
 	"strings"
 
-	"github.com/jwtgate/jwtgate/wasm/host"
+	"github.com/jwtgate/jwtgate/wasm/abi"
 )
 
 // runVersion prints what this jwtgate is: jwtgate version and --version.
@@ -56,6 +56,6 @@ func versionText(bi *debug.BuildInfo, ok bool) string {
 	fmt.Fprintf(&b, "module:     %s\n", module)
 	fmt.Fprintf(&b, "commit:     %s\n", commit)
 	fmt.Fprintf(&b, "go:         %s %s/%s\n", goVersion, runtime.GOOS, runtime.GOARCH)
-	fmt.Fprintf(&b, "plugin ABI: %d\n", host.ABIVersion)
+	fmt.Fprintf(&b, "plugin ABI: %d\n", abi.Version)
 	return b.String()
 }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/jwtgate/jwtgate/wasm/host"
+	"github.com/jwtgate/jwtgate/wasm/abi"
 )
 
 // TestVersion: jwtgate version and --version print the module version,
@@ -20,7 +20,7 @@ func TestVersion(t *testing.T) {
 		assert.Empty(t, r.stderr, arg)
 		bi, ok := debug.ReadBuildInfo()
 		assert.Equal(t, versionText(bi, ok), r.stdout, arg)
-		assert.Contains(t, r.stdout, fmt.Sprintf("\nplugin ABI: %d\n", host.ABIVersion), arg)
+		assert.Contains(t, r.stdout, fmt.Sprintf("\nplugin ABI: %d\n", abi.Version), arg)
 	}
 
 	bi := &debug.BuildInfo{
@@ -38,7 +38,7 @@ func TestVersion(t *testing.T) {
 		"module:     github.com/jwtgate/jwtgate\n"+
 		"commit:     3158b5e0d1c2b3a4f5e6d7c8b9a0f1e2d3c4b5a6 (2026-12-01T22:00:00Z, with local changes)\n"+
 		"go:         go1.26.8 "+platform+"\n"+
-		fmt.Sprintf("plugin ABI: %d\n", host.ABIVersion), versionText(bi, true))
+		fmt.Sprintf("plugin ABI: %d\n", abi.Version), versionText(bi, true))
 
 	bi.Settings = nil
 	assert.Contains(t, versionText(bi, true), "commit:     unknown (the build carries no version control stamp")

@@ -6,15 +6,31 @@ import (
 	"runtime"
 	"time"
 	"unsafe"
+
+	"github.com/jwtgate/jwtgate/wasm/abi"
 )
 
 // ---- Imports: everything the module may ask of its host. ----
+//
+// The directives need literal names; wasm/build_test.go holds the built
+// module's imports and exports against package abi.
 
 //go:wasmimport jwtgate_host replay_claim
 func hostReplayClaim(idPtr unsafe.Pointer, idLen uint32, expSec int64, expNsec int32, nowSec int64, nowNsec int32, msgPtr unsafe.Pointer, msgCap uint32) int32
 
 //go:wasmimport jwtgate_host log
 func hostLogImport(level int32, msgPtr unsafe.Pointer, msgLen uint32)
+
+//go:wasmimport jwtgate_host keyset_get
+func hostKeySetImport(urlPtr unsafe.Pointer, urlLen uint32, kidPtr unsafe.Pointer, kidLen uint32, bufPtr unsafe.Pointer, bufCap uint32) int32
+
+func keySetGet(url, kid string, buf []byte) int32 {
+	r := hostKeySetImport(unsafe.Pointer(unsafe.StringData(url)), uint32(len(url)), unsafe.Pointer(unsafe.StringData(kid)), uint32(len(kid)), unsafe.Pointer(unsafe.SliceData(buf)), uint32(len(buf)))
+	runtime.KeepAlive(url)
+	runtime.KeepAlive(kid)
+	runtime.KeepAlive(buf)
+	return r
+}
 
 func replayClaim(id string, expSec int64, expNsec int32, nowSec int64, nowNsec int32, msg []byte) int32 {
 	r := hostReplayClaim(unsafe.Pointer(unsafe.StringData(id)), uint32(len(id)), expSec, expNsec, nowSec, nowNsec, unsafe.Pointer(unsafe.SliceData(msg)), uint32(len(msg)))
@@ -23,8 +39,8 @@ func replayClaim(id string, expSec int64, expNsec int32, nowSec int64, nowNsec i
 	return r
 }
 
-func hostLog(level int32, msg string) {
-	hostLogImport(level, unsafe.Pointer(unsafe.StringData(msg)), uint32(len(msg)))
+func hostLog(level abi.Level, msg string) {
+	hostLogImport(int32(level), unsafe.Pointer(unsafe.StringData(msg)), uint32(len(msg)))
 	runtime.KeepAlive(msg)
 }
 
@@ -53,7 +69,12 @@ func buffer(ptr, n uint32) ([]byte, bool) {
 // ---- Exports. ----
 
 //go:wasmexport jwtgate_abi_version
-func exportABIVersion() uint32 { return abiVersion }
+func exportABIVersion() uint32 { return abi.Version }
+
+//go:wasmexport jwtgate_capabilities
+func exportCapabilities(hostCaps uint32) uint32 {
+	return uint32(capabilities(abi.Capability(hostCaps)))
+}
 
 //go:wasmexport jwtgate_alloc
 func exportAlloc(size uint32) uint32 {
@@ -74,7 +95,7 @@ func exportResult() uint64 {
 	return uint64(ptrOf(result))<<32 | uint64(len(result))
 }
 
-func setResult(status int32, out []byte) uint32 {
+func setResult(status abi.Status, out []byte) uint32 {
 	result = out
 	return uint32(status)
 }
@@ -82,12 +103,12 @@ func setResult(status int32, out []byte) uint32 {
 //go:wasmexport jwtgate_load
 func exportLoad(buf, nameLen, policyLen uint32) uint32 {
 	total := uint64(nameLen) + uint64(policyLen)
-	if total > 1<<31 {
-		return setResult(statusError, []byte("jwtgate_load: lengths out of range"))
+	if total > abi.MaxRequestBytes {
+		return setResult(abi.StatusRefused, []byte("jwtgate_load: lengths out of range"))
 	}
 	b, ok := buffer(buf, uint32(total))
 	if !ok {
-		return setResult(statusError, []byte("jwtgate_load: the buffer is not one from jwtgate_alloc, or too short"))
+		return setResult(abi.StatusRefused, []byte("jwtgate_load: the buffer is not one from jwtgate_alloc, or too short"))
 	}
 	name := string(b[:nameLen])
 	policy := append([]byte(nil), b[nameLen:]...)
@@ -97,19 +118,19 @@ func exportLoad(buf, nameLen, policyLen uint32) uint32 {
 //go:wasmexport jwtgate_verify
 func exportVerify(buf, tokenLen, redirectLen, integrationLen uint32, nowSec int64, nowNsec uint32, flags uint32) uint32 {
 	total := uint64(tokenLen) + uint64(redirectLen) + uint64(integrationLen)
-	if total > 1<<31 {
-		return setResult(statusError, []byte("jwtgate_verify: lengths out of range"))
+	if total > abi.MaxRequestBytes {
+		return setResult(abi.StatusRefused, []byte("jwtgate_verify: lengths out of range"))
 	}
 	b, ok := buffer(buf, uint32(total))
 	if !ok {
-		return setResult(statusError, []byte("jwtgate_verify: the buffer is not one from jwtgate_alloc, or too short"))
+		return setResult(abi.StatusRefused, []byte("jwtgate_verify: the buffer is not one from jwtgate_alloc, or too short"))
 	}
 	token := string(b[:tokenLen])
 	redirectParam := string(b[tokenLen : tokenLen+redirectLen])
 	integration := string(b[tokenLen+redirectLen:])
 	var now time.Time
-	if flags&flagZeroNow == 0 {
+	if abi.Flag(flags)&abi.FlagZeroNow == 0 {
 		now = time.Unix(nowSec, int64(nowNsec)).UTC()
 	}
-	return setResult(verify(token, redirectParam, integration, now, flags))
+	return setResult(verify(token, redirectParam, integration, now, abi.Flag(flags)))
 }

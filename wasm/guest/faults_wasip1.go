@@ -3,9 +3,12 @@
 package main
 
 import (
+	"fmt"
 	"runtime"
 	"strings"
 	"unsafe"
+
+	"github.com/jwtgate/jwtgate/wasm/abi"
 )
 
 // The fault-injection build (-tags jwtgate_faults) misbehaves on request so
@@ -22,7 +25,7 @@ func init() {
 		switch strings.TrimPrefix(token, "fault:") {
 		case "loop":
 			// Said first, so that a test can cancel the call once it runs.
-			hostLog(levelInfo, "fault: looping")
+			hostLog(abi.LevelInfo, "fault: looping")
 			for {
 			}
 		case "alloc":
@@ -38,6 +41,13 @@ func init() {
 			var x byte
 			p := unsafe.Pointer(&x)
 			sink = *(*byte)(unsafe.Add(p, 0xFFFFFF00-int(uintptr(p))))
+		case "keyset-long-url":
+			// A call past the ABI's bounds: the host must refuse it, and
+			// the panic reports what it answered.
+			buf := make([]byte, abi.MaxMessageBytes)
+			r := keySetGet(strings.Repeat("u", abi.MaxURLBytes+1), "", buf)
+			n, _ := abi.FailureLen(r)
+			panic(fmt.Sprintf("keyset_get answered %d: %s", r, buf[:min(n, len(buf))]))
 		case "exit":
 			// An unrecoverable runtime failure: the Go runtime exits.
 			var m map[string]int

@@ -18,9 +18,9 @@ import (
 //
 //	BenchmarkVerify/native/ALG           core.Verifier.Verify
 //	BenchmarkVerify/native-json/ALG      the same and Decision.JSON
-//	BenchmarkVerify/wasm/ALG             Host.VerifyRequest (default options: no deadline)
-//	BenchmarkVerify/wasm-json/ALG        Host.VerifyJSON, no decoding on the host
-//	BenchmarkVerify/wasm-deadline/ALG    Host.VerifyRequest with CallTimeout: 1s
+//	BenchmarkVerify/wasm/ALG             Host.decide (default options: no deadline)
+//	BenchmarkVerify/wasm-json/ALG        Host.Call, no decoding on the host
+//	BenchmarkVerify/wasm-deadline/ALG    Host.decide with CallTimeout: 1s
 //	BenchmarkCompile/cold, /cached       wazero compilation, empty and warm disk cache
 //	BenchmarkInstanceStart               instantiate + _initialize + load the policy
 //	BenchmarkModuleSize                  raw and gzip bytes of the module
@@ -80,21 +80,21 @@ func BenchmarkVerify(b *testing.B) {
 		})
 		b.Run("wasm/"+tc.alg, func(b *testing.B) {
 			loop(b, func() {
-				if _, err := h.VerifyRequest(ctx, req); err != nil {
+				if _, err := h.decide(ctx, req); err != nil {
 					b.Fatal(err)
 				}
 			})
 		})
 		b.Run("wasm-json/"+tc.alg, func(b *testing.B) {
 			loop(b, func() {
-				if _, err := h.VerifyJSON(ctx, req); err != nil {
+				if _, err := h.Call(ctx, req); err != nil {
 					b.Fatal(err)
 				}
 			})
 		})
 		b.Run("wasm-deadline/"+tc.alg, func(b *testing.B) {
 			loop(b, func() {
-				if _, err := hDeadline.VerifyRequest(ctx, req); err != nil {
+				if _, err := hDeadline.decide(ctx, req); err != nil {
 					b.Fatal(err)
 				}
 			})
@@ -109,7 +109,7 @@ func BenchmarkVerifyParallel(b *testing.B) {
 	req := core.Request{Token: toks[1].token, Now: testcorpus.Now}
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, err := h.VerifyRequest(context.Background(), req); err != nil {
+			if _, err := h.decide(context.Background(), req); err != nil {
 				b.Fatal(err)
 			}
 		}

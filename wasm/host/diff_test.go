@@ -1,10 +1,12 @@
 package host
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/internal/testcorpus"
@@ -18,33 +20,20 @@ func TestDifferential(t *testing.T) {
 	cases := testcorpus.Cases()
 	for _, g := range testcorpus.Groups(cases) {
 		p, err := core.ParsePolicy("policy", g.Policy, core.LoadOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		native, err := core.NewVerifier(p, core.Config{Replay: core.NewMemoryReplayStore(0)})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		h := mustLoad(t, module, g.Policy, Options{PoolSize: 2})
 		for _, c := range g.Cases {
 			want := native.Verify(context.Background(), c.Request()).JSON()
-			got, err := h.VerifyJSON(context.Background(), c.Request())
-			if err != nil {
-				t.Errorf("%s: %v", c.Name, err)
-				continue
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s: decisions differ\nnative: %s\nwasm:   %s", c.Name, want, got)
+			got, err := h.Call(context.Background(), c.Request())
+			if !assert.NoError(t, err, c.Name) || !assert.Equal(t, string(want), string(got), "%s: decisions differ", c.Name) {
 				continue
 			}
 			// The decoded decision marshals back to the same bytes.
 			d := new(core.Decision)
-			if err := json.Unmarshal(got, d); err != nil {
-				t.Fatal(err)
-			}
-			if again := d.JSON(); !bytes.Equal(again, want) {
-				t.Errorf("%s: decoded decision re-encodes differently\nnative: %s\nagain:  %s", c.Name, want, again)
-			}
+			require.NoError(t, json.Unmarshal(got, d))
+			assert.Equal(t, string(want), string(d.JSON()), "%s: decoded decision re-encodes differently", c.Name)
 		}
 	}
 	t.Logf("%d cases identical", len(cases))

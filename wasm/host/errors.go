@@ -11,7 +11,8 @@ var (
 	// ErrInvalidModule: the module does not compile, is truncated, lacks a
 	// required export or imports something the host does not provide.
 	ErrInvalidModule = errors.New("invalid wasm module")
-	// ErrABIVersion: the module implements another version of the ABI.
+	// ErrABIVersion: the module implements another version of the ABI
+	// (Error.ModuleVersion); this host speaks ABIVersion only.
 	ErrABIVersion = errors.New("unsupported ABI version")
 	// ErrPolicyTooLarge: the policy exceeds Options.MaxPolicyBytes.
 	ErrPolicyTooLarge = errors.New("policy too large")
@@ -52,6 +53,9 @@ type Error struct {
 	Discarded bool
 	// Cause is the underlying error, if any (such as context.DeadlineExceeded).
 	Cause error
+	// ModuleVersion is, for ErrABIVersion, the ABI version the module
+	// implements (this host speaks ABIVersion).
+	ModuleVersion int
 }
 
 func (e *Error) Error() string {

@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/internal/testcorpus"
+	"github.com/jwtgate/jwtgate/internal/wasmtest"
 )
 
 // validToken is a token the corpus policy accepts.
@@ -20,27 +23,17 @@ func validToken() string {
 
 func requireServes(t *testing.T, h *Host) {
 	t.Helper()
-	d, err := h.VerifyRequest(context.Background(), core.Request{Token: validToken(), Now: testcorpus.Now})
-	if err != nil {
-		t.Fatalf("the host no longer serves: %v", err)
-	}
-	if !d.Valid {
-		t.Fatalf("valid token refused: %s", d.Reason)
-	}
+	d, err := h.decide(context.Background(), core.Request{Token: validToken(), Now: testcorpus.Now})
+	require.NoError(t, err, "the host no longer serves")
+	require.True(t, d.Valid, "valid token refused: %s", d.Reason)
 }
 
 func requireKind(t *testing.T, err, kind error, discarded bool) *Error {
 	t.Helper()
-	if !errors.Is(err, kind) {
-		t.Fatalf("got error %v, want %v", err, kind)
-	}
+	require.ErrorIs(t, err, kind)
 	var e *Error
-	if !errors.As(err, &e) {
-		t.Fatalf("got %T, want *Error", err)
-	}
-	if e.Discarded != discarded {
-		t.Fatalf("%v: Discarded=%v, want %v", err, e.Discarded, discarded)
-	}
+	require.ErrorAs(t, err, &e)
+	require.Equal(t, discarded, e.Discarded, "%v: Discarded", err)
 	return e
 }
 
@@ -50,7 +43,7 @@ func TestFaults(t *testing.T) {
 	h := mustLoad(t, faultyModule(t), testcorpus.Policy(), Options{PoolSize: 2, CallTimeout: 10 * time.Second, MemoryLimitPages: 1024})
 	ctx := context.Background()
 	call := func(tok string) error {
-		_, err := h.VerifyRequest(ctx, core.Request{Token: tok, Now: testcorpus.Now})
+		_, err := h.decide(ctx, core.Request{Token: tok, Now: testcorpus.Now})
 		return err
 	}
 	requireServes(t, h)
@@ -58,20 +51,16 @@ func TestFaults(t *testing.T) {
 	t.Run("loop", func(t *testing.T) {
 		h := mustLoad(t, faultyModule(t), testcorpus.Policy(), Options{PoolSize: 1, CallTimeout: 200 * time.Millisecond})
 		start := time.Now()
-		_, err := h.VerifyRequest(ctx, core.Request{Token: "fault:loop", Now: testcorpus.Now})
+		_, err := h.decide(ctx, core.Request{Token: "fault:loop", Now: testcorpus.Now})
 		requireKind(t, err, ErrDeadline, true)
-		if !errors.Is(err, context.DeadlineExceeded) {
-			t.Errorf("%v does not wrap context.DeadlineExceeded", err)
-		}
-		if el := time.Since(start); el > 5*time.Second {
-			t.Errorf("the deadline took %v to stop the guest", el)
-		}
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.Less(t, time.Since(start), 5*time.Second, "the deadline's time to stop the guest")
 		requireServes(t, h)
 	})
 	t.Run("caller-deadline", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 		defer cancel()
-		_, err := h.VerifyRequest(ctx, core.Request{Token: "fault:loop", Now: testcorpus.Now})
+		_, err := h.decide(ctx, core.Request{Token: "fault:loop", Now: testcorpus.Now})
 		requireKind(t, err, ErrDeadline, true)
 		requireServes(t, h)
 	})
@@ -91,13 +80,13 @@ func TestFaults(t *testing.T) {
 			}
 			cancel()
 		}()
-		_, err := h.VerifyRequest(ctx, core.Request{Token: "fault:loop", Now: testcorpus.Now})
+		_, err := h.decide(ctx, core.Request{Token: "fault:loop", Now: testcorpus.Now})
 		requireKind(t, err, ErrCanceled, true)
 		requireServes(t, h)
 	})
 	t.Run("alloc", func(t *testing.T) {
 		start := time.Now()
-		_, err := h.VerifyRequest(ctx, core.Request{Token: "fault:alloc", Now: testcorpus.Now})
+		_, err := h.decide(ctx, core.Request{Token: "fault:alloc", Now: testcorpus.Now})
 		t.Logf("out of memory after %v", time.Since(start))
 		e := requireKind(t, err, ErrOutOfMemory, true)
 		t.Logf("%v", e)
@@ -105,55 +94,39 @@ func TestFaults(t *testing.T) {
 	})
 	t.Run("trap", func(t *testing.T) {
 		e := requireKind(t, call("fault:trap"), ErrTrap, true)
-		if !strings.Contains(e.Detail, "out of bounds") {
-			t.Errorf("detail %q does not name the trap", e.Detail)
-		}
+		assert.Contains(t, e.Detail, "out of bounds", "the detail names the trap")
 		requireServes(t, h)
 	})
 	t.Run("runtime-crash", func(t *testing.T) {
 		e := requireKind(t, call("fault:exit"), ErrTrap, true)
-		if !strings.Contains(e.Detail, "nil map") {
-			t.Errorf("detail %q lacks the guest's last words", e.Detail)
-		}
+		assert.Contains(t, e.Detail, "nil map", "the detail has the guest's last words")
 		requireServes(t, h)
 	})
 	t.Run("decide-fails-closed", func(t *testing.T) {
-		d := h.Decide(ctx, core.Request{Token: "fault:trap", Now: testcorpus.Now, Explain: true})
-		if d.Valid || d.Code != core.CodeInvalidToken || !strings.Contains(d.Reason, "guest trapped") || len(d.Trace) != 1 {
-			t.Errorf("Decide on a trap: %s", d.JSON())
-		}
-		if d := h.Decide(ctx, core.Request{Token: validToken(), Now: testcorpus.Now}); !d.Valid {
-			t.Errorf("Decide on a valid token: %s", d.JSON())
-		}
+		d := h.Verify(ctx, core.Request{Token: "fault:trap", Now: testcorpus.Now, Explain: true})
+		assert.JSONEq(t, `{"valid":false,"code":"invalid_token","message":"Invalid token","reason":"the wasm engine failed: guest trapped",`+
+			`"trace":[{"step":"engine","outcome":"fail","detail":"the wasm engine failed: guest trapped"}]}`, string(d.JSON()),
+			"a failure fails closed, naming only its kind (no guest output)")
+		assert.True(t, h.Verify(ctx, core.Request{Token: validToken(), Now: testcorpus.Now}).Valid)
+	})
+	t.Run("keyset-bounds", func(t *testing.T) {
+		// A guest asking for a key set past the ABI's bounds is refused by
+		// the host, which reads nothing; without a key source, refused too.
+		keys := mustLoad(t, faultyModule(t), testcorpus.Policy(), Options{PoolSize: 1, Keys: failingKeys{}})
+		_, err := keys.decide(ctx, core.Request{Token: "fault:keyset-long-url", Now: testcorpus.Now})
+		e := requireKind(t, err, ErrGuestPanic, false)
+		assert.Contains(t, e.Detail, "keyset_get answered -45: keyset_get: url or kid over the ABI's limits")
+		e = requireKind(t, call("fault:keyset-long-url"), ErrGuestPanic, false)
+		assert.Contains(t, e.Detail, "keyset_get answered -25: no key source configured")
+		requireServes(t, h)
 	})
 	t.Run("panic-recovered", func(t *testing.T) {
 		for range 3 { // the same instance stays in service
 			e := requireKind(t, call("fault:panic"), ErrGuestPanic, false)
-			if !strings.Contains(e.Detail, "injected fault") {
-				t.Errorf("detail %q", e.Detail)
-			}
+			assert.Contains(t, e.Detail, "injected fault")
 		}
 		requireServes(t, h)
 	})
-}
-
-// wrongABIModule is a hand-assembled module whose jwtgate_abi_version
-// returns 2.
-func wrongABIModule() []byte {
-	name := "jwtgate_abi_version"
-	b := []byte{0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00}
-	b = append(b, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f) // type: () -> i32
-	b = append(b, 0x03, 0x02, 0x01, 0x00)                   // function 0 of type 0
-	b = append(b, 0x05, 0x03, 0x01, 0x00, 0x01)             // memory, min 1 page
-	exports := []byte{0x02, byte(len(name))}
-	exports = append(exports, name...)
-	exports = append(exports, 0x00, 0x00, 0x06)
-	exports = append(exports, "memory"...)
-	exports = append(exports, 0x02, 0x00)
-	b = append(b, 0x07, byte(len(exports)))
-	b = append(b, exports...)
-	b = append(b, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x41, 0x02, 0x0b) // code: i32.const 2
-	return b
 }
 
 // TestBadModules: modules that cannot serve are refused at Load and at
@@ -168,25 +141,27 @@ func TestBadModules(t *testing.T) {
 		kind   error
 		detail string
 	}{
-		{"wrong-abi-version", wrongABIModule(), ErrABIVersion, "ABI version 2"},
+		{"abi-version-1", wasmtest.VersionModule(1), ErrABIVersion, "the module implements ABI version 1, this host speaks version 2 only"},
+		{"abi-version-3", wasmtest.VersionModule(3), ErrABIVersion, "the module implements ABI version 3, this host speaks version 2 only"},
 		{"truncated", good[:len(good)/2], ErrInvalidModule, ""},
 		{"empty", nil, ErrInvalidModule, ""},
 		{"not-wasm", []byte("#!/bin/sh\necho hello\n"), ErrInvalidModule, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Load(ctx, tc.module, testcorpus.Policy(), Options{})
-			if !errors.Is(err, tc.kind) {
-				t.Fatalf("Load: got %v, want %v", err, tc.kind)
-			}
-			if !strings.Contains(err.Error(), tc.detail) {
-				t.Errorf("%q does not say %q", err, tc.detail)
-			}
-			if err := h.Swap(ctx, tc.module); !errors.Is(err, tc.kind) {
-				t.Fatalf("Swap: got %v, want %v", err, tc.kind)
-			}
+			require.ErrorIs(t, err, tc.kind, "Load")
+			assert.Contains(t, err.Error(), tc.detail)
+			require.ErrorIs(t, h.Swap(ctx, tc.module), tc.kind, "Swap")
 			requireServes(t, h)
 		})
 	}
+}
+
+// failingKeys is a key source that always fails.
+type failingKeys struct{}
+
+func (failingKeys) KeySet(context.Context, string, string) (*core.KeySet, error) {
+	return nil, errors.New("key server down")
 }
 
 // signalHandler closes ch at the first log record whose message is msg.

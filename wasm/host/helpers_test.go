@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/jwtgate/jwtgate/internal/wasmtest"
 )
 
@@ -27,9 +29,7 @@ func mustLoad(t testing.TB, module, policy []byte, opts Options) *Host {
 		opts.CacheDir = compileCache(t)
 	}
 	h, err := Load(context.Background(), module, policy, opts)
-	if err != nil {
-		t.Fatalf("Load: %v", err)
-	}
+	require.NoError(t, err, "Load")
 	t.Cleanup(func() { h.Close(context.Background()) })
 	return h
 }

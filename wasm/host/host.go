@@ -2,10 +2,10 @@
 // in the wazero runtime: the core compiled to a wasip1 module, sandboxed
 // from the embedding application's memory and swappable at run time.
 //
-//	h, err := host.Load(ctx, moduleBytes, policyBytes, host.Options{CacheDir: dir})
-//	d, err := h.Verify(ctx, token)           // the same *core.Decision as natively
-//	err = h.Reload(ctx, newPolicy)            // new calls use the new policy
-//	err = h.Swap(ctx, newModule)              // new calls use the new module
+//	h, err := host.Load(ctx, moduleBytes, policyBytes, host.Options{CacheDir: dir, Keys: fetcher})
+//	d := h.Verify(ctx, core.Request{Token: token, Now: time.Now()}) // as natively: a core.Engine
+//	err = h.Reload(ctx, newPolicy)                                   // new calls use the new policy
+//	err = h.Swap(ctx, newModule)                                     // new calls use the new module
 //
 // The module is compiled once (with wazero's compilation cache on disk when
 // a directory is given). Calls run on a bounded pool of initialised
@@ -13,10 +13,19 @@
 // memory, and optionally each call in time; an instance that traps, runs
 // out of memory or overruns its deadline (Options.CallTimeout, off by
 // default for speed) is discarded and replaced, and the caller gets an
-// *Error. The replay store is the host's, shared by every instance.
+// *Error. The host's services, its replay store and its key source for
+// jwks_url key sets (Options.Replay, Options.Keys), are shared by every
+// instance.
 //
-// The policy must carry its keys inline (jwks, pem or secret): the guest
-// cannot read files or the environment, and has no network for jwks_url.
+// Verify never fails: a failure of the plugin is an invalid_token refusal
+// (core.EngineFailed). Call is the raw ABI call beneath it, returning the
+// decision JSON as the guest wrote it, or the failure as an *Error.
+//
+// The guest cannot read files or the environment: a policy's keys are
+// inline (jwks, pem or secret) or fetched by the host (jwks_url). Plugin
+// and Engine are what jwtgate's commands run: a module read once, and a
+// policy file loaded from it with its key files and environment secrets
+// inlined (core.InlinePolicy), closed as an io.Closer.
 package host
 
 import (
@@ -36,6 +45,7 @@ import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/wasm/abi"
 )
 
 // Defaults of Options.
@@ -65,6 +75,13 @@ type Options struct {
 	// Replay is the replay store for one-time tokens, shared by every
 	// instance. Default core.NewMemoryReplayStore(0).
 	Replay core.ReplayStore
+	// Keys, when set, serves the policy's jwks_url key sets to the guest
+	// (the key_sets capability of the ABI), as core.Config.Keys does
+	// natively: jwtgate passes its jwks.Fetcher. Without it jwks_url
+	// integrations answer keys_unavailable, as natively without one. The
+	// module names the URLs: for a module you did not build, give a source
+	// that serves only the URLs you allow.
+	Keys core.KeySource
 	// CacheDir, when set, keeps wazero's compiled code on disk so that a
 	// later Load of the same module skips compilation.
 	CacheDir string
@@ -111,6 +128,8 @@ type Host struct {
 	opts  Options
 	rt    wazero.Runtime
 	cache wazero.CompilationCache
+
+	docs keyDocs // the key sets' documents, for keyset_get
 
 	mu     sync.Mutex   // serialises Reload, Swap and Close
 	calls  sync.RWMutex // read-held by every call; Close takes it to drain them
@@ -270,7 +289,7 @@ type generation struct {
 	h        *Host
 	code     *code
 	policy   []byte
-	summary  *loadSummary
+	summary  *abi.LoadSummary
 	maxToken int
 
 	slots   chan struct{}  // one per live instance, PoolSize in all
@@ -395,16 +414,32 @@ func (g *generation) retire() {
 	}
 }
 
-// Verify verifies token at the current time (time.Now) and returns the
-// decision, exactly as core.Verifier.Verify would. The error is non-nil only
-// when the plugin failed (see Error), never for a rejected token.
-func (h *Host) Verify(ctx context.Context, token string) (*core.Decision, error) {
-	return h.VerifyRequest(ctx, core.Request{Token: token, Now: time.Now()})
+var _ core.Engine = (*Host)(nil)
+
+// Verify verifies one request in the plugin and returns the decision,
+// exactly as core.Verifier.Verify would (req.Now is required, as natively):
+// Host is a core.Engine. It never returns nil: a failure of the plugin
+// (see Error) is logged to Options.Logger and answered with
+// core.EngineFailed, an invalid_token refusal naming only the kind of
+// failure, so that switching engines fails closed. Call returns the error
+// itself.
+func (h *Host) Verify(ctx context.Context, req core.Request) *core.Decision {
+	d, err := h.decide(ctx, req)
+	if err == nil {
+		return d
+	}
+	h.opts.Logger.ErrorContext(ctx, "wasm engine failed", "error", err)
+	reason := "the wasm engine failed"
+	var e *Error
+	if errors.As(err, &e) {
+		reason += ": " + e.Kind.Error()
+	}
+	return core.EngineFailed(reason, req.Explain)
 }
 
-// VerifyRequest verifies one request (its Now is required, as natively).
-func (h *Host) VerifyRequest(ctx context.Context, req core.Request) (*core.Decision, error) {
-	b, err := h.VerifyJSON(ctx, req)
+// decide is Call with the decision decoded.
+func (h *Host) decide(ctx context.Context, req core.Request) (*core.Decision, error) {
+	b, err := h.Call(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -415,25 +450,14 @@ func (h *Host) VerifyRequest(ctx context.Context, req core.Request) (*core.Decis
 	return d, nil
 }
 
-// Decide is VerifyRequest for callers that want the native verifier's
-// shape, core.Verifier.Verify(ctx, req) *core.Decision: it never returns
-// nil, and a failure of the plugin becomes a refusal (invalid_token, with
-// the error as the reason), so that an engine switch fails closed.
-func (h *Host) Decide(ctx context.Context, req core.Request) *core.Decision {
-	d, err := h.VerifyRequest(ctx, req)
-	if err == nil {
-		return d
-	}
-	d = &core.Decision{Code: core.CodeInvalidToken, Message: core.CodeInvalidToken.Message(), Reason: "wasm engine: " + err.Error()}
-	if req.Explain {
-		d.Trace = []core.Step{{Name: "engine", Outcome: core.OutcomeFail, Detail: d.Reason}}
-	}
-	return d
-}
-
-// VerifyJSON verifies one request and returns the decision as the guest
-// wrote it: byte for byte what core.Decision.JSON returns natively.
-func (h *Host) VerifyJSON(ctx context.Context, req core.Request) ([]byte, error) {
+// Call verifies one request and returns the decision JSON as the guest
+// wrote it, byte for byte what core.Decision.JSON returns natively, or the
+// plugin's failure as an *Error (never for a rejected token). It is the
+// raw ABI call under Verify, for callers that forward the JSON as it is
+// (no decoding: the benchmarks measure the plugin, not encoding/json), that
+// compare it byte for byte (the differential tests), or that tell a
+// failure of the plugin from a refusal.
+func (h *Host) Call(ctx context.Context, req core.Request) ([]byte, error) {
 	h.calls.RLock()
 	defer h.calls.RUnlock()
 	for {

@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/internal/testcorpus"
 )
@@ -18,41 +21,31 @@ import (
 func nativeVerifier(t testing.TB, policy []byte) *core.Verifier {
 	t.Helper()
 	p, err := core.ParsePolicy("policy", policy, core.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	v, err := core.NewVerifier(p, core.Config{Replay: core.NewMemoryReplayStore(0)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return v
 }
 
 func TestVerifyDecision(t *testing.T) {
 	h := mustLoad(t, guestModule(t), testcorpus.Policy(), Options{})
 	ctx := context.Background()
-	d, err := h.VerifyRequest(ctx, core.Request{Token: validToken(), Now: testcorpus.Now, Explain: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !d.Valid || d.Integration != "hs" || d.Subject != "user-123" || len(d.Trace) == 0 || d.Headers["X-User"] != "user-123" {
-		t.Fatalf("unexpected decision %s", d.JSON())
-	}
-	if !d.Allows("users:read") || d.Allows("users:write") {
-		t.Error("Allows does not work on a decoded decision")
-	}
-	// Verify uses the host's clock: the corpus token expires an hour after
-	// testcorpus.Now, which is in the past or future of the real clock.
-	d, err = h.Verify(ctx, testcorpus.Sign("HS256", []byte(testcorpus.HSSecret), nil, testcorpus.Claims(testcorpus.IssHS, map[string]any{"exp": time.Now().Add(time.Hour).Unix(), "iat": time.Now().Unix()})))
-	if err != nil || !d.Valid {
-		t.Fatalf("Verify at the host's time: %v %+v", err, d)
-	}
-	if got := h.Integrations(); len(got) != 9 || got[0] != "hs" {
-		t.Errorf("Integrations() = %v", got)
-	}
-	if h.MaxTokenBytes() != core.DefaultMaxTokenBytes {
-		t.Errorf("MaxTokenBytes() = %d, want the policy's %d", h.MaxTokenBytes(), core.DefaultMaxTokenBytes)
-	}
+	d, err := h.decide(ctx, core.Request{Token: validToken(), Now: testcorpus.Now, Explain: true})
+	require.NoError(t, err)
+	require.True(t, d.Valid, "%s", d.JSON())
+	assert.Equal(t, "hs", d.Integration)
+	assert.Equal(t, "user-123", d.Subject)
+	assert.NotEmpty(t, d.Trace)
+	assert.Equal(t, "user-123", d.Headers["X-User"])
+	assert.True(t, d.Allows("users:read"), "Allows works on a decoded decision")
+	assert.False(t, d.Allows("users:write"))
+	// Verify, the core.Engine method, gives the same decision.
+	var e core.Engine = h
+	assert.JSONEq(t, string(d.JSON()), string(e.Verify(ctx, core.Request{Token: validToken(), Now: testcorpus.Now, Explain: true}).JSON()))
+	got := h.Integrations()
+	assert.Len(t, got, 9)
+	assert.Equal(t, "hs", got[0])
+	assert.Equal(t, core.DefaultMaxTokenBytes, h.MaxTokenBytes(), "the policy's limit")
 }
 
 // TestPolicyErrors: a bad policy comes back as the native *core.PolicyError,
@@ -64,12 +57,8 @@ func TestPolicyErrors(t *testing.T) {
 	_, nativeErr := core.ParsePolicy("my.yaml", bad, core.LoadOptions{})
 	_, err := Load(ctx, module, bad, Options{PolicyName: "my.yaml", CacheDir: compileCache(t)})
 	var pe *core.PolicyError
-	if !errors.As(err, &pe) {
-		t.Fatalf("got %T %v, want *core.PolicyError", err, err)
-	}
-	if err.Error() != nativeErr.Error() {
-		t.Errorf("policy error differs\nnative: %v\nwasm:   %v", nativeErr, err)
-	}
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, nativeErr.Error(), err.Error(), "the same policy error")
 	// Every problem, and syntax errors' columns, cross the ABI.
 	for _, bad := range []string{
 		"integrations:\n  - name: x\n    issuer: https://x\n    algorithms: [RS256, XX1]\n    audience: [a]\n    keys: [{secret: short}]\n  - name: Y\n    issuer: https://x\n",
@@ -78,30 +67,26 @@ func TestPolicyErrors(t *testing.T) {
 		_, nativeErr := core.ParsePolicy("my.yaml", []byte(bad), core.LoadOptions{})
 		_, err := Load(ctx, module, []byte(bad), Options{PolicyName: "my.yaml", CacheDir: compileCache(t)})
 		var native, wasm core.PolicyErrors
-		if !errors.As(nativeErr, &native) || !errors.As(err, &wasm) {
-			t.Fatalf("got %T %v, want core.PolicyErrors", err, err)
+		require.ErrorAs(t, nativeErr, &native)
+		require.ErrorAs(t, err, &wasm)
+		if !strings.Contains(bad, "\t") {
+			assert.GreaterOrEqual(t, len(native), 2, "several problems")
 		}
-		if len(native) < 2 && !strings.Contains(bad, "\t") {
-			t.Errorf("native: %d problems, want several", len(native))
-		}
-		if err.Error() != nativeErr.Error() || len(wasm) != len(native) || *wasm[0] != *native[0] {
-			t.Errorf("policy errors differ\nnative: %v\nwasm:   %v", nativeErr, err)
-		}
+		assert.Equal(t, nativeErr.Error(), err.Error())
+		require.Len(t, wasm, len(native))
+		assert.Equal(t, *native[0], *wasm[0])
 	}
 	fileKey := []byte("integrations:\n  - name: x\n    issuer: https://x\n    algorithms: [RS256]\n    keys: [{jwks_file: keys.json}]\n")
 	_, err = Load(ctx, module, fileKey, Options{CacheDir: compileCache(t)})
-	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "inline the key") {
-		t.Errorf("file key: got %v", err)
-	}
+	require.ErrorAs(t, err, &pe, "file key")
+	assert.Contains(t, err.Error(), "inline the key")
+	// A jwks_url loads (the host serves it, see keys_test.go).
 	url := []byte("integrations:\n  - name: x\n    issuer: https://x\n    algorithms: [RS256]\n    keys: [{jwks_url: 'https://x/jwks'}]\n")
-	_, err = Load(ctx, module, url, Options{CacheDir: compileCache(t)})
-	if !errors.Is(err, ErrGuestRefused) || !strings.Contains(err.Error(), "inline the keys") {
-		t.Errorf("jwks_url: got %v", err)
-	}
+	h, err := Load(ctx, module, url, Options{CacheDir: compileCache(t)})
+	require.NoError(t, err)
+	require.NoError(t, h.Close(ctx))
 	_, err = Load(ctx, module, bytes.Repeat([]byte("#"), 100), Options{MaxPolicyBytes: 50})
-	if !errors.Is(err, ErrPolicyTooLarge) {
-		t.Errorf("large policy: got %v", err)
-	}
+	assert.ErrorIs(t, err, ErrPolicyTooLarge)
 }
 
 // TestTokenLimit: tokens over the limit never enter the guest, and get the
@@ -109,14 +94,13 @@ func TestPolicyErrors(t *testing.T) {
 func TestTokenLimit(t *testing.T) {
 	h := mustLoad(t, guestModule(t), testcorpus.Policy(), Options{MaxTokenBytes: 1000})
 	tok := testcorpus.Sign("HS256", []byte(testcorpus.HSSecret), nil, testcorpus.Claims(testcorpus.IssHS, map[string]any{"padding": strings.Repeat("x", 1000)}))
-	d, err := h.VerifyRequest(context.Background(), core.Request{Token: tok, Now: testcorpus.Now, Explain: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, err := h.decide(context.Background(), core.Request{Token: tok, Now: testcorpus.Now, Explain: true})
+	require.NoError(t, err)
 	want := fmt.Sprintf("token is %d bytes, the limit is 1000", len(tok))
-	if d.Valid || d.Code != core.CodeInvalidToken || d.Reason != want || len(d.Trace) != 1 {
-		t.Fatalf("got %s", d.JSON())
-	}
+	assert.False(t, d.Valid)
+	assert.Equal(t, core.CodeInvalidToken, d.Code)
+	assert.Equal(t, want, d.Reason)
+	assert.Len(t, d.Trace, 1)
 	requireServes(t, h)
 }
 
@@ -127,19 +111,13 @@ func TestPolicyTokenLimit(t *testing.T) {
 	for _, limit := range []int{64, 1000, core.DefaultMaxTokenBytes, 16385, 100_000, core.MaxTokenBytesLimit} {
 		policy := fmt.Sprintf("integrations:\n  - {name: a, issuer: https://a, algorithms: [HS256], keys: [{secret: %q}], max_token_bytes: %d}\n  - {name: b, issuer: https://b, algorithms: [HS256], keys: [{secret: %q}], max_token_bytes: 64}\n", testcorpus.HSSecret, limit, testcorpus.HSSecret)
 		h := mustLoad(t, module, []byte(policy), Options{PoolSize: 1})
-		if got := h.MaxTokenBytes(); got != limit {
-			t.Errorf("max_token_bytes %d: the host found %d", limit, got)
-		}
+		assert.Equal(t, limit, h.MaxTokenBytes(), "the host finds max_token_bytes")
 		native := nativeVerifier(t, []byte(policy))
 		for _, n := range []int{limit, limit + 1} {
 			req := core.Request{Token: strings.Repeat("a", n), Now: testcorpus.Now, Explain: true}
-			got, err := h.VerifyJSON(context.Background(), req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if want := native.Verify(context.Background(), req).JSON(); !bytes.Equal(got, want) {
-				t.Errorf("%d-byte token, limit %d:\nnative: %s\nwasm:   %s", n, limit, want, got)
-			}
+			got, err := h.Call(context.Background(), req)
+			require.NoError(t, err)
+			assert.Equal(t, string(native.Verify(context.Background(), req).JSON()), string(got), "%d-byte token, limit %d", n, limit)
 		}
 	}
 }
@@ -156,27 +134,23 @@ func TestReplaySharedAcrossInstances(t *testing.T) {
 		var wg sync.WaitGroup
 		for range 16 {
 			wg.Go(func() {
-				d, err := h.VerifyRequest(context.Background(), core.Request{Token: tok, Now: testcorpus.Now})
+				d, err := h.decide(context.Background(), core.Request{Token: tok, Now: testcorpus.Now})
 				switch {
-				case err != nil:
-					t.Error(err)
+				case !assert.NoError(t, err):
 				case d.Valid:
 					fresh.Add(1)
 				case d.Code == core.CodeTokenReplayed:
 					replayed.Add(1)
 				default:
-					t.Errorf("unexpected %s", d.JSON())
+					assert.Fail(t, "unexpected decision", "%s", d.JSON())
 				}
 			})
 		}
 		wg.Wait()
-		if fresh.Load() != 1 || replayed.Load() != 15 {
-			t.Fatalf("round %d: %d fresh, %d replayed; want 1 and 15", round, fresh.Load(), replayed.Load())
-		}
+		require.Equal(t, int32(1), fresh.Load(), "round %d: fresh", round)
+		require.Equal(t, int32(15), replayed.Load(), "round %d: replayed", round)
 	}
-	if store.Len() != 5 {
-		t.Errorf("the host store holds %d ids, want 5", store.Len())
-	}
+	assert.Equal(t, 5, store.Len(), "ids in the host's store")
 }
 
 // failingStore is a replay store that always fails.
@@ -191,13 +165,9 @@ func TestReplayStoreError(t *testing.T) {
 	p, _ := core.ParsePolicy("policy", testcorpus.Policy(), core.LoadOptions{})
 	native, _ := core.NewVerifier(p, core.Config{Replay: failingStore{}})
 	req := core.Request{Token: testcorpus.Sign("HS256", []byte(testcorpus.HSSecret), nil, testcorpus.Claims(testcorpus.IssOnce, map[string]any{"jti": "x"})), Now: testcorpus.Now, Explain: true}
-	got, err := h.VerifyJSON(context.Background(), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := native.Verify(context.Background(), req).JSON(); !bytes.Equal(got, want) {
-		t.Fatalf("native: %s\nwasm:   %s", want, got)
-	}
+	got, err := h.Call(context.Background(), req)
+	require.NoError(t, err)
+	assert.Equal(t, string(native.Verify(context.Background(), req).JSON()), string(got))
 }
 
 // TestConcurrency: many goroutines on a small pool, every decision equal to
@@ -221,13 +191,8 @@ func TestConcurrency(t *testing.T) {
 		wg.Go(func() {
 			for i := range 40 {
 				k := (g*7 + i*13) % len(cases)
-				got, err := h.VerifyJSON(context.Background(), cases[k].Request())
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if !bytes.Equal(got, want[k]) {
-					t.Errorf("%s: %s != %s", cases[k].Name, got, want[k])
+				got, err := h.Call(context.Background(), cases[k].Request())
+				if !assert.NoError(t, err) || !assert.Equal(t, string(want[k]), string(got), cases[k].Name) {
 					return
 				}
 			}
@@ -259,15 +224,13 @@ func TestReloadAndSwap(t *testing.T) {
 					return
 				default:
 				}
-				d, err := h.VerifyRequest(ctx, core.Request{Token: validToken(), Now: testcorpus.Now})
+				d, err := h.decide(ctx, core.Request{Token: validToken(), Now: testcorpus.Now})
 				calls.Add(1)
-				if err != nil {
+				if !assert.NoError(t, err, "a call during reload/swap") {
 					failures.Add(1)
-					t.Errorf("call failed during reload/swap: %v", err)
 					return
 				}
-				if !d.Valid && d.Code != core.CodeConfigurationNotFound {
-					t.Errorf("unexpected decision %s", d.JSON())
+				if !d.Valid && !assert.Equal(t, core.CodeConfigurationNotFound, d.Code, "%s", d.JSON()) {
 					return
 				}
 			}
@@ -275,37 +238,26 @@ func TestReloadAndSwap(t *testing.T) {
 	}
 	check := func(wantValid bool) {
 		t.Helper()
-		d, err := h.VerifyRequest(ctx, core.Request{Token: validToken(), Now: testcorpus.Now})
-		if err != nil || d.Valid != wantValid {
-			t.Fatalf("after the change: err=%v valid=%v, want valid=%v", err, d != nil && d.Valid, wantValid)
-		}
+		d, err := h.decide(ctx, core.Request{Token: validToken(), Now: testcorpus.Now})
+		require.NoError(t, err)
+		require.Equal(t, wantValid, d.Valid, "after the change")
 	}
 	for i := range 4 {
-		if err := h.Reload(ctx, noHS); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, h.Reload(ctx, noHS))
 		check(false)
-		if err := h.Reload(ctx, policy); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, h.Reload(ctx, policy))
 		check(true)
 		mod := module
 		if i%2 == 0 {
 			mod = faultyModule(t)
 		}
-		if err := h.Swap(ctx, mod); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, h.Swap(ctx, mod))
 		check(true)
 	}
 	var pe *core.PolicyError
-	if err := h.Reload(ctx, []byte("integrations: []")); !errors.As(err, &pe) {
-		t.Errorf("bad reload: got %v", err)
-	}
+	assert.ErrorAs(t, h.Reload(ctx, []byte("integrations: []")), &pe, "bad reload")
 	check(true)
-	if err := h.Swap(ctx, module[:1000]); !errors.Is(err, ErrInvalidModule) {
-		t.Errorf("bad swap: got %v", err)
-	}
+	assert.ErrorIs(t, h.Swap(ctx, module[:1000]), ErrInvalidModule, "bad swap")
 	check(true)
 	close(stop)
 	wg.Wait()
@@ -314,28 +266,19 @@ func TestReloadAndSwap(t *testing.T) {
 
 func TestClose(t *testing.T) {
 	h, err := Load(context.Background(), guestModule(t), testcorpus.Policy(), Options{CacheDir: compileCache(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	requireServes(t, h)
-	if err := h.Close(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.Verify(context.Background(), validToken()); !errors.Is(err, ErrClosed) {
-		t.Fatalf("after Close: %v", err)
-	}
-	if err := h.Reload(context.Background(), testcorpus.Policy()); !errors.Is(err, ErrClosed) {
-		t.Fatalf("Reload after Close: %v", err)
-	}
+	require.NoError(t, h.Close(context.Background()))
+	_, err = h.decide(context.Background(), core.Request{Token: validToken(), Now: time.Now()})
+	require.ErrorIs(t, err, ErrClosed, "after Close")
+	require.ErrorIs(t, h.Reload(context.Background(), testcorpus.Policy()), ErrClosed, "Reload after Close")
 }
 
 // TestCloseInFlight: Close lets the calls in flight finish, and every later
 // call gets ErrClosed; no panic, no hang, no race.
 func TestCloseInFlight(t *testing.T) {
 	h, err := Load(context.Background(), guestModule(t), testcorpus.Policy(), Options{PoolSize: 2, CacheDir: compileCache(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var wg sync.WaitGroup
 	var ok, closed atomic.Int32
 	// Close once calls are flowing: a fixed sleep would close before the
@@ -344,7 +287,7 @@ func TestCloseInFlight(t *testing.T) {
 	for range 8 {
 		wg.Go(func() {
 			for {
-				_, err := h.VerifyRequest(context.Background(), core.Request{Token: validToken(), Now: testcorpus.Now})
+				_, err := h.decide(context.Background(), core.Request{Token: validToken(), Now: testcorpus.Now})
 				switch {
 				case err == nil:
 					if ok.Add(1) == 8 {
@@ -354,7 +297,7 @@ func TestCloseInFlight(t *testing.T) {
 					closed.Add(1)
 					return
 				default:
-					t.Errorf("unexpected error: %v", err)
+					assert.NoError(t, err)
 					return
 				}
 			}
@@ -366,9 +309,7 @@ func TestCloseInFlight(t *testing.T) {
 	case <-serving:
 	case <-exited:
 	}
-	if err := h.Close(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, h.Close(context.Background()))
 	wg.Wait()
 	t.Logf("%d calls served, %d goroutines saw ErrClosed", ok.Load(), closed.Load())
 }

@@ -9,7 +9,7 @@ import (
 
 // TestCompileModules compiles the plugin as the CLI's tests and jwtgate
 // --engine wasm do: as the default module, and as a --module file, which
-// runs under a call deadline (wasmengine.CustomCallTimeout). `make test`
+// runs under a call deadline (host.CustomCallTimeout). `make test`
 // runs it alone, without the race detector, before the whole suite.
 func TestCompileModules(t *testing.T) {
 	// Without wazero's version in the build information the entries would

@@ -1,0 +1,45 @@
+package abi_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/jwtgate/jwtgate/wasm/abi"
+)
+
+func TestFailureRoundTrip(t *testing.T) {
+	for _, n := range []int{0, 1, abi.MaxMessageBytes} {
+		r := abi.Failure(n)
+		assert.Negative(t, r)
+		got, failed := abi.FailureLen(r)
+		assert.True(t, failed)
+		assert.Equal(t, n, got)
+	}
+	for _, r := range []int32{abi.ReplayUsed, abi.ReplayFresh, 4096} {
+		_, failed := abi.FailureLen(r)
+		assert.False(t, failed, r)
+	}
+	n, failed := abi.FailureLen(-1 << 31)
+	assert.True(t, failed)
+	assert.Equal(t, 1<<31-1, n, "the most negative result does not overflow")
+}
+
+func TestLookup(t *testing.T) {
+	f, ok := abi.Export(abi.ExportVerify)
+	assert.True(t, ok)
+	assert.Equal(t, []abi.ValueType{abi.I32, abi.I32, abi.I32, abi.I32, abi.I64, abi.I32, abi.I32}, f.ParamTypes())
+	_, ok = abi.Import("fd_write")
+	assert.False(t, ok)
+	for _, c := range abi.Capabilities {
+		assert.NotZero(t, c&abi.DefinedCapabilities, c)
+	}
+}
+
+// The signature of an export, as ABI.md writes it.
+func ExampleFunc_Signature() {
+	f, _ := abi.Import(abi.ImportKeySet)
+	fmt.Println(f.Name, f.Signature())
+	// Output: keyset_get (url_ptr i32, url_len i32, kid_ptr i32, kid_len i32, buf_ptr i32, buf_cap i32) -> (result i32)
+}
