@@ -1,5 +1,6 @@
-// Package wasm builds jwtgate's WebAssembly policy plugin, the module in
-// ./guest whose ABI is written down in ABI.md.
+// Package wasmbuild builds jwtgate's WebAssembly modules: the policy
+// plugin (wasm/guest, whose ABI is written down in wasm/ABI.md), the
+// proxy-wasm filter and the browser module.
 //
 // The module is built with the standard Go toolchain (GOOS=wasip1
 // GOARCH=wasm, -buildmode=c-shared); `make wasm` does that for releases.
