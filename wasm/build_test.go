@@ -55,7 +55,7 @@ func TestModuleInterface(t *testing.T) {
 	cm, err := rt.CompileModule(ctx, bin)
 	require.NoError(t, err)
 	want := []string{abi.InitializeExport}
-	for _, f := range abi.Exports {
+	for _, f := range abi.Exports() {
 		want = append(want, f.Name)
 		def, ok := cm.ExportedFunctions()[f.Name]
 		if assert.True(t, ok, f.Name) {

@@ -32,7 +32,7 @@ func TestLookup(t *testing.T) {
 	assert.Equal(t, []abi.ValueType{abi.I32, abi.I32, abi.I32, abi.I32, abi.I64, abi.I32, abi.I32}, f.ParamTypes())
 	_, ok = abi.Import("fd_write")
 	assert.False(t, ok)
-	for _, c := range abi.Capabilities {
+	for _, c := range abi.Capabilities() {
 		assert.NotZero(t, c&abi.DefinedCapabilities, c)
 	}
 }

@@ -17,8 +17,8 @@ const (
 	StatusPanic Status = 3
 )
 
-// Statuses lists every status, in order.
-var Statuses = []Status{StatusOK, StatusPolicyError, StatusRefused, StatusPanic}
+// Statuses lists every status, in order (a new slice each call).
+func Statuses() []Status { return []Status{StatusOK, StatusPolicyError, StatusRefused, StatusPanic} }
 
 // String returns the status's name in ABI.md.
 func (s Status) String() string {
@@ -47,8 +47,8 @@ const (
 	FlagZeroNow Flag = 1 << 1
 )
 
-// Flags lists every flag, in bit order.
-var Flags = []Flag{FlagExplain, FlagZeroNow}
+// Flags lists every flag, in bit order (a new slice each call).
+func Flags() []Flag { return []Flag{FlagExplain, FlagZeroNow} }
 
 // String returns the flag's name in ABI.md.
 func (f Flag) String() string {
@@ -79,8 +79,8 @@ const (
 	CapSignatures Capability = 1 << 1
 )
 
-// Capabilities lists every capability, in bit order.
-var Capabilities = []Capability{CapKeySets, CapSignatures}
+// Capabilities lists every capability, in bit order (a new slice each call).
+func Capabilities() []Capability { return []Capability{CapKeySets, CapSignatures} }
 
 // DefinedCapabilities are the capability bits version 2 assigns; a guest
 // answer with any other bit set is refused.
@@ -108,8 +108,8 @@ const (
 	LevelError Level = 3
 )
 
-// Levels lists every level, in order.
-var Levels = []Level{LevelDebug, LevelInfo, LevelWarn, LevelError}
+// Levels lists every level, in order (a new slice each call).
+func Levels() []Level { return []Level{LevelDebug, LevelInfo, LevelWarn, LevelError} }
 
 // String returns the level's name in ABI.md.
 func (l Level) String() string {

@@ -68,13 +68,13 @@ func number(t *testing.T, cell string) uint64 {
 }
 
 // TestDocFunctions: ABI.md's export and import tables are exactly
-// abi.Exports and abi.Imports, names and signatures, in order.
+// abi.Exports() and abi.Imports(), names and signatures, in order.
 func TestDocFunctions(t *testing.T) {
 	tables := docTables(t)
 	for _, c := range []struct {
 		table string
 		funcs []abi.Func
-	}{{"export", abi.Exports}, {"import", abi.Imports}} {
+	}{{"export", abi.Exports()}, {"import", abi.Imports()}} {
 		var doc, code2 []string
 		for _, row := range tables[c.table] {
 			doc = append(doc, code(t, row[0])+" "+code(t, row[1]))
@@ -91,16 +91,16 @@ func TestDocFunctions(t *testing.T) {
 func TestDocNumbers(t *testing.T) {
 	tables := docTables(t)
 	want := map[string][]string{}
-	for _, s := range abi.Statuses {
+	for _, s := range abi.Statuses() {
 		want["status"] = append(want["status"], fmt.Sprintf("%d %s", s, s))
 	}
-	for _, f := range abi.Flags {
+	for _, f := range abi.Flags() {
 		want["flag"] = append(want["flag"], fmt.Sprintf("%d %s", f, f))
 	}
-	for _, c := range abi.Capabilities {
+	for _, c := range abi.Capabilities() {
 		want["capability"] = append(want["capability"], fmt.Sprintf("%d %s", c, c))
 	}
-	for _, l := range abi.Levels {
+	for _, l := range abi.Levels() {
 		want["level"] = append(want["level"], fmt.Sprintf("%d %s", l, l))
 	}
 	for name, rows := range want {

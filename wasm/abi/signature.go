@@ -76,35 +76,39 @@ func list(vs []Value) string {
 func i32(name string) Value { return Value{name, I32} }
 func i64(name string) Value { return Value{name, I64} }
 
-// Exports are the functions every plugin must export, with exactly these
-// signatures (the host checks them at load, after the version). Read it;
-// do not modify it.
-var Exports = []Func{
-	{ExportABIVersion, nil, []Value{i32("version")}},
-	{ExportCapabilities, []Value{i32("host_caps")}, []Value{i32("guest_caps")}},
-	{ExportAlloc, []Value{i32("size")}, []Value{i32("ptr")}},
-	{ExportFree, []Value{i32("ptr")}, nil},
-	{ExportLoad, []Value{i32("buf"), i32("name_len"), i32("policy_len")}, []Value{i32("status")}},
-	{ExportVerify, []Value{i32("buf"), i32("token_len"), i32("redirect_len"), i32("integration_len"),
-		i64("now_sec"), i32("now_nsec"), i32("flags")}, []Value{i32("status")}},
-	{ExportResult, nil, []Value{i64("ptr_len")}},
+// Exports returns the functions every plugin must export, with exactly
+// these signatures (the host checks them at load, after the version). Each
+// call returns a new table, so no caller can change another's.
+func Exports() []Func {
+	return []Func{
+		{ExportABIVersion, nil, []Value{i32("version")}},
+		{ExportCapabilities, []Value{i32("host_caps")}, []Value{i32("guest_caps")}},
+		{ExportAlloc, []Value{i32("size")}, []Value{i32("ptr")}},
+		{ExportFree, []Value{i32("ptr")}, nil},
+		{ExportLoad, []Value{i32("buf"), i32("name_len"), i32("policy_len")}, []Value{i32("status")}},
+		{ExportVerify, []Value{i32("buf"), i32("token_len"), i32("redirect_len"), i32("integration_len"),
+			i64("now_sec"), i32("now_nsec"), i32("flags")}, []Value{i32("status")}},
+		{ExportResult, nil, []Value{i64("ptr_len")}},
+	}
 }
 
-// Imports are the functions of HostModule a plugin may import. Read it;
-// do not modify it.
-var Imports = []Func{
-	{ImportReplayClaim, []Value{i32("id_ptr"), i32("id_len"), i64("expiry_sec"), i32("expiry_nsec"),
-		i64("now_sec"), i32("now_nsec"), i32("msg_ptr"), i32("msg_cap")}, []Value{i32("result")}},
-	{ImportKeySet, []Value{i32("url_ptr"), i32("url_len"), i32("kid_ptr"), i32("kid_len"),
-		i32("buf_ptr"), i32("buf_cap")}, []Value{i32("result")}},
-	{ImportLog, []Value{i32("level"), i32("msg_ptr"), i32("msg_len")}, nil},
+// Imports returns the functions of HostModule a plugin may import, a new
+// table each call.
+func Imports() []Func {
+	return []Func{
+		{ImportReplayClaim, []Value{i32("id_ptr"), i32("id_len"), i64("expiry_sec"), i32("expiry_nsec"),
+			i64("now_sec"), i32("now_nsec"), i32("msg_ptr"), i32("msg_cap")}, []Value{i32("result")}},
+		{ImportKeySet, []Value{i32("url_ptr"), i32("url_len"), i32("kid_ptr"), i32("kid_len"),
+			i32("buf_ptr"), i32("buf_cap")}, []Value{i32("result")}},
+		{ImportLog, []Value{i32("level"), i32("msg_ptr"), i32("msg_len")}, nil},
+	}
 }
 
 // Export returns the export called name, or false.
-func Export(name string) (Func, bool) { return find(Exports, name) }
+func Export(name string) (Func, bool) { return find(Exports(), name) }
 
 // Import returns the import of HostModule called name, or false.
-func Import(name string) (Func, bool) { return find(Imports, name) }
+func Import(name string) (Func, bool) { return find(Imports(), name) }
 
 func find(fs []Func, name string) (Func, bool) {
 	for _, f := range fs {

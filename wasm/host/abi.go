@@ -46,7 +46,7 @@ func checkImports(cm wazero.CompiledModule) error {
 // may differ in everything else).
 func checkExports(cm wazero.CompiledModule) error {
 	exports := cm.ExportedFunctions()
-	for _, f := range abi.Exports {
+	for _, f := range abi.Exports() {
 		def, ok := exports[f.Name]
 		if !ok {
 			return fmt.Errorf("missing export %s", f.Name)

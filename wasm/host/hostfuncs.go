@@ -14,7 +14,7 @@ import (
 	"github.com/jwtgate/jwtgate/wasm/abi"
 )
 
-// instantiateHostModule defines the ABI's imports (abi.Imports) for one
+// instantiateHostModule defines the ABI's imports (abi.Imports()) for one
 // runtime: every module gets all of them.
 func (h *Host) instantiateHostModule(ctx context.Context, rt wazero.Runtime) error {
 	impls := map[string]api.GoModuleFunc{
@@ -23,7 +23,7 @@ func (h *Host) instantiateHostModule(ctx context.Context, rt wazero.Runtime) err
 		abi.ImportLog:         h.log,
 	}
 	b := rt.NewHostModuleBuilder(abi.HostModule)
-	for _, f := range abi.Imports {
+	for _, f := range abi.Imports() {
 		b = b.NewFunctionBuilder().
 			WithGoModuleFunction(impls[f.Name], valueTypes(f.ParamTypes()), valueTypes(f.ResultTypes())).
 			WithParameterNames(f.ParamNames()...).
