@@ -174,7 +174,7 @@ func TestReload(t *testing.T) {
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	e.srv.opts.WatchInterval = 50 * time.Millisecond
+	check := driveWatcher(t, e.srv)
 	go func() { done <- e.srv.Run(ctx, ln) }()
 	defer func() {
 		cancel()
@@ -186,34 +186,34 @@ func TestReload(t *testing.T) {
 	// next request.
 	cfg := strings.Replace(good, "issuer: "+oktoIssuer, "issuer: https://another.okto.example", 1)
 	e.write(cfg)
-	require.Eventually(t, func() bool {
-		return e.verify(tok).json["error"] == "configuration_not_found"
-	}, 5*time.Second, 20*time.Millisecond)
+	check()
+	assert.Equal(t, "configuration_not_found", e.verify(tok).json["error"])
 
 	// A broken file while watching: refused once, logged, old one serves.
 	before := strings.Count(e.logs.String(), "configuration refused")
 	e.write(cfg + "\nservice: {}\n")
-	require.Eventually(t, func() bool {
-		return strings.Count(e.logs.String(), "configuration refused") > before
-	}, 5*time.Second, 20*time.Millisecond)
-	time.Sleep(200 * time.Millisecond)
+	check()
+	assert.Equal(t, before+1, strings.Count(e.logs.String(), "configuration refused"))
+	check()
+	check()
 	assert.Equal(t, before+1, strings.Count(e.logs.String(), "configuration refused"), "a refused file is logged once")
 	assert.Equal(t, "configuration_not_found", e.verify(tok).json["error"])
 	assert.Contains(t, e.get("/metrics").body, `jwtgate_config_reloads_total{result="error"} 3`)
 
 	// Back: okto serves again.
 	e.write(good)
-	require.Eventually(t, func() bool { return e.verify(tok).status == http.StatusOK }, 5*time.Second, 20*time.Millisecond)
+	check()
+	assert.Equal(t, http.StatusOK, e.verify(tok).status)
 }
 
 // Run drains a request in flight when its context ends.
 func TestGracefulShutdown(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	arrived := make(chan struct{})
+	arrived, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once
 	e.remote.set(func(w http.ResponseWriter, r *http.Request) {
 		once.Do(func() { close(arrived) })
-		time.Sleep(500 * time.Millisecond)
+		<-release
 		answer(http.StatusOK, `{"sub":"slow"}`)(w, r)
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -228,7 +228,14 @@ func TestGracefulShutdown(t *testing.T) {
 		got <- send(t, nil, http.MethodPost, e.url+"/v1/verify", nil, "Authorization", "Bearer "+e.okeraToken(0, "okera-1", nil))
 	}()
 	<-arrived
+	shutting := e.logs.await("shutting down")
 	cancel()
+	select {
+	case <-shutting:
+	case <-time.After(10 * time.Second):
+		require.FailNow(t, "Run did not begin to shut down")
+	}
+	close(release) // the request ends only once the shutdown has begun
 	r := <-got
 	assert.Equal(t, http.StatusOK, r.status, r.body)
 	assert.Equal(t, "slow", r.json["sub"])

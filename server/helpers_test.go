@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -111,16 +112,83 @@ func claims(now time.Time, iss string, extra map[string]any) map[string]any {
 	return c
 }
 
-// syncBuffer is a log sink safe for concurrent writers.
+// syncBuffer is a log sink safe for concurrent writers; await signals
+// a line as it is written.
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu    sync.Mutex
+	b     bytes.Buffer
+	waits []logWait
+}
+
+type logWait struct {
+	sub  string
+	seen chan struct{}
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.b.Write(p)
+	n, err := s.b.Write(p)
+	s.waits = slices.DeleteFunc(s.waits, func(w logWait) bool {
+		if strings.Contains(s.b.String(), w.sub) {
+			close(w.seen)
+			return true
+		}
+		return false
+	})
+	return n, err
+}
+
+// await returns a channel closed once the logs contain sub.
+func (s *syncBuffer) await(sub string) <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w := logWait{sub: sub, seen: make(chan struct{})}
+	if strings.Contains(s.b.String(), sub) {
+		close(w.seen)
+	} else {
+		s.waits = append(s.waits, w)
+	}
+	return w.seen
+}
+
+// driveWatcher takes srv's file watcher off the clock (call it before
+// Run): each call of check runs one check of the file and returns once it
+// has finished and the watcher waits again.
+func driveWatcher(t testing.TB, srv *Server) (check func()) {
+	ready := make(chan chan struct{})
+	srv.watchWait = func(ctx context.Context) bool {
+		next := make(chan struct{})
+		select {
+		case ready <- next:
+		case <-ctx.Done():
+			return false
+		}
+		select {
+		case <-next:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	waiting := func() chan struct{} {
+		select {
+		case next := <-ready:
+			return next
+		case <-time.After(10 * time.Second):
+			require.FailNow(t, "the watcher does not wait")
+			return nil
+		}
+	}
+	var pending chan struct{}
+	return func() {
+		t.Helper()
+		if pending == nil {
+			pending = waiting()
+		}
+		close(pending)
+		pending = waiting()
+	}
 }
 
 func (s *syncBuffer) String() string {
