@@ -21,6 +21,7 @@ import (
 
 	"github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/internal/browsertest"
+	"github.com/jwtgate/jwtgate/internal/jwttest"
 	"github.com/jwtgate/jwtgate/internal/testcorpus"
 )
 
@@ -254,7 +255,7 @@ func TestBrowser(t *testing.T) {
 	}
 
 	// Serve: the site, a blank page for timing loads, and key sets.
-	k := testcorpus.TestKeys()
+	k := jwttest.Keys()
 	b64 := base64.RawURLEncoding.EncodeToString
 	jwksText := fmt.Sprintf(`{"keys":[{"kty":"RSA","kid":"rs-1","alg":"RS256","use":"sig","n":%q,"e":%q}]}`,
 		b64(k.RSA.N.Bytes()), b64(big.NewInt(int64(k.RSA.E)).Bytes()))

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/internal/jwttest"
 	"github.com/jwtgate/jwtgate/internal/testcorpus"
 )
 
@@ -131,7 +132,7 @@ func TestEngineKeyProvider(t *testing.T) {
 	if d := decide(); !strings.Contains(d, `"code":"keys_unavailable"`) || !strings.Contains(d, "does not parse") {
 		t.Errorf("an unparsable set: %s", d)
 	}
-	k := testcorpus.TestKeys()
+	k := jwttest.Keys()
 	answer = `{"keys":[{"kty":"RSA","kid":"rs-1","n":"` + b64(k.RSA.N.Bytes()) + `","e":"AQAB"}]}`
 	for i := 0; i < 3; i++ {
 		if d := decide(); !strings.HasPrefix(d, `{"valid":true`) {

@@ -7,6 +7,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/jwtgate/jwtgate/internal/jwttest"
 	"github.com/jwtgate/jwtgate/internal/testcorpus"
 )
 
@@ -56,10 +57,10 @@ func TestEnvoyExample(t *testing.T) {
 	if c.Cluster != "idp_jwks" || c.Header(":authority") != "idp.example" || c.Header(":path") != "/.well-known/jwks.json" {
 		t.Errorf("key set call %+v", c)
 	}
-	k := testcorpus.TestKeys()
+	k := jwttest.Keys()
 	respond(t, vm, c, 200, jwksDoc(map[string]*rsa.PrivateKey{"idp-1": k.RSA}))
 	claims := testcorpus.Claims("https://idp.example", map[string]any{"aud": "api", "exp": clk.now().Unix() + 60})
-	tok := testcorpus.Sign("RS256", k.RSA, map[string]any{"kid": "idp-1"}, claims)
+	tok := jwttest.Sign("RS256", k.RSA, map[string]any{"kid": "idp-1"}, claims)
 	s := do(t, vm, request("/orders", "Bearer "+tok))
 	if !s.Continued() || s.Has("authorization") || s.Header("x-user") != "user-123" || s.Header("x-email") != "john@example.com" {
 		t.Errorf("idp token: %+v %v", s.Local, s.Headers)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/examples/proxy-wasm/proxytest"
+	"github.com/jwtgate/jwtgate/internal/jwttest"
 	"github.com/jwtgate/jwtgate/internal/testcorpus"
 )
 
@@ -67,7 +68,7 @@ func TestRefusals(t *testing.T) {
 	}{
 		{"invalid signature", request("/", "Bearer "+tampered), core.CodeInvalidToken, challengeFor("Invalid token")},
 		{"expired", request("/", "Bearer "+hsToken(now, map[string]any{"exp": now.Add(-time.Hour).Unix()})), core.CodeTokenExpired, challengeFor("Token expired")},
-		{"unknown issuer", request("/", "Bearer "+testcorpus.Sign("HS256", []byte(hsSecret), nil, testcorpus.Claims("https://nobody.example", nil))), core.CodeConfigurationNotFound, challengeFor("Configuration not found")},
+		{"unknown issuer", request("/", "Bearer "+jwttest.Sign("HS256", []byte(hsSecret), nil, testcorpus.Claims("https://nobody.example", nil))), core.CodeConfigurationNotFound, challengeFor("Configuration not found")},
 		{"garbage", request("/", "Bearer not-a-token"), core.CodeInvalidToken, challengeFor("Invalid token")},
 		{"malformed header", request("/", "Basic dXNlcjpwYXNz"), core.CodeInvalidToken, challengeFor("Invalid token")},
 		{"two headers", request("/", "Bearer "+good, [2]string{"authorization", "Bearer " + good}), core.CodeInvalidToken, challengeFor("Invalid token")},
@@ -185,7 +186,7 @@ func TestBadConfiguration(t *testing.T) {
 	// The policy may be given as an object (YAML) instead of a string.
 	obj := "policy:\n  integrations:\n    - {name: a, issuer: 'https://hs.example', algorithms: [HS256], keys: [{secret: '" + hsSecret + "'}]}\n"
 	vm := newVM(t, h, obj)
-	if s := do(t, vm, request("/", "Bearer "+testcorpus.Sign("HS256", []byte(hsSecret), nil, testcorpus.Claims("https://hs.example", nil)))); !s.Continued() {
+	if s := do(t, vm, request("/", "Bearer "+jwttest.Sign("HS256", []byte(hsSecret), nil, testcorpus.Claims("https://hs.example", nil)))); !s.Continued() {
 		t.Errorf("YAML object policy: %+v", s.Local)
 	}
 }
@@ -199,7 +200,7 @@ func TestOneTimeAcrossVMs(t *testing.T) {
 	cfg := pluginConfig(testPolicy(), map[string]any{"replay_buckets": 4})
 	vm1, vm2 := newVM(t, h, cfg), newVM(t, h, cfg)
 	once := func(jti string) string {
-		return testcorpus.Sign("HS256", []byte(hsSecret), nil, testcorpus.Claims("https://once.example", map[string]any{"jti": jti}))
+		return jwttest.Sign("HS256", []byte(hsSecret), nil, testcorpus.Claims("https://once.example", map[string]any{"jti": jti}))
 	}
 	tok := once("jti-1")
 	if s := do(t, vm1, request("/", "Bearer "+tok)); !s.Continued() {

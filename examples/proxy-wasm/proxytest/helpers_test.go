@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jwtgate/jwtgate/examples/proxy-wasm/proxytest"
+	"github.com/jwtgate/jwtgate/internal/jwttest"
 	"github.com/jwtgate/jwtgate/internal/testcorpus"
 	"github.com/jwtgate/jwtgate/internal/wasmtest"
 )
@@ -92,7 +93,7 @@ const hsSecret = testcorpus.HSSecret
 // testPolicy has an HS256 integration with claim headers, an RS256 one
 // with an inline JWKS, and a one-time integration.
 func testPolicy() string {
-	k := testcorpus.TestKeys()
+	k := jwttest.Keys()
 	n := strings.TrimRight(b64url(k.RSA.N.Bytes()), "=")
 	e := b64url(big.NewInt(int64(k.RSA.E)).Bytes())
 	return `integrations:
@@ -126,12 +127,12 @@ func hsToken(now time.Time, extra map[string]any) string {
 		}
 		c[k] = v
 	}
-	return testcorpus.Sign("HS256", []byte(hsSecret), nil, c)
+	return jwttest.Sign("HS256", []byte(hsSecret), nil, c)
 }
 
 func rsToken(now time.Time, kid string) string {
 	c := testcorpus.Claims("https://rs.example", map[string]any{"exp": now.Add(time.Hour).Unix(), "iat": now.Add(-time.Minute).Unix()})
-	return testcorpus.Sign("RS256", testcorpus.TestKeys().RSA, map[string]any{"kid": kid}, c)
+	return jwttest.Sign("RS256", jwttest.Keys().RSA, map[string]any{"kid": kid}, c)
 }
 
 func request(path, authorization string, extra ...[2]string) [][2]string {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jwtgate/jwtgate/examples/proxy-wasm/proxytest"
+	"github.com/jwtgate/jwtgate/internal/jwttest"
 	"github.com/jwtgate/jwtgate/internal/testcorpus"
 )
 
@@ -36,7 +37,7 @@ func jwksDoc(keys map[string]*rsa.PrivateKey) []byte {
 
 func idpToken(now time.Time, key *rsa.PrivateKey, kid string) string {
 	c := testcorpus.Claims("https://idp.example", map[string]any{"exp": now.Add(time.Hour).Unix(), "iat": now.Add(-time.Minute).Unix()})
-	return testcorpus.Sign("RS256", key, map[string]any{"kid": kid}, c)
+	return jwttest.Sign("RS256", key, map[string]any{"kid": kid}, c)
 }
 
 func onlyCall(t *testing.T, vm *proxytest.VM) *proxytest.HTTPCall {
@@ -71,7 +72,7 @@ func tick(t *testing.T, vms ...*proxytest.VM) {
 func TestJWKSFetchShareAndResume(t *testing.T) {
 	clk := newClock(testcorpus.Now)
 	h := newHost(t, clk)
-	k := testcorpus.TestKeys()
+	k := jwttest.Keys()
 	cfg := pluginConfig(jwksPolicy(), map[string]any{"remote_jwks": map[string]any{"http_uri": map[string]any{"cluster": "idp"}, "cache_duration": "5m"}})
 	vm1, vm2 := newVM(t, h, cfg), newVM(t, h, cfg)
 	if p := vm1.TickPeriod(); p != time.Second {
@@ -115,7 +116,7 @@ func TestJWKSFetchShareAndResume(t *testing.T) {
 // paused request is refused when its wait ends.
 func TestJWKSUnavailableAndRetry(t *testing.T) {
 	clk := newClock(testcorpus.Now)
-	k := testcorpus.TestKeys()
+	k := jwttest.Keys()
 	tok := "Bearer " + idpToken(clk.now(), k.RSA, "rs-1")
 	unavailable := challengeFor("Failed to get JWKS")
 
@@ -172,7 +173,7 @@ func TestJWKSUnavailableAndRetry(t *testing.T) {
 func TestJWKSRefreshOnTick(t *testing.T) {
 	clk := newClock(testcorpus.Now)
 	h := newHost(t, clk)
-	k := testcorpus.TestKeys()
+	k := jwttest.Keys()
 	cfg := pluginConfig(jwksPolicy(), map[string]any{"remote_jwks": map[string]any{"http_uri": map[string]any{"cluster": "idp"}, "cache_duration": "5m"}})
 	vm1, vm2 := newVM(t, h, cfg), newVM(t, h, cfg)
 	respond(t, vm1, onlyCall(t, vm1), 200, jwksDoc(map[string]*rsa.PrivateKey{"rs-1": k.RSA}))
@@ -210,7 +211,7 @@ func TestJWKSRefreshOnTick(t *testing.T) {
 func TestJWKSUnknownKid(t *testing.T) {
 	clk := newClock(testcorpus.Now)
 	h := newHost(t, clk)
-	k := testcorpus.TestKeys()
+	k := jwttest.Keys()
 	cfg := pluginConfig(jwksPolicy(), map[string]any{"remote_jwks": map[string]any{"http_uri": map[string]any{"cluster": "idp"}, "unknown_kid_refetch_duration": "30s"}})
 	vm1, vm2 := newVM(t, h, cfg), newVM(t, h, cfg)
 	respond(t, vm1, onlyCall(t, vm1), 200, jwksDoc(map[string]*rsa.PrivateKey{"rs-1": k.RSA}))
