@@ -32,7 +32,6 @@ type benchCase struct {
 }
 
 func benchCases(b *testing.B) []benchCase {
-	testKeys(b)
 	const iss = "https://bench.example"
 	policy := func(alg, keyYAML string) *Verifier {
 		return mustVerifier(b, `

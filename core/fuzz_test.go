@@ -43,7 +43,6 @@ var (
 // fzPolicy accepts HS256, RS256 and ES256 tokens, nested in a JWE or not.
 // Claims that are only encrypted (to a public key) are refused.
 func fzPolicy(t testing.TB) *Verifier {
-	testKeys(t)
 	fzOnce.Do(func() {
 		doc := `integrations:
   - name: fuzz
@@ -128,7 +127,6 @@ func fzIndependent(tok string) ([]byte, error) {
 
 // fzSeeds are valid tokens (minted per run) and broken ones.
 func fzSeeds(t testing.TB) (valid, broken []string) {
-	testKeys(t)
 	c := claims(fzIss, map[string]any{"groups": []string{"a", "b"}, "redirect_url": "https://app.example.com/x"})
 	hs := sign(t, jose.HS256, []byte(hsSecret), "", c, nil)
 	rs := sign(t, jose.RS256, rsaKey, "r1", c, nil)
@@ -236,7 +234,6 @@ func FuzzVerify(f *testing.F) {
 
 // fzPolicySeeds are sample policies for FuzzParsePolicy.
 func fzPolicySeeds(t testing.TB) []string {
-	testKeys(t)
 	return []string{
 		ptMinimal(""),
 		ptMinimal("    audiences: [a]\n    clock_skew: 30s\n    max_age: 5m\n    required_claims: [email, {name: n, type: integer}]\n    redirect: {allowed_domains: [\"*.example.com\"], default: /}\n    headers: {X-User: sub}\n    require_permissions: [\"a:b:own\"]\n    require_roles: {any: [x]}\n    one_time_use: true\n"),
