@@ -228,7 +228,7 @@ func TestGracefulShutdown(t *testing.T) {
 		got <- send(t, nil, http.MethodPost, e.url+"/v1/verify", nil, "Authorization", "Bearer "+e.okeraToken(0, "okera-1", nil))
 	}()
 	<-arrived
-	shutting := e.logs.await("shutting down")
+	shutting := e.logs.Await("shutting down")
 	cancel()
 	select {
 	case <-shutting:

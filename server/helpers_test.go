@@ -1,20 +1,18 @@
 package server
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,6 +23,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jwtgate/jwtgate/internal/jwttest"
 	"github.com/jwtgate/jwtgate/store"
 )
 
@@ -49,23 +48,9 @@ const (
 	authonomyTenant = "550e8400-e29b-41d4-a716-446655440000"
 )
 
-var (
-	rsaOnce sync.Once
-	rsaKeys [2]*rsa.PrivateKey
-)
-
-// rsaKey returns one of two RSA keys generated once for the package.
-func rsaKey(t testing.TB, i int) *rsa.PrivateKey {
-	rsaOnce.Do(func() {
-		for j := range rsaKeys {
-			k, err := rsa.GenerateKey(rand.Reader, 2048)
-			if err != nil {
-				panic(err)
-			}
-			rsaKeys[j] = k
-		}
-	})
-	return rsaKeys[i]
+// rsaKey returns one of the two fixed RSA test keys.
+func rsaKey(_ testing.TB, i int) *rsa.PrivateKey {
+	return [...]*rsa.PrivateKey{jwttest.Keys().RSA, jwttest.Keys().RSAOther}[i]
 }
 
 // clock is a settable clock.
@@ -83,73 +68,20 @@ func (c *clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
 // for RS256) and kid.
 func mint(t testing.TB, key any, kid string, claims map[string]any) string {
 	t.Helper()
-	alg := jose.RS256
+	alg := "RS256"
 	if _, ok := key.([]byte); ok {
-		alg = jose.HS256
+		alg = "HS256"
 	}
-	opts := (&jose.SignerOptions{}).WithType("JWT")
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: jose.JSONWebKey{Key: key, KeyID: kid}}, opts)
-	require.NoError(t, err)
-	payload, err := json.Marshal(claims)
-	require.NoError(t, err)
-	jws, err := signer.Sign(payload)
-	require.NoError(t, err)
-	tok, err := jws.CompactSerialize()
-	require.NoError(t, err)
-	return tok
+	hdr := map[string]any{}
+	if kid != "" {
+		hdr["kid"] = kid
+	}
+	return jwttest.Sign(alg, key, hdr, claims)
 }
 
 // claims returns base claims at now plus extra (a nil value deletes).
 func claims(now time.Time, iss string, extra map[string]any) map[string]any {
-	c := map[string]any{"iss": iss, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
-	for k, v := range extra {
-		if v == nil {
-			delete(c, k)
-		} else {
-			c[k] = v
-		}
-	}
-	return c
-}
-
-// syncBuffer is a log sink safe for concurrent writers; await signals
-// a line as it is written.
-type syncBuffer struct {
-	mu    sync.Mutex
-	b     bytes.Buffer
-	waits []logWait
-}
-
-type logWait struct {
-	sub  string
-	seen chan struct{}
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n, err := s.b.Write(p)
-	s.waits = slices.DeleteFunc(s.waits, func(w logWait) bool {
-		if strings.Contains(s.b.String(), w.sub) {
-			close(w.seen)
-			return true
-		}
-		return false
-	})
-	return n, err
-}
-
-// await returns a channel closed once the logs contain sub.
-func (s *syncBuffer) await(sub string) <-chan struct{} {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	w := logWait{sub: sub, seen: make(chan struct{})}
-	if strings.Contains(s.b.String(), sub) {
-		close(w.seen)
-	} else {
-		s.waits = append(s.waits, w)
-	}
-	return w.seen
+	return jwttest.Merge(map[string]any{"iss": iss, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}, extra)
 }
 
 // driveWatcher takes srv's file watcher off the clock (call it before
@@ -189,19 +121,6 @@ func driveWatcher(t testing.TB, srv *Server) (check func()) {
 		close(pending)
 		pending = waiting()
 	}
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// Reset empties the buffer.
-func (s *syncBuffer) Reset() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.b.Reset()
 }
 
 // fakeEndpoint is an httptest server whose answer tests set, recording
@@ -250,13 +169,11 @@ func answer(status int, body string) http.HandlerFunc {
 
 // jwksBody is the public JWKS of the given RSA keys with kids.
 func jwksBody(t testing.TB, keys map[string]*rsa.PrivateKey) string {
-	set := jose.JSONWebKeySet{}
+	var set []jose.JSONWebKey
 	for kid, k := range keys {
-		set.Keys = append(set.Keys, jose.JSONWebKey{Key: &k.PublicKey, KeyID: kid, Algorithm: "RS256", Use: "sig"})
+		set = append(set, jose.JSONWebKey{Key: &k.PublicKey, KeyID: kid, Algorithm: "RS256", Use: "sig"})
 	}
-	b, err := json.Marshal(set)
-	require.NoError(t, err)
-	return string(b)
+	return jwttest.JWKS(t, set...)
 }
 
 // env is one test's world: the key server, the remote endpoints, the
@@ -266,7 +183,7 @@ type env struct {
 	dir     string
 	config  string
 	clock   *clock
-	logs    *syncBuffer
+	logs    *jwttest.Buffer
 	jwks    *fakeEndpoint // Okera's JWKS at /okera.json
 	remote  *fakeEndpoint // Okera's validation endpoint
 	okto    *fakeEndpoint // Okto vendor's verify endpoint
@@ -369,7 +286,7 @@ service:
 
 func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
-	e := &env{t: t, dir: t.TempDir(), clock: newClock(), logs: &syncBuffer{}, opts: o}
+	e := &env{t: t, dir: t.TempDir(), clock: newClock(), logs: &jwttest.Buffer{}, opts: o}
 	okeraBody := jwksBody(t, map[string]*rsa.PrivateKey{"okera-1": rsaKey(t, 0)})
 	e.jwks = newFakeEndpoint(t, answer(http.StatusOK, okeraBody))
 	if o.jwks != nil {
@@ -422,17 +339,13 @@ func (e *env) write(config string) {
 // okeraToken is an RS256 token of Okera's, signed with key i as kid.
 func (e *env) okeraToken(i int, kid string, extra map[string]any) string {
 	base := map[string]any{"sub": "john.doe", "groups": []string{"analysts"}}
-	for k, v := range extra {
-		base[k] = v
-	}
+	maps.Copy(base, extra) // a nil value deletes, in claims: the base claims too
 	return mint(e.t, rsaKey(e.t, i), kid, claims(e.clock.Now(), okeraIssuer, base))
 }
 
 func (e *env) oktoToken(extra map[string]any) string {
 	base := map[string]any{"user_id": "wallet-user-7"}
-	for k, v := range extra {
-		base[k] = v
-	}
+	maps.Copy(base, extra) // a nil value deletes, in claims: the base claims too
 	return mint(e.t, []byte(oktoSecret), "", claims(e.clock.Now(), oktoIssuer, base))
 }
 
@@ -443,21 +356,12 @@ func (e *env) authonomyToken(extra map[string]any) string {
 		"name": "John Doe", "roles": []string{"user"}, "permissions": []string{"users:read", "reports:read:own"},
 		"metadata": map[string]any{"department": "Engineering", "employee_id": "E-1234"},
 	}
-	for k, v := range extra {
-		base[k] = v // a nil value deletes, in claims: the base claims too
-	}
+	maps.Copy(base, extra) // a nil value deletes, in claims: the base claims too
 	return mint(e.t, []byte(authonomySecret), "", claims(e.clock.Now(), authonomyIssuer, base))
 }
 
 func (e *env) acadioToken(extra map[string]any) string {
-	base := map[string]any{"email": "student@school.example", "meta": map[string]any{"cohort": "2026"}}
-	for k, v := range extra {
-		if v == nil {
-			delete(base, k)
-		} else {
-			base[k] = v
-		}
-	}
+	base := jwttest.Merge(map[string]any{"email": "student@school.example", "meta": map[string]any{"cohort": "2026"}}, extra)
 	return mint(e.t, []byte(acadioSecret), "", claims(e.clock.Now(), acadioIssuer, base))
 }
 

@@ -12,11 +12,11 @@ import (
 	"testing"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/internal/jwttest"
 )
 
 // A token whose payload names its issuer twice routes nowhere, as the core
@@ -27,12 +27,7 @@ func TestDuplicatedIssuerIsNotRouted(t *testing.T) {
 	e.okto.set(answer(http.StatusOK, `{"user_id":"wallet-user-7"}`))
 	payload := `{"iss":"https://elsewhere.example","iss":"` + oktoIssuer + `","user_id":"wallet-user-7","exp":` +
 		strconv.FormatInt(e.clock.Now().Unix()+3600, 10) + `}`
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: []byte(oktoSecret)}, nil)
-	require.NoError(t, err)
-	jws, err := signer.Sign([]byte(payload))
-	require.NoError(t, err)
-	tok, err := jws.CompactSerialize()
-	require.NoError(t, err)
+	tok := jwttest.SignRaw("HS256", []byte(oktoSecret), `{"alg":"HS256"}`, payload)
 
 	r := e.verify(tok)
 	assert.Equal(t, http.StatusUnauthorized, r.status, r.body)

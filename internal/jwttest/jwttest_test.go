@@ -83,3 +83,20 @@ func TestMerge(t *testing.T) {
 	assert.Equal(t, map[string]any{"a": 1, "b": 2}, base, "base is not changed")
 	assert.Equal(t, map[string]any{"x": 1}, Merge(nil, map[string]any{"x": 1, "y": nil}))
 }
+
+func TestBufferAwait(t *testing.T) {
+	var b Buffer
+	early := b.Await("hello")
+	_, _ = b.Write([]byte("hel"))
+	select {
+	case <-early:
+		require.FailNow(t, "signalled before the line was complete")
+	default:
+	}
+	_, _ = b.Write([]byte("lo world\n"))
+	<-early
+	<-b.Await("world") // already there
+	assert.Equal(t, "hello world\n", b.String())
+	b.Reset()
+	assert.Empty(t, b.String())
+}

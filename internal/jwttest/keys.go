@@ -1,7 +1,8 @@
 // Package jwttest holds the test helpers that make tokens, written once
 // for every package's tests: fixed keys, JWS signing (deterministic, with
 // the header and payload under the caller's control, attacks included),
-// JWE encryption and claim sets.
+// JWE encryption and claim sets), and the log buffer tests read while a
+// server writes.
 //
 // It imports no jwtgate package, so that the core's in-package tests can
 // use it without an import cycle. Its functions panic on a misuse (a key

@@ -119,14 +119,7 @@ func testPolicy() string {
 }
 
 func hsToken(now time.Time, extra map[string]any) string {
-	c := testcorpus.Claims("https://hs.example", map[string]any{"exp": now.Add(time.Hour).Unix(), "iat": now.Add(-time.Minute).Unix()})
-	for k, v := range extra {
-		if v == nil {
-			delete(c, k)
-			continue
-		}
-		c[k] = v
-	}
+	c := jwttest.Merge(testcorpus.Claims("https://hs.example", map[string]any{"exp": now.Add(time.Hour).Unix(), "iat": now.Add(-time.Minute).Unix()}), extra)
 	return jwttest.Sign("HS256", []byte(hsSecret), nil, c)
 }
 
