@@ -13,6 +13,7 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
+	"github.com/stretchr/testify/require"
 )
 
 // Fuzz tests. Besides the seeds added here, the committed corpora under
@@ -181,41 +182,25 @@ func FuzzVerify(f *testing.F) {
 		ctx := context.Background()
 		start := time.Now()
 		d := v.Verify(ctx, Request{Token: tok, Now: testNow, Explain: true})
-		if d == nil {
-			t.Fatal("nil decision")
-		}
+		require.NotNil(t, d, "nil decision")
 		quiet := v.Verify(ctx, Request{Token: tok, Now: testNow})
 		if took := time.Since(start); took > fzSlow {
 			t.Fatalf("two verifications took %v", took)
 		}
-		if quiet == nil || quiet.Valid != d.Valid || quiet.Code != d.Code || quiet.Reason != d.Reason {
-			t.Fatalf("explain changed the decision: %+v vs %+v", quiet, d)
-		}
-		if len(quiet.Trace) != 0 {
-			t.Fatal("a trace without explain")
-		}
-		if !json.Valid(d.JSON()) {
-			t.Fatalf("decision JSON is not valid: %s", d.JSON())
-		}
+		require.False(t, quiet == nil || quiet.Valid != d.Valid || quiet.Code != d.Code || quiet.Reason != d.Reason, "explain changed the decision: %+v vs %+v", quiet, d)
+		require.Zero(t, len(quiet.Trace), "a trace without explain")
+		require.True(t, json.Valid(d.JSON()), "decision JSON is not valid: %s", d.JSON())
 		if !d.Valid {
 			known := false
 			for _, c := range Codes {
 				known = known || c == d.Code
 			}
-			if !known {
-				t.Fatalf("unknown code %q (%s)", d.Code, d.Reason)
-			}
-			if d.Message != d.Code.Message() || d.Reason == "" {
-				t.Fatalf("code %q with message %q and reason %q", d.Code, d.Message, d.Reason)
-			}
-			if strings.Contains(d.Reason, "internal error") {
-				t.Fatalf("Verify recovered from a panic: %s", d.Reason)
-			}
+			require.True(t, known, "unknown code %q (%s)", d.Code, d.Reason)
+			require.False(t, d.Message != d.Code.Message() || d.Reason == "", "code %q with message %q and reason %q", d.Code, d.Message, d.Reason)
+			require.NotContains(t, d.Reason, "internal error", "Verify recovered from a panic: %s", d.Reason)
 			return
 		}
-		if d.Code != "" || d.Message != "" || d.Reason != "" {
-			t.Fatalf("valid decision with code %q", d.Code)
-		}
+		require.False(t, d.Code != "" || d.Message != "" || d.Reason != "", "valid decision with code %q", d.Code)
 		if seeds[tok] {
 			return
 		}
@@ -223,12 +208,8 @@ func FuzzVerify(f *testing.F) {
 		// re-encoding of an authentic token, which go-jose verifies too,
 		// with the same claims.
 		authentic, err := fzIndependent(tok)
-		if err != nil {
-			t.Fatalf("Verify accepted %q, which go-jose refuses: %v", tok, err)
-		}
-		if !bytes.Equal(authentic, d.Claims) {
-			t.Fatalf("Verify accepted %q with claims %s, go-jose authenticates %s", tok, d.Claims, authentic)
-		}
+		require.NoError(t, err, "Verify accepted %q, which go-jose refuses", tok)
+		require.Equal(t, d.Claims, authentic, "Verify accepted %q with claims %s, go-jose authenticates %s", tok, d.Claims, authentic)
 	})
 }
 
@@ -268,29 +249,17 @@ func FuzzParsePolicy(f *testing.F) {
 		}
 		if err != nil {
 			var pe *PolicyError
-			if !errors.As(err, &pe) {
-				t.Fatalf("%T is not a *PolicyError: %v", err, err)
-			}
-			if p != nil || pe.File != "fuzz.yaml" || pe.Reason == "" || !strings.HasPrefix(err.Error(), "fuzz.yaml") {
-				t.Fatalf("bad error %#v", pe)
-			}
+			require.True(t, errors.As(err, &pe), "%T is not a *PolicyError: %v", err, err)
+			require.False(t, p != nil || pe.File != "fuzz.yaml" || pe.Reason == "" || !strings.HasPrefix(err.Error(), "fuzz.yaml"), "bad error %#v", pe)
 			return
 		}
-		if p == nil || len(p.Integrations()) == 0 {
-			t.Fatal("a policy without integrations loaded")
-		}
+		require.False(t, p == nil || len(p.Integrations()) == 0, "a policy without integrations loaded")
 		v, err := NewVerifier(p, Config{Replay: NewMemoryReplayStore(0)})
-		if err != nil {
-			t.Fatalf("NewVerifier: %v", err)
-		}
+		require.NoError(t, err, "NewVerifier")
 		for _, name := range append(p.Integrations(), "") {
 			d := v.Verify(context.Background(), Request{Token: tok, Now: testNow, Explain: true, Integration: name})
-			if d == nil {
-				t.Fatal("nil decision")
-			}
-			if !d.Valid && strings.Contains(d.Reason, "internal error") {
-				t.Fatalf("Verify panicked: %s", d.Reason)
-			}
+			require.NotNil(t, d, "nil decision")
+			require.False(t, !d.Valid && strings.Contains(d.Reason, "internal error"), "Verify panicked: %s", d.Reason)
 			_ = fmt.Sprint(d.JSON())
 		}
 		_ = v.Verify(context.Background(), Request{Token: "a.b.c", Now: testNow.Add(time.Hour)})

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -45,9 +46,7 @@ func TestCoreDoesNoIO(t *testing.T) {
 		require.NoError(t, err)
 		for _, imp := range f.Imports {
 			p, _ := strconv.Unquote(imp.Path.Value)
-			if forbiddenImports(p) {
-				t.Errorf("%s imports %q: the core must not do I/O", path, p)
-			}
+			assert.False(t, forbiddenImports(p), "%s imports %q: the core must not do I/O", path, p)
 		}
 		ast.Inspect(f, func(n ast.Node) bool {
 			switch n := n.(type) {

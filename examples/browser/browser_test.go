@@ -19,6 +19,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/internal/browsertest"
 	"github.com/jwtgate/jwtgate/internal/jwttest"
@@ -31,14 +34,10 @@ func artifactsDir(t *testing.T) string {
 	dir := os.Getenv("JWTGATE_ARTIFACTS")
 	if dir == "" {
 		root, err := filepath.Abs(filepath.Join("..", ".."))
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		dir = filepath.Join(root, "build", "artifacts")
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.MkdirAll(dir, 0o755))
 	return dir
 }
 
@@ -209,13 +208,9 @@ func caseByName(t *testing.T, cases []testcorpus.Case, name string) testcorpus.C
 func nativeJSON(t *testing.T, policy []byte, cfg core.Config, reqs ...core.Request) []string {
 	t.Helper()
 	p, err := core.ParsePolicy("testcorpus.yaml", policy, core.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	v, err := core.NewVerifier(p, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var out []string
 	for _, r := range reqs {
 		out = append(out, string(v.Verify(context.Background(), r).JSON()))
@@ -240,9 +235,7 @@ func TestBrowser(t *testing.T) {
 	wasmOpt, _ := exec.LookPath("wasm-opt")
 	t0 := time.Now()
 	site, err := Build(ctx, filepath.Join(work, "site"), BuildOptions{WasmOpt: wasmOpt})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	t.Logf("built the site in %v", time.Since(t0).Round(time.Millisecond))
 	mods := []e2eModule{{Name: "go", URL: "/" + ModuleFile, Path: site.Module, Figures: true}}
 	switch {
@@ -298,14 +291,10 @@ func TestBrowser(t *testing.T) {
 	in.Screenshot = filepath.Join(art, "browser.png")
 	in.ScreenshotValid = filepath.Join(art, "browser-valid.png")
 	for _, g := range groups {
-		if !utf8.Valid(g.Policy) {
-			t.Fatal("the corpus policy is not UTF-8: it cannot be a JavaScript string")
-		}
+		require.True(t, utf8.Valid(g.Policy), "the corpus policy is not UTF-8: it cannot be a JavaScript string")
 		eg := e2eGroup{Policy: string(g.Policy)}
 		for _, c := range g.Cases {
-			if !utf8.ValidString(c.Token) || !utf8.ValidString(c.RedirectParam) || !utf8.ValidString(c.Integration) {
-				t.Fatalf("case %s: not UTF-8: it cannot be a JavaScript string", c.Name)
-			}
+			require.False(t, !utf8.ValidString(c.Token) || !utf8.ValidString(c.RedirectParam) || !utf8.ValidString(c.Integration), "case %s: not UTF-8: it cannot be a JavaScript string", c.Name)
 			eg.Cases = append(eg.Cases, e2eCase{Name: c.Name, Token: c.Token, Now: seconds(c.Now), Explain: c.Explain, Redirect: c.RedirectParam, Integration: c.Integration})
 		}
 		in.Groups = append(in.Groups, eg)
@@ -335,9 +324,7 @@ func TestBrowser(t *testing.T) {
 	// Run the script (Chromium's profile goes to a fresh temporary
 	// user-data dir that playwright makes and removes).
 	var out e2eOutput
-	if err := tools.Run(ctx, t, work, filepath.Join("testdata", "e2e.mjs"), in, &out); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, tools.Run(ctx, t, work, filepath.Join("testdata", "e2e.mjs"), in, &out))
 
 	t.Run("no-console-errors", func(t *testing.T) {
 		for _, e := range out.ConsoleErrors {
@@ -360,14 +347,10 @@ func TestBrowser(t *testing.T) {
 		for _, m := range mods {
 			t.Run(m.Name, func(t *testing.T) {
 				got := out.Decisions[m.Name]
-				if len(got) != len(groups) {
-					t.Fatalf("%d groups decided, want %d", len(got), len(groups))
-				}
+				require.Len(t, got, len(groups), "%d groups decided, want %d", len(got), len(groups))
 				n, bad := 0, 0
 				for gi, g := range groups {
-					if len(got[gi]) != len(g.Cases) {
-						t.Fatalf("group %d: %d decisions, want %d", gi, len(got[gi]), len(g.Cases))
-					}
+					require.Len(t, got[gi], len(g.Cases), "group %d: %d decisions, want %d", gi, len(got[gi]), len(g.Cases))
 					for ci, c := range g.Cases {
 						n++
 						if got[gi][ci] != native[gi][ci] {
@@ -383,38 +366,22 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("page", func(t *testing.T) {
 		p := out.Page
-		if !p.Ready || !strings.Contains(p.Status, "Verifier ready") || !p.PolicyPrefilled {
-			t.Errorf("the page did not come up: ready=%v status=%q prefilled=%v", p.Ready, p.Status, p.PolicyPrefilled)
-		}
-		if !strings.Contains(p.Title, "jwtgate") {
-			t.Errorf("title %q", p.Title)
-		}
+		assert.False(t, !p.Ready || !strings.Contains(p.Status, "Verifier ready") || !p.PolicyPrefilled, "the page did not come up: ready=%v status=%q prefilled=%v", p.Ready, p.Status, p.PolicyPrefilled)
+		assert.Contains(t, p.Title, "jwtgate", "title %q", p.Title)
 		checkVerdict(t, "expired token", p.Expired, false, "token_expired")
-		if !strings.Contains(p.Expired.Text, "expired 2 hours ago") {
-			t.Errorf("the expired token's verdict is not in words: %q", p.Expired.Text)
-		}
+		assert.Contains(t, p.Expired.Text, "expired 2 hours ago", "the expired token's verdict is not in words: %q", p.Expired.Text)
 		checkChecklist(t, "expired token", p.Expired, "Expiry", "expired 2 hours ago")
 		// The checks after the failed one are listed as skipped.
 		checkChecklist(t, "expired token", p.Expired, "Audience", "not checked: an earlier check failed")
-		if !p.JSONOpened {
-			t.Error("the decision JSON did not open when its summary was clicked")
-		}
+		assert.True(t, p.JSONOpened, "the decision JSON did not open when its summary was clicked")
 		checkVerdict(t, "valid token", p.Valid, true, "")
 		checkChecklist(t, "valid token", p.Valid, "Signature", "signed with RS256 by key rs-1 (RSA-2048 public key)")
 		checkChecklist(t, "valid token", p.Valid, "Expiry", "expires in 1 hour")
-		if !contains(p.Valid.Claims, "sub") || !contains(p.Valid.Claims, "exp") {
-			t.Errorf("the valid token's claims are not shown: %q", p.Valid.Claims)
-		}
+		assert.False(t, !contains(p.Valid.Claims, "sub") || !contains(p.Valid.Claims, "exp"), "the valid token's claims are not shown: %q", p.Valid.Claims)
 		checkVerdict(t, "garbage token", p.Garbage, false, "invalid_token")
-		if !strings.Contains(p.Garbage.Text, "token has 1 part;") {
-			t.Errorf("garbage: %q", p.Garbage.Text)
-		}
-		if !strings.Contains(p.Empty.Error, "No token") {
-			t.Errorf("an empty token shows %+v, want the error \"No token\"", p.Empty)
-		}
-		if !strings.Contains(p.BadPolicy.Error, "The policy was refused") || !strings.Contains(p.BadPolicy.Error, "policy") {
-			t.Errorf("a broken policy shows %+v, want \"The policy was refused\"", p.BadPolicy)
-		}
+		assert.Contains(t, p.Garbage.Text, "token has 1 part;", "garbage: %q", p.Garbage.Text)
+		assert.Contains(t, p.Empty.Error, "No token", "an empty token shows %+v, want the error \"No token\"", p.Empty)
+		assert.False(t, !strings.Contains(p.BadPolicy.Error, "The policy was refused") || !strings.Contains(p.BadPolicy.Error, "policy"), "a broken policy shows %+v, want \"The policy was refused\"", p.BadPolicy)
 		checkVerdict(t, "demo valid", p.DemoValid, true, "")
 		checkChecklist(t, "demo valid", p.DemoValid, "Signature", "signed with ES256 by key k1")
 		checkVerdict(t, "demo expired", p.DemoExpired, false, "token_expired")
@@ -428,21 +395,15 @@ func TestBrowser(t *testing.T) {
 	})
 
 	t.Run("jwks_url", func(t *testing.T) {
-		if fmt.Sprint(out.JWKS.URLs) != fmt.Sprint([]string{jwksURL, missingURL}) {
-			t.Errorf("gate.jwksURLs = %q", out.JWKS.URLs)
-		}
+		assert.Equal(t, fmt.Sprint([]string{jwksURL, missingURL}), fmt.Sprint(out.JWKS.URLs), "gate.jwksURLs = %q", out.JWKS.URLs)
 		var reqs []core.Request
 		for _, tok := range in.JWKS.Tokens {
 			reqs = append(reqs, core.Request{Token: tok, Now: testcorpus.Now, Explain: true})
 		}
 		native := nativeJSON(t, []byte(jwksPolicy), core.Config{Keys: fakeKeys{jwksURL: jwksText}}, reqs...)
-		if len(out.JWKS.Decisions) != len(native) {
-			t.Fatalf("%d decisions, want %d", len(out.JWKS.Decisions), len(native))
-		}
+		require.Len(t, out.JWKS.Decisions, len(native), "%d decisions, want %d", len(out.JWKS.Decisions), len(native))
 		for i := range native {
-			if out.JWKS.Decisions[i] != native[i] {
-				t.Errorf("token %d: browser and native differ\n browser: %s\n  native: %s", i, clip(out.JWKS.Decisions[i]), clip(native[i]))
-			}
+			assert.Equal(t, native[i], out.JWKS.Decisions[i], "token %d: browser and native differ\n browser: %s\n  native: %s", i, clip(out.JWKS.Decisions[i]), clip(native[i]))
 		}
 		var first core.Decision
 		if err := json.Unmarshal([]byte(native[0]), &first); err != nil || !first.Valid {
@@ -462,9 +423,7 @@ func TestBrowser(t *testing.T) {
 		// with the new set; the next verification uses the cache.
 		rotated := nativeJSON(t, []byte(in.JWKS.RotatingPolicy), core.Config{Keys: fakeKeys{rotatingURL: jwksText}},
 			core.Request{Token: in.JWKS.Tokens[0], Now: testcorpus.Now, Explain: true})[0]
-		if out.JWKS.Rotated != rotated || out.JWKS.RotatedAgain != rotated {
-			t.Errorf("after rotation:\n browser: %s\n   again: %s\n  native: %s", clip(out.JWKS.Rotated), clip(out.JWKS.RotatedAgain), clip(rotated))
-		}
+		assert.False(t, out.JWKS.Rotated != rotated || out.JWKS.RotatedAgain != rotated, "after rotation:\n browser: %s\n   again: %s\n  native: %s", clip(out.JWKS.Rotated), clip(out.JWKS.RotatedAgain), clip(rotated))
 		if n := rotatingHits.Load(); n != 2 {
 			t.Errorf("rotating.json fetched %d times, want 2", n)
 		}
@@ -473,12 +432,8 @@ func TestBrowser(t *testing.T) {
 	t.Run("api", func(t *testing.T) {
 		a := out.API
 		_, nativeErr := core.ParsePolicy("files.yaml", []byte(in.API.FilePolicy), core.LoadOptions{})
-		if a.FileKey == nil || !a.FileKey.IsPolicyError || nativeErr == nil || a.FileKey.Message != nativeErr.Error() || a.FileKey.Field != "keys[0].pem_file" {
-			t.Errorf("a file-based key: got %+v, want PolicyError %q", a.FileKey, nativeErr)
-		}
-		if a.BadYAML == nil || a.BadYAML.Name != "PolicyError" {
-			t.Errorf("bad YAML: %+v", a.BadYAML)
-		}
+		assert.False(t, a.FileKey == nil || !a.FileKey.IsPolicyError || nativeErr == nil || a.FileKey.Message != nativeErr.Error() || a.FileKey.Field != "keys[0].pem_file", "a file-based key: got %+v, want PolicyError %q", a.FileKey, nativeErr)
+		assert.False(t, a.BadYAML == nil || a.BadYAML.Name != "PolicyError", "bad YAML: %+v", a.BadYAML)
 		for name, e := range map[string]struct {
 			got  *caughtError
 			want string
@@ -487,9 +442,7 @@ func TestBrowser(t *testing.T) {
 			"now NaN": {a.NowNaN, "RangeError"}, "now string": {a.NowString, "TypeError"},
 			"new JWTGate()": {a.NoConstructor, "TypeError"}, "closed gate": {a.Closed, "Error"},
 		} {
-			if e.got == nil || e.got.Name != e.want {
-				t.Errorf("%s: got %+v, want a thrown %s", name, e.got, e.want)
-			}
+			assert.False(t, e.got == nil || e.got.Name != e.want, "%s: got %+v, want a thrown %s", name, e.got, e.want)
 		}
 		var d map[string]any
 		if err := json.Unmarshal(a.DefaultNow, &d); err != nil || d["valid"] == nil {
@@ -499,12 +452,8 @@ func TestBrowser(t *testing.T) {
 		var w1, w2 any
 		json.Unmarshal([]byte(want), &w1)
 		json.Unmarshal(a.DateNow, &w2)
-		if fmt.Sprint(w1) != fmt.Sprint(w2) {
-			t.Errorf("now as a Date: %s, native %s", a.DateNow, want)
-		}
-		if !a.ObjectPolicy {
-			t.Error("a policy given as an object was not loaded")
-		}
+		assert.Equal(t, fmt.Sprint(w2), fmt.Sprint(w1), "now as a Date: %s, native %s", a.DateNow, want)
+		assert.True(t, a.ObjectPolicy, "a policy given as an object was not loaded")
 	})
 
 	t.Run("figures", func(t *testing.T) {
@@ -517,9 +466,7 @@ func TestBrowser(t *testing.T) {
 		}
 		for _, m := range timed {
 			fi, err := os.Stat(m.Path)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			raw, gz, br := int(fi.Size()), out.Gzip[m.Name], out.Brotli[m.Name]
 			lines = append(lines, fmt.Sprintf("module %-8s raw %9d B (%.2f MiB)  gzip -9 %8d B (%.2f MiB)  brotli q11 %8d B (%.2f MiB)",
 				m.Name, raw, mib(raw), gz, mib(gz), br, mib(br)))
@@ -584,9 +531,7 @@ func checkVerdict(t *testing.T, what string, v shownVerdict, valid bool, code st
 		t.Errorf("%s: no verdict shown (%q)", what, v.Text)
 		return
 	}
-	if *v.Valid != valid || v.Code != code {
-		t.Errorf("%s: shown valid=%v code=%q, want valid=%v code=%q (%q)", what, *v.Valid, v.Code, valid, code, v.Text)
-	}
+	assert.False(t, *v.Valid != valid || v.Code != code, "%s: shown valid=%v code=%q, want valid=%v code=%q (%q)", what, *v.Valid, v.Code, valid, code, v.Text)
 }
 
 // checkChecklist checks that the trace is shown as a checklist: an icon per
@@ -600,9 +545,7 @@ func checkChecklist(t *testing.T, what string, v shownVerdict, step, detail stri
 	}
 	for _, it := range v.Trace {
 		want := map[string]string{"pass": "✓", "fail": "✗", "skip": "–", "info": "ℹ"}[it.Outcome]
-		if want == "" || it.Icon != want {
-			t.Errorf("%s: step %q (%s) shows icon %q", what, it.Step, it.Outcome, it.Icon)
-		}
+		assert.False(t, want == "" || it.Icon != want, "%s: step %q (%s) shows icon %q", what, it.Step, it.Outcome, it.Icon)
 	}
 	// A refusal ends on the failed step, then the checks that never ran,
 	// skipped; an acceptance ends on the decision.

@@ -756,9 +756,7 @@ func BenchmarkParseObject(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		obj, err := ParseObject(data, Limits{})
-		if err != nil || len(obj.Members) != 12 {
-			b.Fatal(err)
-		}
+		require.False(b, err != nil || len(obj.Members) != 12, err)
 	}
 }
 
@@ -784,9 +782,7 @@ func BenchmarkParseObjectClaims(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		obj, err := ParseObject(data, Limits{})
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 		iss, _ := obj.Get("iss")
 		exp, _ := obj.Get("exp")
 		aud, _ := obj.Get("aud")

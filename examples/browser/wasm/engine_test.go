@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/internal/jwttest"
 	"github.com/jwtgate/jwtgate/internal/testcorpus"
@@ -22,14 +25,10 @@ func TestNowFromSeconds(t *testing.T) {
 	} {
 		sec := float64(want.Unix()) + float64(want.Nanosecond())/1e9
 		got, err := nowFromSeconds(sec)
-		if err != nil || !got.Equal(want) {
-			t.Errorf("nowFromSeconds(%v) = %v, %v; want %v", sec, got, err, want)
-		}
+		assert.False(t, err != nil || !got.Equal(want), "nowFromSeconds(%v) = %v, %v; want %v", sec, got, err, want)
 	}
 	zero, err := nowFromSeconds(zeroTimeSeconds)
-	if err != nil || !zero.IsZero() {
-		t.Errorf("nowFromSeconds(zeroTimeSeconds) = %v, %v; want the zero time", zero, err)
-	}
+	assert.False(t, err != nil || !zero.IsZero(), "nowFromSeconds(zeroTimeSeconds) = %v, %v; want the zero time", zero, err)
 	// Date.now()/1000 keeps milliseconds.
 	if got, _ := nowFromSeconds(1795780800.123); got.Nanosecond() != 123_000_000 {
 		t.Errorf("milliseconds lost: %v", got)
@@ -49,20 +48,14 @@ func TestEngineCorpus(t *testing.T) {
 	e := newEngine()
 	for _, g := range testcorpus.Groups(testcorpus.Cases()) {
 		r, err := e.load("testcorpus.yaml", string(g.Policy), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		p, _ := core.ParsePolicy("testcorpus.yaml", g.Policy, core.LoadOptions{})
 		v, _ := core.NewVerifier(p, core.Config{Replay: core.NewMemoryReplayStore(0)})
 		for _, c := range g.Cases {
 			now, err := nowFromSeconds(float64(c.Now.Unix()) + float64(c.Now.Nanosecond())/1e9)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			got, err := e.verify(r.Handle, verifyArgs{Token: c.Token, Now: now, Explain: c.Explain, Redirect: c.RedirectParam, Integration: c.Integration})
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			if want := v.Verify(t.Context(), c.Request()).JSON(); string(got) != string(want) {
 				t.Errorf("%s:\n got %s\nwant %s", c.Name, got, want)
 			}
@@ -85,9 +78,7 @@ func TestEngineRefusesFilesAndEnv(t *testing.T) {
 		text := "integrations:\n  - name: a\n    issuer: https://a.example\n    algorithms: [HS256]\n    keys:\n      - " + policy + "\n"
 		_, err := e.load("p.yaml", text, nil)
 		var pe *core.PolicyError
-		if !errors.As(err, &pe) || pe.Field != field || !strings.Contains(pe.Reason, "here; inline") {
-			t.Errorf("%s: %v, want a PolicyError on %s saying to inline it", policy, err, field)
-		}
+		assert.False(t, !errors.As(err, &pe) || pe.Field != field || !strings.Contains(pe.Reason, "here; inline"), "%s: %v, want a PolicyError on %s saying to inline it", policy, err, field)
 	}
 }
 
@@ -100,17 +91,11 @@ func TestEngineKeyProvider(t *testing.T) {
 	var fail error
 	r, err := e.load("p.yaml", text, func(u, kid string) (string, error) {
 		calls++
-		if u != url || kid != "rs-1" {
-			t.Errorf("provider(%q, %q)", u, kid)
-		}
+		assert.False(t, u != url || kid != "rs-1", "provider(%q, %q)", u, kid)
 		return answer, fail
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(r.JWKSURLs) != 1 || r.JWKSURLs[0] != url {
-		t.Fatalf("JWKSURLs = %q", r.JWKSURLs)
-	}
+	require.NoError(t, err)
+	require.False(t, len(r.JWKSURLs) != 1 || r.JWKSURLs[0] != url, "JWKSURLs = %q", r.JWKSURLs)
 	var tok string
 	for _, c := range testcorpus.Cases() {
 		if c.Name == "valid/RS256" {
@@ -119,9 +104,7 @@ func TestEngineKeyProvider(t *testing.T) {
 	}
 	decide := func() string {
 		b, err := e.verify(r.Handle, verifyArgs{Token: tok, Now: testcorpus.Now})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		return string(b)
 	}
 	fail = errors.New("fetching the key set failed: HTTP 500")
@@ -139,9 +122,7 @@ func TestEngineKeyProvider(t *testing.T) {
 			t.Fatalf("a good set: %s", d)
 		}
 	}
-	if calls != 5 {
-		t.Errorf("provider called %d times, want once per verification (5)", calls)
-	}
+	assert.Equal(t, 5, calls, "provider called %d times, want once per verification (5)", calls)
 }
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }

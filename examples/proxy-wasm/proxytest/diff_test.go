@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/examples/proxy-wasm/proxytest"
 	"github.com/jwtgate/jwtgate/internal/testcorpus"
@@ -37,13 +40,9 @@ func TestDifferential(t *testing.T) {
 	ran := 0
 	for _, g := range testcorpus.Groups(cases) {
 		p, err := core.ParsePolicy("policy", g.Policy, core.LoadOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		native, err := core.NewVerifier(p, core.Config{Replay: core.NewMemoryReplayStore(0)})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		var routes []any
 		for _, name := range p.Integrations() {
 			routes = append(routes, map[string]any{"prefix": "/pin/" + name, "integration": name})
@@ -84,9 +83,7 @@ func TestDifferential(t *testing.T) {
 			checkFate(t, c.Name, want, s)
 		}
 	}
-	if ran != len(cases)-2 {
-		t.Errorf("%d of %d cases ran; only the two time/zero-now cases are left out", ran, len(cases))
-	}
+	assert.False(t, ran != len(cases)-2, "%d of %d cases ran; only the two time/zero-now cases are left out", ran, len(cases))
 	t.Logf("%d corpus cases: identical decision JSON and matching responses", ran)
 }
 
@@ -108,13 +105,9 @@ func checkFate(t *testing.T, name string, d *core.Decision, s *proxytest.Stream)
 		for k, v := range d.Headers {
 			want[strings.ToLower(k)] = v
 		}
-		if len(added) != len(want) {
-			t.Errorf("%s: upstream headers %v, want %v", name, added, want)
-		}
+		assert.Len(t, added, len(want), "%s: upstream headers %v, want %v", name, added, want)
 		for k, v := range want {
-			if added[k] != v {
-				t.Errorf("%s: header %s = %q, want %q", name, k, added[k], v)
-			}
+			assert.Equal(t, v, added[k], "%s: header %s = %q, want %q", name, k, added[k], v)
 		}
 		return
 	}

@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/examples/proxy-wasm/proxytest"
 	"github.com/jwtgate/jwtgate/internal/jwttest"
@@ -20,9 +23,7 @@ func TestValidTokenContinuesWithIdentity(t *testing.T) {
 	// The client's own identity headers must not survive.
 	s := do(t, vm, request("/api/things", "Bearer "+hsToken(clk.now(), nil),
 		[2]string{"x-jwtgate-subject", "admin"}, [2]string{"X-User", "admin"}, [2]string{"x-jwtgate-role", "root"}, [2]string{"accept", "*/*"}))
-	if !s.Continued() {
-		t.Fatalf("refused: %+v", s.Local)
-	}
+	require.True(t, s.Continued(), "refused: %+v", s.Local)
 	for name, want := range map[string]string{
 		"x-user": "user-123", "x-email": "john@example.com", "x-groups": "eng,ops",
 		"x-jwtgate-subject": "user-123", "x-jwtgate-tenant": "acme", "x-jwtgate-integration": "hs", "accept": "*/*",
@@ -32,9 +33,7 @@ func TestValidTokenContinuesWithIdentity(t *testing.T) {
 		}
 	}
 	for _, gone := range []string{"authorization", "x-jwtgate-role"} {
-		if s.Has(gone) {
-			t.Errorf("%s still sent upstream", gone)
-		}
+		assert.False(t, s.Has(gone), "%s still sent upstream", gone)
 	}
 	n := 0
 	for _, h := range s.Headers {
@@ -42,16 +41,12 @@ func TestValidTokenContinuesWithIdentity(t *testing.T) {
 			n++
 		}
 	}
-	if n != 1 {
-		t.Errorf("%d x-user headers: %v", n, s.Headers)
-	}
+	assert.Equal(t, 1, n, "%d x-user headers: %v", n, s.Headers)
 
 	// With forward: true the header stays; RS256 works too.
 	vm2 := newVM(t, newHost(t, clk), pluginConfig(testPolicy(), map[string]any{"forward": true}))
 	s = do(t, vm2, request("/", "bearer "+rsToken(clk.now(), "rs-1")))
-	if !s.Continued() || !s.Has("authorization") || s.Header("x-jwtgate-integration") != "rs" {
-		t.Fatalf("RS256: %+v %+v", s.Local, s.Headers)
-	}
+	require.False(t, !s.Continued() || !s.Has("authorization") || s.Header("x-jwtgate-integration") != "rs", "RS256: %+v %+v", s.Local, s.Headers)
 }
 
 func TestRefusals(t *testing.T) {
@@ -77,16 +72,12 @@ func TestRefusals(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := do(t, vm, tc.headers)
 			wantRefused(t, s, 401, string(tc.code), tc.challenge)
-			if !strings.HasPrefix(s.Local.Details, "jwtgate_") {
-				t.Errorf("details %q", s.Local.Details)
-			}
+			assert.True(t, strings.HasPrefix(s.Local.Details, "jwtgate_"), "details %q", s.Local.Details)
 		})
 	}
 	// The reason never reaches the client.
 	s := do(t, vm, request("/", "Bearer "+tampered))
-	if strings.Contains(string(s.Local.Body), "signature") {
-		t.Errorf("the body leaks the reason: %s", s.Local.Body)
-	}
+	assert.NotContains(t, string(s.Local.Body), "signature", "the body leaks the reason: %s", s.Local.Body)
 }
 
 func TestRoutesAndSkip(t *testing.T) {
@@ -130,9 +121,7 @@ func TestRoutesAndSkip(t *testing.T) {
 	}
 	// Skipped paths pass without a token, but never with forged identity.
 	s := do(t, vm, request("/healthz", "", [2]string{"x-jwtgate-subject", "admin"}, [2]string{"x-user", "admin"}))
-	if !s.Continued() || s.Has("x-jwtgate-subject") || s.Has("x-user") {
-		t.Errorf("/healthz: %+v %v", s.Local, s.Headers)
-	}
+	assert.False(t, !s.Continued() || s.Has("x-jwtgate-subject") || s.Has("x-user"), "/healthz: %+v %v", s.Local, s.Headers)
 	// A path that escapes the skip prefix is verified.
 	wantRefused(t, do(t, vm, request("/healthz/../admin", "")), 401, "invalid_token", `Bearer realm="jwtgate"`)
 }
@@ -156,9 +145,7 @@ func TestTokenSources(t *testing.T) {
 	t.Run("custom header", func(t *testing.T) {
 		vm := newVM(t, newHost(t, clk), pluginConfig(testPolicy(), map[string]any{"from_headers": []any{map[string]any{"name": "X-Auth-Token", "value_prefix": "JWT "}}}))
 		s := do(t, vm, request("/x", "", [2]string{"x-auth-token", "JWT " + tok}))
-		if !s.Continued() || s.Has("x-auth-token") {
-			t.Errorf("custom header: %+v %v", s.Local, s.Headers)
-		}
+		assert.False(t, !s.Continued() || s.Has("x-auth-token"), "custom header: %+v %v", s.Local, s.Headers)
 		wantRefused(t, do(t, vm, request("/x", "", [2]string{"x-auth-token", tok})), 401, "invalid_token", challengeFor("Invalid token"))
 		// The Authorization header is not read when another is configured.
 		wantRefused(t, do(t, vm, request("/x", "Bearer "+tok)), 401, "invalid_token", `Bearer realm="jwtgate"`)
@@ -238,12 +225,8 @@ func TestOneTimeAcrossVMs(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if len(accepted) != n {
-		t.Errorf("%d of %d tokens accepted", len(accepted), n)
-	}
+	assert.Len(t, accepted, n, "%d of %d tokens accepted", len(accepted), n)
 	for jti, c := range accepted {
-		if c != 1 {
-			t.Errorf("%s accepted %d times", jti, c)
-		}
+		assert.Equal(t, 1, c, "%s accepted %d times", jti, c)
 	}
 }

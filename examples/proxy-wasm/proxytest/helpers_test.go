@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/jwtgate/jwtgate/examples/proxy-wasm/proxytest"
 	"github.com/jwtgate/jwtgate/internal/jwttest"
 	"github.com/jwtgate/jwtgate/internal/testcorpus"
@@ -37,9 +40,7 @@ func filterModule(t testing.TB) []byte {
 			module, buildErr = os.ReadFile(modPath)
 		}
 	})
-	if buildErr != nil {
-		t.Fatalf("building the filter: %v", buildErr)
-	}
+	require.NoError(t, buildErr, "building the filter")
 	return module
 }
 
@@ -58,9 +59,7 @@ func (c *clock) now() time.Time { return time.Unix(0, c.ns.Load()).UTC() }
 func newHost(t testing.TB, clk *clock) *proxytest.Host {
 	t.Helper()
 	h, err := proxytest.New(context.Background(), filterModule(t), proxytest.Options{Clock: clk.now, CacheDir: compileCache(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	t.Cleanup(func() { h.Close(context.Background()) })
 	return h
 }
@@ -68,9 +67,7 @@ func newHost(t testing.TB, clk *clock) *proxytest.Host {
 func newVM(t testing.TB, h *proxytest.Host, config string) *proxytest.VM {
 	t.Helper()
 	vm, err := h.NewVM(context.Background(), []byte(config))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return vm
 }
 
@@ -139,31 +136,19 @@ func request(path, authorization string, extra ...[2]string) [][2]string {
 func do(t testing.TB, vm *proxytest.VM, headers [][2]string) *proxytest.Stream {
 	t.Helper()
 	s, err := vm.Request(context.Background(), headers)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return s
 }
 
 // wantRefused checks a local response: status, JSON body and challenge.
 func wantRefused(t testing.TB, s *proxytest.Stream, status uint32, code string, challenge string) {
 	t.Helper()
-	if s.Local == nil {
-		t.Fatalf("want a %d local response (%s), the request went upstream with %v", status, code, s.Headers)
-	}
-	if s.Local.Status != status {
-		t.Errorf("status %d, want %d (body %s)", s.Local.Status, status, s.Local.Body)
-	}
+	require.NotNil(t, s.Local, "want a %d local response (%s), the request went upstream with %v", status, code, s.Headers)
+	assert.Equal(t, status, s.Local.Status, "status %d, want %d (body %s)", s.Local.Status, status, s.Local.Body)
 	var body struct{ Error, Message string }
-	if err := json.Unmarshal(s.Local.Body, &body); err != nil {
-		t.Fatalf("body %q: %v", s.Local.Body, err)
-	}
-	if body.Error != code {
-		t.Errorf("error %q, want %q (body %s)", body.Error, code, s.Local.Body)
-	}
-	if body.Message == "" {
-		t.Errorf("no message in %s", s.Local.Body)
-	}
+	require.NoError(t, json.Unmarshal(s.Local.Body, &body), "body %q", s.Local.Body)
+	assert.Equal(t, code, body.Error, "error %q, want %q (body %s)", body.Error, code, s.Local.Body)
+	assert.NotEmpty(t, body.Message, "no message in %s", s.Local.Body)
 	if got := s.Local.Header("content-type"); got != "application/json" {
 		t.Errorf("content-type %q", got)
 	}

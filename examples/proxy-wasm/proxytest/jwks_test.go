@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/jwtgate/jwtgate/examples/proxy-wasm/proxytest"
 	"github.com/jwtgate/jwtgate/internal/jwttest"
 	"github.com/jwtgate/jwtgate/internal/testcorpus"
@@ -43,25 +46,19 @@ func idpToken(now time.Time, key *rsa.PrivateKey, kid string) string {
 func onlyCall(t *testing.T, vm *proxytest.VM) *proxytest.HTTPCall {
 	t.Helper()
 	calls := vm.PendingCalls()
-	if len(calls) != 1 {
-		t.Fatalf("%d pending calls, want 1", len(calls))
-	}
+	require.Len(t, calls, 1, "%d pending calls, want 1", len(calls))
 	return calls[0]
 }
 
 func respond(t *testing.T, vm *proxytest.VM, c *proxytest.HTTPCall, status int, body []byte) {
 	t.Helper()
-	if err := vm.Respond(context.Background(), c, status, [][2]string{{"content-type", "application/json"}}, body); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, vm.Respond(context.Background(), c, status, [][2]string{{"content-type", "application/json"}}, body))
 }
 
 func tick(t *testing.T, vms ...*proxytest.VM) {
 	t.Helper()
 	for _, vm := range vms {
-		if err := vm.Tick(context.Background()); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, vm.Tick(context.Background()))
 	}
 }
 
@@ -79,9 +76,7 @@ func TestJWKSFetchShareAndResume(t *testing.T) {
 		t.Errorf("tick period %v", p)
 	}
 	call := onlyCall(t, vm1)
-	if call.Cluster != "idp" || call.Header(":method") != "GET" || call.Header(":path") != "/.well-known/jwks.json" || call.Header(":authority") != "idp.example" {
-		t.Errorf("call %+v", call)
-	}
+	assert.False(t, call.Cluster != "idp" || call.Header(":method") != "GET" || call.Header(":path") != "/.well-known/jwks.json" || call.Header(":authority") != "idp.example", "call %+v", call)
 	if n := len(vm2.PendingCalls()); n != 0 {
 		t.Errorf("the second VM fetches too (%d calls): the lease in shared data should stop it", n)
 	}
@@ -89,20 +84,12 @@ func TestJWKSFetchShareAndResume(t *testing.T) {
 	tok := "Bearer " + idpToken(clk.now(), k.RSA, "rs-1")
 	s1 := do(t, vm1, request("/a", tok))
 	s2 := do(t, vm2, request("/b", tok))
-	if !s1.Paused || !s2.Paused {
-		t.Fatalf("requests before the keys should wait: %+v %+v", s1, s2)
-	}
+	require.False(t, !s1.Paused || !s2.Paused, "requests before the keys should wait: %+v %+v", s1, s2)
 	respond(t, vm1, call, 200, jwksDoc(map[string]*rsa.PrivateKey{"rs-1": k.RSA}))
-	if !s1.Resumed || !s1.Continued() || s1.Header("x-jwtgate-integration") != "idp" || !s1.Done {
-		t.Fatalf("vm1's request was not resumed: %+v %+v", s1, s1.Local)
-	}
-	if s2.Resumed {
-		t.Fatal("vm2's request resumed before vm2 looked")
-	}
+	require.False(t, !s1.Resumed || !s1.Continued() || s1.Header("x-jwtgate-integration") != "idp" || !s1.Done, "vm1's request was not resumed: %+v %+v", s1, s1.Local)
+	require.False(t, s2.Resumed, "vm2's request resumed before vm2 looked")
 	tick(t, vm2)
-	if !s2.Continued() || s2.Header("x-jwtgate-subject") != "user-123" {
-		t.Fatalf("vm2's request was not resumed on its tick: %+v %+v", s2, s2.Local)
-	}
+	require.False(t, !s2.Continued() || s2.Header("x-jwtgate-subject") != "user-123", "vm2's request was not resumed on its tick: %+v %+v", s2, s2.Local)
 	if s := do(t, vm2, request("/c", tok)); !s.Continued() {
 		t.Errorf("vm2: %+v", s.Local)
 	}
@@ -144,25 +131,17 @@ func TestJWKSUnavailableAndRetry(t *testing.T) {
 	// A paused request is answered keys_unavailable when its wait is over.
 	vm2 := newVM(t, newHost(t, clk), pluginConfig(jwksPolicy(), map[string]any{"remote_jwks": map[string]any{"http_uri": map[string]any{"cluster": "idp"}, "wait_for_keys": "2s"}}))
 	s := do(t, vm2, request("/", tok))
-	if !s.Paused {
-		t.Fatalf("not paused: %+v", s.Local)
-	}
+	require.True(t, s.Paused, "not paused: %+v", s.Local)
 	clk.add(time.Second)
 	tick(t, vm2)
-	if !s.Paused {
-		t.Fatalf("answered before its wait ended: %+v", s.Local)
-	}
+	require.True(t, s.Paused, "answered before its wait ended: %+v", s.Local)
 	clk.add(1500 * time.Millisecond)
 	tick(t, vm2)
 	wantRefused(t, s, 401, "keys_unavailable", unavailable)
-	if !s.Done {
-		t.Error("the stream was not finished")
-	}
+	assert.True(t, s.Done, "the stream was not finished")
 	// A paused stream whose client went away is forgotten.
 	s = do(t, vm2, request("/", tok))
-	if err := vm2.Finish(context.Background(), s); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, vm2.Finish(context.Background(), s))
 	clk.add(3 * time.Second)
 	tick(t, vm2)
 }
@@ -224,17 +203,11 @@ func TestJWKSUnknownKid(t *testing.T) {
 	}
 	clk.add(31 * time.Second)
 	s := do(t, vm2, request("/", rotated))
-	if !s.Paused {
-		t.Fatalf("not waiting for the refetch: %+v", s.Local)
-	}
+	require.True(t, s.Paused, "not waiting for the refetch: %+v", s.Local)
 	c := onlyCall(t, vm2)
-	if c.Context != vm2.RootID {
-		t.Errorf("the call belongs to context %d, not the plugin's", c.Context)
-	}
+	assert.Equal(t, vm2.RootID, c.Context, "the call belongs to context %d, not the plugin's", c.Context)
 	respond(t, vm2, c, 200, jwksDoc(map[string]*rsa.PrivateKey{"rs-1": k.RSA, "rs-2": k.RSAOther}))
-	if !s.Continued() || s.Header("x-jwtgate-integration") != "idp" {
-		t.Fatalf("not resumed after the refetch: %+v %+v", s, s.Local)
-	}
+	require.False(t, !s.Continued() || s.Header("x-jwtgate-integration") != "idp", "not resumed after the refetch: %+v %+v", s, s.Local)
 	// vm1 finds rs-2 in shared data without a fetch of its own.
 	if s := do(t, vm1, request("/", rotated)); !s.Continued() {
 		t.Errorf("vm1: %+v", s.Local)

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/jwtgate/jwtgate/examples/proxy-wasm/proxytest"
 	"github.com/jwtgate/jwtgate/internal/testcorpus"
 )
@@ -33,9 +36,7 @@ func status(t *testing.T, vm *proxytest.VM, method, path, authorization string) 
 	if s.Continued() {
 		return 200
 	}
-	if s.Local == nil {
-		t.Fatalf("%s %q: neither continued nor answered", method, path)
-	}
+	require.NotNil(t, s.Local, "%s %q: neither continued nor answered", method, path)
 	return int(s.Local.Status)
 }
 
@@ -49,9 +50,7 @@ func TestRouteSpellings(t *testing.T) {
 	user := "Bearer " + hsToken(now, map[string]any{"roles": []string{"user"}})
 	privileged := "Bearer " + hsToken(now, map[string]any{"roles": testcorpus.PathRoles})
 	cases := testcorpus.PathCases()
-	if len(cases) < 40 {
-		t.Fatalf("%d spellings, want at least 40", len(cases))
-	}
+	require.False(t, len(cases) < 40, "%d spellings, want at least 40", len(cases))
 	for _, c := range cases {
 		u, p := status(t, vm, c.Method, c.URI, user), status(t, vm, c.Method, c.URI, privileged)
 		var got testcorpus.PathOutcome
@@ -65,9 +64,7 @@ func TestRouteSpellings(t *testing.T) {
 		default:
 			got = testcorpus.PathOutcome(fmt.Sprintf("%d/%d", u, p))
 		}
-		if got != c.Want {
-			t.Errorf("%s %q: %s, want %s", c.Method, c.URI, got, c.Want)
-		}
+		assert.Equal(t, c.Want, got)
 	}
 }
 
@@ -89,9 +86,7 @@ func TestSkipSpellings(t *testing.T) {
 		default:
 			got = testcorpus.SkipOutcome(fmt.Sprint(st))
 		}
-		if got != c.Want {
-			t.Errorf("%q without a token: %s, want %s", c.URI, got, c.Want)
-		}
+		assert.Equal(t, c.Want, got, "%q without a token: %s, want %s", c.URI, got, c.Want)
 	}
 }
 

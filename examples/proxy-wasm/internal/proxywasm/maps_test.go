@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"reflect"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 func TestSerializeMap(t *testing.T) {
@@ -14,9 +16,7 @@ func TestSerializeMap(t *testing.T) {
 		t.Fatalf("SerializeMap = %v, want %v", got, want)
 	}
 	back, err := DeserializeMap(want)
-	if err != nil || !reflect.DeepEqual(back, pairs) {
-		t.Fatalf("DeserializeMap = %v, %v", back, err)
-	}
+	require.False(t, err != nil || !reflect.DeepEqual(back, pairs), "DeserializeMap = %v, %v", back, err)
 	for _, empty := range [][]byte{nil, {0}, {0, 0, 0, 0}} {
 		if m, err := DeserializeMap(empty); err != nil || len(m) != 0 {
 			t.Errorf("%v: %v %v", empty, m, err)
@@ -30,10 +30,6 @@ func TestSerializeMap(t *testing.T) {
 }
 
 func TestStatusErrors(t *testing.T) {
-	if statusErr(0) != nil || statusErr(8) != ErrorStatusCasMismatch {
-		t.Fatal("statusErr")
-	}
-	if ErrorStatusNotFound.Error() == "" || Status(99).Error() == "" {
-		t.Fatal("empty message")
-	}
+	require.False(t, statusErr(0) != nil || statusErr(8) != ErrorStatusCasMismatch, "statusErr")
+	require.False(t, ErrorStatusNotFound.Error() == "" || Status(99).Error() == "", "empty message")
 }
