@@ -1,6 +1,7 @@
 package core
 
 import (
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -51,11 +52,10 @@ func TestCoreDoesNoIO(t *testing.T) {
 		ast.Inspect(f, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.GoStmt:
-				t.Errorf("%s starts a goroutine: the core does no background work", path)
+				assert.Fail(t, fmt.Sprintf("%s starts a goroutine: the core does no background work", path))
 			case *ast.SelectorExpr:
-				if id, ok := n.X.(*ast.Ident); ok && id.Name == "time" && forbiddenTime[n.Sel.Name] {
-					t.Errorf("%s calls time.%s: the caller passes the current time", path, n.Sel.Name)
-				}
+				id, ok := n.X.(*ast.Ident)
+				assert.False(t, ok && id.Name == "time" && forbiddenTime[n.Sel.Name], "%s calls time.%s: the caller passes the current time", path, n.Sel.Name)
 			}
 			return true
 		})

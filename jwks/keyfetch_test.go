@@ -357,7 +357,7 @@ func TestCallerGivingUpDoesNotCancelTheFetch(t *testing.T) {
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):
-		t.Fatal("the fetch did not complete")
+		require.FailNow(t, "the fetch did not complete")
 	}
 	set, err := f.KeySet(ctx, url, "")
 	require.NoError(t, err)
@@ -564,7 +564,7 @@ func TestHugeBodyRefusedWithoutReadingIt(t *testing.T) {
 			case n := <-written:
 				assert.Less(t, n, int64(20<<20), "the client stopped reading")
 			case <-time.After(20 * time.Second):
-				t.Fatal("the server is still writing")
+				require.FailNow(t, "the server is still writing")
 			}
 			require.Len(t, log.all(), 1)
 		})

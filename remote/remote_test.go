@@ -261,7 +261,7 @@ func TestHugeAnswersRefused(t *testing.T) {
 			case n := <-written:
 				assert.Less(t, n, int64(20<<20))
 			case <-time.After(20 * time.Second):
-				t.Fatal("the server is still writing")
+				require.FailNow(t, "the server is still writing")
 			}
 
 			url, written = hugeServer(t, declare)
@@ -271,7 +271,7 @@ func TestHugeAnswersRefused(t *testing.T) {
 			case n := <-written:
 				assert.Less(t, n, int64(20<<20))
 			case <-time.After(20 * time.Second):
-				t.Fatal("the server is still writing")
+				require.FailNow(t, "the server is still writing")
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/rsa"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -375,7 +376,7 @@ func TestReloadRefusesSpecialAndHugeFiles(t *testing.T) {
 		case err := <-done:
 			require.ErrorIs(t, err, ErrConfig, target)
 		case <-time.After(10 * time.Second):
-			t.Fatalf("Reload of %s did not return", target)
+			require.FailNow(t, fmt.Sprintf("Reload of %s did not return", target))
 		}
 		assert.Equal(t, http.StatusOK, e.verify(tok).status, target)
 	}

@@ -29,7 +29,7 @@ func serveUntilListening(t *testing.T, args ...string) string {
 	case code := <-done:
 		require.Equal(t, exitOK, code, stderr.String())
 	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not shut down")
+		require.FailNow(t, "serve did not shut down")
 	}
 	return stderr.String()
 }

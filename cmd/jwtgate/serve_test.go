@@ -257,7 +257,7 @@ func TestServeCommand(t *testing.T) {
 	case code := <-done:
 		assert.Equal(t, exitOK, code, stderr.String())
 	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not shut down")
+		require.FailNow(t, "serve did not shut down")
 	}
 	assert.NotContains(t, stderr.String(), tok)
 }

@@ -201,7 +201,7 @@ func caseByName(t *testing.T, cases []testcorpus.Case, name string) testcorpus.C
 			return c
 		}
 	}
-	t.Fatalf("the corpus has no case %q", name)
+	require.FailNow(t, fmt.Sprintf("the corpus has no case %q", name))
 	return testcorpus.Case{}
 }
 
@@ -242,7 +242,7 @@ func TestBrowser(t *testing.T) {
 	case wasmOpt == "":
 		t.Log("wasm-opt not found (Debian's binaryen): the optimised module is not tested")
 	case site.OptError != nil:
-		t.Errorf("wasm-opt failed: %v", site.OptError)
+		assert.Fail(t, fmt.Sprintf("wasm-opt failed: %v", site.OptError))
 	default:
 		mods = append(mods, e2eModule{Name: "wasm-opt", URL: "/" + OptModuleFile, Path: site.OptModule, Figures: os.Getenv("JWTGATE_FIGURES") != ""})
 	}
@@ -328,7 +328,7 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("no-console-errors", func(t *testing.T) {
 		for _, e := range out.ConsoleErrors {
-			t.Error(e)
+			assert.Fail(t, fmt.Sprint(e))
 		}
 	})
 
@@ -355,7 +355,7 @@ func TestBrowser(t *testing.T) {
 						n++
 						if got[gi][ci] != native[gi][ci] {
 							bad++
-							t.Errorf("%s: the browser's decision differs from native\n browser: %s\n  native: %s", c.Name, clip(got[gi][ci]), clip(native[gi][ci]))
+							assert.Fail(t, fmt.Sprintf("%s: the browser's decision differs from native\n browser: %s\n  native: %s", c.Name, clip(got[gi][ci]), clip(native[gi][ci])))
 						}
 					}
 				}
@@ -508,9 +508,8 @@ func TestBrowser(t *testing.T) {
 			for round := 0; round < 3; round++ {
 				n, start := 0, time.Now()
 				for time.Since(start) < 500*time.Millisecond {
-					if d := v.Verify(context.Background(), req); !d.Valid {
-						t.Fatalf("native %s: %s", alg, d.Reason)
-					}
+					d := v.Verify(context.Background(), req)
+					require.True(t, d.Valid, "native %s: %s", alg, d.Reason)
 					n++
 				}
 				rates = append(rates, float64(n)/time.Since(start).Seconds())
@@ -554,15 +553,14 @@ func checkChecklist(t *testing.T, what string, v shownVerdict, step, detail stri
 		end--
 	}
 	last := v.Trace[end-1]
-	if valid := v.Valid != nil && *v.Valid; valid != (last.Outcome == "pass" && last.Step == "Decision") || !valid && last.Outcome != "fail" || valid && end != len(v.Trace) {
-		t.Errorf("%s: the checklist ends on %+v for valid=%v", what, last, valid)
-	}
+	valid := v.Valid != nil && *v.Valid
+	assert.False(t, valid != (last.Outcome == "pass" && last.Step == "Decision") || !valid && last.Outcome != "fail" || valid && end != len(v.Trace), "%s: the checklist ends on %+v for valid=%v", what, last, valid)
 	for _, it := range v.Trace {
 		if it.Step == step && strings.Contains(it.Detail, detail) {
 			return
 		}
 	}
-	t.Errorf("%s: no %q step saying %q in %+v", what, step, detail, v.Trace)
+	assert.Fail(t, fmt.Sprintf("%s: no %q step saying %q in %+v", what, step, detail, v.Trace))
 }
 
 func contains(list []string, s string) bool {

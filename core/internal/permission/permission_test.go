@@ -514,9 +514,8 @@ func FuzzParseGrant(f *testing.F) {
 			var perr *Error
 			require.False(t, !errors.As(err, &perr) || perr.Input != s || perr.Reason == "", "ParseGrant(%q): bad error %#v", s, err)
 			_ = err.Error()
-			if set := NewSet([]string{s}); len(set.Invalid()) != 1 {
-				t.Fatalf("NewSet(%q) did not drop an invalid grant", s)
-			}
+			set := NewSet([]string{s})
+			require.Len(t, set.Invalid(), 1, "NewSet(%q) did not drop an invalid grant", s)
 		} else {
 			require.False(t, g.Scope == ScopeAny || g.Scope > ScopeGlobal, "ParseGrant(%q) scope %v", s, g.Scope)
 			text := g.String()

@@ -30,14 +30,12 @@ func TestNowFromSeconds(t *testing.T) {
 	zero, err := nowFromSeconds(zeroTimeSeconds)
 	assert.False(t, err != nil || !zero.IsZero(), "nowFromSeconds(zeroTimeSeconds) = %v, %v; want the zero time", zero, err)
 	// Date.now()/1000 keeps milliseconds.
-	if got, _ := nowFromSeconds(1795780800.123); got.Nanosecond() != 123_000_000 {
-		t.Errorf("milliseconds lost: %v", got)
-	}
+	got, _ := nowFromSeconds(1795780800.123)
+	assert.Equal(t, 123_000_000, got.Nanosecond(), "milliseconds lost: %v", got)
 	for _, bad := range []float64{nan(), inf(1), inf(-1), 1e14, -1e14} {
 		var ue *usageError
-		if _, err := nowFromSeconds(bad); !errors.As(err, &ue) || ue.kind != "RangeError" {
-			t.Errorf("nowFromSeconds(%v): %v, want a RangeError", bad, err)
-		}
+		_, err := nowFromSeconds(bad)
+		assert.False(t, !errors.As(err, &ue) || ue.kind != "RangeError", "nowFromSeconds(%v): %v, want a RangeError", bad, err)
 	}
 }
 
@@ -56,14 +54,12 @@ func TestEngineCorpus(t *testing.T) {
 			require.NoError(t, err)
 			got, err := e.verify(r.Handle, verifyArgs{Token: c.Token, Now: now, Explain: c.Explain, Redirect: c.RedirectParam, Integration: c.Integration})
 			require.NoError(t, err)
-			if want := v.Verify(t.Context(), c.Request()).JSON(); string(got) != string(want) {
-				t.Errorf("%s:\n got %s\nwant %s", c.Name, got, want)
-			}
+			want := v.Verify(t.Context(), c.Request()).JSON()
+			assert.Equal(t, string(want), string(got), "%s:\n got %s\nwant %s", c.Name, got, want)
 		}
 		e.close(r.Handle)
-		if _, err := e.verify(r.Handle, verifyArgs{Token: "x", Now: testcorpus.Now}); err == nil {
-			t.Error("verify after close: no error")
-		}
+		_, err = e.verify(r.Handle, verifyArgs{Token: "x", Now: testcorpus.Now})
+		assert.Error(t, err, "verify after close: no error")
 	}
 }
 

@@ -120,7 +120,6 @@ func checkFate(t *testing.T, name string, d *core.Decision, s *proxytest.Stream)
 		return
 	}
 	var body struct{ Error, Message string }
-	if err := json.Unmarshal(s.Local.Body, &body); err != nil || body.Error != string(d.Code) || body.Message != d.Message {
-		t.Errorf("%s: body %s, want code %s message %q", name, s.Local.Body, d.Code, d.Message)
-	}
+	err := json.Unmarshal(s.Local.Body, &body)
+	assert.False(t, err != nil || body.Error != string(d.Code) || body.Message != d.Message, "%s: body %s, want code %s message %q", name, s.Local.Body, d.Code, d.Message)
 }

@@ -28,9 +28,8 @@ func TestValidTokenContinuesWithIdentity(t *testing.T) {
 		"x-user": "user-123", "x-email": "john@example.com", "x-groups": "eng,ops",
 		"x-jwtgate-subject": "user-123", "x-jwtgate-tenant": "acme", "x-jwtgate-integration": "hs", "accept": "*/*",
 	} {
-		if got := s.Header(name); got != want {
-			t.Errorf("%s: %q, want %q", name, got, want)
-		}
+		got := s.Header(name)
+		assert.Equal(t, want, got)
 	}
 	for _, gone := range []string{"authorization", "x-jwtgate-role"} {
 		assert.False(t, s.Has(gone), "%s still sent upstream", gone)
@@ -166,16 +165,14 @@ func TestBadConfiguration(t *testing.T) {
 		"bad route":       pluginConfig(testPolicy(), map[string]any{"routes": []any{map[string]any{"prefix": "reports"}}}),
 		"unknown pin":     pluginConfig(testPolicy(), map[string]any{"routes": []any{map[string]any{"prefix": "/r", "integration": "nope"}}}),
 	} {
-		if _, err := h.NewVM(context.Background(), []byte(cfg)); err == nil {
-			t.Errorf("%s: the configuration was accepted", name)
-		}
+		_, err := h.NewVM(context.Background(), []byte(cfg))
+		assert.Error(t, err, "%s: the configuration was accepted", name)
 	}
 	// The policy may be given as an object (YAML) instead of a string.
 	obj := "policy:\n  integrations:\n    - {name: a, issuer: 'https://hs.example', algorithms: [HS256], keys: [{secret: '" + hsSecret + "'}]}\n"
 	vm := newVM(t, h, obj)
-	if s := do(t, vm, request("/", "Bearer "+jwttest.Sign("HS256", []byte(hsSecret), nil, testcorpus.Claims("https://hs.example", nil)))); !s.Continued() {
-		t.Errorf("YAML object policy: %+v", s.Local)
-	}
+	s := do(t, vm, request("/", "Bearer "+jwttest.Sign("HS256", []byte(hsSecret), nil, testcorpus.Claims("https://hs.example", nil))))
+	assert.True(t, s.Continued(), "YAML object policy: %+v", s.Local)
 }
 
 // TestOneTimeAcrossVMs: a one-time token accepted by one VM is refused by
@@ -195,9 +192,8 @@ func TestOneTimeAcrossVMs(t *testing.T) {
 	}
 	wantRefused(t, do(t, vm2, request("/", "Bearer "+tok)), 401, "token_replayed", challengeFor("Token has already been used"))
 	wantRefused(t, do(t, vm1, request("/", "Bearer "+tok)), 401, "token_replayed", challengeFor("Token has already been used"))
-	if keys := h.Shared.Keys("jwtgate:replay:"); len(keys) != 4 {
-		t.Errorf("replay buckets %v", keys)
-	}
+	keys := h.Shared.Keys("jwtgate:replay:")
+	assert.Len(t, keys, 4, "replay buckets %v", keys)
 
 	const n = 40
 	var mu sync.Mutex
@@ -211,7 +207,7 @@ func TestOneTimeAcrossVMs(t *testing.T) {
 				jti := "race-" + string(rune('a'+i%26)) + string(rune('a'+i/26))
 				s, err := v.Request(context.Background(), request("/", "Bearer "+once(jti)))
 				if err != nil {
-					t.Error(err)
+					assert.NoError(t, err)
 					return
 				}
 				if s.Continued() {

@@ -152,9 +152,8 @@ func wantRefused(t testing.TB, s *proxytest.Stream, status uint32, code string, 
 	if got := s.Local.Header("content-type"); got != "application/json" {
 		t.Errorf("content-type %q", got)
 	}
-	if got := s.Local.Header("www-authenticate"); got != challenge {
-		t.Errorf("www-authenticate %q, want %q", got, challenge)
-	}
+	got := s.Local.Header("www-authenticate")
+	assert.Equal(t, challenge, got, "www-authenticate %q, want %q", got, challenge)
 }
 
 func challengeFor(msg string) string {

@@ -72,9 +72,8 @@ func TestJWKSFetchShareAndResume(t *testing.T) {
 	k := jwttest.Keys()
 	cfg := pluginConfig(jwksPolicy(), map[string]any{"remote_jwks": map[string]any{"http_uri": map[string]any{"cluster": "idp"}, "cache_duration": "5m"}})
 	vm1, vm2 := newVM(t, h, cfg), newVM(t, h, cfg)
-	if p := vm1.TickPeriod(); p != time.Second {
-		t.Errorf("tick period %v", p)
-	}
+	p := vm1.TickPeriod()
+	assert.Equal(t, time.Second, p, "tick period %v", p)
 	call := onlyCall(t, vm1)
 	assert.False(t, call.Cluster != "idp" || call.Header(":method") != "GET" || call.Header(":path") != "/.well-known/jwks.json" || call.Header(":authority") != "idp.example", "call %+v", call)
 	if n := len(vm2.PendingCalls()); n != 0 {
@@ -90,12 +89,10 @@ func TestJWKSFetchShareAndResume(t *testing.T) {
 	require.False(t, s2.Resumed, "vm2's request resumed before vm2 looked")
 	tick(t, vm2)
 	require.False(t, !s2.Continued() || s2.Header("x-jwtgate-subject") != "user-123", "vm2's request was not resumed on its tick: %+v %+v", s2, s2.Local)
-	if s := do(t, vm2, request("/c", tok)); !s.Continued() {
-		t.Errorf("vm2: %+v", s.Local)
-	}
-	if n := len(vm2.PendingCalls()) + len(vm1.PendingCalls()); n != 0 {
-		t.Errorf("%d calls after the keys came", n)
-	}
+	s := do(t, vm2, request("/c", tok))
+	assert.True(t, s.Continued(), "vm2: %+v", s.Local)
+	n := len(vm2.PendingCalls()) + len(vm1.PendingCalls())
+	assert.Zero(t, n, "%d calls after the keys came", n)
 }
 
 // TestJWKSUnavailableAndRetry: without waiting, a request before the keys
@@ -112,9 +109,8 @@ func TestJWKSUnavailableAndRetry(t *testing.T) {
 	respond(t, vm, onlyCall(t, vm), 503, []byte("down"))
 	wantRefused(t, do(t, vm, request("/", tok)), 401, "keys_unavailable", unavailable)
 	tick(t, vm)
-	if n := len(vm.PendingCalls()); n != 0 {
-		t.Fatalf("retried at once (%d calls)", n)
-	}
+	n := len(vm.PendingCalls())
+	require.Zero(t, n, "retried at once (%d calls)", n)
 	clk.add(6 * time.Second)
 	tick(t, vm)
 	respond(t, vm, onlyCall(t, vm), 200, []byte(`{"keys":[]}`)) // no keys: still a failure
@@ -162,9 +158,8 @@ func TestJWKSRefreshOnTick(t *testing.T) {
 	}
 	clk.add(301 * time.Second)
 	tick(t, vm2, vm1) // vm2 ticks first and takes the lease
-	if n := len(vm1.PendingCalls()); n != 0 {
-		t.Fatalf("vm1 fetches beside vm2")
-	}
+	n := len(vm1.PendingCalls())
+	require.Zero(t, n, "vm1 fetches beside vm2")
 	respond(t, vm2, onlyCall(t, vm2), 200, jwksDoc(map[string]*rsa.PrivateKey{"rs-2": k.RSAOther}))
 	tick(t, vm1)
 	now := clk.now()
@@ -179,9 +174,8 @@ func TestJWKSRefreshOnTick(t *testing.T) {
 	tick(t, vm1)
 	respond(t, vm1, onlyCall(t, vm1), 500, nil)
 	tick(t, vm2)
-	if s := do(t, vm2, request("/", "Bearer "+idpToken(clk.now(), k.RSAOther, "rs-2"))); !s.Continued() {
-		t.Errorf("keys lost after a failed refresh: %+v", s.Local)
-	}
+	s := do(t, vm2, request("/", "Bearer "+idpToken(clk.now(), k.RSAOther, "rs-2")))
+	assert.True(t, s.Continued(), "keys lost after a failed refresh: %+v", s.Local)
 }
 
 // TestJWKSUnknownKid: a token whose kid the set lacks starts a fetch (at
@@ -209,12 +203,10 @@ func TestJWKSUnknownKid(t *testing.T) {
 	respond(t, vm2, c, 200, jwksDoc(map[string]*rsa.PrivateKey{"rs-1": k.RSA, "rs-2": k.RSAOther}))
 	require.False(t, !s.Continued() || s.Header("x-jwtgate-integration") != "idp", "not resumed after the refetch: %+v %+v", s, s.Local)
 	// vm1 finds rs-2 in shared data without a fetch of its own.
-	if s := do(t, vm1, request("/", rotated)); !s.Continued() {
-		t.Errorf("vm1: %+v", s.Local)
-	}
+	s = do(t, vm1, request("/", rotated))
+	assert.True(t, s.Continued(), "vm1: %+v", s.Local)
 	// A kid still unknown after the refetch is refused without another.
 	wantRefused(t, do(t, vm1, request("/", "Bearer "+idpToken(clk.now(), k.RSAOther, "rs-9"))), 401, "invalid_token", challengeFor("Invalid token"))
-	if n := len(vm1.PendingCalls()) + len(vm2.PendingCalls()); n != 0 {
-		t.Errorf("%d calls", n)
-	}
+	n := len(vm1.PendingCalls()) + len(vm2.PendingCalls())
+	assert.Zero(t, n, "%d calls", n)
 }

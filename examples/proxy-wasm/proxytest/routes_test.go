@@ -101,9 +101,8 @@ func TestRouteOptions(t *testing.T) {
 		map[string]any{"prefix": "/Exact", "case_sensitive": true, "require_roles": map[string]any{"any": []string{"admin"}}},
 		map[string]any{"prefix": "/café", "require_roles": map[string]any{"any": []string{"admin"}}},
 	}
-	if _, err := h.NewVM(context.Background(), []byte(pluginConfig(testPolicy(), map[string]any{"routes": routes}))); err == nil {
-		t.Fatal("a non-ASCII prefix was accepted")
-	}
+	_, err := h.NewVM(context.Background(), []byte(pluginConfig(testPolicy(), map[string]any{"routes": routes})))
+	require.Error(t, err, "a non-ASCII prefix was accepted")
 	routes = routes[:1]
 	ascii := newVM(t, h, pluginConfig(testPolicy(), map[string]any{"routes": routes}))
 	uni := newVM(t, h, pluginConfig(testPolicy(), map[string]any{"routes": routes, "unicode_paths": true}))
@@ -116,9 +115,8 @@ func TestRouteOptions(t *testing.T) {
 		{ascii, "/caf%C3%A9", 400}, {ascii, "/caf\xc3\xa9", 400},
 		{uni, "/caf%C3%A9", 200}, {uni, "/caf\xc3\xa9/x", 200}, {uni, "/%c0%af", 400}, {uni, "/\xef\xbc\xa5xact", 400}, {uni, "/Exact/caf%C3%A9", 403},
 	} {
-		if got := status(t, c.vm, "GET", c.path, user); got != c.want {
-			t.Errorf("%q (unicode_paths %v): %d, want %d", c.path, c.vm == uni, got, c.want)
-		}
+		got := status(t, c.vm, "GET", c.path, user)
+		assert.Equal(t, c.want, got, "%q (unicode_paths %v): %d, want %d", c.path, c.vm == uni, got, c.want)
 	}
 	// The refusal is jwtgate's JSON error, without a challenge.
 	wantRefused(t, do(t, ascii, request("/a%zz", user)), 400, "invalid_request", "")

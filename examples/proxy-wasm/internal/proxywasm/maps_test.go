@@ -1,10 +1,10 @@
 package proxywasm
 
 import (
-	"bytes"
 	"reflect"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -12,9 +12,8 @@ func TestSerializeMap(t *testing.T) {
 	// The spec's example: {{"a": "1"}, {"b": "22"}}.
 	want := []byte{2, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 'a', 0, '1', 0, 'b', 0, '2', '2', 0}
 	pairs := [][2]string{{"a", "1"}, {"b", "22"}}
-	if got := SerializeMap(pairs); !bytes.Equal(got, want) {
-		t.Fatalf("SerializeMap = %v, want %v", got, want)
-	}
+	got := SerializeMap(pairs)
+	require.Equal(t, want, got, "SerializeMap = %v, want %v", got, want)
 	back, err := DeserializeMap(want)
 	require.False(t, err != nil || !reflect.DeepEqual(back, pairs), "DeserializeMap = %v, %v", back, err)
 	for _, empty := range [][]byte{nil, {0}, {0, 0, 0, 0}} {
@@ -23,9 +22,8 @@ func TestSerializeMap(t *testing.T) {
 		}
 	}
 	for _, bad := range [][]byte{{1, 0}, {1, 0, 0, 0}, {1, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 'a', 0}, {0xff, 0xff, 0xff, 0xff}} {
-		if _, err := DeserializeMap(bad); err == nil {
-			t.Errorf("%v: accepted", bad)
-		}
+		_, err := DeserializeMap(bad)
+		assert.Error(t, err, "%v: accepted", bad)
 	}
 }
 
