@@ -388,8 +388,9 @@ func TestBrowser(t *testing.T) {
 		checkChecklist(t, "demo expired", p.DemoExpired, "Expiry", "expired 5 minutes ago")
 		t.Logf("screenshots: %s, %s", in.Screenshot, in.ScreenshotValid)
 		for _, f := range []string{in.Screenshot, in.ScreenshotValid} {
-			if fi, err := os.Stat(f); err != nil || fi.Size() < 10_000 {
-				t.Errorf("screenshot %s: %v", f, err)
+			fi, err := os.Stat(f)
+			if assert.NoError(t, err, "screenshot") {
+				assert.GreaterOrEqual(t, fi.Size(), int64(10_000), "screenshot %s", f)
 			}
 		}
 	})
@@ -406,27 +407,21 @@ func TestBrowser(t *testing.T) {
 			assert.Equal(t, native[i], out.JWKS.Decisions[i], "token %d: browser and native differ\n browser: %s\n  native: %s", i, clip(out.JWKS.Decisions[i]), clip(native[i]))
 		}
 		var first core.Decision
-		if err := json.Unmarshal([]byte(native[0]), &first); err != nil || !first.Valid {
-			t.Errorf("the jwks_url key did not verify the token: %s", clip(native[0]))
-		}
+		require.NoError(t, json.Unmarshal([]byte(native[0]), &first))
+		assert.True(t, first.Valid, "the jwks_url key did not verify the token: %s", clip(native[0]))
 		var obj map[string]any
-		if err := json.Unmarshal(out.JWKS.Object, &obj); err != nil || obj["valid"] != true {
-			t.Errorf("gate.verify did not resolve to the decision object: %s", out.JWKS.Object)
-		}
+		assert.NoError(t, json.Unmarshal(out.JWKS.Object, &obj), "gate.verify did not resolve to the decision object: %s", out.JWKS.Object)
+		assert.Equal(t, true, obj["valid"], "gate.verify did not resolve to the decision object: %s", out.JWKS.Object)
 		// Five verifications, one fetch of each URL: the set is cached, and
 		// a failed fetch is not retried at once.
-		if h, m := jwksHits.Load(), missingHits.Load(); h != 1 || m != 1 {
-			t.Errorf("fetches: jwks.json %d, missing.json %d; want 1 and 1 (cached)", h, m)
-		}
+		assert.Equal(t, []int32{1, 1}, []int32{jwksHits.Load(), missingHits.Load()}, "fetches of jwks.json and missing.json (cached)")
 		// Rotation: the token's kid is missing from the first fetch, so the
 		// set is fetched again and the decision is the one native gives
 		// with the new set; the next verification uses the cache.
 		rotated := nativeJSON(t, []byte(in.JWKS.RotatingPolicy), core.Config{Keys: fakeKeys{rotatingURL: jwksText}},
 			core.Request{Token: in.JWKS.Tokens[0], Now: testcorpus.Now, Explain: true})[0]
 		assert.False(t, out.JWKS.Rotated != rotated || out.JWKS.RotatedAgain != rotated, "after rotation:\n browser: %s\n   again: %s\n  native: %s", clip(out.JWKS.Rotated), clip(out.JWKS.RotatedAgain), clip(rotated))
-		if n := rotatingHits.Load(); n != 2 {
-			t.Errorf("rotating.json fetched %d times, want 2", n)
-		}
+		assert.EqualValues(t, 2, rotatingHits.Load(), "rotating.json fetches")
 	})
 
 	t.Run("api", func(t *testing.T) {
@@ -445,9 +440,8 @@ func TestBrowser(t *testing.T) {
 			assert.False(t, e.got == nil || e.got.Name != e.want, "%s: got %+v, want a thrown %s", name, e.got, e.want)
 		}
 		var d map[string]any
-		if err := json.Unmarshal(a.DefaultNow, &d); err != nil || d["valid"] == nil {
-			t.Errorf("verify with the default now: %s", a.DefaultNow)
-		}
+		assert.NoError(t, json.Unmarshal(a.DefaultNow, &d), "verify with the default now: %s", a.DefaultNow)
+		assert.NotNil(t, d["valid"], "verify with the default now: %s", a.DefaultNow)
 		want := nativeJSON(t, hsValid.Policy, core.Config{Replay: core.NewMemoryReplayStore(0)}, core.Request{Token: hsValid.Token, Now: hsValid.Now})[0]
 		var w1, w2 any
 		json.Unmarshal([]byte(want), &w1)
@@ -486,8 +480,7 @@ func TestBrowser(t *testing.T) {
 				for _, b := range out.Bench[m.Name][alg] {
 					rates = append(rates, b.PerSecond)
 				}
-				if len(rates) == 0 {
-					t.Errorf("no %s figures for %s", alg, m.Name)
+				if !assert.NotEmpty(t, rates, "no %s figures for %s", alg, m.Name) {
 					continue
 				}
 				sort.Float64s(rates)
@@ -526,8 +519,7 @@ func TestBrowser(t *testing.T) {
 
 func checkVerdict(t *testing.T, what string, v shownVerdict, valid bool, code string) {
 	t.Helper()
-	if v.Valid == nil {
-		t.Errorf("%s: no verdict shown (%q)", what, v.Text)
+	if !assert.NotNil(t, v.Valid, "%s: no verdict shown (%q)", what, v.Text) {
 		return
 	}
 	assert.False(t, *v.Valid != valid || v.Code != code, "%s: shown valid=%v code=%q, want valid=%v code=%q (%q)", what, *v.Valid, v.Code, valid, code, v.Text)
@@ -538,8 +530,7 @@ func checkVerdict(t *testing.T, what string, v shownVerdict, valid bool, code st
 // with a detail in words.
 func checkChecklist(t *testing.T, what string, v shownVerdict, step, detail string) {
 	t.Helper()
-	if len(v.Trace) < 4 {
-		t.Errorf("%s: the trace has %d items, want a checklist", what, len(v.Trace))
+	if !assert.GreaterOrEqual(t, len(v.Trace), 4, "%s: the trace is not a checklist", what) {
 		return
 	}
 	for _, it := range v.Trace {

@@ -104,19 +104,18 @@ func TestEngineKeyProvider(t *testing.T) {
 		return string(b)
 	}
 	fail = errors.New("fetching the key set failed: HTTP 500")
-	if d := decide(); !strings.Contains(d, `"code":"keys_unavailable"`) || !strings.Contains(d, "HTTP 500") {
-		t.Errorf("a failing provider: %s", d)
-	}
+	d := decide()
+	assert.Contains(t, d, `"code":"keys_unavailable"`, "a failing provider")
+	assert.Contains(t, d, "HTTP 500", "a failing provider")
 	fail, answer = nil, `{"keys": [}`
-	if d := decide(); !strings.Contains(d, `"code":"keys_unavailable"`) || !strings.Contains(d, "does not parse") {
-		t.Errorf("an unparsable set: %s", d)
-	}
+	d = decide()
+	assert.Contains(t, d, `"code":"keys_unavailable"`, "an unparsable set")
+	assert.Contains(t, d, "does not parse", "an unparsable set")
 	k := jwttest.Keys()
 	answer = `{"keys":[{"kty":"RSA","kid":"rs-1","n":"` + b64(k.RSA.N.Bytes()) + `","e":"AQAB"}]}`
 	for i := 0; i < 3; i++ {
-		if d := decide(); !strings.HasPrefix(d, `{"valid":true`) {
-			t.Fatalf("a good set: %s", d)
-		}
+		d := decide()
+		require.True(t, strings.HasPrefix(d, `{"valid":true`), "a good set: %s", d)
 	}
 	assert.Equal(t, 5, calls, "provider called %d times, want once per verification (5)", calls)
 }

@@ -1,7 +1,6 @@
 package proxytest_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/url"
@@ -72,18 +71,16 @@ func TestDifferential(t *testing.T) {
 			vm.ClearLogs()
 			s := do(t, vm, request(path, "", [2]string{"x-token", c.Token}))
 			got := decisions(vm)
-			if len(got) != 1 {
-				t.Errorf("%s: %d decisions logged", c.Name, len(got))
+			if !assert.Len(t, got, 1, "%s: decisions logged", c.Name) {
 				continue
 			}
-			if wantJSON := want.JSON(); !bytes.Equal([]byte(got[0]), wantJSON) {
-				t.Errorf("%s: decisions differ\nnative: %s\nfilter: %s", c.Name, wantJSON, got[0])
+			if !assert.Equal(t, string(want.JSON()), got[0], "%s: the filter's decision differs from native", c.Name) {
 				continue
 			}
 			checkFate(t, c.Name, want, s)
 		}
 	}
-	assert.False(t, ran != len(cases)-2, "%d of %d cases ran; only the two time/zero-now cases are left out", ran, len(cases))
+	assert.Equal(t, len(cases)-2, ran, "cases ran; only the two time/zero-now cases are left out")
 	t.Logf("%d corpus cases: identical decision JSON and matching responses", ran)
 }
 
@@ -91,8 +88,7 @@ func TestDifferential(t *testing.T) {
 func checkFate(t *testing.T, name string, d *core.Decision, s *proxytest.Stream) {
 	t.Helper()
 	if d.Valid {
-		if !s.Continued() {
-			t.Errorf("%s: valid, but refused: %+v", name, s.Local)
+		if !assert.True(t, s.Continued(), "%s: valid, but refused: %+v", name, s.Local) {
 			return
 		}
 		added := map[string]string{}
@@ -115,8 +111,8 @@ func checkFate(t *testing.T, name string, d *core.Decision, s *proxytest.Stream)
 	if d.Code == core.CodePermissionDenied {
 		status = 403
 	}
-	if s.Local == nil || s.Local.Status != status {
-		t.Errorf("%s: %s, want a %d local response; got %+v", name, d.Code, status, s.Local)
+	if !assert.NotNil(t, s.Local, "%s: %s, want a %d local response", name, d.Code, status) ||
+		!assert.Equal(t, status, s.Local.Status, "%s: %s", name, d.Code) {
 		return
 	}
 	var body struct{ Error, Message string }

@@ -97,27 +97,17 @@ func TestRoutesAndSkip(t *testing.T) {
 	denied := `Bearer realm="jwtgate", error="insufficient_scope", error_description="Permission denied"`
 
 	wantRefused(t, do(t, vm, request("/reports/2026", user)), 403, "permission_denied", denied)
-	if s := do(t, vm, request("/reports/2026", admin)); !s.Continued() {
-		t.Errorf("admin refused on /reports: %+v", s.Local)
-	}
-	if s := do(t, vm, request("/reportsx", user)); !s.Continued() {
-		t.Errorf("/reportsx is not under /reports: %+v", s.Local)
-	}
+	wantContinued(t, do(t, vm, request("/reports/2026", admin)), "admin refused on /reports")
+	wantContinued(t, do(t, vm, request("/reportsx", user)), "/reportsx is not under /reports")
 	post := request("/admin/users", user)
 	post[0][1] = "POST"
 	wantRefused(t, do(t, vm, post), 403, "permission_denied", denied)
-	if s := do(t, vm, request("/admin/users", user)); !s.Continued() {
-		t.Errorf("GET /admin is not restricted: %+v", s.Local)
-	}
-	if s := do(t, vm, request("/eng/x", user)); !s.Continued() {
-		t.Errorf("/eng: %+v", s.Local)
-	}
+	wantContinued(t, do(t, vm, request("/admin/users", user)), "GET /admin is not restricted")
+	wantContinued(t, do(t, vm, request("/eng/x", user)), "/eng")
 	wantRefused(t, do(t, vm, request("/eng/x", "Bearer "+hsToken(now, map[string]any{"groups": []string{"eng"}}))), 403, "permission_denied", denied)
 	// A pinned route refuses other integrations' tokens.
 	wantRefused(t, do(t, vm, request("/rs-only", user)), 401, "configuration_not_found", challengeFor("Configuration not found"))
-	if s := do(t, vm, request("/rs-only/a", "Bearer "+rsToken(now, "rs-1"))); !s.Continued() {
-		t.Errorf("/rs-only with an rs token: %+v", s.Local)
-	}
+	wantContinued(t, do(t, vm, request("/rs-only/a", "Bearer "+rsToken(now, "rs-1"))), "/rs-only with an rs token")
 	// Skipped paths pass without a token, but never with forged identity.
 	s := do(t, vm, request("/healthz", "", [2]string{"x-jwtgate-subject", "admin"}, [2]string{"x-user", "admin"}))
 	assert.False(t, !s.Continued() || s.Has("x-jwtgate-subject") || s.Has("x-user"), "/healthz: %+v %v", s.Local, s.Headers)
@@ -130,12 +120,8 @@ func TestTokenSources(t *testing.T) {
 	tok := hsToken(clk.now(), nil)
 	t.Run("query and cookie", func(t *testing.T) {
 		vm := newVM(t, newHost(t, clk), pluginConfig(testPolicy(), map[string]any{"from_params": []string{"access_token"}, "from_cookies": []string{"jwt"}}))
-		if s := do(t, vm, request("/x?a=1&access_token="+url.QueryEscape(tok), "")); !s.Continued() {
-			t.Errorf("query: %+v", s.Local)
-		}
-		if s := do(t, vm, request("/x", "", [2]string{"cookie", "a=b; jwt=" + tok + "; c=d"})); !s.Continued() {
-			t.Errorf("cookie: %+v", s.Local)
-		}
+		wantContinued(t, do(t, vm, request("/x?a=1&access_token="+url.QueryEscape(tok), "")), "query")
+		wantContinued(t, do(t, vm, request("/x", "", [2]string{"cookie", "a=b; jwt=" + tok + "; c=d"})), "cookie")
 		wantRefused(t, do(t, vm, request("/x?access_token=junk", "")), 401, "invalid_token", challengeFor("Invalid token"))
 		// Two tokens: the upstream might read the other one.
 		wantRefused(t, do(t, vm, request("/x?access_token="+url.QueryEscape(tok)+"&access_token=junk", "")), 401, "invalid_token", challengeFor("Invalid token"))
@@ -187,9 +173,7 @@ func TestOneTimeAcrossVMs(t *testing.T) {
 		return jwttest.Sign("HS256", []byte(hsSecret), nil, testcorpus.Claims("https://once.example", map[string]any{"jti": jti}))
 	}
 	tok := once("jti-1")
-	if s := do(t, vm1, request("/", "Bearer "+tok)); !s.Continued() {
-		t.Fatalf("first use refused: %+v", s.Local)
-	}
+	require.True(t, wantContinued(t, do(t, vm1, request("/", "Bearer "+tok)), "first use refused"))
 	wantRefused(t, do(t, vm2, request("/", "Bearer "+tok)), 401, "token_replayed", challengeFor("Token has already been used"))
 	wantRefused(t, do(t, vm1, request("/", "Bearer "+tok)), 401, "token_replayed", challengeFor("Token has already been used"))
 	keys := h.Shared.Keys("jwtgate:replay:")
@@ -206,16 +190,15 @@ func TestOneTimeAcrossVMs(t *testing.T) {
 			for i := range n {
 				jti := "race-" + string(rune('a'+i%26)) + string(rune('a'+i/26))
 				s, err := v.Request(context.Background(), request("/", "Bearer "+once(jti)))
-				if err != nil {
-					assert.NoError(t, err)
+				if !assert.NoError(t, err) {
 					return
 				}
 				if s.Continued() {
 					mu.Lock()
 					accepted[jti]++
 					mu.Unlock()
-				} else if s.Local == nil || !strings.Contains(string(s.Local.Body), "token_replayed") {
-					t.Errorf("%s: %+v", jti, s.Local)
+				} else if assert.NotNil(t, s.Local, "%s: neither accepted nor refused", jti) {
+					assert.Contains(t, string(s.Local.Body), "token_replayed", jti)
 				}
 			}
 		}()

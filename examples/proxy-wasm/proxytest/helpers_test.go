@@ -141,6 +141,12 @@ func do(t testing.TB, vm *proxytest.VM, headers [][2]string) *proxytest.Stream {
 }
 
 // wantRefused checks a local response: status, JSON body and challenge.
+// wantContinued checks that s went upstream; what names the request.
+func wantContinued(t testing.TB, s *proxytest.Stream, what string) bool {
+	t.Helper()
+	return assert.True(t, s.Continued(), "%s: refused: %+v", what, s.Local)
+}
+
 func wantRefused(t testing.TB, s *proxytest.Stream, status uint32, code string, challenge string) {
 	t.Helper()
 	require.NotNil(t, s.Local, "want a %d local response (%s), the request went upstream with %v", status, code, s.Headers)
@@ -149,9 +155,7 @@ func wantRefused(t testing.TB, s *proxytest.Stream, status uint32, code string, 
 	require.NoError(t, json.Unmarshal(s.Local.Body, &body), "body %q", s.Local.Body)
 	assert.Equal(t, code, body.Error, "error %q, want %q (body %s)", body.Error, code, s.Local.Body)
 	assert.NotEmpty(t, body.Message, "no message in %s", s.Local.Body)
-	if got := s.Local.Header("content-type"); got != "application/json" {
-		t.Errorf("content-type %q", got)
-	}
+	assert.Equal(t, "application/json", s.Local.Header("content-type"))
 	got := s.Local.Header("www-authenticate")
 	assert.Equal(t, challenge, got, "www-authenticate %q, want %q", got, challenge)
 }

@@ -76,9 +76,7 @@ func TestJWKSFetchShareAndResume(t *testing.T) {
 	assert.Equal(t, time.Second, p, "tick period %v", p)
 	call := onlyCall(t, vm1)
 	assert.False(t, call.Cluster != "idp" || call.Header(":method") != "GET" || call.Header(":path") != "/.well-known/jwks.json" || call.Header(":authority") != "idp.example", "call %+v", call)
-	if n := len(vm2.PendingCalls()); n != 0 {
-		t.Errorf("the second VM fetches too (%d calls): the lease in shared data should stop it", n)
-	}
+	assert.Zero(t, len(vm2.PendingCalls()), "the second VM fetches too: the lease in shared data should stop it")
 
 	tok := "Bearer " + idpToken(clk.now(), k.RSA, "rs-1")
 	s1 := do(t, vm1, request("/a", tok))
@@ -120,9 +118,7 @@ func TestJWKSUnavailableAndRetry(t *testing.T) {
 	clk.add(6 * time.Second)
 	tick(t, vm)
 	respond(t, vm, onlyCall(t, vm), 200, jwksDoc(map[string]*rsa.PrivateKey{"rs-1": k.RSA}))
-	if s := do(t, vm, request("/", tok)); !s.Continued() {
-		t.Fatalf("after the keys came: %+v", s.Local)
-	}
+	require.True(t, wantContinued(t, do(t, vm, request("/", tok)), "after the keys came"))
 
 	// A paused request is answered keys_unavailable when its wait is over.
 	vm2 := newVM(t, newHost(t, clk), pluginConfig(jwksPolicy(), map[string]any{"remote_jwks": map[string]any{"http_uri": map[string]any{"cluster": "idp"}, "wait_for_keys": "2s"}}))
@@ -153,9 +149,7 @@ func TestJWKSRefreshOnTick(t *testing.T) {
 	vm1, vm2 := newVM(t, h, cfg), newVM(t, h, cfg)
 	respond(t, vm1, onlyCall(t, vm1), 200, jwksDoc(map[string]*rsa.PrivateKey{"rs-1": k.RSA}))
 	tick(t, vm1, vm2)
-	if n := len(vm1.PendingCalls()) + len(vm2.PendingCalls()); n != 0 {
-		t.Fatalf("refetched too early (%d calls)", n)
-	}
+	require.Zero(t, len(vm1.PendingCalls())+len(vm2.PendingCalls()), "refetched too early")
 	clk.add(301 * time.Second)
 	tick(t, vm2, vm1) // vm2 ticks first and takes the lease
 	n := len(vm1.PendingCalls())
@@ -164,9 +158,7 @@ func TestJWKSRefreshOnTick(t *testing.T) {
 	tick(t, vm1)
 	now := clk.now()
 	for _, vm := range []*proxytest.VM{vm1, vm2} {
-		if s := do(t, vm, request("/", "Bearer "+idpToken(now, k.RSAOther, "rs-2"))); !s.Continued() {
-			t.Errorf("rotated key refused: %+v", s.Local)
-		}
+		wantContinued(t, do(t, vm, request("/", "Bearer "+idpToken(now, k.RSAOther, "rs-2"))), "rotated key refused")
 		wantRefused(t, do(t, vm, request("/", "Bearer "+idpToken(now, k.RSA, "rs-1"))), 401, "invalid_token", challengeFor("Invalid token"))
 	}
 	// A failed refresh keeps the set.
@@ -192,9 +184,7 @@ func TestJWKSUnknownKid(t *testing.T) {
 	rotated := "Bearer " + idpToken(clk.now(), k.RSAOther, "rs-2")
 	// Too soon after the fetch: refused at once, no call.
 	wantRefused(t, do(t, vm2, request("/", rotated)), 401, "invalid_token", challengeFor("Invalid token"))
-	if n := len(vm2.PendingCalls()); n != 0 {
-		t.Fatalf("%d calls for an unknown kid right after a fetch", n)
-	}
+	require.Zero(t, len(vm2.PendingCalls()), "calls for an unknown kid right after a fetch")
 	clk.add(31 * time.Second)
 	s := do(t, vm2, request("/", rotated))
 	require.True(t, s.Paused, "not waiting for the refetch: %+v", s.Local)

@@ -17,9 +17,9 @@ func TestSerializeMap(t *testing.T) {
 	back, err := DeserializeMap(want)
 	require.False(t, err != nil || !reflect.DeepEqual(back, pairs), "DeserializeMap = %v, %v", back, err)
 	for _, empty := range [][]byte{nil, {0}, {0, 0, 0, 0}} {
-		if m, err := DeserializeMap(empty); err != nil || len(m) != 0 {
-			t.Errorf("%v: %v %v", empty, m, err)
-		}
+		m, err := DeserializeMap(empty)
+		assert.NoError(t, err, "%v", empty)
+		assert.Empty(t, m, "%v", empty)
 	}
 	for _, bad := range [][]byte{{1, 0}, {1, 0, 0, 0}, {1, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 'a', 0}, {0xff, 0xff, 0xff, 0xff}} {
 		_, err := DeserializeMap(bad)
