@@ -229,7 +229,7 @@ func TestGracefulShutdown(t *testing.T) {
 		got <- send(t, nil, http.MethodPost, e.url+"/v1/verify", nil, "Authorization", "Bearer "+e.okeraToken(0, "okera-1", nil))
 	}()
 	<-arrived
-	shutting := e.logs.Await("shutting down")
+	shutting := e.logs.Await("shutting down", 1)
 	cancel()
 	select {
 	case <-shutting:
@@ -386,7 +386,7 @@ func TestReloadRefusesSpecialAndHugeFiles(t *testing.T) {
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	e.srv.opts.WatchInterval = 20 * time.Millisecond
+	check := driveWatcher(t, e.srv)
 	point("/dev/zero")
 	refusals := strings.Count(e.logs.String(), "jwtgate.yaml is not a regular file")
 	go func() { done <- e.srv.Run(ctx, ln) }()
@@ -394,14 +394,12 @@ func TestReloadRefusesSpecialAndHugeFiles(t *testing.T) {
 		cancel()
 		require.NoError(t, <-done)
 	}()
-	require.Eventually(t, func() bool {
-		return strings.Count(e.logs.String(), "jwtgate.yaml is not a regular file") > refusals
-	}, 5*time.Second, 20*time.Millisecond)
+	check()
+	require.Equal(t, refusals+1, strings.Count(e.logs.String(), "jwtgate.yaml is not a regular file"))
 	require.NoError(t, os.Remove(e.config))
 	e.write(strings.Replace(good, "issuer: "+oktoIssuer, "issuer: https://another.okto.example", 1))
-	require.Eventually(t, func() bool {
-		return e.verify(tok).json["error"] == "configuration_not_found"
-	}, 5*time.Second, 20*time.Millisecond)
+	check()
+	assert.Equal(t, "configuration_not_found", e.verify(tok).json["error"])
 }
 
 // The SQLite file deleted while serving: not ready (a restart would begin

@@ -221,14 +221,13 @@ func TestReloadWaitsForTheStore(t *testing.T) {
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	e.srv.opts.WatchInterval = 50 * time.Millisecond
+	check := driveWatcher(t, e.srv)
 	go func() { done <- e.srv.Run(ctx, ln) }()
 	defer func() {
 		cancel()
 		require.NoError(t, <-done)
 	}()
 	e.url = "http://" + ln.Addr().String()
-	require.Eventually(t, func() bool {
-		return e.verify(tok).json["error"] == "configuration_not_found"
-	}, 10*time.Second, 50*time.Millisecond)
+	check()
+	assert.Equal(t, "configuration_not_found", e.verify(tok).json["error"], "the watcher retried the file the store refused")
 }

@@ -113,6 +113,17 @@ func okeraClaims(extra map[string]any) map[string]any {
 	}, extra)
 }
 
+// awaitLog waits until buf holds sub n times (a command's stderr, read
+// while it runs).
+func awaitLog(t testing.TB, buf *syncBuffer, sub string, n int) {
+	t.Helper()
+	select {
+	case <-buf.Await(sub, n):
+	case <-time.After(10 * time.Second):
+		require.FailNow(t, "no "+sub+" line", "%s", buf.String())
+	}
+}
+
 // syncBuffer is a buffer safe for a writer and a reader in two
 // goroutines.
 type syncBuffer = jwttest.Buffer

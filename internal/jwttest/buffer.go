@@ -18,6 +18,7 @@ type Buffer struct {
 
 type logWait struct {
 	sub  string
+	n    int
 	seen chan struct{}
 }
 
@@ -26,7 +27,7 @@ func (s *Buffer) Write(p []byte) (int, error) {
 	defer s.mu.Unlock()
 	n, err := s.b.Write(p)
 	s.waits = slices.DeleteFunc(s.waits, func(w logWait) bool {
-		if strings.Contains(s.b.String(), w.sub) {
+		if strings.Count(s.b.String(), w.sub) >= w.n {
 			close(w.seen)
 			return true
 		}
@@ -49,12 +50,12 @@ func (s *Buffer) Reset() {
 	s.b.Reset()
 }
 
-// Await returns a channel closed once the buffer holds sub.
-func (s *Buffer) Await(sub string) <-chan struct{} {
+// Await returns a channel closed once the buffer holds sub n times.
+func (s *Buffer) Await(sub string, n int) <-chan struct{} {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	w := logWait{sub: sub, seen: make(chan struct{})}
-	if strings.Contains(s.b.String(), sub) {
+	w := logWait{sub: sub, n: n, seen: make(chan struct{})}
+	if strings.Count(s.b.String(), sub) >= n {
 		close(w.seen)
 	} else {
 		s.waits = append(s.waits, w)

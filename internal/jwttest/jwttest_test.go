@@ -86,7 +86,8 @@ func TestMerge(t *testing.T) {
 
 func TestBufferAwait(t *testing.T) {
 	var b Buffer
-	early := b.Await("hello")
+	early := b.Await("hello", 1)
+	twice := b.Await("o", 3)
 	_, _ = b.Write([]byte("hel"))
 	select {
 	case <-early:
@@ -95,8 +96,15 @@ func TestBufferAwait(t *testing.T) {
 	}
 	_, _ = b.Write([]byte("lo world\n"))
 	<-early
-	<-b.Await("world") // already there
-	assert.Equal(t, "hello world\n", b.String())
+	<-b.Await("world", 1) // already there
+	select {
+	case <-twice:
+		require.FailNow(t, "signalled at the second of three")
+	default:
+	}
+	_, _ = b.Write([]byte("o\n"))
+	<-twice
+	assert.Equal(t, "hello world\no\n", b.String())
 	b.Reset()
 	assert.Empty(t, b.String())
 }
