@@ -1,9 +1,7 @@
 package server
 
 import (
-	"context"
 	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -142,16 +140,7 @@ func writeTemp(t *testing.T, data string) string {
 func TestReloadAcceptedAfterRefusal(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	good := e.testConfig("")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	check := driveWatcher(t, e.srv)
-	go func() { done <- e.srv.Run(ctx, ln) }()
-	defer func() {
-		cancel()
-		require.NoError(t, <-done)
-	}()
+	check := runWatched(t, e)
 	count := func(s string) int { return strings.Count(e.logs.String(), s) }
 	accepted := count("configuration accepted")
 	assert.Equal(t, 1, accepted, "New says it: %s", e.logs.String())

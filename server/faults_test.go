@@ -171,17 +171,7 @@ func TestReload(t *testing.T) {
 	assert.Equal(t, http.StatusOK, e.verify(tok).status)
 
 	// The watcher: run the server on a real listener.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	check := driveWatcher(t, e.srv)
-	go func() { done <- e.srv.Run(ctx, ln) }()
-	defer func() {
-		cancel()
-		require.NoError(t, <-done)
-	}()
-	e.url = "http://" + ln.Addr().String()
+	check := runWatched(t, e)
 
 	// Okto's issuer changed in the file: its tokens are refused from the
 	// next request.
@@ -382,18 +372,9 @@ func TestReloadRefusesSpecialAndHugeFiles(t *testing.T) {
 	}
 
 	// The watcher: refused once, then a good file is picked up again.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	check := driveWatcher(t, e.srv)
 	point("/dev/zero")
 	refusals := strings.Count(e.logs.String(), "jwtgate.yaml is not a regular file")
-	go func() { done <- e.srv.Run(ctx, ln) }()
-	defer func() {
-		cancel()
-		require.NoError(t, <-done)
-	}()
+	check := runWatched(t, e)
 	check()
 	require.Equal(t, refusals+1, strings.Count(e.logs.String(), "jwtgate.yaml is not a regular file"))
 	require.NoError(t, os.Remove(e.config))

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -82,6 +83,30 @@ func mint(t testing.TB, key any, kid string, claims map[string]any) string {
 // claims returns base claims at now plus extra (a nil value deletes).
 func claims(now time.Time, iss string, extra map[string]any) map[string]any {
 	return jwttest.Merge(map[string]any{"iss": iss, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}, extra)
+}
+
+// runOn serves e.srv on a real listener (the header limit is the
+// http.Server's) and returns its address.
+func runOn(t *testing.T, e *env) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.srv.Run(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		require.NoError(t, <-done)
+	})
+	return ln.Addr().String()
+}
+
+// runWatched serves e with Run on a real listener until the test ends, its
+// file watcher driven by check (see driveWatcher); e's requests go there.
+func runWatched(t *testing.T, e *env) (check func()) {
+	t.Helper()
+	check = driveWatcher(t, e.srv)
+	e.url = "http://" + runOn(t, e)
+	return check
 }
 
 // driveWatcher takes srv's file watcher off the clock (call it before
