@@ -448,6 +448,17 @@ func (e *env) post(path, contentType, body string, headers ...string) response {
 	return send(e.t, nil, http.MethodPost, e.url+path, strings.NewReader(body), headers...)
 }
 
+// oktoAccessToken exchanges an Okto token (its vendor endpoint saying
+// yes) for one of jwtgate's access tokens.
+func (e *env) oktoAccessToken() string {
+	e.t.Helper()
+	e.okto.set(answer(http.StatusOK, `{"user_id":"wallet-user-7"}`))
+	r := e.post("/oauth2/token", "application/x-www-form-urlencoded", form(
+		"grant_type", grantTokenExchange, "subject_token", e.oktoToken(nil), "subject_token_type", tokenTypeJWT))
+	require.Equal(e.t, http.StatusOK, r.status, r.body)
+	return r.json["access_token"].(string)
+}
+
 func (e *env) verify(tok string) response {
 	e.t.Helper()
 	return e.post("/v1/verify", "", "", "Authorization", "Bearer "+tok)
