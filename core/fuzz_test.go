@@ -186,7 +186,10 @@ func FuzzVerify(f *testing.F) {
 		quiet := v.Verify(ctx, Request{Token: tok, Now: testNow})
 		took := time.Since(start)
 		require.LessOrEqual(t, took, fzSlow, "two verifications")
-		require.False(t, quiet == nil || quiet.Valid != d.Valid || quiet.Code != d.Code || quiet.Reason != d.Reason, "explain changed the decision: %+v vs %+v", quiet, d)
+		require.NotNil(t, quiet, "explain changed the decision: %+v vs %+v", quiet, d)
+		require.Equal(t, d.Valid, quiet.Valid, "explain changed the decision: %+v vs %+v", quiet, d)
+		require.Equal(t, d.Code, quiet.Code, "explain changed the decision: %+v vs %+v", quiet, d)
+		require.Equal(t, d.Reason, quiet.Reason, "explain changed the decision: %+v vs %+v", quiet, d)
 		require.Zero(t, len(quiet.Trace), "a trace without explain")
 		require.True(t, json.Valid(d.JSON()), "decision JSON is not valid: %s", d.JSON())
 		if !d.Valid {
@@ -195,11 +198,14 @@ func FuzzVerify(f *testing.F) {
 				known = known || c == d.Code
 			}
 			require.True(t, known, "unknown code %q (%s)", d.Code, d.Reason)
-			require.False(t, d.Message != d.Code.Message() || d.Reason == "", "code %q with message %q and reason %q", d.Code, d.Message, d.Reason)
+			require.Equal(t, d.Code.Message(), d.Message, "code %q with message %q and reason %q", d.Code, d.Message, d.Reason)
+			require.NotEmpty(t, d.Reason, "code %q with message %q and reason %q", d.Code, d.Message, d.Reason)
 			require.NotContains(t, d.Reason, "internal error", "Verify recovered from a panic: %s", d.Reason)
 			return
 		}
-		require.False(t, d.Code != "" || d.Message != "" || d.Reason != "", "valid decision with code %q", d.Code)
+		require.Empty(t, d.Code, "valid decision with code %q", d.Code)
+		require.Empty(t, d.Message, "valid decision with code %q", d.Code)
+		require.Empty(t, d.Reason, "valid decision with code %q", d.Code)
 		if seeds[tok] {
 			return
 		}
@@ -248,10 +254,14 @@ func FuzzParsePolicy(f *testing.F) {
 		if err != nil {
 			var pe *PolicyError
 			require.True(t, errors.As(err, &pe), "%T is not a *PolicyError: %v", err, err)
-			require.False(t, p != nil || pe.File != "fuzz.yaml" || pe.Reason == "" || !strings.HasPrefix(err.Error(), "fuzz.yaml"), "bad error %#v", pe)
+			require.Nil(t, p, "bad error %#v", pe)
+			require.Equal(t, "fuzz.yaml", pe.File, "bad error %#v", pe)
+			require.NotEmpty(t, pe.Reason, "bad error %#v", pe)
+			require.True(t, strings.HasPrefix(err.Error(), "fuzz.yaml"), "bad error %#v", pe)
 			return
 		}
-		require.False(t, p == nil || len(p.Integrations()) == 0, "a policy without integrations loaded")
+		require.NotNil(t, p, "a policy without integrations loaded")
+		require.NotZero(t, len(p.Integrations()), "a policy without integrations loaded")
 		v, err := NewVerifier(p, Config{Replay: NewMemoryReplayStore(0)})
 		require.NoError(t, err, "NewVerifier")
 		for _, name := range append(p.Integrations(), "") {

@@ -294,7 +294,9 @@ func TestBrowser(t *testing.T) {
 		require.True(t, utf8.Valid(g.Policy), "the corpus policy is not UTF-8: it cannot be a JavaScript string")
 		eg := e2eGroup{Policy: string(g.Policy)}
 		for _, c := range g.Cases {
-			require.False(t, !utf8.ValidString(c.Token) || !utf8.ValidString(c.RedirectParam) || !utf8.ValidString(c.Integration), "case %s: not UTF-8: it cannot be a JavaScript string", c.Name)
+			require.True(t, utf8.ValidString(c.Token), "case %s: not UTF-8: it cannot be a JavaScript string", c.Name)
+			require.True(t, utf8.ValidString(c.RedirectParam), "case %s: not UTF-8: it cannot be a JavaScript string", c.Name)
+			require.True(t, utf8.ValidString(c.Integration), "case %s: not UTF-8: it cannot be a JavaScript string", c.Name)
 			eg.Cases = append(eg.Cases, e2eCase{Name: c.Name, Token: c.Token, Now: seconds(c.Now), Explain: c.Explain, Redirect: c.RedirectParam, Integration: c.Integration})
 		}
 		in.Groups = append(in.Groups, eg)

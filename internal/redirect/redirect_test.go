@@ -214,7 +214,8 @@ func TestErrorMessage(t *testing.T) {
 func assertSafeMessage(t *testing.T, msg string) {
 	t.Helper()
 	for i := 0; i < len(msg); i++ {
-		require.False(t, msg[i] < 0x20 || msg[i] >= 0x7f, "message contains byte %#x: %q", msg[i], msg)
+		require.False(t, msg[i] < 0x20, "message contains byte %#x: %q", msg[i], msg)
+		require.False(t, msg[i] >= 0x7f, "message contains byte %#x: %q", msg[i], msg)
 	}
 }
 
@@ -326,29 +327,37 @@ func FuzzCheck(f *testing.F) {
 		if err != nil {
 			require.Empty(t, got, "refused %q but returned %q", target, got)
 			var rerr *redirect.Error
-			require.False(t, !errors.As(err, &rerr) || rerr.Reason == "" || rerr.Target != target, "bad error for %q: %#v", target, err)
+			require.ErrorAs(t, err, &rerr, "bad error for %q: %#v", target, err)
+			require.NotEmpty(t, rerr.Reason, "bad error for %q: %#v", target, err)
+			require.Equal(t, target, rerr.Target, "bad error for %q: %#v", target, err)
 			assertSafeMessage(t, err.Error())
 			return
 		}
 		require.Equal(t, target, got, "accepted %q but returned %q", target, got)
-		require.False(t, len(target) > 2048 || strings.ContainsAny(target, "\\ \t\r\n"), "accepted %q despite length or characters", target)
+		require.False(t, len(target) > 2048, "accepted %q despite length or characters", target)
+		require.False(t, strings.ContainsAny(target, "\\ \t\r\n"), "accepted %q despite length or characters", target)
 		u, perr := url.Parse(target)
 		require.NoError(t, perr, "accepted %q, which net/url cannot parse", target)
 
 		if strings.HasPrefix(target, "/") {
-			require.False(t, strings.HasPrefix(target, "//") || strings.HasPrefix(target, "/\\"), "accepted protocol-relative %q", target)
-			require.False(t, u.Scheme != "" || u.Host != "" || u.User != nil, "accepted relative %q that net/url reads as scheme=%q host=%q", target, u.Scheme, u.Host)
+			require.False(t, strings.HasPrefix(target, "//"), "accepted protocol-relative %q", target)
+			require.False(t, strings.HasPrefix(target, "/\\"), "accepted protocol-relative %q", target)
+			require.Empty(t, u.Scheme, "accepted relative %q that net/url reads as scheme=%q host=%q", target, u.Scheme, u.Host)
+			require.Empty(t, u.Host, "accepted relative %q that net/url reads as scheme=%q host=%q", target, u.Scheme, u.Host)
+			require.Nil(t, u.User, "accepted relative %q that net/url reads as scheme=%q host=%q", target, u.Scheme, u.Host)
 			p, uerr := url.PathUnescape(u.EscapedPath())
 			require.False(t, uerr == nil && (strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\")), "accepted %q whose decoded path is %q", target, p)
 			base := &url.URL{Scheme: "https", Host: "good.com", Path: "/app/"}
 			r := base.ResolveReference(u)
-			require.False(t, r.Host != "good.com" || r.Scheme != "https", "relative %q resolves off-site to %q", target, r)
+			require.Equal(t, "good.com", r.Host, "relative %q resolves off-site to %q", target, r)
+			require.Equal(t, "https", r.Scheme, "relative %q resolves off-site to %q", target, r)
 			return
 		}
 
 		scheme := strings.ToLower(u.Scheme)
 		require.False(t, scheme != "https" && !(allowHTTP && scheme == "http"), "accepted %q with scheme %q (allowHTTP=%v)", target, u.Scheme, allowHTTP)
-		require.False(t, u.Opaque != "" || u.User != nil, "accepted %q with opaque %q or userinfo", target, u.Opaque)
+		require.Empty(t, u.Opaque, "accepted %q with opaque %q or userinfo", target, u.Opaque)
+		require.Nil(t, u.User, "accepted %q with opaque %q or userinfo", target, u.Opaque)
 		host := strings.ToLower(u.Hostname())
 		if strings.HasPrefix(u.Host, "[") {
 			host = "[" + host + "]"

@@ -460,7 +460,8 @@ func TestAllowsDoesNotAllocate(t *testing.T) {
 	miss, err := ParseRequirement("secrets:read")
 	require.NoError(t, err)
 	allocs := testing.AllocsPerRun(100, func() {
-		require.False(t, !set.Allows(req) || set.Allows(miss), "unexpected result")
+		require.True(t, set.Allows(req), "unexpected result")
+		require.False(t, set.Allows(miss), "unexpected result")
 		require.True(t, set.AllowsString("settings:write:tenant:123"), "unexpected result")
 	})
 	assert.Zero(t, allocs)
@@ -512,12 +513,15 @@ func FuzzParseGrant(f *testing.F) {
 		g, err := ParseGrant(s)
 		if err != nil {
 			var perr *Error
-			require.False(t, !errors.As(err, &perr) || perr.Input != s || perr.Reason == "", "ParseGrant(%q): bad error %#v", s, err)
+			require.ErrorAs(t, err, &perr, "ParseGrant(%q): bad error %#v", s, err)
+			require.Equal(t, s, perr.Input, "ParseGrant(%q): bad error %#v", s, err)
+			require.NotEmpty(t, perr.Reason, "ParseGrant(%q): bad error %#v", s, err)
 			_ = err.Error()
 			set := NewSet([]string{s})
 			require.Len(t, set.Invalid(), 1, "NewSet(%q) did not drop an invalid grant", s)
 		} else {
-			require.False(t, g.Scope == ScopeAny || g.Scope > ScopeGlobal, "ParseGrant(%q) scope %v", s, g.Scope)
+			require.NotEqual(t, ScopeAny, g.Scope, "ParseGrant(%q) scope %v", s, g.Scope)
+			require.False(t, g.Scope > ScopeGlobal, "ParseGrant(%q) scope %v", s, g.Scope)
 			text := g.String()
 			again, err := ParseGrant(text)
 			require.NoError(t, err, "ParseGrant(%q) = %#v; re-parsing %q", s, g, text)
@@ -530,7 +534,8 @@ func FuzzParseGrant(f *testing.F) {
 		if rerr == nil {
 			require.NoError(t, err, "%q: valid requirement but invalid grant", s)
 			again, err := ParseRequirement(r.String())
-			require.False(t, err != nil || again != r, "ParseRequirement(%q) = %#v; re-parsing %q = %#v, %v", s, r, r.String(), again, err)
+			require.NoError(t, err, "ParseRequirement(%q) = %#v; re-parsing %q = %#v, %v", s, r, r.String(), again, err)
+			require.Equal(t, r, again, "ParseRequirement(%q) = %#v; re-parsing %q = %#v, %v", s, r, r.String(), again, err)
 			require.True(t, NewSet([]string{s}).Allows(r), "grant %q does not satisfy itself", s)
 		}
 		_ = NewSet([]string{s, "*:*:global"}).AllowsString(s)

@@ -91,7 +91,8 @@ func TestEngineKeyProvider(t *testing.T) {
 		return answer, fail
 	})
 	require.NoError(t, err)
-	require.False(t, len(r.JWKSURLs) != 1 || r.JWKSURLs[0] != url, "JWKSURLs = %q", r.JWKSURLs)
+	require.Len(t, r.JWKSURLs, 1, "JWKSURLs = %q", r.JWKSURLs)
+	require.Equal(t, url, r.JWKSURLs[0], "JWKSURLs = %q", r.JWKSURLs)
 	var tok string
 	for _, c := range testcorpus.Cases() {
 		if c.Name == "valid/RS256" {

@@ -46,7 +46,8 @@ func TestEnvoyExample(t *testing.T) {
 	}
 	require.NoError(t, yaml.Unmarshal(raw, &doc))
 	f := doc.StaticResources.Listeners[0].FilterChains[0].Filters[0].TypedConfig.HTTPFilters[0]
-	require.False(t, f.Name != "envoy.filters.http.wasm" || f.TypedConfig.Config.VMConfig.Runtime != "envoy.wasm.runtime.v8", "first HTTP filter: %+v", f)
+	require.Equal(t, "envoy.filters.http.wasm", f.Name, "first HTTP filter: %+v", f)
+	require.Equal(t, "envoy.wasm.runtime.v8", f.TypedConfig.Config.VMConfig.Runtime, "first HTTP filter: %+v", f)
 	clk := newClock(testcorpus.Now)
 	vm := newVM(t, newHost(t, clk), f.TypedConfig.Config.Configuration.Value)
 	c := onlyCall(t, vm)

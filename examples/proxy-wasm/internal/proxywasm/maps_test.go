@@ -1,7 +1,6 @@
 package proxywasm
 
 import (
-	"reflect"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -15,7 +14,8 @@ func TestSerializeMap(t *testing.T) {
 	got := SerializeMap(pairs)
 	require.Equal(t, want, got, "SerializeMap = %v, want %v", got, want)
 	back, err := DeserializeMap(want)
-	require.False(t, err != nil || !reflect.DeepEqual(back, pairs), "DeserializeMap = %v, %v", back, err)
+	require.NoError(t, err, "DeserializeMap = %v, %v", back, err)
+	require.Equal(t, pairs, back, "DeserializeMap = %v, %v", back, err)
 	for _, empty := range [][]byte{nil, {0}, {0, 0, 0, 0}} {
 		m, err := DeserializeMap(empty)
 		assert.NoError(t, err, "%v", empty)
@@ -28,6 +28,8 @@ func TestSerializeMap(t *testing.T) {
 }
 
 func TestStatusErrors(t *testing.T) {
-	require.False(t, statusErr(0) != nil || statusErr(8) != ErrorStatusCasMismatch, "statusErr")
-	require.False(t, ErrorStatusNotFound.Error() == "" || Status(99).Error() == "", "empty message")
+	require.Nil(t, statusErr(0), "statusErr")
+	require.Equal(t, ErrorStatusCasMismatch, statusErr(8), "statusErr")
+	require.NotEmpty(t, ErrorStatusNotFound.Error(), "empty message")
+	require.NotEmpty(t, Status(99).Error(), "empty message")
 }
