@@ -3,9 +3,7 @@ package core
 import (
 	"bytes"
 	"context"
-	"crypto"
 	"crypto/ecdsa"
-	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -24,6 +22,8 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/require"
+
+	"github.com/jwtgate/jwtgate/internal/jwttest"
 )
 
 // The attack catalogue: every token here is hostile, and every one must get
@@ -73,36 +73,14 @@ func vtAttackVerifier(t testing.TB) (*Verifier, *vtKeySource) {
 }
 
 // vtSignInput signs a JWS signing input as alg does, with r||s for ECDSA.
-func vtSignInput(t testing.TB, alg jose.SignatureAlgorithm, key any, input []byte) []byte {
-	t.Helper()
-	sum := sha256.Sum256(input)
-	switch alg {
-	case jose.HS256:
-		m := hmac.New(sha256.New, key.([]byte))
-		m.Write(input)
-		return m.Sum(nil)
-	case jose.RS256:
-		sig, err := rsa.SignPKCS1v15(rand.Reader, key.(*rsa.PrivateKey), crypto.SHA256, sum[:])
-		require.NoError(t, err)
-		return sig
-	case jose.ES256:
-		r, s, err := ecdsa.Sign(rand.Reader, key.(*ecdsa.PrivateKey), sum[:])
-		require.NoError(t, err)
-		out := make([]byte, 64)
-		r.FillBytes(out[:32])
-		s.FillBytes(out[32:])
-		return out
-	}
-	t.Fatalf("vtSignInput: %s not supported", alg)
-	return nil
+func vtSignInput(_ testing.TB, alg jose.SignatureAlgorithm, key any, input []byte) []byte {
+	return jwttest.Signature(string(alg), key, input)
 }
 
 // vtRawJWS signs header and payload, given as exact JSON text, so that
 // they may hold what an encoder would never write.
-func vtRawJWS(t testing.TB, alg jose.SignatureAlgorithm, key any, header, payload string) string {
-	t.Helper()
-	input := vtB64([]byte(header)) + "." + vtB64([]byte(payload))
-	return input + "." + vtB64(vtSignInput(t, alg, key, []byte(input)))
+func vtRawJWS(_ testing.TB, alg jose.SignatureAlgorithm, key any, header, payload string) string {
+	return jwttest.SignRaw(string(alg), key, header, payload)
 }
 
 // vtClaimsJSON is claims(iss, extra) as JSON text.

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	jose "github.com/go-jose/go-jose/v4"
+	"github.com/stretchr/testify/require"
 )
 
 // The benchmarks measure a whole verification (parse, signature, claims,
@@ -32,7 +33,6 @@ type benchCase struct {
 }
 
 func benchCases(b *testing.B) []benchCase {
-	testKeys(b)
 	const iss = "https://bench.example"
 	policy := func(alg, keyYAML string) *Verifier {
 		return mustVerifier(b, `
@@ -84,9 +84,7 @@ func BenchmarkGoJose(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				jws, err := jose.ParseSignedCompact(bc.token, []jose.SignatureAlgorithm{bc.alg})
-				if err != nil {
-					b.Fatal(err)
-				}
+				require.NoError(b, err)
 				if _, err := jws.Verify(bc.key); err != nil {
 					b.Fatal(err)
 				}
@@ -104,9 +102,7 @@ func BenchmarkBareCheck(b *testing.B) {
 			dot := strings.LastIndexByte(bc.token, '.')
 			input := []byte(bc.token[:dot])
 			sig, err := base64.RawURLEncoding.DecodeString(bc.token[dot+1:])
-			if err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, err)
 			var check func() bool
 			switch k := bc.key.(type) {
 			case []byte:
@@ -129,9 +125,7 @@ func BenchmarkBareCheck(b *testing.B) {
 			case ed25519.PublicKey:
 				check = func() bool { return ed25519.Verify(k, input, sig) }
 			}
-			if !check() {
-				b.Fatal("bare check failed")
-			}
+			require.True(b, check(), "bare check failed")
 			b.ReportAllocs()
 			for b.Loop() {
 				check()

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
+	"github.com/stretchr/testify/require"
 )
 
 // Fuzz tests. Besides the seeds added here, the committed corpora under
@@ -43,7 +44,6 @@ var (
 // fzPolicy accepts HS256, RS256 and ES256 tokens, nested in a JWE or not.
 // Claims that are only encrypted (to a public key) are refused.
 func fzPolicy(t testing.TB) *Verifier {
-	testKeys(t)
 	fzOnce.Do(func() {
 		doc := `integrations:
   - name: fuzz
@@ -128,7 +128,6 @@ func fzIndependent(tok string) ([]byte, error) {
 
 // fzSeeds are valid tokens (minted per run) and broken ones.
 func fzSeeds(t testing.TB) (valid, broken []string) {
-	testKeys(t)
 	c := claims(fzIss, map[string]any{"groups": []string{"a", "b"}, "redirect_url": "https://app.example.com/x"})
 	hs := sign(t, jose.HS256, []byte(hsSecret), "", c, nil)
 	rs := sign(t, jose.RS256, rsaKey, "r1", c, nil)
@@ -183,41 +182,30 @@ func FuzzVerify(f *testing.F) {
 		ctx := context.Background()
 		start := time.Now()
 		d := v.Verify(ctx, Request{Token: tok, Now: testNow, Explain: true})
-		if d == nil {
-			t.Fatal("nil decision")
-		}
+		require.NotNil(t, d, "nil decision")
 		quiet := v.Verify(ctx, Request{Token: tok, Now: testNow})
-		if took := time.Since(start); took > fzSlow {
-			t.Fatalf("two verifications took %v", took)
-		}
-		if quiet == nil || quiet.Valid != d.Valid || quiet.Code != d.Code || quiet.Reason != d.Reason {
-			t.Fatalf("explain changed the decision: %+v vs %+v", quiet, d)
-		}
-		if len(quiet.Trace) != 0 {
-			t.Fatal("a trace without explain")
-		}
-		if !json.Valid(d.JSON()) {
-			t.Fatalf("decision JSON is not valid: %s", d.JSON())
-		}
+		took := time.Since(start)
+		require.LessOrEqual(t, took, fzSlow, "two verifications")
+		require.NotNil(t, quiet, "explain changed the decision: %+v vs %+v", quiet, d)
+		require.Equal(t, d.Valid, quiet.Valid, "explain changed the decision: %+v vs %+v", quiet, d)
+		require.Equal(t, d.Code, quiet.Code, "explain changed the decision: %+v vs %+v", quiet, d)
+		require.Equal(t, d.Reason, quiet.Reason, "explain changed the decision: %+v vs %+v", quiet, d)
+		require.Zero(t, len(quiet.Trace), "a trace without explain")
+		require.True(t, json.Valid(d.JSON()), "decision JSON is not valid: %s", d.JSON())
 		if !d.Valid {
 			known := false
 			for _, c := range Codes() {
 				known = known || c == d.Code
 			}
-			if !known {
-				t.Fatalf("unknown code %q (%s)", d.Code, d.Reason)
-			}
-			if d.Message != d.Code.Message() || d.Reason == "" {
-				t.Fatalf("code %q with message %q and reason %q", d.Code, d.Message, d.Reason)
-			}
-			if strings.Contains(d.Reason, "internal error") {
-				t.Fatalf("Verify recovered from a panic: %s", d.Reason)
-			}
+			require.True(t, known, "unknown code %q (%s)", d.Code, d.Reason)
+			require.Equal(t, d.Code.Message(), d.Message, "code %q with message %q and reason %q", d.Code, d.Message, d.Reason)
+			require.NotEmpty(t, d.Reason, "code %q with message %q and reason %q", d.Code, d.Message, d.Reason)
+			require.NotContains(t, d.Reason, "internal error", "Verify recovered from a panic: %s", d.Reason)
 			return
 		}
-		if d.Code != "" || d.Message != "" || d.Reason != "" {
-			t.Fatalf("valid decision with code %q", d.Code)
-		}
+		require.Empty(t, d.Code, "valid decision with code %q", d.Code)
+		require.Empty(t, d.Message, "valid decision with code %q", d.Code)
+		require.Empty(t, d.Reason, "valid decision with code %q", d.Code)
 		if seeds[tok] {
 			return
 		}
@@ -225,18 +213,13 @@ func FuzzVerify(f *testing.F) {
 		// re-encoding of an authentic token, which go-jose verifies too,
 		// with the same claims.
 		authentic, err := fzIndependent(tok)
-		if err != nil {
-			t.Fatalf("Verify accepted %q, which go-jose refuses: %v", tok, err)
-		}
-		if !bytes.Equal(authentic, d.Claims) {
-			t.Fatalf("Verify accepted %q with claims %s, go-jose authenticates %s", tok, d.Claims, authentic)
-		}
+		require.NoError(t, err, "Verify accepted %q, which go-jose refuses", tok)
+		require.Equal(t, d.Claims, authentic, "Verify accepted %q with claims %s, go-jose authenticates %s", tok, d.Claims, authentic)
 	})
 }
 
 // fzPolicySeeds are sample policies for FuzzParsePolicy.
 func fzPolicySeeds(t testing.TB) []string {
-	testKeys(t)
 	return []string{
 		ptMinimal(""),
 		ptMinimal("    audiences: [a]\n    clock_skew: 30s\n    max_age: 5m\n    required_claims: [email, {name: n, type: integer}]\n    redirect: {allowed_domains: [\"*.example.com\"], default: /}\n    headers: {X-User: sub}\n    require_permissions: [\"a:b:own\"]\n    require_roles: {any: [x]}\n    one_time_use: true\n"),
@@ -266,34 +249,25 @@ func FuzzParsePolicy(f *testing.F) {
 		}
 		start := time.Now()
 		p, err := ParsePolicy("fuzz.yaml", data, opts)
-		if took := time.Since(start); took > fzSlow {
-			t.Fatalf("ParsePolicy took %v", took)
-		}
+		took := time.Since(start)
+		require.LessOrEqual(t, took, fzSlow, "ParsePolicy")
 		if err != nil {
 			var pe *PolicyError
-			if !errors.As(err, &pe) {
-				t.Fatalf("%T is not a *PolicyError: %v", err, err)
-			}
-			if p != nil || pe.File != "fuzz.yaml" || pe.Reason == "" || !strings.HasPrefix(err.Error(), "fuzz.yaml") {
-				t.Fatalf("bad error %#v", pe)
-			}
+			require.True(t, errors.As(err, &pe), "%T is not a *PolicyError: %v", err, err)
+			require.Nil(t, p, "bad error %#v", pe)
+			require.Equal(t, "fuzz.yaml", pe.File, "bad error %#v", pe)
+			require.NotEmpty(t, pe.Reason, "bad error %#v", pe)
+			require.True(t, strings.HasPrefix(err.Error(), "fuzz.yaml"), "bad error %#v", pe)
 			return
 		}
-		if p == nil || len(p.Integrations()) == 0 {
-			t.Fatal("a policy without integrations loaded")
-		}
+		require.NotNil(t, p, "a policy without integrations loaded")
+		require.NotZero(t, len(p.Integrations()), "a policy without integrations loaded")
 		v, err := NewVerifier(p, Config{Replay: NewMemoryReplayStore(0)})
-		if err != nil {
-			t.Fatalf("NewVerifier: %v", err)
-		}
+		require.NoError(t, err, "NewVerifier")
 		for _, name := range append(p.Integrations(), "") {
 			d := v.Verify(context.Background(), Request{Token: tok, Now: testNow, Explain: true, Integration: name})
-			if d == nil {
-				t.Fatal("nil decision")
-			}
-			if !d.Valid && strings.Contains(d.Reason, "internal error") {
-				t.Fatalf("Verify panicked: %s", d.Reason)
-			}
+			require.NotNil(t, d, "nil decision")
+			require.False(t, !d.Valid && strings.Contains(d.Reason, "internal error"), "Verify panicked: %s", d.Reason)
 			_ = fmt.Sprint(d.JSON())
 		}
 		_ = v.Verify(context.Background(), Request{Token: "a.b.c", Now: testNow.Add(time.Hour)})

@@ -2,19 +2,13 @@ package core
 
 import (
 	"context"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/rsa"
-	"encoding/json"
-	"sync"
 	"testing"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/require"
+
+	"github.com/jwtgate/jwtgate/internal/jwttest"
 )
 
 // testNow is the fixed "current time" of the tests.
@@ -22,79 +16,44 @@ var testNow = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
 const hsSecret = "0123456789abcdef0123456789abcdef-test-secret"
 
+// The package's test keys: the fixed ones every package's tests share
+// (rsaKey2 is the wrong key, the attacker's).
 var (
-	keysOnce sync.Once
-	rsaKey   *rsa.PrivateKey
-	ecKey    *ecdsa.PrivateKey
-	edKey    ed25519.PrivateKey
-	rsaKey2  *rsa.PrivateKey
+	rsaKey  = jwttest.Keys().RSA
+	rsaKey2 = jwttest.Keys().RSAOther
+	ecKey   = jwttest.Keys().EC
+	edKey   = jwttest.Keys().Ed25519
 )
-
-func testKeys(t testing.TB) {
-	keysOnce.Do(func() {
-		var err error
-		rsaKey, err = rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			panic(err)
-		}
-		rsaKey2, err = rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			panic(err)
-		}
-		ecKey, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		_, edKey, _ = ed25519.GenerateKey(rand.Reader)
-	})
-}
 
 // publicJWKS renders public keys as an inline JWKS for a policy.
 func publicJWKS(t testing.TB, entries ...jose.JSONWebKey) string {
-	b, err := json.Marshal(jose.JSONWebKeySet{Keys: entries})
-	require.NoError(t, err)
-	return string(b)
+	return jwttest.JWKS(t, entries...)
 }
 
-// sign makes a compact JWS of claims with the given key, alg and extra headers.
+// sign makes a compact JWS of claims with the given key, alg, kid (none
+// when "") and extra headers, through jwttest.Sign.
 func sign(t testing.TB, alg jose.SignatureAlgorithm, key any, kid string, claims any, extra map[jose.HeaderKey]any) string {
-	opts := &jose.SignerOptions{}
-	opts.WithType("JWT")
-	for k, v := range extra {
-		opts.WithHeader(k, v)
-	}
-	var sk any = key
+	t.Helper()
+	hdr := map[string]any{}
 	if kid != "" {
-		sk = jose.JSONWebKey{Key: key, KeyID: kid, Algorithm: string(alg)}
+		hdr["kid"] = kid
 	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: sk}, opts)
-	require.NoError(t, err)
-	payload, ok := claims.([]byte)
-	if !ok {
-		payload, err = json.Marshal(claims)
-		require.NoError(t, err)
+	for k, v := range extra {
+		hdr[string(k)] = v
 	}
-	obj, err := signer.Sign(payload)
-	require.NoError(t, err)
-	s, err := obj.CompactSerialize()
-	require.NoError(t, err)
-	return s
+	return jwttest.Sign(string(alg), key, hdr, claims)
 }
 
-// claims returns a fresh set of valid claims for issuer iss.
+// claims returns a fresh set of valid claims for issuer iss, with extra
+// set on top (a nil value deletes a claim).
 func claims(iss string, extra map[string]any) map[string]any {
-	c := map[string]any{
+	return jwttest.Merge(map[string]any{
 		"iss": iss,
 		"sub": "user-123",
 		"aud": "authonomy",
 		"exp": testNow.Add(time.Hour).Unix(),
 		"iat": testNow.Add(-time.Minute).Unix(),
-	}
-	for k, v := range extra {
-		if v == nil {
-			delete(c, k)
-			continue
-		}
-		c[k] = v
-	}
-	return c
+	}, extra)
 }
 
 func mustPolicy(t testing.TB, doc string) *Policy {
@@ -114,5 +73,3 @@ func mustVerifier(t testing.TB, doc string) *Verifier {
 func verifyAt(v *Verifier, tok string, now time.Time) *Decision {
 	return v.Verify(context.Background(), Request{Token: tok, Now: now, Explain: true})
 }
-
-var _ = crypto.SHA256

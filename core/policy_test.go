@@ -19,6 +19,8 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/require"
+
+	"github.com/jwtgate/jwtgate/internal/jwttest"
 )
 
 // Helpers of the policy tests carry a "pt" prefix so that they cannot clash
@@ -37,7 +39,6 @@ var (
 )
 
 func ptKeys(t testing.TB) {
-	testKeys(t)
 	ptKeysOnce.Do(func() {
 		var err error
 		// Go 1.26 still generates 1024-bit keys (it refuses < 1024).
@@ -80,15 +81,8 @@ func ptJWK(t testing.TB, k jose.JSONWebKey) string {
 
 // ptEncrypt wraps plaintext (usually a signed JWT) in a compact JWE.
 func ptEncrypt(t testing.TB, alg jose.KeyAlgorithm, enc jose.ContentEncryption, key any, plaintext string) string {
-	opts := &jose.EncrypterOptions{}
-	opts.WithContentType("JWT")
-	e, err := jose.NewEncrypter(enc, jose.Recipient{Algorithm: alg, Key: key}, opts)
-	require.NoError(t, err)
-	obj, err := e.Encrypt([]byte(plaintext))
-	require.NoError(t, err)
-	s, err := obj.CompactSerialize()
-	require.NoError(t, err)
-	return s
+	t.Helper()
+	return jwttest.EncryptJOSE(t, alg, enc, key, []byte(plaintext), (&jose.EncrypterOptions{}).WithContentType("JWT"), 0)
 }
 
 // ptMinimal is a valid one-integration policy; extra is appended to the
@@ -331,16 +325,8 @@ integrations:
 	require.Len(t, decisions["yaml"], len(tokens)+len(bad))
 }
 
-func ptMerge(a, b map[string]any) map[string]any {
-	out := map[string]any{}
-	for k, v := range a {
-		out[k] = v
-	}
-	for k, v := range b {
-		out[k] = v
-	}
-	return out
-}
+// ptMerge is a with b on top (a nil value deletes).
+func ptMerge(a, b map[string]any) map[string]any { return jwttest.Merge(a, b) }
 
 // --- unknown fields, duplicate keys, duplicates -----------------------------
 
@@ -1000,12 +986,7 @@ func TestParsePolicyDecryptionKeys(t *testing.T) {
 			v := ptVerifierFor(t, doc, LoadOptions{})
 			tok := ptEncrypt(t, c.alg, c.enc, c.key, inner)
 			if c.alg == jose.PBES2_HS256_A128KW {
-				e, err := jose.NewEncrypter(c.enc, jose.Recipient{Algorithm: c.alg, Key: c.key, PBES2Count: 10_000}, (&jose.EncrypterOptions{}).WithContentType("JWT"))
-				require.NoError(t, err)
-				obj, err := e.Encrypt([]byte(inner))
-				require.NoError(t, err)
-				tok, err = obj.CompactSerialize()
-				require.NoError(t, err)
+				tok = jwttest.EncryptJOSE(t, c.alg, c.enc, c.key, []byte(inner), (&jose.EncrypterOptions{}).WithContentType("JWT"), 10_000)
 			}
 			ptValid(t, v, tok)
 		})
@@ -1064,7 +1045,6 @@ func ptIndent(s, prefix string) string {
 // Encrypted-only claims are authenticated by the encryption alone, which
 // holds only when the decryption key is a shared secret.
 func TestPolicyAllowUnsignedNeedsSharedSecret(t *testing.T) {
-	testKeys(t)
 	_, err := ParsePolicy("p.yaml", []byte(ptMinimal("    decryption_keys:\n      - pem: "+ptQ(ptPrivatePEM(t, rsaKey2))+"\n    encryption: {allow_unsigned: true}\n")), LoadOptions{})
 	var pe *PolicyError
 	require.ErrorAs(t, err, &pe)

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -45,18 +47,15 @@ func TestCoreDoesNoIO(t *testing.T) {
 		require.NoError(t, err)
 		for _, imp := range f.Imports {
 			p, _ := strconv.Unquote(imp.Path.Value)
-			if forbiddenImports(p) {
-				t.Errorf("%s imports %q: the core must not do I/O", path, p)
-			}
+			assert.False(t, forbiddenImports(p), "%s imports %q: the core must not do I/O", path, p)
 		}
 		ast.Inspect(f, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.GoStmt:
-				t.Errorf("%s starts a goroutine: the core does no background work", path)
+				assert.Fail(t, fmt.Sprintf("%s starts a goroutine: the core does no background work", path))
 			case *ast.SelectorExpr:
-				if id, ok := n.X.(*ast.Ident); ok && id.Name == "time" && forbiddenTime[n.Sel.Name] {
-					t.Errorf("%s calls time.%s: the caller passes the current time", path, n.Sel.Name)
-				}
+				id, ok := n.X.(*ast.Ident)
+				assert.False(t, ok && id.Name == "time" && forbiddenTime[n.Sel.Name], "%s calls time.%s: the caller passes the current time", path, n.Sel.Name)
 			}
 			return true
 		})

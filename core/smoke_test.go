@@ -8,7 +8,6 @@ import (
 )
 
 func TestSmoke(t *testing.T) {
-	testKeys(t)
 	jwks := publicJWKS(t, jose.JSONWebKey{Key: rsaKey.Public(), KeyID: "k1", Algorithm: "RS256", Use: "sig"})
 	v := mustVerifier(t, `
 integrations:

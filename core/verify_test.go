@@ -21,6 +21,8 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/jwtgate/jwtgate/internal/jwttest"
 )
 
 // The tests of this file and attacks_test.go drive Verifier.Verify through
@@ -45,12 +47,11 @@ var (
 	encECKey   *ecdsa.PrivateKey // P-256 ECDH-ES decryption key
 )
 
-// vtKeys generates, once, the keys beyond testKeys: EC P-384 and P-521
+// vtKeys generates, once, the keys beyond the fixed ones: EC P-384 and P-521
 // signing keys, a second P-256 key and an ECDH-ES decryption key. RSA keys
-// are reused from testKeys (rsaKey signs, rsaKey2 is the wrong/attacker key
+// are the fixed ones (rsaKey signs, rsaKey2 is the wrong/attacker key
 // for signatures and the RSA-OAEP decryption key).
 func vtKeys(t testing.TB) {
-	testKeys(t)
 	vtKeysOnce.Do(func() {
 		var err error
 		for _, k := range []struct {
@@ -191,18 +192,12 @@ func vtRun(t *testing.T, v *Verifier, cases []vtCase) {
 }
 
 // vtB64 is base64url without padding.
-func vtB64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+func vtB64(b []byte) string { return jwttest.B64(b) }
 
 // vtEncrypt makes a compact JWE of plaintext for the recipient key.
 func vtEncrypt(t testing.TB, alg jose.KeyAlgorithm, enc jose.ContentEncryption, key any, plaintext []byte, opts *jose.EncrypterOptions, p2c int) string {
 	t.Helper()
-	enc2, err := jose.NewEncrypter(enc, jose.Recipient{Algorithm: alg, Key: key, PBES2Count: p2c}, opts)
-	require.NoError(t, err)
-	obj, err := enc2.Encrypt(plaintext)
-	require.NoError(t, err)
-	s, err := obj.CompactSerialize()
-	require.NoError(t, err)
-	return s
+	return jwttest.EncryptJOSE(t, alg, enc, key, plaintext, opts, p2c)
 }
 
 func vtJSON(t testing.TB, v any) []byte {
@@ -1243,7 +1238,6 @@ func TestVerifyHeaders(t *testing.T) {
 // A subject names an account; control characters in it would let one token
 // name a different account in each system that prints or splits it.
 func TestVerifySubjectControlCharacters(t *testing.T) {
-	testKeys(t)
 	v := mustVerifier(t, `
 integrations:
   - name: a

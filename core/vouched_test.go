@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/jwtgate/jwtgate/internal/jwttest"
 )
 
 // vouchedPolicy has every rule of the claims stage that a remote
@@ -57,18 +59,7 @@ func TestVouchedMatchesVerify(t *testing.T) {
 		"redirect_url": "https://app.example.com/x",
 	}
 	with := func(changes map[string]any) map[string]any {
-		c := claims(vtIssA, nil)
-		for k, v := range good {
-			c[k] = v
-		}
-		for k, v := range changes {
-			if v == nil {
-				delete(c, k)
-				continue
-			}
-			c[k] = v
-		}
-		return c
+		return jwttest.Merge(claims(vtIssA, good), changes)
 	}
 	cases := []struct {
 		name   string

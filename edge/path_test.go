@@ -92,17 +92,13 @@ func FuzzCleanPath(f *testing.F) {
 		p, err := CleanPath(uri, opts)
 		if err != nil {
 			var pe *PathError
-			if !errors.As(err, &pe) {
-				t.Fatalf("%q: untyped error %v", uri, err)
-			}
+			require.True(t, errors.As(err, &pe), "%q: untyped error %v", uri, err)
 			return
 		}
 		q, err := CleanPath(p.String(), opts)
-		if err != nil || q != (Path{canonical: p.canonical, exact: true}) {
-			t.Fatalf("%q -> %q -> %q, %v", uri, p, q, err)
-		}
-		if len(p.String()) > len(uri)+1 || !utf8.ValidString(p.String()) {
-			t.Fatalf("%q -> %q", uri, p)
-		}
+		require.NoError(t, err, "%q -> %q -> %q, %v", uri, p, q, err)
+		require.Equal(t, (Path{canonical: p.canonical, exact: true}), q, "%q -> %q -> %q, %v", uri, p, q, err)
+		require.False(t, len(p.String()) > len(uri)+1, "%q -> %q", uri, p)
+		require.True(t, utf8.ValidString(p.String()), "%q -> %q", uri, p)
 	})
 }

@@ -2,6 +2,7 @@ package edge_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -30,7 +31,7 @@ func TestRouteSpellingsEdge(t *testing.T) {
 		case errors.As(err, &pe):
 			got = testcorpus.Refused
 		case err != nil:
-			t.Fatalf("%q: untyped error %v", c.URI, err)
+			require.FailNow(t, fmt.Sprintf("%q: untyped error %v", c.URI, err))
 		case routes.Select(c.Method, p) != nil:
 			got = testcorpus.Protected
 		}

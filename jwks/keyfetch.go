@@ -97,6 +97,9 @@ type Fetcher struct {
 	client  *http.Client
 	entries map[string]*entry // fixed by New
 	order   []*entry
+	// sleep, when set, replaces Run's timer (tests drive Run with it):
+	// it returns after d has passed for url, false when ctx ended first.
+	sleep func(ctx context.Context, url string, d time.Duration) bool
 }
 
 // entry is the state of one URL.
@@ -406,6 +409,12 @@ func (f *Fetcher) runOne(ctx context.Context, e *entry) {
 			case <-ctx.Done():
 				return
 			}
+		}
+		if f.sleep != nil {
+			if !f.sleep(ctx, e.url, d) {
+				return
+			}
+			continue
 		}
 		timer.Reset(d)
 		select {

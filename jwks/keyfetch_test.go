@@ -75,8 +75,7 @@ type server struct {
 	cacheControl string
 	delay        time.Duration
 	hits         map[string]int
-	times        []time.Time // of /jwks.json requests
-	failFirst    int         // answer 500 to this many first /flaky requests
+	failFirst    int // answer 500 to this many first /flaky requests
 }
 
 func newServer(t *testing.T, body string) *server {
@@ -86,9 +85,6 @@ func newServer(t *testing.T, body string) *server {
 		s.hits[r.URL.Path]++
 		n := s.hits[r.URL.Path]
 		body, status, cc, delay := s.body, s.status, s.cacheControl, s.delay
-		if r.URL.Path == "/jwks.json" {
-			s.times = append(s.times, time.Now())
-		}
 		failFirst := s.failFirst
 		s.mu.Unlock()
 		if delay > 0 {
@@ -361,7 +357,7 @@ func TestCallerGivingUpDoesNotCancelTheFetch(t *testing.T) {
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):
-		t.Fatal("the fetch did not complete")
+		require.FailNow(t, "the fetch did not complete")
 	}
 	set, err := f.KeySet(ctx, url, "")
 	require.NoError(t, err)
@@ -568,7 +564,7 @@ func TestHugeBodyRefusedWithoutReadingIt(t *testing.T) {
 			case n := <-written:
 				assert.Less(t, n, int64(20<<20), "the client stopped reading")
 			case <-time.After(20 * time.Second):
-				t.Fatal("the server is still writing")
+				require.FailNow(t, "the server is still writing")
 			}
 			require.Len(t, log.all(), 1)
 		})
@@ -635,14 +631,62 @@ func TestSchedule(t *testing.T) {
 	assert.Equal(t, 300*time.Millisecond, small.backoff(5))
 }
 
-// TestRun uses real time: a 2.5s TTL, so refreshes every 2s.
+// nap is one wait of Run's, held until the test wakes it.
+type nap struct {
+	url  string
+	d    time.Duration
+	wake chan struct{}
+}
+
+// napper replaces Run's timer: every wait is handed to the test, which
+// moves the clock and wakes it, so Run is driven without real time.
+func napper(f *Fetcher) <-chan nap {
+	naps := make(chan nap)
+	f.sleep = func(ctx context.Context, url string, d time.Duration) bool {
+		n := nap{url: url, d: d, wake: make(chan struct{})}
+		select {
+		case naps <- n:
+		case <-ctx.Done():
+			return false
+		}
+		select {
+		case <-n.wake:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	return naps
+}
+
+// nextNaps receives the next wait of each of urls.
+func nextNaps(t *testing.T, naps <-chan nap, urls ...string) map[string]nap {
+	t.Helper()
+	got := map[string]nap{}
+	for len(got) < len(urls) {
+		select {
+		case n := <-naps:
+			require.NotContains(t, got, n.url, "one wait per URL at a time")
+			got[n.url] = n
+		case <-time.After(10 * time.Second):
+			require.FailNow(t, "Run did not wait", "have %v of %v", got, urls)
+		}
+	}
+	return got
+}
+
+// TestRun drives Run on a fake clock: each URL is fetched at once, then
+// again at 80% of its TTL and not before; a failure is retried after the
+// backoff; nothing is fetched after Run stops.
 func TestRun(t *testing.T) {
 	s := newServer(t, jwks(t, "a"))
 	s.set(func(s *server) { s.failFirst = 1 })
 	good, flaky := s.URL+"/jwks.json", s.URL+"/flaky"
 	var log fetchLog
+	clk := newClock()
 	const ttl = 2500 * time.Millisecond
-	f := New(Options{URLs: []string{good, flaky}, MinTTL: ttl, MaxTTL: ttl, OnFetch: log.OnFetch})
+	f := New(Options{URLs: []string{good, flaky}, MinTTL: ttl, MaxTTL: ttl, OnFetch: log.OnFetch, Now: clk.Now})
+	naps := napper(f)
 	assert.Contains(t, []Status{StatusLoading, StatusFailing}, f.Status(good))
 
 	runCtx, cancel := context.WithCancel(ctx)
@@ -653,34 +697,49 @@ func TestRun(t *testing.T) {
 		f.Run(runCtx)
 	}()
 
-	// The flaky URL fails once, then is retried after the backoff.
-	require.Eventually(t, func() bool { return f.Status(good) == StatusOK && f.Status(flaky) == StatusOK }, 15*time.Second, 10*time.Millisecond)
-	require.Eventually(t, func() bool { return s.count("/jwks.json") >= 3 }, 20*time.Second, 10*time.Millisecond)
-	assert.GreaterOrEqual(t, s.count("/flaky"), 2)
+	// Both fetched at once; the flaky URL failed and waits out the backoff.
+	w := nextNaps(t, naps, good, flaky)
+	assert.Equal(t, 2*time.Second, w[good].d, "refresh at 80% of the TTL")
+	assert.Equal(t, time.Second, w[flaky].d, "the first backoff")
+	assert.Equal(t, StatusOK, f.Status(good))
+	assert.Equal(t, StatusFailing, f.Status(flaky))
+	assert.Equal(t, 1, s.count("/jwks.json"))
+	assert.Equal(t, 1, s.count("/flaky"))
+
+	// A second on: the flaky URL is retried and works; the good one is
+	// woken early and waits the rest of its time without fetching.
+	clk.Advance(time.Second)
+	close(w[flaky].wake)
+	close(w[good].wake)
+	w = nextNaps(t, naps, good, flaky)
+	assert.Equal(t, time.Second, w[good].d, "the rest of the good URL's wait")
+	assert.Equal(t, 2*time.Second, w[flaky].d)
+	assert.Equal(t, StatusOK, f.Status(flaky))
+	assert.Equal(t, 2, s.count("/flaky"))
+	assert.Equal(t, 1, s.count("/jwks.json"), "not refreshed before its time")
+
+	// At 80% of the TTL the good URL is refreshed.
+	clk.Advance(time.Second)
+	close(w[good].wake)
+	w2 := nextNaps(t, naps, good)
+	assert.Equal(t, 2*time.Second, w2[good].d)
+	assert.Equal(t, 2, s.count("/jwks.json"))
+
 	// Callers are served from the cache: Run keeps it fresh.
-	before := s.count("/jwks.json")
 	_, err := f.KeySet(ctx, good, "a")
 	require.NoError(t, err)
-	assert.LessOrEqual(t, s.count("/jwks.json"), before+1)
+	assert.Equal(t, 2, s.count("/jwks.json"))
 
 	cancel()
 	select {
 	case <-stopped:
 	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not stop")
+		require.FailNow(t, "Run did not stop")
 	}
-	after := s.count("/jwks.json")
-	s.mu.Lock()
-	times := append([]time.Time(nil), s.times...)
-	s.mu.Unlock()
-	for i := 1; i < len(times); i++ {
-		gap := times[i].Sub(times[i-1])
-		assert.Less(t, gap, ttl, "refresh %d came before expiry", i)
-		assert.Greater(t, gap, ttl/4, "refresh %d is not a busy loop", i)
-	}
-	// Nothing more after Run stopped (a fetch under way may still land).
-	time.Sleep(ttl + ttl/2)
-	assert.LessOrEqual(t, s.count("/jwks.json"), after+1)
+	// Run fetches only between waits, so none is under way: nothing more.
+	clk.Advance(time.Hour)
+	assert.Equal(t, 2, s.count("/jwks.json"))
+	assert.Equal(t, 2, s.count("/flaky"))
 	failures := 0
 	for _, err := range log.all() {
 		if err != nil {

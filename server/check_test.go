@@ -1,14 +1,11 @@
 package server
 
 import (
-	"context"
 	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -143,16 +140,7 @@ func writeTemp(t *testing.T, data string) string {
 func TestReloadAcceptedAfterRefusal(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	good := e.testConfig("")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	e.srv.opts.WatchInterval = 20 * time.Millisecond
-	go func() { done <- e.srv.Run(ctx, ln) }()
-	defer func() {
-		cancel()
-		require.NoError(t, <-done)
-	}()
+	check := runWatched(t, e)
 	count := func(s string) int { return strings.Count(e.logs.String(), s) }
 	accepted := count("configuration accepted")
 	assert.Equal(t, 1, accepted, "New says it: %s", e.logs.String())
@@ -160,13 +148,16 @@ func TestReloadAcceptedAfterRefusal(t *testing.T) {
 	for round := 1; round <= 2; round++ {
 		refused := count("configuration refused")
 		e.write(good + "  bogus_field: 1\n")
-		require.Eventually(t, func() bool { return count("configuration refused") > refused }, 5*time.Second, 10*time.Millisecond, "round %d", round)
+		check()
+		require.Equal(t, refused+1, count("configuration refused"), "round %d", round)
 		e.write(good)
-		require.Eventually(t, func() bool { return count("configuration accepted") > accepted }, 5*time.Second, 10*time.Millisecond,
+		check()
+		require.Equal(t, accepted+1, count("configuration accepted"),
 			"round %d: the good file is said to be accepted: %s", round, e.logs.String())
 		accepted = count("configuration accepted")
 	}
-	time.Sleep(100 * time.Millisecond)
+	check()
+	check()
 	assert.Equal(t, accepted, count("configuration accepted"), "said once, not at every check")
 	assert.Equal(t, 2, count("configuration refused"))
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/rsa"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -170,50 +171,40 @@ func TestReload(t *testing.T) {
 	assert.Equal(t, http.StatusOK, e.verify(tok).status)
 
 	// The watcher: run the server on a real listener.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	e.srv.opts.WatchInterval = 50 * time.Millisecond
-	go func() { done <- e.srv.Run(ctx, ln) }()
-	defer func() {
-		cancel()
-		require.NoError(t, <-done)
-	}()
-	e.url = "http://" + ln.Addr().String()
+	check := runWatched(t, e)
 
 	// Okto's issuer changed in the file: its tokens are refused from the
 	// next request.
 	cfg := strings.Replace(good, "issuer: "+oktoIssuer, "issuer: https://another.okto.example", 1)
 	e.write(cfg)
-	require.Eventually(t, func() bool {
-		return e.verify(tok).json["error"] == "configuration_not_found"
-	}, 5*time.Second, 20*time.Millisecond)
+	check()
+	assert.Equal(t, "configuration_not_found", e.verify(tok).json["error"])
 
 	// A broken file while watching: refused once, logged, old one serves.
 	before := strings.Count(e.logs.String(), "configuration refused")
 	e.write(cfg + "\nservice: {}\n")
-	require.Eventually(t, func() bool {
-		return strings.Count(e.logs.String(), "configuration refused") > before
-	}, 5*time.Second, 20*time.Millisecond)
-	time.Sleep(200 * time.Millisecond)
+	check()
+	assert.Equal(t, before+1, strings.Count(e.logs.String(), "configuration refused"))
+	check()
+	check()
 	assert.Equal(t, before+1, strings.Count(e.logs.String(), "configuration refused"), "a refused file is logged once")
 	assert.Equal(t, "configuration_not_found", e.verify(tok).json["error"])
 	assert.Contains(t, e.get("/metrics").body, `jwtgate_config_reloads_total{result="error"} 3`)
 
 	// Back: okto serves again.
 	e.write(good)
-	require.Eventually(t, func() bool { return e.verify(tok).status == http.StatusOK }, 5*time.Second, 20*time.Millisecond)
+	check()
+	assert.Equal(t, http.StatusOK, e.verify(tok).status)
 }
 
 // Run drains a request in flight when its context ends.
 func TestGracefulShutdown(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	arrived := make(chan struct{})
+	arrived, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once
 	e.remote.set(func(w http.ResponseWriter, r *http.Request) {
 		once.Do(func() { close(arrived) })
-		time.Sleep(500 * time.Millisecond)
+		<-release
 		answer(http.StatusOK, `{"sub":"slow"}`)(w, r)
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -228,7 +219,14 @@ func TestGracefulShutdown(t *testing.T) {
 		got <- send(t, nil, http.MethodPost, e.url+"/v1/verify", nil, "Authorization", "Bearer "+e.okeraToken(0, "okera-1", nil))
 	}()
 	<-arrived
+	shutting := e.logs.Await("shutting down", 1)
 	cancel()
+	select {
+	case <-shutting:
+	case <-time.After(10 * time.Second):
+		require.FailNow(t, "Run did not begin to shut down")
+	}
+	close(release) // the request ends only once the shutdown has begun
 	r := <-got
 	assert.Equal(t, http.StatusOK, r.status, r.body)
 	assert.Equal(t, "slow", r.json["sub"])
@@ -368,32 +366,21 @@ func TestReloadRefusesSpecialAndHugeFiles(t *testing.T) {
 		case err := <-done:
 			require.ErrorIs(t, err, ErrConfig, target)
 		case <-time.After(10 * time.Second):
-			t.Fatalf("Reload of %s did not return", target)
+			require.FailNow(t, fmt.Sprintf("Reload of %s did not return", target))
 		}
 		assert.Equal(t, http.StatusOK, e.verify(tok).status, target)
 	}
 
 	// The watcher: refused once, then a good file is picked up again.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	e.srv.opts.WatchInterval = 20 * time.Millisecond
 	point("/dev/zero")
 	refusals := strings.Count(e.logs.String(), "jwtgate.yaml is not a regular file")
-	go func() { done <- e.srv.Run(ctx, ln) }()
-	defer func() {
-		cancel()
-		require.NoError(t, <-done)
-	}()
-	require.Eventually(t, func() bool {
-		return strings.Count(e.logs.String(), "jwtgate.yaml is not a regular file") > refusals
-	}, 5*time.Second, 20*time.Millisecond)
+	check := runWatched(t, e)
+	check()
+	require.Equal(t, refusals+1, strings.Count(e.logs.String(), "jwtgate.yaml is not a regular file"))
 	require.NoError(t, os.Remove(e.config))
 	e.write(strings.Replace(good, "issuer: "+oktoIssuer, "issuer: https://another.okto.example", 1))
-	require.Eventually(t, func() bool {
-		return e.verify(tok).json["error"] == "configuration_not_found"
-	}, 5*time.Second, 20*time.Millisecond)
+	check()
+	assert.Equal(t, "configuration_not_found", e.verify(tok).json["error"])
 }
 
 // The SQLite file deleted while serving: not ready (a restart would begin

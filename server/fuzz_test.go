@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // FuzzHandlers sends arbitrary requests (method, path, headers, body)
@@ -46,12 +47,9 @@ func FuzzHandlers(f *testing.F) {
 		fuzzEnv.logs.Reset()
 		w := httptest.NewRecorder()
 		fuzzEnv.srv.Handler().ServeHTTP(w, req)
-		if w.Code >= 500 && w.Code != http.StatusServiceUnavailable {
-			t.Fatalf("%s %q: status %d, body %q", method, path, w.Code, w.Body.String())
-		}
-		if logs := fuzzEnv.logs.String(); strings.Contains(logs, `"msg":"panic"`) {
-			t.Fatalf("%s %q: the handler panicked: %s", method, path, logs)
-		}
+		require.False(t, w.Code >= 500 && w.Code != http.StatusServiceUnavailable, "%s %q: status %d, body %q", method, path, w.Code, w.Body.String())
+		logs := fuzzEnv.logs.String()
+		require.NotContains(t, logs, `"msg":"panic"`, "%s %q: the handler panicked: %s", method, path, logs)
 	})
 }
 

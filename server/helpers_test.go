@@ -1,13 +1,13 @@
 package server
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -24,6 +24,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jwtgate/jwtgate/internal/jwttest"
 	"github.com/jwtgate/jwtgate/store"
 )
 
@@ -48,23 +49,9 @@ const (
 	authonomyTenant = "550e8400-e29b-41d4-a716-446655440000"
 )
 
-var (
-	rsaOnce sync.Once
-	rsaKeys [2]*rsa.PrivateKey
-)
-
-// rsaKey returns one of two RSA keys generated once for the package.
-func rsaKey(t testing.TB, i int) *rsa.PrivateKey {
-	rsaOnce.Do(func() {
-		for j := range rsaKeys {
-			k, err := rsa.GenerateKey(rand.Reader, 2048)
-			if err != nil {
-				panic(err)
-			}
-			rsaKeys[j] = k
-		}
-	})
-	return rsaKeys[i]
+// rsaKey returns one of the two fixed RSA test keys.
+func rsaKey(_ testing.TB, i int) *rsa.PrivateKey {
+	return [...]*rsa.PrivateKey{jwttest.Keys().RSA, jwttest.Keys().RSAOther}[i]
 }
 
 // clock is a settable clock.
@@ -82,58 +69,83 @@ func (c *clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
 // for RS256) and kid.
 func mint(t testing.TB, key any, kid string, claims map[string]any) string {
 	t.Helper()
-	alg := jose.RS256
+	alg := "RS256"
 	if _, ok := key.([]byte); ok {
-		alg = jose.HS256
+		alg = "HS256"
 	}
-	opts := (&jose.SignerOptions{}).WithType("JWT")
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: jose.JSONWebKey{Key: key, KeyID: kid}}, opts)
-	require.NoError(t, err)
-	payload, err := json.Marshal(claims)
-	require.NoError(t, err)
-	jws, err := signer.Sign(payload)
-	require.NoError(t, err)
-	tok, err := jws.CompactSerialize()
-	require.NoError(t, err)
-	return tok
+	hdr := map[string]any{}
+	if kid != "" {
+		hdr["kid"] = kid
+	}
+	return jwttest.Sign(alg, key, hdr, claims)
 }
 
 // claims returns base claims at now plus extra (a nil value deletes).
 func claims(now time.Time, iss string, extra map[string]any) map[string]any {
-	c := map[string]any{"iss": iss, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
-	for k, v := range extra {
-		if v == nil {
-			delete(c, k)
-		} else {
-			c[k] = v
+	return jwttest.Merge(map[string]any{"iss": iss, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}, extra)
+}
+
+// runOn serves e.srv on a real listener (the header limit is the
+// http.Server's) and returns its address.
+func runOn(t *testing.T, e *env) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.srv.Run(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		require.NoError(t, <-done)
+	})
+	return ln.Addr().String()
+}
+
+// runWatched serves e with Run on a real listener until the test ends, its
+// file watcher driven by check (see driveWatcher); e's requests go there.
+func runWatched(t *testing.T, e *env) (check func()) {
+	t.Helper()
+	check = driveWatcher(t, e.srv)
+	e.url = "http://" + runOn(t, e)
+	return check
+}
+
+// driveWatcher takes srv's file watcher off the clock (call it before
+// Run): each call of check runs one check of the file and returns once it
+// has finished and the watcher waits again.
+func driveWatcher(t testing.TB, srv *Server) (check func()) {
+	ready := make(chan chan struct{})
+	srv.watchWait = func(ctx context.Context) bool {
+		next := make(chan struct{})
+		select {
+		case ready <- next:
+		case <-ctx.Done():
+			return false
+		}
+		select {
+		case <-next:
+			return true
+		case <-ctx.Done():
+			return false
 		}
 	}
-	return c
-}
-
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// Reset empties the buffer.
-func (s *syncBuffer) Reset() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.b.Reset()
+	waiting := func() chan struct{} {
+		select {
+		case next := <-ready:
+			return next
+		case <-time.After(10 * time.Second):
+			require.FailNow(t, "the watcher does not wait")
+			return nil
+		}
+	}
+	var pending chan struct{}
+	return func() {
+		t.Helper()
+		if pending == nil {
+			pending = waiting()
+		}
+		close(pending)
+		pending = waiting()
+	}
 }
 
 // fakeEndpoint is an httptest server whose answer tests set, recording
@@ -182,13 +194,11 @@ func answer(status int, body string) http.HandlerFunc {
 
 // jwksBody is the public JWKS of the given RSA keys with kids.
 func jwksBody(t testing.TB, keys map[string]*rsa.PrivateKey) string {
-	set := jose.JSONWebKeySet{}
+	var set []jose.JSONWebKey
 	for kid, k := range keys {
-		set.Keys = append(set.Keys, jose.JSONWebKey{Key: &k.PublicKey, KeyID: kid, Algorithm: "RS256", Use: "sig"})
+		set = append(set, jose.JSONWebKey{Key: &k.PublicKey, KeyID: kid, Algorithm: "RS256", Use: "sig"})
 	}
-	b, err := json.Marshal(set)
-	require.NoError(t, err)
-	return string(b)
+	return jwttest.JWKS(t, set...)
 }
 
 // env is one test's world: the key server, the remote endpoints, the
@@ -198,7 +208,7 @@ type env struct {
 	dir     string
 	config  string
 	clock   *clock
-	logs    *syncBuffer
+	logs    *jwttest.Buffer
 	jwks    *fakeEndpoint // Okera's JWKS at /okera.json
 	remote  *fakeEndpoint // Okera's validation endpoint
 	okto    *fakeEndpoint // Okto vendor's verify endpoint
@@ -301,7 +311,7 @@ service:
 
 func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
-	e := &env{t: t, dir: t.TempDir(), clock: newClock(), logs: &syncBuffer{}, opts: o}
+	e := &env{t: t, dir: t.TempDir(), clock: newClock(), logs: &jwttest.Buffer{}, opts: o}
 	okeraBody := jwksBody(t, map[string]*rsa.PrivateKey{"okera-1": rsaKey(t, 0)})
 	e.jwks = newFakeEndpoint(t, answer(http.StatusOK, okeraBody))
 	if o.jwks != nil {
@@ -354,17 +364,13 @@ func (e *env) write(config string) {
 // okeraToken is an RS256 token of Okera's, signed with key i as kid.
 func (e *env) okeraToken(i int, kid string, extra map[string]any) string {
 	base := map[string]any{"sub": "john.doe", "groups": []string{"analysts"}}
-	for k, v := range extra {
-		base[k] = v
-	}
+	maps.Copy(base, extra) // a nil value deletes, in claims: the base claims too
 	return mint(e.t, rsaKey(e.t, i), kid, claims(e.clock.Now(), okeraIssuer, base))
 }
 
 func (e *env) oktoToken(extra map[string]any) string {
 	base := map[string]any{"user_id": "wallet-user-7"}
-	for k, v := range extra {
-		base[k] = v
-	}
+	maps.Copy(base, extra) // a nil value deletes, in claims: the base claims too
 	return mint(e.t, []byte(oktoSecret), "", claims(e.clock.Now(), oktoIssuer, base))
 }
 
@@ -375,21 +381,12 @@ func (e *env) authonomyToken(extra map[string]any) string {
 		"name": "John Doe", "roles": []string{"user"}, "permissions": []string{"users:read", "reports:read:own"},
 		"metadata": map[string]any{"department": "Engineering", "employee_id": "E-1234"},
 	}
-	for k, v := range extra {
-		base[k] = v // a nil value deletes, in claims: the base claims too
-	}
+	maps.Copy(base, extra) // a nil value deletes, in claims: the base claims too
 	return mint(e.t, []byte(authonomySecret), "", claims(e.clock.Now(), authonomyIssuer, base))
 }
 
 func (e *env) acadioToken(extra map[string]any) string {
-	base := map[string]any{"email": "student@school.example", "meta": map[string]any{"cohort": "2026"}}
-	for k, v := range extra {
-		if v == nil {
-			delete(base, k)
-		} else {
-			base[k] = v
-		}
-	}
+	base := jwttest.Merge(map[string]any{"email": "student@school.example", "meta": map[string]any{"cohort": "2026"}}, extra)
 	return mint(e.t, []byte(acadioSecret), "", claims(e.clock.Now(), acadioIssuer, base))
 }
 
@@ -449,6 +446,17 @@ func (e *env) post(path, contentType, body string, headers ...string) response {
 		headers = append(headers, "Content-Type", contentType)
 	}
 	return send(e.t, nil, http.MethodPost, e.url+path, strings.NewReader(body), headers...)
+}
+
+// oktoAccessToken exchanges an Okto token (its vendor endpoint saying
+// yes) for one of jwtgate's access tokens.
+func (e *env) oktoAccessToken() string {
+	e.t.Helper()
+	e.okto.set(answer(http.StatusOK, `{"user_id":"wallet-user-7"}`))
+	r := e.post("/oauth2/token", "application/x-www-form-urlencoded", form(
+		"grant_type", grantTokenExchange, "subject_token", e.oktoToken(nil), "subject_token_type", tokenTypeJWT))
+	require.Equal(e.t, http.StatusOK, r.status, r.body)
+	return r.json["access_token"].(string)
 }
 
 func (e *env) verify(tok string) response {

@@ -12,11 +12,11 @@ import (
 	"testing"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/internal/jwttest"
 )
 
 // A token whose payload names its issuer twice routes nowhere, as the core
@@ -27,12 +27,7 @@ func TestDuplicatedIssuerIsNotRouted(t *testing.T) {
 	e.okto.set(answer(http.StatusOK, `{"user_id":"wallet-user-7"}`))
 	payload := `{"iss":"https://elsewhere.example","iss":"` + oktoIssuer + `","user_id":"wallet-user-7","exp":` +
 		strconv.FormatInt(e.clock.Now().Unix()+3600, 10) + `}`
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: []byte(oktoSecret)}, nil)
-	require.NoError(t, err)
-	jws, err := signer.Sign([]byte(payload))
-	require.NoError(t, err)
-	tok, err := jws.CompactSerialize()
-	require.NoError(t, err)
+	tok := jwttest.SignRaw("HS256", []byte(oktoSecret), `{"alg":"HS256"}`, payload)
 
 	r := e.verify(tok)
 	assert.Equal(t, http.StatusUnauthorized, r.status, r.body)
@@ -52,15 +47,11 @@ func TestDuplicatedIssuerIsNotRouted(t *testing.T) {
 // session cookie alike.
 func TestOwnTokenSignatureSpelling(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	e.okto.set(answer(http.StatusOK, `{"user_id":"wallet-user-7"}`))
-	r := e.post("/oauth2/token", "application/x-www-form-urlencoded", form(
-		"grant_type", grantTokenExchange, "subject_token", e.oktoToken(nil), "subject_token_type", tokenTypeJWT))
-	require.Equal(t, http.StatusOK, r.status, r.body)
-	access := r.json["access_token"].(string)
+	access := e.oktoAccessToken()
 	require.Equal(t, http.StatusOK, e.verify(access).status)
 
 	respelled := respell(t, access)
-	r = e.verify(respelled)
+	r := e.verify(respelled)
 	assert.Equal(t, http.StatusUnauthorized, r.status, r.body)
 	assert.Equal(t, "invalid_token", r.json["error"])
 	r = e.get("/v1/session", "Authorization", "Bearer "+respelled)
@@ -191,18 +182,14 @@ func TestOwnTokenCarriesALongSubject(t *testing.T) {
 // in the future) still takes them.
 func TestOwnTokenLifetime(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	e.okto.set(answer(http.StatusOK, `{"user_id":"wallet-user-7"}`))
-	r := e.post("/oauth2/token", "application/x-www-form-urlencoded", form(
-		"grant_type", grantTokenExchange, "subject_token", e.oktoToken(nil), "subject_token_type", tokenTypeJWT))
-	require.Equal(t, http.StatusOK, r.status, r.body)
-	access := r.json["access_token"].(string)
+	access := e.oktoAccessToken()
 
 	behind := newClock()
 	behind.Advance(-5 * time.Minute)
 	other, err := New(t.Context(), Options{ConfigFile: e.config, DataDir: filepath.Join(e.dir, "data"), StoreDSN: e.storeDS, Now: behind.Now})
 	require.NoError(t, err)
 	t.Cleanup(func() { other.Close() })
-	r = send(t, nil, http.MethodPost, httptestServer(t, other)+"/v1/verify", nil, "Authorization", "Bearer "+access)
+	r := send(t, nil, http.MethodPost, httptestServer(t, other)+"/v1/verify", nil, "Authorization", "Bearer "+access)
 	assert.Equal(t, http.StatusOK, r.status, "issued 5 minutes ahead of this instance's clock: %s", r.body)
 
 	e.clock.Advance(15*time.Minute - time.Second)

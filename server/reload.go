@@ -230,13 +230,22 @@ func (s *Server) clientWithTimeout(d time.Duration) *http.Client {
 // checking every interval; a file refused once is not retried until it
 // changes again.
 func (s *Server) watch(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
+	wait := s.watchWait
+	if wait == nil {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		wait = func(ctx context.Context) bool {
+			select {
+			case <-ctx.Done():
+				return false
+			case <-t.C:
+				return true
+			}
+		}
+	}
 	for {
-		select {
-		case <-ctx.Done():
+		if !wait(ctx) {
 			return
-		case <-t.C:
 		}
 		// The content's hash decides: it catches what the size and the
 		// modification time miss (a rewrite within the timestamp's

@@ -117,6 +117,9 @@ type Server struct {
 	reloadMu sync.Mutex
 	fetch    fetchState // guarded by reloadMu
 	badHash  [32]byte   // the last refused file, logged once; guarded by reloadMu
+	// watchWait, when set before Run, replaces the watcher's ticker (tests
+	// drive the file checks with it): it returns false when ctx ends.
+	watchWait func(ctx context.Context) bool
 
 	adminFailures *failureLimiter
 

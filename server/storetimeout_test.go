@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"net"
 	"net/http"
 	"net/url"
@@ -217,18 +216,7 @@ func TestReloadWaitsForTheStore(t *testing.T) {
 	assert.Contains(t, e.get("/metrics").body, `jwtgate_store_timeouts_total{op="sync_integrations"} 1`)
 
 	proxy.unfreeze()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	e.srv.opts.WatchInterval = 50 * time.Millisecond
-	go func() { done <- e.srv.Run(ctx, ln) }()
-	defer func() {
-		cancel()
-		require.NoError(t, <-done)
-	}()
-	e.url = "http://" + ln.Addr().String()
-	require.Eventually(t, func() bool {
-		return e.verify(tok).json["error"] == "configuration_not_found"
-	}, 10*time.Second, 50*time.Millisecond)
+	check := runWatched(t, e)
+	check()
+	assert.Equal(t, "configuration_not_found", e.verify(tok).json["error"], "the watcher retried the file the store refused")
 }

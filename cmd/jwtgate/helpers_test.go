@@ -7,11 +7,9 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/internal/jwttest"
 )
 
 // testNow is the fixed time of the tests that pass --now.
@@ -100,53 +99,31 @@ func token(t testing.TB, key jose.JSONWebKey, claims map[string]any) string {
 
 // oktoClaims are valid claims of the okto integration at testNow.
 func oktoClaims(extra map[string]any) map[string]any {
-	c := map[string]any{
+	return jwttest.Merge(map[string]any{
 		"iss": "https://okto.example", "user_id": "user-42",
 		"iat": testNow.Add(-time.Minute).Unix(), "exp": testNow.Add(time.Hour).Unix(),
-	}
-	for k, v := range extra {
-		if v == nil {
-			delete(c, k)
-		} else {
-			c[k] = v
-		}
-	}
-	return c
+	}, extra)
 }
 
 // okeraClaims are valid claims of the okera integration at testNow.
 func okeraClaims(extra map[string]any) map[string]any {
-	c := map[string]any{
+	return jwttest.Merge(map[string]any{
 		"iss": "https://okera.example", "sub": "alice", "groups": []string{"analysts"},
 		"iat": testNow.Add(-time.Minute).Unix(), "exp": testNow.Add(time.Hour).Unix(),
-	}
-	for k, v := range extra {
-		if v == nil {
-			delete(c, k)
-		} else {
-			c[k] = v
-		}
-	}
-	return c
+	}, extra)
 }
 
-// syncBuffer is a bytes.Buffer safe for a writer and a reader in two
+// awaitLog waits until buf holds sub n times (a command's stderr, read
+// while it runs).
+func awaitLog(t testing.TB, buf *syncBuffer, sub string, n int) {
+	t.Helper()
+	select {
+	case <-buf.Await(sub, n):
+	case <-time.After(10 * time.Second):
+		require.FailNow(t, "no "+sub+" line", "%s", buf.String())
+	}
+}
+
+// syncBuffer is a buffer safe for a writer and a reader in two
 // goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-var _ io.Writer = (*syncBuffer)(nil)
+type syncBuffer = jwttest.Buffer

@@ -23,13 +23,13 @@ func serveUntilListening(t *testing.T, args ...string) string {
 	go func() {
 		done <- run(ctx, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...), strings.NewReader(""), io.Discard, stderr)
 	}()
-	require.Eventually(t, func() bool { return strings.Contains(stderr.String(), "jwtgate: listening on") }, 10*time.Second, 10*time.Millisecond, "%s", stderr.String())
+	awaitLog(t, stderr, "jwtgate: listening on", 1)
 	cancel()
 	select {
 	case code := <-done:
 		require.Equal(t, exitOK, code, stderr.String())
 	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not shut down")
+		require.FailNow(t, "serve did not shut down")
 	}
 	return stderr.String()
 }

@@ -210,14 +210,10 @@ func TestServeCommand(t *testing.T) {
 		done <- run(ctx, []string{"serve", "--config", policy, "--listen", "127.0.0.1:0", "--data-dir", data}, strings.NewReader(""), io.Discard, stderr)
 	}()
 	addr := regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`)
-	var url string
-	require.Eventually(t, func() bool {
-		m := addr.FindStringSubmatch(stderr.String())
-		if m != nil {
-			url = m[1]
-		}
-		return m != nil
-	}, 10*time.Second, 10*time.Millisecond, "no listening line: %s", stderr.String())
+	awaitLog(t, stderr, "listening on", 1)
+	m := addr.FindStringSubmatch(stderr.String())
+	require.NotNil(t, m, "no listening line: %s", stderr.String())
+	url := m[1]
 
 	resp, err := http.Get(url + "/healthz")
 	require.NoError(t, err)
@@ -236,28 +232,28 @@ func TestServeCommand(t *testing.T) {
 	good, err := os.ReadFile(policy)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(policy, []byte("integrations: [\n"), 0o600))
+	refused := strings.Count(stderr.String(), "configuration refused")
 	require.NoError(t, syscall.Kill(os.Getpid(), syscall.SIGHUP))
-	require.Eventually(t, func() bool {
-		return strings.Contains(stderr.String(), "SIGHUP: reloading") && strings.Contains(stderr.String(), "configuration refused")
-	}, 5*time.Second, 10*time.Millisecond, stderr.String())
+	awaitLog(t, stderr, "configuration refused", refused+1)
+	assert.Contains(t, stderr.String(), "SIGHUP: reloading")
 	status, _, _, raw = post(t, url, "Bearer "+tok)
 	require.Equal(t, http.StatusOK, status, raw)
 
 	// SIGHUP with okera removed: its tokens are refused.
 	fixed := strings.Replace(string(good), "issuer: https://okera.example", "issuer: https://okera.example/moved", 1)
 	require.NoError(t, os.WriteFile(policy, []byte(fixed), 0o600))
+	accepted := strings.Count(stderr.String(), "configuration accepted")
 	require.NoError(t, syscall.Kill(os.Getpid(), syscall.SIGHUP))
-	require.Eventually(t, func() bool {
-		_, _, body, _ := post(t, url, "Bearer "+tok)
-		return body["error"] == string(core.CodeConfigurationNotFound)
-	}, 5*time.Second, 10*time.Millisecond)
+	awaitLog(t, stderr, "configuration accepted", accepted+1)
+	_, _, body, _ = post(t, url, "Bearer "+tok)
+	assert.Equal(t, string(core.CodeConfigurationNotFound), body["error"])
 
 	cancel()
 	select {
 	case code := <-done:
 		assert.Equal(t, exitOK, code, stderr.String())
 	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not shut down")
+		require.FailNow(t, "serve did not shut down")
 	}
 	assert.NotContains(t, stderr.String(), tok)
 }

@@ -19,8 +19,12 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/internal/browsertest"
+	"github.com/jwtgate/jwtgate/internal/jwttest"
 	"github.com/jwtgate/jwtgate/internal/testcorpus"
 )
 
@@ -30,14 +34,10 @@ func artifactsDir(t *testing.T) string {
 	dir := os.Getenv("JWTGATE_ARTIFACTS")
 	if dir == "" {
 		root, err := filepath.Abs(filepath.Join("..", ".."))
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		dir = filepath.Join(root, "build", "artifacts")
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.MkdirAll(dir, 0o755))
 	return dir
 }
 
@@ -201,20 +201,16 @@ func caseByName(t *testing.T, cases []testcorpus.Case, name string) testcorpus.C
 			return c
 		}
 	}
-	t.Fatalf("the corpus has no case %q", name)
+	require.FailNow(t, fmt.Sprintf("the corpus has no case %q", name))
 	return testcorpus.Case{}
 }
 
 func nativeJSON(t *testing.T, policy []byte, cfg core.Config, reqs ...core.Request) []string {
 	t.Helper()
 	p, err := core.ParsePolicy("testcorpus.yaml", policy, core.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	v, err := core.NewVerifier(p, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var out []string
 	for _, r := range reqs {
 		out = append(out, string(v.Verify(context.Background(), r).JSON()))
@@ -239,9 +235,7 @@ func TestBrowser(t *testing.T) {
 	wasmOpt, _ := exec.LookPath("wasm-opt")
 	t0 := time.Now()
 	site, err := Build(ctx, filepath.Join(work, "site"), BuildOptions{WasmOpt: wasmOpt})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	t.Logf("built the site in %v", time.Since(t0).Round(time.Millisecond))
 	mods := []e2eModule{{Name: "go", URL: "/" + ModuleFile, Path: site.Module, Figures: true}}
 	switch {
@@ -250,13 +244,13 @@ func TestBrowser(t *testing.T) {
 	case wasmOpt == "":
 		t.Log("wasm-opt not found (Debian's binaryen): the optimised module is not tested")
 	case site.OptError != nil:
-		t.Errorf("wasm-opt failed: %v", site.OptError)
+		assert.Fail(t, fmt.Sprintf("wasm-opt failed: %v", site.OptError))
 	default:
 		mods = append(mods, e2eModule{Name: "wasm-opt", URL: "/" + OptModuleFile, Path: site.OptModule, Figures: os.Getenv("JWTGATE_FIGURES") != ""})
 	}
 
 	// Serve: the site, a blank page for timing loads, and key sets.
-	k := testcorpus.TestKeys()
+	k := jwttest.Keys()
 	b64 := base64.RawURLEncoding.EncodeToString
 	jwksText := fmt.Sprintf(`{"keys":[{"kty":"RSA","kid":"rs-1","alg":"RS256","use":"sig","n":%q,"e":%q}]}`,
 		b64(k.RSA.N.Bytes()), b64(big.NewInt(int64(k.RSA.E)).Bytes()))
@@ -299,14 +293,12 @@ func TestBrowser(t *testing.T) {
 	in.Screenshot = filepath.Join(art, "browser.png")
 	in.ScreenshotValid = filepath.Join(art, "browser-valid.png")
 	for _, g := range groups {
-		if !utf8.Valid(g.Policy) {
-			t.Fatal("the corpus policy is not UTF-8: it cannot be a JavaScript string")
-		}
+		require.True(t, utf8.Valid(g.Policy), "the corpus policy is not UTF-8: it cannot be a JavaScript string")
 		eg := e2eGroup{Policy: string(g.Policy)}
 		for _, c := range g.Cases {
-			if !utf8.ValidString(c.Token) || !utf8.ValidString(c.RedirectParam) || !utf8.ValidString(c.Integration) {
-				t.Fatalf("case %s: not UTF-8: it cannot be a JavaScript string", c.Name)
-			}
+			require.True(t, utf8.ValidString(c.Token), "case %s: not UTF-8: it cannot be a JavaScript string", c.Name)
+			require.True(t, utf8.ValidString(c.RedirectParam), "case %s: not UTF-8: it cannot be a JavaScript string", c.Name)
+			require.True(t, utf8.ValidString(c.Integration), "case %s: not UTF-8: it cannot be a JavaScript string", c.Name)
 			eg.Cases = append(eg.Cases, e2eCase{Name: c.Name, Token: c.Token, Now: seconds(c.Now), Explain: c.Explain, Redirect: c.RedirectParam, Integration: c.Integration})
 		}
 		in.Groups = append(in.Groups, eg)
@@ -336,13 +328,11 @@ func TestBrowser(t *testing.T) {
 	// Run the script (Chromium's profile goes to a fresh temporary
 	// user-data dir that playwright makes and removes).
 	var out e2eOutput
-	if err := tools.Run(ctx, t, work, filepath.Join("testdata", "e2e.mjs"), in, &out); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, tools.Run(ctx, t, work, filepath.Join("testdata", "e2e.mjs"), in, &out))
 
 	t.Run("no-console-errors", func(t *testing.T) {
 		for _, e := range out.ConsoleErrors {
-			t.Error(e)
+			assert.Fail(t, fmt.Sprint(e))
 		}
 	})
 
@@ -361,19 +351,15 @@ func TestBrowser(t *testing.T) {
 		for _, m := range mods {
 			t.Run(m.Name, func(t *testing.T) {
 				got := out.Decisions[m.Name]
-				if len(got) != len(groups) {
-					t.Fatalf("%d groups decided, want %d", len(got), len(groups))
-				}
+				require.Len(t, got, len(groups), "%d groups decided, want %d", len(got), len(groups))
 				n, bad := 0, 0
 				for gi, g := range groups {
-					if len(got[gi]) != len(g.Cases) {
-						t.Fatalf("group %d: %d decisions, want %d", gi, len(got[gi]), len(g.Cases))
-					}
+					require.Len(t, got[gi], len(g.Cases), "group %d: %d decisions, want %d", gi, len(got[gi]), len(g.Cases))
 					for ci, c := range g.Cases {
 						n++
 						if got[gi][ci] != native[gi][ci] {
 							bad++
-							t.Errorf("%s: the browser's decision differs from native\n browser: %s\n  native: %s", c.Name, clip(got[gi][ci]), clip(native[gi][ci]))
+							assert.Fail(t, fmt.Sprintf("%s: the browser's decision differs from native\n browser: %s\n  native: %s", c.Name, clip(got[gi][ci]), clip(native[gi][ci])))
 						}
 					}
 				}
@@ -384,102 +370,69 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("page", func(t *testing.T) {
 		p := out.Page
-		if !p.Ready || !strings.Contains(p.Status, "Verifier ready") || !p.PolicyPrefilled {
-			t.Errorf("the page did not come up: ready=%v status=%q prefilled=%v", p.Ready, p.Status, p.PolicyPrefilled)
-		}
-		if !strings.Contains(p.Title, "jwtgate") {
-			t.Errorf("title %q", p.Title)
-		}
+		assert.False(t, !p.Ready || !strings.Contains(p.Status, "Verifier ready") || !p.PolicyPrefilled, "the page did not come up: ready=%v status=%q prefilled=%v", p.Ready, p.Status, p.PolicyPrefilled)
+		assert.Contains(t, p.Title, "jwtgate", "title %q", p.Title)
 		checkVerdict(t, "expired token", p.Expired, false, "token_expired")
-		if !strings.Contains(p.Expired.Text, "expired 2 hours ago") {
-			t.Errorf("the expired token's verdict is not in words: %q", p.Expired.Text)
-		}
+		assert.Contains(t, p.Expired.Text, "expired 2 hours ago", "the expired token's verdict is not in words: %q", p.Expired.Text)
 		checkChecklist(t, "expired token", p.Expired, "Expiry", "expired 2 hours ago")
 		// The checks after the failed one are listed as skipped.
 		checkChecklist(t, "expired token", p.Expired, "Audience", "not checked: an earlier check failed")
-		if !p.JSONOpened {
-			t.Error("the decision JSON did not open when its summary was clicked")
-		}
+		assert.True(t, p.JSONOpened, "the decision JSON did not open when its summary was clicked")
 		checkVerdict(t, "valid token", p.Valid, true, "")
 		checkChecklist(t, "valid token", p.Valid, "Signature", "signed with RS256 by key rs-1 (RSA-2048 public key)")
 		checkChecklist(t, "valid token", p.Valid, "Expiry", "expires in 1 hour")
-		if !contains(p.Valid.Claims, "sub") || !contains(p.Valid.Claims, "exp") {
-			t.Errorf("the valid token's claims are not shown: %q", p.Valid.Claims)
-		}
+		assert.False(t, !contains(p.Valid.Claims, "sub") || !contains(p.Valid.Claims, "exp"), "the valid token's claims are not shown: %q", p.Valid.Claims)
 		checkVerdict(t, "garbage token", p.Garbage, false, "invalid_token")
-		if !strings.Contains(p.Garbage.Text, "token has 1 part;") {
-			t.Errorf("garbage: %q", p.Garbage.Text)
-		}
-		if !strings.Contains(p.Empty.Error, "No token") {
-			t.Errorf("an empty token shows %+v, want the error \"No token\"", p.Empty)
-		}
-		if !strings.Contains(p.BadPolicy.Error, "The policy was refused") || !strings.Contains(p.BadPolicy.Error, "policy") {
-			t.Errorf("a broken policy shows %+v, want \"The policy was refused\"", p.BadPolicy)
-		}
+		assert.Contains(t, p.Garbage.Text, "token has 1 part;", "garbage: %q", p.Garbage.Text)
+		assert.Contains(t, p.Empty.Error, "No token", "an empty token shows %+v, want the error \"No token\"", p.Empty)
+		assert.False(t, !strings.Contains(p.BadPolicy.Error, "The policy was refused") || !strings.Contains(p.BadPolicy.Error, "policy"), "a broken policy shows %+v, want \"The policy was refused\"", p.BadPolicy)
 		checkVerdict(t, "demo valid", p.DemoValid, true, "")
 		checkChecklist(t, "demo valid", p.DemoValid, "Signature", "signed with ES256 by key k1")
 		checkVerdict(t, "demo expired", p.DemoExpired, false, "token_expired")
 		checkChecklist(t, "demo expired", p.DemoExpired, "Expiry", "expired 5 minutes ago")
 		t.Logf("screenshots: %s, %s", in.Screenshot, in.ScreenshotValid)
 		for _, f := range []string{in.Screenshot, in.ScreenshotValid} {
-			if fi, err := os.Stat(f); err != nil || fi.Size() < 10_000 {
-				t.Errorf("screenshot %s: %v", f, err)
+			fi, err := os.Stat(f)
+			if assert.NoError(t, err, "screenshot") {
+				assert.GreaterOrEqual(t, fi.Size(), int64(10_000), "screenshot %s", f)
 			}
 		}
 	})
 
 	t.Run("jwks_url", func(t *testing.T) {
-		if fmt.Sprint(out.JWKS.URLs) != fmt.Sprint([]string{jwksURL, missingURL}) {
-			t.Errorf("gate.jwksURLs = %q", out.JWKS.URLs)
-		}
+		assert.Equal(t, fmt.Sprint([]string{jwksURL, missingURL}), fmt.Sprint(out.JWKS.URLs), "gate.jwksURLs = %q", out.JWKS.URLs)
 		var reqs []core.Request
 		for _, tok := range in.JWKS.Tokens {
 			reqs = append(reqs, core.Request{Token: tok, Now: testcorpus.Now, Explain: true})
 		}
 		native := nativeJSON(t, []byte(jwksPolicy), core.Config{Keys: fakeKeys{jwksURL: jwksText}}, reqs...)
-		if len(out.JWKS.Decisions) != len(native) {
-			t.Fatalf("%d decisions, want %d", len(out.JWKS.Decisions), len(native))
-		}
+		require.Len(t, out.JWKS.Decisions, len(native), "%d decisions, want %d", len(out.JWKS.Decisions), len(native))
 		for i := range native {
-			if out.JWKS.Decisions[i] != native[i] {
-				t.Errorf("token %d: browser and native differ\n browser: %s\n  native: %s", i, clip(out.JWKS.Decisions[i]), clip(native[i]))
-			}
+			assert.Equal(t, native[i], out.JWKS.Decisions[i], "token %d: browser and native differ\n browser: %s\n  native: %s", i, clip(out.JWKS.Decisions[i]), clip(native[i]))
 		}
 		var first core.Decision
-		if err := json.Unmarshal([]byte(native[0]), &first); err != nil || !first.Valid {
-			t.Errorf("the jwks_url key did not verify the token: %s", clip(native[0]))
-		}
+		require.NoError(t, json.Unmarshal([]byte(native[0]), &first))
+		assert.True(t, first.Valid, "the jwks_url key did not verify the token: %s", clip(native[0]))
 		var obj map[string]any
-		if err := json.Unmarshal(out.JWKS.Object, &obj); err != nil || obj["valid"] != true {
-			t.Errorf("gate.verify did not resolve to the decision object: %s", out.JWKS.Object)
-		}
+		assert.NoError(t, json.Unmarshal(out.JWKS.Object, &obj), "gate.verify did not resolve to the decision object: %s", out.JWKS.Object)
+		assert.Equal(t, true, obj["valid"], "gate.verify did not resolve to the decision object: %s", out.JWKS.Object)
 		// Five verifications, one fetch of each URL: the set is cached, and
 		// a failed fetch is not retried at once.
-		if h, m := jwksHits.Load(), missingHits.Load(); h != 1 || m != 1 {
-			t.Errorf("fetches: jwks.json %d, missing.json %d; want 1 and 1 (cached)", h, m)
-		}
+		assert.Equal(t, []int32{1, 1}, []int32{jwksHits.Load(), missingHits.Load()}, "fetches of jwks.json and missing.json (cached)")
 		// Rotation: the token's kid is missing from the first fetch, so the
 		// set is fetched again and the decision is the one native gives
 		// with the new set; the next verification uses the cache.
 		rotated := nativeJSON(t, []byte(in.JWKS.RotatingPolicy), core.Config{Keys: fakeKeys{rotatingURL: jwksText}},
 			core.Request{Token: in.JWKS.Tokens[0], Now: testcorpus.Now, Explain: true})[0]
-		if out.JWKS.Rotated != rotated || out.JWKS.RotatedAgain != rotated {
-			t.Errorf("after rotation:\n browser: %s\n   again: %s\n  native: %s", clip(out.JWKS.Rotated), clip(out.JWKS.RotatedAgain), clip(rotated))
-		}
-		if n := rotatingHits.Load(); n != 2 {
-			t.Errorf("rotating.json fetched %d times, want 2", n)
-		}
+		assert.False(t, out.JWKS.Rotated != rotated || out.JWKS.RotatedAgain != rotated, "after rotation:\n browser: %s\n   again: %s\n  native: %s", clip(out.JWKS.Rotated), clip(out.JWKS.RotatedAgain), clip(rotated))
+		assert.EqualValues(t, 2, rotatingHits.Load(), "rotating.json fetches")
 	})
 
 	t.Run("api", func(t *testing.T) {
 		a := out.API
 		_, nativeErr := core.ParsePolicy("files.yaml", []byte(in.API.FilePolicy), core.LoadOptions{})
-		if a.FileKey == nil || !a.FileKey.IsPolicyError || nativeErr == nil || a.FileKey.Message != nativeErr.Error() || a.FileKey.Field != "keys[0].pem_file" {
-			t.Errorf("a file-based key: got %+v, want PolicyError %q", a.FileKey, nativeErr)
-		}
-		if a.BadYAML == nil || a.BadYAML.Name != "PolicyError" {
-			t.Errorf("bad YAML: %+v", a.BadYAML)
-		}
+		assert.False(t, a.FileKey == nil || !a.FileKey.IsPolicyError || nativeErr == nil || a.FileKey.Message != nativeErr.Error() || a.FileKey.Field != "keys[0].pem_file", "a file-based key: got %+v, want PolicyError %q", a.FileKey, nativeErr)
+		assert.False(t, a.BadYAML == nil || a.BadYAML.Name != "PolicyError", "bad YAML: %+v", a.BadYAML)
 		for name, e := range map[string]struct {
 			got  *caughtError
 			want string
@@ -488,24 +441,17 @@ func TestBrowser(t *testing.T) {
 			"now NaN": {a.NowNaN, "RangeError"}, "now string": {a.NowString, "TypeError"},
 			"new JWTGate()": {a.NoConstructor, "TypeError"}, "closed gate": {a.Closed, "Error"},
 		} {
-			if e.got == nil || e.got.Name != e.want {
-				t.Errorf("%s: got %+v, want a thrown %s", name, e.got, e.want)
-			}
+			assert.False(t, e.got == nil || e.got.Name != e.want, "%s: got %+v, want a thrown %s", name, e.got, e.want)
 		}
 		var d map[string]any
-		if err := json.Unmarshal(a.DefaultNow, &d); err != nil || d["valid"] == nil {
-			t.Errorf("verify with the default now: %s", a.DefaultNow)
-		}
+		assert.NoError(t, json.Unmarshal(a.DefaultNow, &d), "verify with the default now: %s", a.DefaultNow)
+		assert.NotNil(t, d["valid"], "verify with the default now: %s", a.DefaultNow)
 		want := nativeJSON(t, hsValid.Policy, core.Config{Replay: core.NewMemoryReplayStore(0)}, core.Request{Token: hsValid.Token, Now: hsValid.Now})[0]
 		var w1, w2 any
 		json.Unmarshal([]byte(want), &w1)
 		json.Unmarshal(a.DateNow, &w2)
-		if fmt.Sprint(w1) != fmt.Sprint(w2) {
-			t.Errorf("now as a Date: %s, native %s", a.DateNow, want)
-		}
-		if !a.ObjectPolicy {
-			t.Error("a policy given as an object was not loaded")
-		}
+		assert.Equal(t, fmt.Sprint(w2), fmt.Sprint(w1), "now as a Date: %s, native %s", a.DateNow, want)
+		assert.True(t, a.ObjectPolicy, "a policy given as an object was not loaded")
 	})
 
 	t.Run("figures", func(t *testing.T) {
@@ -518,9 +464,7 @@ func TestBrowser(t *testing.T) {
 		}
 		for _, m := range timed {
 			fi, err := os.Stat(m.Path)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			raw, gz, br := int(fi.Size()), out.Gzip[m.Name], out.Brotli[m.Name]
 			lines = append(lines, fmt.Sprintf("module %-8s raw %9d B (%.2f MiB)  gzip -9 %8d B (%.2f MiB)  brotli q11 %8d B (%.2f MiB)",
 				m.Name, raw, mib(raw), gz, mib(gz), br, mib(br)))
@@ -540,8 +484,7 @@ func TestBrowser(t *testing.T) {
 				for _, b := range out.Bench[m.Name][alg] {
 					rates = append(rates, b.PerSecond)
 				}
-				if len(rates) == 0 {
-					t.Errorf("no %s figures for %s", alg, m.Name)
+				if !assert.NotEmpty(t, rates, "no %s figures for %s", alg, m.Name) {
 					continue
 				}
 				sort.Float64s(rates)
@@ -562,9 +505,8 @@ func TestBrowser(t *testing.T) {
 			for round := 0; round < 3; round++ {
 				n, start := 0, time.Now()
 				for time.Since(start) < 500*time.Millisecond {
-					if d := v.Verify(context.Background(), req); !d.Valid {
-						t.Fatalf("native %s: %s", alg, d.Reason)
-					}
+					d := v.Verify(context.Background(), req)
+					require.True(t, d.Valid, "native %s: %s", alg, d.Reason)
 					n++
 				}
 				rates = append(rates, float64(n)/time.Since(start).Seconds())
@@ -581,13 +523,10 @@ func TestBrowser(t *testing.T) {
 
 func checkVerdict(t *testing.T, what string, v shownVerdict, valid bool, code string) {
 	t.Helper()
-	if v.Valid == nil {
-		t.Errorf("%s: no verdict shown (%q)", what, v.Text)
+	if !assert.NotNil(t, v.Valid, "%s: no verdict shown (%q)", what, v.Text) {
 		return
 	}
-	if *v.Valid != valid || v.Code != code {
-		t.Errorf("%s: shown valid=%v code=%q, want valid=%v code=%q (%q)", what, *v.Valid, v.Code, valid, code, v.Text)
-	}
+	assert.False(t, *v.Valid != valid || v.Code != code, "%s: shown valid=%v code=%q, want valid=%v code=%q (%q)", what, *v.Valid, v.Code, valid, code, v.Text)
 }
 
 // checkChecklist checks that the trace is shown as a checklist: an icon per
@@ -595,15 +534,12 @@ func checkVerdict(t *testing.T, what string, v shownVerdict, valid bool, code st
 // with a detail in words.
 func checkChecklist(t *testing.T, what string, v shownVerdict, step, detail string) {
 	t.Helper()
-	if len(v.Trace) < 4 {
-		t.Errorf("%s: the trace has %d items, want a checklist", what, len(v.Trace))
+	if !assert.GreaterOrEqual(t, len(v.Trace), 4, "%s: the trace is not a checklist", what) {
 		return
 	}
 	for _, it := range v.Trace {
 		want := map[string]string{"pass": "✓", "fail": "✗", "skip": "–", "info": "ℹ"}[it.Outcome]
-		if want == "" || it.Icon != want {
-			t.Errorf("%s: step %q (%s) shows icon %q", what, it.Step, it.Outcome, it.Icon)
-		}
+		assert.False(t, want == "" || it.Icon != want, "%s: step %q (%s) shows icon %q", what, it.Step, it.Outcome, it.Icon)
 	}
 	// A refusal ends on the failed step, then the checks that never ran,
 	// skipped; an acceptance ends on the decision.
@@ -612,15 +548,14 @@ func checkChecklist(t *testing.T, what string, v shownVerdict, step, detail stri
 		end--
 	}
 	last := v.Trace[end-1]
-	if valid := v.Valid != nil && *v.Valid; valid != (last.Outcome == "pass" && last.Step == "Decision") || !valid && last.Outcome != "fail" || valid && end != len(v.Trace) {
-		t.Errorf("%s: the checklist ends on %+v for valid=%v", what, last, valid)
-	}
+	valid := v.Valid != nil && *v.Valid
+	assert.False(t, valid != (last.Outcome == "pass" && last.Step == "Decision") || !valid && last.Outcome != "fail" || valid && end != len(v.Trace), "%s: the checklist ends on %+v for valid=%v", what, last, valid)
 	for _, it := range v.Trace {
 		if it.Step == step && strings.Contains(it.Detail, detail) {
 			return
 		}
 	}
-	t.Errorf("%s: no %q step saying %q in %+v", what, step, detail, v.Trace)
+	assert.Fail(t, fmt.Sprintf("%s: no %q step saying %q in %+v", what, step, detail, v.Trace))
 }
 
 func contains(list []string, s string) bool {

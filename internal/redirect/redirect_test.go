@@ -214,9 +214,8 @@ func TestErrorMessage(t *testing.T) {
 func assertSafeMessage(t *testing.T, msg string) {
 	t.Helper()
 	for i := 0; i < len(msg); i++ {
-		if msg[i] < 0x20 || msg[i] >= 0x7f {
-			t.Fatalf("message contains byte %#x: %q", msg[i], msg)
-		}
+		require.False(t, msg[i] < 0x20, "message contains byte %#x: %q", msg[i], msg)
+		require.False(t, msg[i] >= 0x7f, "message contains byte %#x: %q", msg[i], msg)
 	}
 }
 
@@ -326,63 +325,47 @@ func FuzzCheck(f *testing.F) {
 	f.Fuzz(func(t *testing.T, target string, allowHTTP bool) {
 		got, err := redirect.Check(target, redirect.Options{AllowedDomains: fuzzDomains, AllowHTTP: allowHTTP})
 		if err != nil {
-			if got != "" {
-				t.Fatalf("refused %q but returned %q", target, got)
-			}
+			require.Empty(t, got, "refused %q but returned %q", target, got)
 			var rerr *redirect.Error
-			if !errors.As(err, &rerr) || rerr.Reason == "" || rerr.Target != target {
-				t.Fatalf("bad error for %q: %#v", target, err)
-			}
+			require.ErrorAs(t, err, &rerr, "bad error for %q: %#v", target, err)
+			require.NotEmpty(t, rerr.Reason, "bad error for %q: %#v", target, err)
+			require.Equal(t, target, rerr.Target, "bad error for %q: %#v", target, err)
 			assertSafeMessage(t, err.Error())
 			return
 		}
-		if got != target {
-			t.Fatalf("accepted %q but returned %q", target, got)
-		}
-		if len(target) > 2048 || strings.ContainsAny(target, "\\ \t\r\n") {
-			t.Fatalf("accepted %q despite length or characters", target)
-		}
+		require.Equal(t, target, got, "accepted %q but returned %q", target, got)
+		require.False(t, len(target) > 2048, "accepted %q despite length or characters", target)
+		require.False(t, strings.ContainsAny(target, "\\ \t\r\n"), "accepted %q despite length or characters", target)
 		u, perr := url.Parse(target)
-		if perr != nil {
-			t.Fatalf("accepted %q, which net/url cannot parse: %v", target, perr)
-		}
+		require.NoError(t, perr, "accepted %q, which net/url cannot parse", target)
 
 		if strings.HasPrefix(target, "/") {
-			if strings.HasPrefix(target, "//") || strings.HasPrefix(target, "/\\") {
-				t.Fatalf("accepted protocol-relative %q", target)
-			}
-			if u.Scheme != "" || u.Host != "" || u.User != nil {
-				t.Fatalf("accepted relative %q that net/url reads as scheme=%q host=%q", target, u.Scheme, u.Host)
-			}
+			require.False(t, strings.HasPrefix(target, "//"), "accepted protocol-relative %q", target)
+			require.False(t, strings.HasPrefix(target, "/\\"), "accepted protocol-relative %q", target)
+			require.Empty(t, u.Scheme, "accepted relative %q that net/url reads as scheme=%q host=%q", target, u.Scheme, u.Host)
+			require.Empty(t, u.Host, "accepted relative %q that net/url reads as scheme=%q host=%q", target, u.Scheme, u.Host)
+			require.Nil(t, u.User, "accepted relative %q that net/url reads as scheme=%q host=%q", target, u.Scheme, u.Host)
 			p, uerr := url.PathUnescape(u.EscapedPath())
-			if uerr == nil && (strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\")) {
-				t.Fatalf("accepted %q whose decoded path is %q", target, p)
-			}
+			require.False(t, uerr == nil && (strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\")), "accepted %q whose decoded path is %q", target, p)
 			base := &url.URL{Scheme: "https", Host: "good.com", Path: "/app/"}
-			if r := base.ResolveReference(u); r.Host != "good.com" || r.Scheme != "https" {
-				t.Fatalf("relative %q resolves off-site to %q", target, r)
-			}
+			r := base.ResolveReference(u)
+			require.Equal(t, "good.com", r.Host, "relative %q resolves off-site to %q", target, r)
+			require.Equal(t, "https", r.Scheme, "relative %q resolves off-site to %q", target, r)
 			return
 		}
 
 		scheme := strings.ToLower(u.Scheme)
-		if scheme != "https" && !(allowHTTP && scheme == "http") {
-			t.Fatalf("accepted %q with scheme %q (allowHTTP=%v)", target, u.Scheme, allowHTTP)
-		}
-		if u.Opaque != "" || u.User != nil {
-			t.Fatalf("accepted %q with opaque %q or userinfo", target, u.Opaque)
-		}
+		require.False(t, scheme != "https" && !(allowHTTP && scheme == "http"), "accepted %q with scheme %q (allowHTTP=%v)", target, u.Scheme, allowHTTP)
+		require.Empty(t, u.Opaque, "accepted %q with opaque %q or userinfo", target, u.Opaque)
+		require.Nil(t, u.User, "accepted %q with opaque %q or userinfo", target, u.Opaque)
 		host := strings.ToLower(u.Hostname())
 		if strings.HasPrefix(u.Host, "[") {
 			host = "[" + host + "]"
 		} else {
 			host = strings.TrimSuffix(host, ".")
 		}
-		if !independentMatch(host) {
-			t.Fatalf("accepted %q whose host %q (net/url) is not on the list", target, host)
-		}
-		if port := strings.TrimLeft(u.Port(), "0"); port != "" && port != map[string]string{"https": "443", "http": "80"}[scheme] {
-			t.Fatalf("accepted %q on port %s, which no entry pins", target, port)
-		}
+		require.True(t, independentMatch(host), "accepted %q whose host %q (net/url) is not on the list", target, host)
+		port := strings.TrimLeft(u.Port(), "0")
+		require.False(t, port != "" && port != map[string]string{"https": "443", "http": "80"}[scheme], "accepted %q on port %s, which no entry pins", target, port)
 	})
 }

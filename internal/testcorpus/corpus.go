@@ -8,34 +8,23 @@
 // made for this corpus and nothing else), signatures are deterministic
 // (HMAC, RSA PKCS #1 v1.5, ECDSA per RFC 6979, Ed25519), the JWEs use fixed
 // IVs, and every time is relative to the fixed Now. Cases() returns the same
-// cases, with the same bytes, on every run and every target. It imports
-// only the standard library and the core, so it builds everywhere the core
-// does.
+// cases, with the same bytes, on every run and every target. Its tokens
+// are made with internal/jwttest, the helpers every package's tests share.
 package testcorpus
 
 import (
-	"bytes"
-	"crypto"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/ecdsa"
 	"crypto/ed25519"
-	"crypto/hmac"
-	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
-	"embed"
-	"encoding/asn1"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"math/big"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/internal/jwttest"
 )
 
 // Case is one verification.
@@ -66,44 +55,9 @@ func (c *Case) Request() core.Request {
 // Now is the corpus's fixed current time.
 var Now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
-//go:embed keys/*.pem
-var keyFiles embed.FS
-
-// Keys are the corpus's fixed test keys.
-type Keys struct {
-	RSA, RSAOther *rsa.PrivateKey
-	EC            *ecdsa.PrivateKey
-	Ed25519       ed25519.PrivateKey
-}
-
-var (
-	keysOnce sync.Once
-	theKeys  Keys
-)
-
-// TestKeys returns the corpus's fixed keys. They are public test data: never
-// use them for anything else.
-func TestKeys() *Keys {
-	keysOnce.Do(func() {
-		load := func(name string) any {
-			b, err := keyFiles.ReadFile("keys/" + name)
-			if err != nil {
-				panic(err)
-			}
-			blk, _ := pem.Decode(b)
-			k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
-			if err != nil {
-				panic(err)
-			}
-			return k
-		}
-		theKeys = Keys{
-			RSA: load("rsa.pem").(*rsa.PrivateKey), RSAOther: load("rsa-other.pem").(*rsa.PrivateKey),
-			EC: load("ec.pem").(*ecdsa.PrivateKey), Ed25519: load("ed25519.pem").(ed25519.PrivateKey),
-		}
-	})
-	return &theKeys
-}
+// TestKeys returns the fixed test keys (jwttest.Keys): the corpus's keys
+// are every package's test keys.
+func TestKeys() *jwttest.KeySet { return jwttest.Keys() }
 
 // Secrets of the corpus policy.
 const (
@@ -126,11 +80,6 @@ const (
 )
 
 var b64 = base64.RawURLEncoding
-
-func b64big(n *big.Int, size int) string {
-	b := n.FillBytes(make([]byte, size))
-	return b64.EncodeToString(b)
-}
 
 func mustJSON(v any) string {
 	b, err := json.Marshal(v)
@@ -240,104 +189,12 @@ func Claims(iss string, extra map[string]any) map[string]any {
 		"permissions": []string{"users:read", "reports:read:own"},
 		"metadata":    map[string]any{"department": "Engineering", "employee_id": "E-1234"},
 	}
-	for k, v := range extra {
-		if v == nil {
-			delete(c, k)
-			continue
-		}
-		c[k] = v
-	}
-	return c
+	return jwttest.Merge(c, extra)
 }
 
-// Sign makes a compact JWS over payload (claims as a map, or raw bytes)
-// with header fields hdr (alg is set from alg).
+// Sign is jwttest.Sign (the corpus's tokens are made with it).
 func Sign(alg string, key any, hdr map[string]any, payload any) string {
-	h := map[string]any{"alg": alg, "typ": "JWT"}
-	for k, v := range hdr {
-		if v == nil {
-			delete(h, k)
-			continue
-		}
-		h[k] = v
-	}
-	var body []byte
-	switch p := payload.(type) {
-	case []byte:
-		body = p
-	case string:
-		body = []byte(p)
-	default:
-		body = []byte(mustJSON(p))
-	}
-	input := b64.EncodeToString([]byte(mustJSON(h))) + "." + b64.EncodeToString(body)
-	return input + "." + b64.EncodeToString(signature(alg, key, []byte(input)))
-}
-
-func signature(alg string, key any, input []byte) []byte {
-	digest := sha256.Sum256(input)
-	switch k := key.(type) {
-	case nil:
-		return nil
-	case []byte:
-		m := hmac.New(sha256.New, k)
-		m.Write(input)
-		return m.Sum(nil)
-	case *rsa.PrivateKey:
-		sig, err := rsa.SignPKCS1v15(nil, k, crypto.SHA256, digest[:])
-		if err != nil {
-			panic(err)
-		}
-		return sig
-	case *ecdsa.PrivateKey:
-		der, err := k.Sign(nil, digest[:], crypto.SHA256) // nil: RFC 6979, deterministic
-		if err != nil {
-			panic(err)
-		}
-		var rs struct{ R, S *big.Int }
-		if _, err := asn1.Unmarshal(der, &rs); err != nil {
-			panic(err)
-		}
-		return []byte(b64dec(b64big(rs.R, 32) + b64big(rs.S, 32)))
-	case ed25519.PrivateKey:
-		return ed25519.Sign(k, input)
-	}
-	panic(fmt.Sprintf("corpus: no signer for %T (%s)", key, alg))
-}
-
-func b64dec(s string) string {
-	var out bytes.Buffer
-	for _, part := range []string{s[:43], s[43:]} {
-		b, err := b64.DecodeString(part)
-		if err != nil {
-			panic(err)
-		}
-		out.Write(b)
-	}
-	return out.String()
-}
-
-// Encrypt makes a compact JWE (alg dir, enc A256GCM) of plaintext under
-// the 32-byte key, with a fixed IV derived from seed.
-func Encrypt(key string, hdr map[string]any, plaintext []byte, seed string) string {
-	h := map[string]any{"alg": "dir", "enc": "A256GCM"}
-	for k, v := range hdr {
-		h[k] = v
-	}
-	protected := b64.EncodeToString([]byte(mustJSON(h)))
-	block, err := aes.NewCipher([]byte(key))
-	if err != nil {
-		panic(err)
-	}
-	gcm, err := cipher.NewGCM(block)
-	if err != nil {
-		panic(err)
-	}
-	ivFull := sha256.Sum256([]byte("jwtgate corpus iv " + seed))
-	iv := ivFull[:12]
-	sealed := gcm.Seal(nil, iv, plaintext, []byte(protected))
-	ct, tag := sealed[:len(sealed)-16], sealed[len(sealed)-16:]
-	return protected + ".." + b64.EncodeToString(iv) + "." + b64.EncodeToString(ct) + "." + b64.EncodeToString(tag)
+	return jwttest.Sign(alg, key, hdr, payload)
 }
 
 // tamper flips one character of a token's signature.
@@ -460,10 +317,7 @@ func Cases() []Case {
 	// More of the attack catalogue, on raw header and payload JSON.
 	exp := fmt.Sprint(Now.Add(time.Hour).Unix())
 	payload := mustJSON(Claims(IssHS, nil))
-	raw := func(header, payload string) string {
-		input := b64.EncodeToString([]byte(header)) + "." + b64.EncodeToString([]byte(payload))
-		return input + "." + b64.EncodeToString(signature("HS256", hs, []byte(input)))
-	}
+	raw := func(header, payload string) string { return jwttest.SignRaw("HS256", hs, header, payload) }
 	for _, none := range []string{"None", "NONE", "none "} {
 		both("attack/alg-"+strings.TrimSpace(none)+"-variant", invalid, b64.EncodeToString([]byte(`{"alg":"`+none+`"}`))+"."+b64.EncodeToString([]byte(payload))+".")
 	}
@@ -518,17 +372,17 @@ func Cases() []Case {
 
 	// JWE.
 	nested := Sign("HS256", hs, nil, Claims(IssJWE, nil))
-	both("jwe/nested-valid", ok, Encrypt(EncSecret, map[string]any{"kid": "enc-1", "cty": "JWT", "iss": IssJWE}, []byte(nested), "nested"))
-	both("jwe/nested-valid-unrouted", ok, Encrypt(EncSecret, map[string]any{"cty": "JWT"}, []byte(nested), "unrouted"))
-	both("jwe/nested-expired", expired, Encrypt(EncSecret, map[string]any{"cty": "JWT"}, []byte(Sign("HS256", hs, nil, Claims(IssJWE, map[string]any{"exp": Now.Add(-time.Hour).Unix()}))), "exp"))
-	both("jwe/nested-bad-signature", invalid, Encrypt(EncSecret, map[string]any{"cty": "JWT"}, []byte(tamper(nested)), "badsig"))
-	both("jwe/nested-other-issuer", invalid, Encrypt(EncSecret, map[string]any{"cty": "JWT"}, []byte(hsTok(nil)), "otheriss"))
-	both("jwe/unsigned-refused", invalid, Encrypt(EncSecret, map[string]any{"iss": IssJWE}, []byte(mustJSON(Claims(IssJWE, nil))), "unsigned"))
-	both("jwe/unsigned-allowed", ok, Encrypt(OpenSecret, map[string]any{"iss": IssJWEOpen}, []byte(mustJSON(Claims(IssJWEOpen, nil))), "open"))
-	both("jwe/wrong-key", invalid, Encrypt(OpenSecret, map[string]any{"iss": IssJWE}, []byte(nested), "wrongkey"))
-	both("jwe/tampered", invalid, tamper(Encrypt(EncSecret, map[string]any{"iss": IssJWE}, []byte(nested), "tampered")))
-	both("jwe/compressed-refused", invalid, Encrypt(EncSecret, map[string]any{"iss": IssJWE, "zip": "DEF"}, []byte(nested), "zip"))
-	both("jwe/unknown-issuer", noConfig, Encrypt(EncSecret, map[string]any{"iss": "https://unknown.example"}, []byte(nested), "unknowniss"))
+	both("jwe/nested-valid", ok, jwttest.Encrypt(EncSecret, map[string]any{"kid": "enc-1", "cty": "JWT", "iss": IssJWE}, []byte(nested), "nested"))
+	both("jwe/nested-valid-unrouted", ok, jwttest.Encrypt(EncSecret, map[string]any{"cty": "JWT"}, []byte(nested), "unrouted"))
+	both("jwe/nested-expired", expired, jwttest.Encrypt(EncSecret, map[string]any{"cty": "JWT"}, []byte(Sign("HS256", hs, nil, Claims(IssJWE, map[string]any{"exp": Now.Add(-time.Hour).Unix()}))), "exp"))
+	both("jwe/nested-bad-signature", invalid, jwttest.Encrypt(EncSecret, map[string]any{"cty": "JWT"}, []byte(tamper(nested)), "badsig"))
+	both("jwe/nested-other-issuer", invalid, jwttest.Encrypt(EncSecret, map[string]any{"cty": "JWT"}, []byte(hsTok(nil)), "otheriss"))
+	both("jwe/unsigned-refused", invalid, jwttest.Encrypt(EncSecret, map[string]any{"iss": IssJWE}, []byte(mustJSON(Claims(IssJWE, nil))), "unsigned"))
+	both("jwe/unsigned-allowed", ok, jwttest.Encrypt(OpenSecret, map[string]any{"iss": IssJWEOpen}, []byte(mustJSON(Claims(IssJWEOpen, nil))), "open"))
+	both("jwe/wrong-key", invalid, jwttest.Encrypt(OpenSecret, map[string]any{"iss": IssJWE}, []byte(nested), "wrongkey"))
+	both("jwe/tampered", invalid, tamper(jwttest.Encrypt(EncSecret, map[string]any{"iss": IssJWE}, []byte(nested), "tampered")))
+	both("jwe/compressed-refused", invalid, jwttest.Encrypt(EncSecret, map[string]any{"iss": IssJWE, "zip": "DEF"}, []byte(nested), "zip"))
+	both("jwe/unknown-issuer", noConfig, jwttest.Encrypt(EncSecret, map[string]any{"iss": "https://unknown.example"}, []byte(nested), "unknowniss"))
 	both("jwe/rsa1_5-refused", invalid, seg(map[string]any{"alg": "RSA1_5", "enc": "A128GCM"})+".a.b.c.d")
 
 	// One-time tokens: the second use of each is a replay, whatever the

@@ -1,11 +1,13 @@
 package testcorpus
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"fmt"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/jwtgate/jwtgate/core"
 )
@@ -17,25 +19,17 @@ func TestCorpusNative(t *testing.T) {
 	seen := map[core.Code]int{}
 	for _, g := range Groups(cases) {
 		p, err := core.ParsePolicy("corpus.yaml", g.Policy, core.LoadOptions{})
-		if err != nil {
-			t.Fatalf("corpus policy: %v", err)
-		}
+		require.NoError(t, err, "corpus policy")
 		v, err := core.NewVerifier(p, core.Config{Replay: core.NewMemoryReplayStore(0)})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		for _, c := range g.Cases {
 			d := v.Verify(context.Background(), c.Request())
 			seen[d.Code]++
-			if d.Code != c.Want || d.Valid != (c.Want == "") {
-				t.Errorf("%s: got valid=%v code=%q (%s), want code %q", c.Name, d.Valid, d.Code, d.Reason, c.Want)
-			}
+			assert.False(t, d.Code != c.Want || d.Valid != (c.Want == ""), "%s: got valid=%v code=%q (%s), want code %q", c.Name, d.Valid, d.Code, d.Reason, c.Want)
 		}
 	}
 	for _, code := range []core.Code{"", core.CodeInvalidToken, core.CodeTokenExpired, core.CodeTokenNotYetValid, core.CodeTokenReplayed, core.CodeConfigurationNotFound, core.CodeRequiredClaimsFailed, core.CodePermissionDenied} {
-		if seen[code] == 0 {
-			t.Errorf("the corpus has no case with code %q", code)
-		}
+		assert.NotZero(t, seen[code], "the corpus has no case with code %q", code)
 	}
 	t.Logf("%d cases: %v", len(cases), seen)
 }
@@ -52,14 +46,10 @@ func TestCorpusDeterministic(t *testing.T) {
 		return out
 	}
 	a, b := digest(), digest()
-	if !bytes.Equal(a[:], b[:]) {
-		t.Fatal("two generations of the corpus differ")
-	}
+	require.Equal(t, b[:], a[:], "two generations of the corpus differ")
 	names := map[string]bool{}
 	for _, c := range Cases() {
-		if names[c.Name] {
-			t.Errorf("duplicate case name %s", c.Name)
-		}
+		assert.False(t, names[c.Name], "duplicate case name %s", c.Name)
 		names[c.Name] = true
 	}
 }

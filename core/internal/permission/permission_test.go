@@ -460,12 +460,9 @@ func TestAllowsDoesNotAllocate(t *testing.T) {
 	miss, err := ParseRequirement("secrets:read")
 	require.NoError(t, err)
 	allocs := testing.AllocsPerRun(100, func() {
-		if !set.Allows(req) || set.Allows(miss) {
-			t.Fatal("unexpected result")
-		}
-		if !set.AllowsString("settings:write:tenant:123") {
-			t.Fatal("unexpected result")
-		}
+		require.True(t, set.Allows(req), "unexpected result")
+		require.False(t, set.Allows(miss), "unexpected result")
+		require.True(t, set.AllowsString("settings:write:tenant:123"), "unexpected result")
 	})
 	assert.Zero(t, allocs)
 }
@@ -479,25 +476,19 @@ func BenchmarkAllows(b *testing.B) {
 	b.Run("hit-last", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if !set.Allows(hit) {
-				b.Fatal("want allowed")
-			}
+			require.True(b, set.Allows(hit), "want allowed")
 		}
 	})
 	b.Run("miss", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if set.Allows(miss) {
-				b.Fatal("want refused")
-			}
+			require.False(b, set.Allows(miss), "want refused")
 		}
 	})
 	b.Run("string-hit-last", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if !set.AllowsString("settings:write:tenant:123") {
-				b.Fatal("want allowed")
-			}
+			require.True(b, set.AllowsString("settings:write:tenant:123"), "want allowed")
 		}
 	})
 }
@@ -522,41 +513,30 @@ func FuzzParseGrant(f *testing.F) {
 		g, err := ParseGrant(s)
 		if err != nil {
 			var perr *Error
-			if !errors.As(err, &perr) || perr.Input != s || perr.Reason == "" {
-				t.Fatalf("ParseGrant(%q): bad error %#v", s, err)
-			}
+			require.ErrorAs(t, err, &perr, "ParseGrant(%q): bad error %#v", s, err)
+			require.Equal(t, s, perr.Input, "ParseGrant(%q): bad error %#v", s, err)
+			require.NotEmpty(t, perr.Reason, "ParseGrant(%q): bad error %#v", s, err)
 			_ = err.Error()
-			if set := NewSet([]string{s}); len(set.Invalid()) != 1 {
-				t.Fatalf("NewSet(%q) did not drop an invalid grant", s)
-			}
+			set := NewSet([]string{s})
+			require.Len(t, set.Invalid(), 1, "NewSet(%q) did not drop an invalid grant", s)
 		} else {
-			if g.Scope == ScopeAny || g.Scope > ScopeGlobal {
-				t.Fatalf("ParseGrant(%q) scope %v", s, g.Scope)
-			}
+			require.NotEqual(t, ScopeAny, g.Scope, "ParseGrant(%q) scope %v", s, g.Scope)
+			require.False(t, g.Scope > ScopeGlobal, "ParseGrant(%q) scope %v", s, g.Scope)
 			text := g.String()
 			again, err := ParseGrant(text)
-			if err != nil {
-				t.Fatalf("ParseGrant(%q) = %#v; re-parsing %q: %v", s, g, text, err)
-			}
-			if again != g {
-				t.Fatalf("ParseGrant(%q) = %#v; re-parsing %q = %#v", s, g, text, again)
-			}
+			require.NoError(t, err, "ParseGrant(%q) = %#v; re-parsing %q", s, g, text)
+			require.Equal(t, g, again, "ParseGrant(%q) = %#v; re-parsing %q = %#v", s, g, text, again)
 		}
 
 		// Requirements round-trip too, and a grant satisfies itself when
 		// the same text is also a valid requirement.
 		r, rerr := ParseRequirement(s)
 		if rerr == nil {
-			if err != nil {
-				t.Fatalf("%q: valid requirement but invalid grant: %v", s, err)
-			}
+			require.NoError(t, err, "%q: valid requirement but invalid grant", s)
 			again, err := ParseRequirement(r.String())
-			if err != nil || again != r {
-				t.Fatalf("ParseRequirement(%q) = %#v; re-parsing %q = %#v, %v", s, r, r.String(), again, err)
-			}
-			if !NewSet([]string{s}).Allows(r) {
-				t.Fatalf("grant %q does not satisfy itself", s)
-			}
+			require.NoError(t, err, "ParseRequirement(%q) = %#v; re-parsing %q = %#v, %v", s, r, r.String(), again, err)
+			require.Equal(t, r, again, "ParseRequirement(%q) = %#v; re-parsing %q = %#v, %v", s, r, r.String(), again, err)
+			require.True(t, NewSet([]string{s}).Allows(r), "grant %q does not satisfy itself", s)
 		}
 		_ = NewSet([]string{s, "*:*:global"}).AllowsString(s)
 	})

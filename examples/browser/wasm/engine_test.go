@@ -7,7 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/internal/jwttest"
 	"github.com/jwtgate/jwtgate/internal/testcorpus"
 )
 
@@ -21,23 +25,17 @@ func TestNowFromSeconds(t *testing.T) {
 	} {
 		sec := float64(want.Unix()) + float64(want.Nanosecond())/1e9
 		got, err := nowFromSeconds(sec)
-		if err != nil || !got.Equal(want) {
-			t.Errorf("nowFromSeconds(%v) = %v, %v; want %v", sec, got, err, want)
-		}
+		assert.False(t, err != nil || !got.Equal(want), "nowFromSeconds(%v) = %v, %v; want %v", sec, got, err, want)
 	}
 	zero, err := nowFromSeconds(zeroTimeSeconds)
-	if err != nil || !zero.IsZero() {
-		t.Errorf("nowFromSeconds(zeroTimeSeconds) = %v, %v; want the zero time", zero, err)
-	}
+	assert.False(t, err != nil || !zero.IsZero(), "nowFromSeconds(zeroTimeSeconds) = %v, %v; want the zero time", zero, err)
 	// Date.now()/1000 keeps milliseconds.
-	if got, _ := nowFromSeconds(1795780800.123); got.Nanosecond() != 123_000_000 {
-		t.Errorf("milliseconds lost: %v", got)
-	}
+	got, _ := nowFromSeconds(1795780800.123)
+	assert.Equal(t, 123_000_000, got.Nanosecond(), "milliseconds lost: %v", got)
 	for _, bad := range []float64{nan(), inf(1), inf(-1), 1e14, -1e14} {
 		var ue *usageError
-		if _, err := nowFromSeconds(bad); !errors.As(err, &ue) || ue.kind != "RangeError" {
-			t.Errorf("nowFromSeconds(%v): %v, want a RangeError", bad, err)
-		}
+		_, err := nowFromSeconds(bad)
+		assert.False(t, !errors.As(err, &ue) || ue.kind != "RangeError", "nowFromSeconds(%v): %v, want a RangeError", bad, err)
 	}
 }
 
@@ -48,28 +46,20 @@ func TestEngineCorpus(t *testing.T) {
 	e := newEngine()
 	for _, g := range testcorpus.Groups(testcorpus.Cases()) {
 		r, err := e.load("testcorpus.yaml", string(g.Policy), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		p, _ := core.ParsePolicy("testcorpus.yaml", g.Policy, core.LoadOptions{})
 		v, _ := core.NewVerifier(p, core.Config{Replay: core.NewMemoryReplayStore(0)})
 		for _, c := range g.Cases {
 			now, err := nowFromSeconds(float64(c.Now.Unix()) + float64(c.Now.Nanosecond())/1e9)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			got, err := e.verify(r.Handle, verifyArgs{Token: c.Token, Now: now, Explain: c.Explain, Redirect: c.RedirectParam, Integration: c.Integration})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if want := v.Verify(t.Context(), c.Request()).JSON(); string(got) != string(want) {
-				t.Errorf("%s:\n got %s\nwant %s", c.Name, got, want)
-			}
+			require.NoError(t, err)
+			want := v.Verify(t.Context(), c.Request()).JSON()
+			assert.Equal(t, string(want), string(got), "%s:\n got %s\nwant %s", c.Name, got, want)
 		}
 		e.close(r.Handle)
-		if _, err := e.verify(r.Handle, verifyArgs{Token: "x", Now: testcorpus.Now}); err == nil {
-			t.Error("verify after close: no error")
-		}
+		_, err = e.verify(r.Handle, verifyArgs{Token: "x", Now: testcorpus.Now})
+		assert.Error(t, err, "verify after close: no error")
 	}
 }
 
@@ -84,9 +74,7 @@ func TestEngineRefusesFilesAndEnv(t *testing.T) {
 		text := "integrations:\n  - name: a\n    issuer: https://a.example\n    algorithms: [HS256]\n    keys:\n      - " + policy + "\n"
 		_, err := e.load("p.yaml", text, nil)
 		var pe *core.PolicyError
-		if !errors.As(err, &pe) || pe.Field != field || !strings.Contains(pe.Reason, "here; inline") {
-			t.Errorf("%s: %v, want a PolicyError on %s saying to inline it", policy, err, field)
-		}
+		assert.False(t, !errors.As(err, &pe) || pe.Field != field || !strings.Contains(pe.Reason, "here; inline"), "%s: %v, want a PolicyError on %s saying to inline it", policy, err, field)
 	}
 }
 
@@ -99,17 +87,12 @@ func TestEngineKeyProvider(t *testing.T) {
 	var fail error
 	r, err := e.load("p.yaml", text, func(u, kid string) (string, error) {
 		calls++
-		if u != url || kid != "rs-1" {
-			t.Errorf("provider(%q, %q)", u, kid)
-		}
+		assert.False(t, u != url || kid != "rs-1", "provider(%q, %q)", u, kid)
 		return answer, fail
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(r.JWKSURLs) != 1 || r.JWKSURLs[0] != url {
-		t.Fatalf("JWKSURLs = %q", r.JWKSURLs)
-	}
+	require.NoError(t, err)
+	require.Len(t, r.JWKSURLs, 1, "JWKSURLs = %q", r.JWKSURLs)
+	require.Equal(t, url, r.JWKSURLs[0], "JWKSURLs = %q", r.JWKSURLs)
 	var tok string
 	for _, c := range testcorpus.Cases() {
 		if c.Name == "valid/RS256" {
@@ -118,29 +101,24 @@ func TestEngineKeyProvider(t *testing.T) {
 	}
 	decide := func() string {
 		b, err := e.verify(r.Handle, verifyArgs{Token: tok, Now: testcorpus.Now})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		return string(b)
 	}
 	fail = errors.New("fetching the key set failed: HTTP 500")
-	if d := decide(); !strings.Contains(d, `"code":"keys_unavailable"`) || !strings.Contains(d, "HTTP 500") {
-		t.Errorf("a failing provider: %s", d)
-	}
+	d := decide()
+	assert.Contains(t, d, `"code":"keys_unavailable"`, "a failing provider")
+	assert.Contains(t, d, "HTTP 500", "a failing provider")
 	fail, answer = nil, `{"keys": [}`
-	if d := decide(); !strings.Contains(d, `"code":"keys_unavailable"`) || !strings.Contains(d, "does not parse") {
-		t.Errorf("an unparsable set: %s", d)
-	}
-	k := testcorpus.TestKeys()
+	d = decide()
+	assert.Contains(t, d, `"code":"keys_unavailable"`, "an unparsable set")
+	assert.Contains(t, d, "does not parse", "an unparsable set")
+	k := jwttest.Keys()
 	answer = `{"keys":[{"kty":"RSA","kid":"rs-1","n":"` + b64(k.RSA.N.Bytes()) + `","e":"AQAB"}]}`
 	for i := 0; i < 3; i++ {
-		if d := decide(); !strings.HasPrefix(d, `{"valid":true`) {
-			t.Fatalf("a good set: %s", d)
-		}
+		d := decide()
+		require.True(t, strings.HasPrefix(d, `{"valid":true`), "a good set: %s", d)
 	}
-	if calls != 5 {
-		t.Errorf("provider called %d times, want once per verification (5)", calls)
-	}
+	assert.Equal(t, 5, calls, "provider called %d times, want once per verification (5)", calls)
 }
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }

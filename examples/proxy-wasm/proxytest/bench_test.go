@@ -6,6 +6,9 @@ import (
 	"context"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/internal/testcorpus"
 )
@@ -32,9 +35,7 @@ func BenchmarkFilter(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			for b.Loop() {
 				s, err := vm.Request(context.Background(), headers)
-				if err != nil || !s.Continued() {
-					b.Fatalf("%v %+v", err, s)
-				}
+				require.False(b, err != nil || !s.Continued())
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "decisions/s")
 		})
@@ -44,13 +45,9 @@ func BenchmarkFilter(b *testing.B) {
 // BenchmarkNative is core.Verify on the same tokens, natively.
 func BenchmarkNative(b *testing.B) {
 	p, err := core.ParsePolicy("policy", []byte(testPolicy()), core.LoadOptions{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	v, err := core.NewVerifier(p, core.Config{Replay: core.NewMemoryReplayStore(0)})
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	now := testcorpus.Now
 	for _, bc := range []struct{ name, token string }{{"HS256", hsToken(now, nil)}, {"RS256", rsToken(now, "rs-1")}} {
 		b.Run(bc.name, func(b *testing.B) {
@@ -72,7 +69,5 @@ func TestModuleSize(t *testing.T) {
 	w.Write(m)
 	w.Close()
 	t.Logf("filter module: %d bytes (%.2f MiB), gzip -9 %d bytes (%.2f MiB)", len(m), float64(len(m))/(1<<20), z.Len(), float64(z.Len())/(1<<20))
-	if len(m) > 32<<20 {
-		t.Errorf("the module is %d bytes", len(m))
-	}
+	assert.LessOrEqual(t, len(m), 32<<20, "the module's size")
 }

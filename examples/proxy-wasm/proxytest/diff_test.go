@@ -1,12 +1,14 @@
 package proxytest_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/examples/proxy-wasm/proxytest"
@@ -37,13 +39,9 @@ func TestDifferential(t *testing.T) {
 	ran := 0
 	for _, g := range testcorpus.Groups(cases) {
 		p, err := core.ParsePolicy("policy", g.Policy, core.LoadOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		native, err := core.NewVerifier(p, core.Config{Replay: core.NewMemoryReplayStore(0)})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		var routes []any
 		for _, name := range p.Integrations() {
 			routes = append(routes, map[string]any{"prefix": "/pin/" + name, "integration": name})
@@ -73,20 +71,16 @@ func TestDifferential(t *testing.T) {
 			vm.ClearLogs()
 			s := do(t, vm, request(path, "", [2]string{"x-token", c.Token}))
 			got := decisions(vm)
-			if len(got) != 1 {
-				t.Errorf("%s: %d decisions logged", c.Name, len(got))
+			if !assert.Len(t, got, 1, "%s: decisions logged", c.Name) {
 				continue
 			}
-			if wantJSON := want.JSON(); !bytes.Equal([]byte(got[0]), wantJSON) {
-				t.Errorf("%s: decisions differ\nnative: %s\nfilter: %s", c.Name, wantJSON, got[0])
+			if !assert.Equal(t, string(want.JSON()), got[0], "%s: the filter's decision differs from native", c.Name) {
 				continue
 			}
 			checkFate(t, c.Name, want, s)
 		}
 	}
-	if ran != len(cases)-2 {
-		t.Errorf("%d of %d cases ran; only the two time/zero-now cases are left out", ran, len(cases))
-	}
+	assert.Equal(t, len(cases)-2, ran, "cases ran; only the two time/zero-now cases are left out")
 	t.Logf("%d corpus cases: identical decision JSON and matching responses", ran)
 }
 
@@ -94,8 +88,7 @@ func TestDifferential(t *testing.T) {
 func checkFate(t *testing.T, name string, d *core.Decision, s *proxytest.Stream) {
 	t.Helper()
 	if d.Valid {
-		if !s.Continued() {
-			t.Errorf("%s: valid, but refused: %+v", name, s.Local)
+		if !assert.True(t, s.Continued(), "%s: valid, but refused: %+v", name, s.Local) {
 			return
 		}
 		added := map[string]string{}
@@ -108,13 +101,9 @@ func checkFate(t *testing.T, name string, d *core.Decision, s *proxytest.Stream)
 		for k, v := range d.Headers {
 			want[strings.ToLower(k)] = v
 		}
-		if len(added) != len(want) {
-			t.Errorf("%s: upstream headers %v, want %v", name, added, want)
-		}
+		assert.Len(t, added, len(want), "%s: upstream headers %v, want %v", name, added, want)
 		for k, v := range want {
-			if added[k] != v {
-				t.Errorf("%s: header %s = %q, want %q", name, k, added[k], v)
-			}
+			assert.Equal(t, v, added[k], "%s: header %s = %q, want %q", name, k, added[k], v)
 		}
 		return
 	}
@@ -122,12 +111,11 @@ func checkFate(t *testing.T, name string, d *core.Decision, s *proxytest.Stream)
 	if d.Code == core.CodePermissionDenied {
 		status = 403
 	}
-	if s.Local == nil || s.Local.Status != status {
-		t.Errorf("%s: %s, want a %d local response; got %+v", name, d.Code, status, s.Local)
+	if !assert.NotNil(t, s.Local, "%s: %s, want a %d local response", name, d.Code, status) ||
+		!assert.Equal(t, status, s.Local.Status, "%s: %s", name, d.Code) {
 		return
 	}
 	var body struct{ Error, Message string }
-	if err := json.Unmarshal(s.Local.Body, &body); err != nil || body.Error != string(d.Code) || body.Message != d.Message {
-		t.Errorf("%s: body %s, want code %s message %q", name, s.Local.Body, d.Code, d.Message)
-	}
+	err := json.Unmarshal(s.Local.Body, &body)
+	assert.False(t, err != nil || body.Error != string(d.Code) || body.Message != d.Message, "%s: body %s, want code %s message %q", name, s.Local.Body, d.Code, d.Message)
 }

@@ -11,7 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/jwtgate/jwtgate/examples/proxy-wasm/proxytest"
+	"github.com/jwtgate/jwtgate/internal/jwttest"
 	"github.com/jwtgate/jwtgate/internal/testcorpus"
 	"github.com/jwtgate/jwtgate/internal/wasmtest"
 )
@@ -36,9 +40,7 @@ func filterModule(t testing.TB) []byte {
 			module, buildErr = os.ReadFile(modPath)
 		}
 	})
-	if buildErr != nil {
-		t.Fatalf("building the filter: %v", buildErr)
-	}
+	require.NoError(t, buildErr, "building the filter")
 	return module
 }
 
@@ -57,9 +59,7 @@ func (c *clock) now() time.Time { return time.Unix(0, c.ns.Load()).UTC() }
 func newHost(t testing.TB, clk *clock) *proxytest.Host {
 	t.Helper()
 	h, err := proxytest.New(context.Background(), filterModule(t), proxytest.Options{Clock: clk.now, CacheDir: compileCache(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	t.Cleanup(func() { h.Close(context.Background()) })
 	return h
 }
@@ -67,9 +67,7 @@ func newHost(t testing.TB, clk *clock) *proxytest.Host {
 func newVM(t testing.TB, h *proxytest.Host, config string) *proxytest.VM {
 	t.Helper()
 	vm, err := h.NewVM(context.Background(), []byte(config))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return vm
 }
 
@@ -92,7 +90,7 @@ const hsSecret = testcorpus.HSSecret
 // testPolicy has an HS256 integration with claim headers, an RS256 one
 // with an inline JWKS, and a one-time integration.
 func testPolicy() string {
-	k := testcorpus.TestKeys()
+	k := jwttest.Keys()
 	n := strings.TrimRight(b64url(k.RSA.N.Bytes()), "=")
 	e := b64url(big.NewInt(int64(k.RSA.E)).Bytes())
 	return `integrations:
@@ -118,20 +116,13 @@ func testPolicy() string {
 }
 
 func hsToken(now time.Time, extra map[string]any) string {
-	c := testcorpus.Claims("https://hs.example", map[string]any{"exp": now.Add(time.Hour).Unix(), "iat": now.Add(-time.Minute).Unix()})
-	for k, v := range extra {
-		if v == nil {
-			delete(c, k)
-			continue
-		}
-		c[k] = v
-	}
-	return testcorpus.Sign("HS256", []byte(hsSecret), nil, c)
+	c := jwttest.Merge(testcorpus.Claims("https://hs.example", map[string]any{"exp": now.Add(time.Hour).Unix(), "iat": now.Add(-time.Minute).Unix()}), extra)
+	return jwttest.Sign("HS256", []byte(hsSecret), nil, c)
 }
 
 func rsToken(now time.Time, kid string) string {
 	c := testcorpus.Claims("https://rs.example", map[string]any{"exp": now.Add(time.Hour).Unix(), "iat": now.Add(-time.Minute).Unix()})
-	return testcorpus.Sign("RS256", testcorpus.TestKeys().RSA, map[string]any{"kid": kid}, c)
+	return jwttest.Sign("RS256", jwttest.Keys().RSA, map[string]any{"kid": kid}, c)
 }
 
 func request(path, authorization string, extra ...[2]string) [][2]string {
@@ -145,37 +136,28 @@ func request(path, authorization string, extra ...[2]string) [][2]string {
 func do(t testing.TB, vm *proxytest.VM, headers [][2]string) *proxytest.Stream {
 	t.Helper()
 	s, err := vm.Request(context.Background(), headers)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return s
 }
 
 // wantRefused checks a local response: status, JSON body and challenge.
+// wantContinued checks that s went upstream; what names the request.
+func wantContinued(t testing.TB, s *proxytest.Stream, what string) bool {
+	t.Helper()
+	return assert.True(t, s.Continued(), "%s: refused: %+v", what, s.Local)
+}
+
 func wantRefused(t testing.TB, s *proxytest.Stream, status uint32, code string, challenge string) {
 	t.Helper()
-	if s.Local == nil {
-		t.Fatalf("want a %d local response (%s), the request went upstream with %v", status, code, s.Headers)
-	}
-	if s.Local.Status != status {
-		t.Errorf("status %d, want %d (body %s)", s.Local.Status, status, s.Local.Body)
-	}
+	require.NotNil(t, s.Local, "want a %d local response (%s), the request went upstream with %v", status, code, s.Headers)
+	assert.Equal(t, status, s.Local.Status, "status %d, want %d (body %s)", s.Local.Status, status, s.Local.Body)
 	var body struct{ Error, Message string }
-	if err := json.Unmarshal(s.Local.Body, &body); err != nil {
-		t.Fatalf("body %q: %v", s.Local.Body, err)
-	}
-	if body.Error != code {
-		t.Errorf("error %q, want %q (body %s)", body.Error, code, s.Local.Body)
-	}
-	if body.Message == "" {
-		t.Errorf("no message in %s", s.Local.Body)
-	}
-	if got := s.Local.Header("content-type"); got != "application/json" {
-		t.Errorf("content-type %q", got)
-	}
-	if got := s.Local.Header("www-authenticate"); got != challenge {
-		t.Errorf("www-authenticate %q, want %q", got, challenge)
-	}
+	require.NoError(t, json.Unmarshal(s.Local.Body, &body), "body %q", s.Local.Body)
+	assert.Equal(t, code, body.Error, "error %q, want %q (body %s)", body.Error, code, s.Local.Body)
+	assert.NotEmpty(t, body.Message, "no message in %s", s.Local.Body)
+	assert.Equal(t, "application/json", s.Local.Header("content-type"))
+	got := s.Local.Header("www-authenticate")
+	assert.Equal(t, challenge, got, "www-authenticate %q, want %q", got, challenge)
 }
 
 func challengeFor(msg string) string {

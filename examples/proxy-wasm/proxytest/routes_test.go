@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/jwtgate/jwtgate/examples/proxy-wasm/proxytest"
 	"github.com/jwtgate/jwtgate/internal/testcorpus"
 )
@@ -33,9 +36,7 @@ func status(t *testing.T, vm *proxytest.VM, method, path, authorization string) 
 	if s.Continued() {
 		return 200
 	}
-	if s.Local == nil {
-		t.Fatalf("%s %q: neither continued nor answered", method, path)
-	}
+	require.NotNil(t, s.Local, "%s %q: neither continued nor answered", method, path)
 	return int(s.Local.Status)
 }
 
@@ -49,9 +50,7 @@ func TestRouteSpellings(t *testing.T) {
 	user := "Bearer " + hsToken(now, map[string]any{"roles": []string{"user"}})
 	privileged := "Bearer " + hsToken(now, map[string]any{"roles": testcorpus.PathRoles})
 	cases := testcorpus.PathCases()
-	if len(cases) < 40 {
-		t.Fatalf("%d spellings, want at least 40", len(cases))
-	}
+	require.GreaterOrEqual(t, len(cases), 40, "spellings")
 	for _, c := range cases {
 		u, p := status(t, vm, c.Method, c.URI, user), status(t, vm, c.Method, c.URI, privileged)
 		var got testcorpus.PathOutcome
@@ -65,9 +64,7 @@ func TestRouteSpellings(t *testing.T) {
 		default:
 			got = testcorpus.PathOutcome(fmt.Sprintf("%d/%d", u, p))
 		}
-		if got != c.Want {
-			t.Errorf("%s %q: %s, want %s", c.Method, c.URI, got, c.Want)
-		}
+		assert.Equal(t, c.Want, got)
 	}
 }
 
@@ -89,9 +86,7 @@ func TestSkipSpellings(t *testing.T) {
 		default:
 			got = testcorpus.SkipOutcome(fmt.Sprint(st))
 		}
-		if got != c.Want {
-			t.Errorf("%q without a token: %s, want %s", c.URI, got, c.Want)
-		}
+		assert.Equal(t, c.Want, got, "%q without a token: %s, want %s", c.URI, got, c.Want)
 	}
 }
 
@@ -106,9 +101,8 @@ func TestRouteOptions(t *testing.T) {
 		map[string]any{"prefix": "/Exact", "case_sensitive": true, "require_roles": map[string]any{"any": []string{"admin"}}},
 		map[string]any{"prefix": "/café", "require_roles": map[string]any{"any": []string{"admin"}}},
 	}
-	if _, err := h.NewVM(context.Background(), []byte(pluginConfig(testPolicy(), map[string]any{"routes": routes}))); err == nil {
-		t.Fatal("a non-ASCII prefix was accepted")
-	}
+	_, err := h.NewVM(context.Background(), []byte(pluginConfig(testPolicy(), map[string]any{"routes": routes})))
+	require.Error(t, err, "a non-ASCII prefix was accepted")
 	routes = routes[:1]
 	ascii := newVM(t, h, pluginConfig(testPolicy(), map[string]any{"routes": routes}))
 	uni := newVM(t, h, pluginConfig(testPolicy(), map[string]any{"routes": routes, "unicode_paths": true}))
@@ -121,9 +115,8 @@ func TestRouteOptions(t *testing.T) {
 		{ascii, "/caf%C3%A9", 400}, {ascii, "/caf\xc3\xa9", 400},
 		{uni, "/caf%C3%A9", 200}, {uni, "/caf\xc3\xa9/x", 200}, {uni, "/%c0%af", 400}, {uni, "/\xef\xbc\xa5xact", 400}, {uni, "/Exact/caf%C3%A9", 403},
 	} {
-		if got := status(t, c.vm, "GET", c.path, user); got != c.want {
-			t.Errorf("%q (unicode_paths %v): %d, want %d", c.path, c.vm == uni, got, c.want)
-		}
+		got := status(t, c.vm, "GET", c.path, user)
+		assert.Equal(t, c.want, got, "%q (unicode_paths %v): %d, want %d", c.path, c.vm == uni, got, c.want)
 	}
 	// The refusal is jwtgate's JSON error, without a challenge.
 	wantRefused(t, do(t, ascii, request("/a%zz", user)), 400, "invalid_request", "")

@@ -1,39 +1,35 @@
 package proxywasm
 
 import (
-	"bytes"
-	"reflect"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestSerializeMap(t *testing.T) {
 	// The spec's example: {{"a": "1"}, {"b": "22"}}.
 	want := []byte{2, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 'a', 0, '1', 0, 'b', 0, '2', '2', 0}
 	pairs := [][2]string{{"a", "1"}, {"b", "22"}}
-	if got := SerializeMap(pairs); !bytes.Equal(got, want) {
-		t.Fatalf("SerializeMap = %v, want %v", got, want)
-	}
+	got := SerializeMap(pairs)
+	require.Equal(t, want, got, "SerializeMap = %v, want %v", got, want)
 	back, err := DeserializeMap(want)
-	if err != nil || !reflect.DeepEqual(back, pairs) {
-		t.Fatalf("DeserializeMap = %v, %v", back, err)
-	}
+	require.NoError(t, err, "DeserializeMap = %v, %v", back, err)
+	require.Equal(t, pairs, back, "DeserializeMap = %v, %v", back, err)
 	for _, empty := range [][]byte{nil, {0}, {0, 0, 0, 0}} {
-		if m, err := DeserializeMap(empty); err != nil || len(m) != 0 {
-			t.Errorf("%v: %v %v", empty, m, err)
-		}
+		m, err := DeserializeMap(empty)
+		assert.NoError(t, err, "%v", empty)
+		assert.Empty(t, m, "%v", empty)
 	}
 	for _, bad := range [][]byte{{1, 0}, {1, 0, 0, 0}, {1, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 'a', 0}, {0xff, 0xff, 0xff, 0xff}} {
-		if _, err := DeserializeMap(bad); err == nil {
-			t.Errorf("%v: accepted", bad)
-		}
+		_, err := DeserializeMap(bad)
+		assert.Error(t, err, "%v: accepted", bad)
 	}
 }
 
 func TestStatusErrors(t *testing.T) {
-	if statusErr(0) != nil || statusErr(8) != ErrorStatusCasMismatch {
-		t.Fatal("statusErr")
-	}
-	if ErrorStatusNotFound.Error() == "" || Status(99).Error() == "" {
-		t.Fatal("empty message")
-	}
+	require.Nil(t, statusErr(0), "statusErr")
+	require.Equal(t, ErrorStatusCasMismatch, statusErr(8), "statusErr")
+	require.NotEmpty(t, ErrorStatusNotFound.Error(), "empty message")
+	require.NotEmpty(t, Status(99).Error(), "empty message")
 }
