@@ -55,10 +55,6 @@ func (c *Case) Request() core.Request {
 // Now is the corpus's fixed current time.
 var Now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
-// TestKeys returns the fixed test keys (jwttest.Keys): the corpus's keys
-// are every package's test keys.
-func TestKeys() *jwttest.KeySet { return jwttest.Keys() }
-
 // Secrets of the corpus policy.
 const (
 	HSSecret   = "corpus-hmac-secret-0123456789abcdefghij"
@@ -92,7 +88,7 @@ func mustJSON(v any) string {
 // Policy returns the corpus policy, as YAML with inline keys. It is long
 // because it is one document, read best whole.
 func Policy() []byte {
-	k := TestKeys()
+	k := jwttest.Keys()
 	rsaJWKS := mustJSON(map[string]any{"keys": []any{map[string]any{
 		"kty": "RSA", "kid": "rs-1", "alg": "RS256", "use": "sig",
 		"n": b64.EncodeToString(k.RSA.N.Bytes()), "e": b64.EncodeToString(big.NewInt(int64(k.RSA.E)).Bytes()),
@@ -192,11 +188,6 @@ func Claims(iss string, extra map[string]any) map[string]any {
 	return jwttest.Merge(c, extra)
 }
 
-// Sign is jwttest.Sign (the corpus's tokens are made with it).
-func Sign(alg string, key any, hdr map[string]any, payload any) string {
-	return jwttest.Sign(alg, key, hdr, payload)
-}
-
 // tamper flips one character of a token's signature.
 func tamper(tok string) string {
 	i := strings.LastIndexByte(tok, '.') + 3
@@ -212,7 +203,7 @@ func seg(v any) string { return b64.EncodeToString([]byte(mustJSON(v))) }
 // Cases returns the corpus, in the order in which it must run. It is long
 // because it is a table, and the order of its rows is part of it.
 func Cases() []Case {
-	k := TestKeys()
+	k := jwttest.Keys()
 	hs := []byte(HSSecret)
 	policy := Policy()
 	var out []Case
@@ -231,7 +222,7 @@ func Cases() []Case {
 	once := func(name string, want core.Code, tok string, explain bool) {
 		out = append(out, Case{Name: name, Policy: policy, Token: tok, Now: Now, Explain: explain, Want: want})
 	}
-	hsTok := func(extra map[string]any) string { return Sign("HS256", hs, nil, Claims(IssHS, extra)) }
+	hsTok := func(extra map[string]any) string { return jwttest.Sign("HS256", hs, nil, Claims(IssHS, extra)) }
 	const (
 		ok       = core.Code("")
 		invalid  = core.CodeInvalidToken
@@ -245,11 +236,11 @@ func Cases() []Case {
 
 	// Valid tokens of each algorithm.
 	both("valid/HS256", ok, hsTok(nil))
-	both("valid/RS256", ok, Sign("RS256", k.RSA, map[string]any{"kid": "rs-1"}, Claims(IssRS, nil)))
-	both("valid/RS256-no-kid", ok, Sign("RS256", k.RSA, nil, Claims(IssRS, map[string]any{"aud": []string{"x", "other-api"}})))
-	both("valid/ES256", ok, Sign("ES256", k.EC, map[string]any{"kid": "es-1"}, Claims(IssES, nil)))
-	both("valid/EdDSA", ok, Sign("EdDSA", k.Ed25519, map[string]any{"kid": "ed-1"}, Claims(IssEd, nil)))
-	both("valid/permissions", ok, Sign("HS256", hs, nil, Claims(IssPerm, map[string]any{"roles": []string{"auditor"}, "permissions": []string{"reports:read:global"}})))
+	both("valid/RS256", ok, jwttest.Sign("RS256", k.RSA, map[string]any{"kid": "rs-1"}, Claims(IssRS, nil)))
+	both("valid/RS256-no-kid", ok, jwttest.Sign("RS256", k.RSA, nil, Claims(IssRS, map[string]any{"aud": []string{"x", "other-api"}})))
+	both("valid/ES256", ok, jwttest.Sign("ES256", k.EC, map[string]any{"kid": "es-1"}, Claims(IssES, nil)))
+	both("valid/EdDSA", ok, jwttest.Sign("EdDSA", k.Ed25519, map[string]any{"kid": "ed-1"}, Claims(IssEd, nil)))
+	both("valid/permissions", ok, jwttest.Sign("HS256", hs, nil, Claims(IssPerm, map[string]any{"roles": []string{"auditor"}, "permissions": []string{"reports:read:global"}})))
 	both("valid/redirect-claim", ok, hsTok(map[string]any{"redirect_url": "https://app.example/dashboard?x=1&y=<2>"}))
 	both("valid/redirect-param", ok, hsTok(nil), func(c *Case) { c.RedirectParam = "https://sub.app.example/next" })
 	both("valid/redirect-refused", ok, hsTok(nil), func(c *Case) { c.RedirectParam = "https://evil.example/" })
@@ -258,8 +249,8 @@ func Cases() []Case {
 	both("sub-line-separator", claims, hsTok(map[string]any{"sub": "ユーザー\u2028"}))
 	both("sub-not-a-string", invalid, hsTok(map[string]any{"sub": 1234567890123}))
 	both("valid/fractional-times", ok, hsTok(map[string]any{"exp": float64(Now.Unix()) + 0.25, "iat": 1.5e9}))
-	both("valid/max-age", ok, Sign("HS256", hs, nil, Claims(IssAged, map[string]any{"exp": nil, "iat": Now.Add(-5 * time.Minute).Unix()})))
-	both("valid/ignored-key-headers", ok, Sign("RS256", k.RSA, map[string]any{"kid": "rs-1", "jku": "https://evil.example/jwks", "x5u": "https://evil.example/x5", "jwk": map[string]any{"kty": "RSA", "n": b64.EncodeToString(k.RSAOther.N.Bytes()), "e": "AQAB"}}, Claims(IssRS, nil)))
+	both("valid/max-age", ok, jwttest.Sign("HS256", hs, nil, Claims(IssAged, map[string]any{"exp": nil, "iat": Now.Add(-5 * time.Minute).Unix()})))
+	both("valid/ignored-key-headers", ok, jwttest.Sign("RS256", k.RSA, map[string]any{"kid": "rs-1", "jku": "https://evil.example/jwks", "x5u": "https://evil.example/x5", "jwk": map[string]any{"kty": "RSA", "n": b64.EncodeToString(k.RSAOther.N.Bytes()), "e": "AQAB"}}, Claims(IssRS, nil)))
 	big := strings.Repeat("x", 9_000)
 	both("valid/large-token", ok, hsTok(map[string]any{"padding": big}))
 	// The clock: exp exactly at the edge of the skew, and half a second past it.
@@ -270,10 +261,10 @@ func Cases() []Case {
 
 	// Invalid classes.
 	both("expired", expired, hsTok(map[string]any{"exp": Now.Add(-2 * time.Hour).Unix()}))
-	both("expired/max-age", expired, Sign("HS256", hs, nil, Claims(IssAged, map[string]any{"exp": nil, "iat": Now.Add(-11 * time.Minute).Unix()})))
+	both("expired/max-age", expired, jwttest.Sign("HS256", hs, nil, Claims(IssAged, map[string]any{"exp": nil, "iat": Now.Add(-11 * time.Minute).Unix()})))
 	both("not-yet-valid/nbf", notYet, hsTok(map[string]any{"nbf": Now.Add(time.Hour).Unix()}))
 	both("not-yet-valid/iat", notYet, hsTok(map[string]any{"iat": Now.Add(time.Hour).Unix()}))
-	both("wrong-issuer", noConfig, Sign("HS256", hs, nil, Claims("https://unknown.example", nil)))
+	both("wrong-issuer", noConfig, jwttest.Sign("HS256", hs, nil, Claims("https://unknown.example", nil)))
 	both("no-issuer", noConfig, hsTok(map[string]any{"iss": nil}))
 	both("wrong-integration", noConfig, hsTok(nil), func(c *Case) { c.Integration = "rs" })
 	both("wrong-audience", invalid, hsTok(map[string]any{"aud": []string{"other"}}))
@@ -285,34 +276,34 @@ func Cases() []Case {
 	both("missing-subject", claims, hsTok(map[string]any{"sub": nil}))
 	both("groups-not-a-list", claims, hsTok(map[string]any{"groups": "eng"}))
 	both("header-control-chars", invalid, hsTok(map[string]any{"email": "a@b.c\r\nX-Admin: 1"}))
-	both("permission-denied", denied, Sign("HS256", hs, nil, Claims(IssPerm, map[string]any{"roles": []string{"admin"}})))
-	both("permission-denied/roles", denied, Sign("HS256", hs, nil, Claims(IssPerm, map[string]any{"permissions": []string{"reports:read:tenant"}})))
+	both("permission-denied", denied, jwttest.Sign("HS256", hs, nil, Claims(IssPerm, map[string]any{"roles": []string{"admin"}})))
+	both("permission-denied/roles", denied, jwttest.Sign("HS256", hs, nil, Claims(IssPerm, map[string]any{"permissions": []string{"reports:read:tenant"}})))
 	both("bad-signature/HS256", invalid, tamper(hsTok(nil)))
-	both("bad-signature/RS256", invalid, tamper(Sign("RS256", k.RSA, map[string]any{"kid": "rs-1"}, Claims(IssRS, nil))))
-	both("bad-signature/ES256", invalid, tamper(Sign("ES256", k.EC, nil, Claims(IssES, nil))))
-	both("bad-signature/EdDSA", invalid, tamper(Sign("EdDSA", k.Ed25519, nil, Claims(IssEd, nil))))
-	both("bad-signature/other-key", invalid, Sign("RS256", k.RSAOther, map[string]any{"kid": "rs-1"}, Claims(IssRS, nil)))
+	both("bad-signature/RS256", invalid, tamper(jwttest.Sign("RS256", k.RSA, map[string]any{"kid": "rs-1"}, Claims(IssRS, nil))))
+	both("bad-signature/ES256", invalid, tamper(jwttest.Sign("ES256", k.EC, nil, Claims(IssES, nil))))
+	both("bad-signature/EdDSA", invalid, tamper(jwttest.Sign("EdDSA", k.Ed25519, nil, Claims(IssEd, nil))))
+	both("bad-signature/other-key", invalid, jwttest.Sign("RS256", k.RSAOther, map[string]any{"kid": "rs-1"}, Claims(IssRS, nil)))
 	both("bad-signature/tampered-payload", invalid, func() string {
 		t := strings.Split(hsTok(nil), ".")
 		return t[0] + "." + seg(Claims(IssHS, map[string]any{"sub": "admin"})) + "." + t[2]
 	}())
-	both("unknown-kid", invalid, Sign("RS256", k.RSA, map[string]any{"kid": "rs-2"}, Claims(IssRS, nil)))
+	both("unknown-kid", invalid, jwttest.Sign("RS256", k.RSA, map[string]any{"kid": "rs-2"}, Claims(IssRS, nil)))
 
 	// The attack catalogue.
-	both("attack/alg-none", invalid, Sign("none", nil, nil, Claims(IssHS, nil)))
-	both("attack/alg-none-case", invalid, Sign("nOnE", nil, nil, Claims(IssHS, nil)))
+	both("attack/alg-none", invalid, jwttest.Sign("none", nil, nil, Claims(IssHS, nil)))
+	both("attack/alg-none-case", invalid, jwttest.Sign("nOnE", nil, nil, Claims(IssHS, nil)))
 	rsaPub, _ := x509.MarshalPKIXPublicKey(&k.RSA.PublicKey)
-	both("attack/alg-confusion", invalid, Sign("HS256", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: rsaPub}), map[string]any{"kid": "rs-1"}, Claims(IssRS, nil)))
-	both("attack/alg-downgrade", invalid, Sign("HS256", hs, nil, Claims(IssRS, nil)))
-	both("attack/kid-traversal", invalid, Sign("RS256", k.RSA, map[string]any{"kid": "../../../../dev/null"}, Claims(IssRS, nil)))
-	both("attack/kid-huge", invalid, Sign("RS256", k.RSA, map[string]any{"kid": strings.Repeat("k", 300)}, Claims(IssRS, nil)))
-	both("attack/crit", invalid, Sign("HS256", hs, map[string]any{"crit": []string{"exp"}, "exp": 1}, Claims(IssHS, nil)))
+	both("attack/alg-confusion", invalid, jwttest.Sign("HS256", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: rsaPub}), map[string]any{"kid": "rs-1"}, Claims(IssRS, nil)))
+	both("attack/alg-downgrade", invalid, jwttest.Sign("HS256", hs, nil, Claims(IssRS, nil)))
+	both("attack/kid-traversal", invalid, jwttest.Sign("RS256", k.RSA, map[string]any{"kid": "../../../../dev/null"}, Claims(IssRS, nil)))
+	both("attack/kid-huge", invalid, jwttest.Sign("RS256", k.RSA, map[string]any{"kid": strings.Repeat("k", 300)}, Claims(IssRS, nil)))
+	both("attack/crit", invalid, jwttest.Sign("HS256", hs, map[string]any{"crit": []string{"exp"}, "exp": 1}, Claims(IssHS, nil)))
 	both("attack/empty-signature", invalid, strings.TrimRight(hsTok(nil), "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"))
-	both("attack/deep-json", invalid, Sign("HS256", hs, nil, []byte(`{"iss":"`+IssHS+`","x":`+strings.Repeat("[", 40)+strings.Repeat("]", 40)+`}`)))
-	both("attack/duplicate-iss", invalid, Sign("HS256", hs, nil, []byte(`{"iss":"https://unknown.example","iss":"`+IssHS+`","sub":"u","aud":"api","exp":`+fmt.Sprint(Now.Add(time.Hour).Unix())+`}`)))
+	both("attack/deep-json", invalid, jwttest.Sign("HS256", hs, nil, []byte(`{"iss":"`+IssHS+`","x":`+strings.Repeat("[", 40)+strings.Repeat("]", 40)+`}`)))
+	both("attack/duplicate-iss", invalid, jwttest.Sign("HS256", hs, nil, []byte(`{"iss":"https://unknown.example","iss":"`+IssHS+`","sub":"u","aud":"api","exp":`+fmt.Sprint(Now.Add(time.Hour).Unix())+`}`)))
 	both("attack/iss-not-string", invalid, hsTok(map[string]any{"iss": 7}))
 	both("attack/huge-exp", ok, hsTok(map[string]any{"exp": 1e300}))
-	both("attack/nan-like-exp", invalid, Sign("HS256", hs, nil, []byte(`{"iss":"`+IssHS+`","exp":NaN}`)))
+	both("attack/nan-like-exp", invalid, jwttest.Sign("HS256", hs, nil, []byte(`{"iss":"`+IssHS+`","exp":NaN}`)))
 
 	// More of the attack catalogue, on raw header and payload JSON.
 	exp := fmt.Sprint(Now.Add(time.Hour).Unix())
@@ -332,10 +323,10 @@ func Cases() []Case {
 	both("attack/b64-false", invalid, raw(`{"alg":"HS256","b64":false,"crit":["b64"]}`, payload))
 	both("attack/b64-false-no-crit", invalid, raw(`{"alg":"HS256","b64":false}`, payload))
 	attackerJWK := mustJSON(map[string]any{"kty": "RSA", "n": b64.EncodeToString(k.RSAOther.N.Bytes()), "e": "AQAB"})
-	both("attack/embedded-jwk-signed-by-it", invalid, Sign("RS256", k.RSAOther, map[string]any{"jwk": json.RawMessage(attackerJWK)}, Claims(IssRS, nil)))
+	both("attack/embedded-jwk-signed-by-it", invalid, jwttest.Sign("RS256", k.RSAOther, map[string]any{"jwk": json.RawMessage(attackerJWK)}, Claims(IssRS, nil)))
 	both("attack/embedded-oct-jwk", invalid, raw(`{"alg":"HS256","jwk":{"kty":"oct","k":"`+b64.EncodeToString([]byte("attacker-secret-attacker-secret!!"))+`"}}`, mustJSON(Claims(IssRS, nil))))
-	both("attack/jku-signed-by-other-key", invalid, Sign("RS256", k.RSAOther, map[string]any{"jku": "https://evil.example/jwks.json", "kid": "rs-1"}, Claims(IssRS, nil)))
-	both("attack/alg-confusion-jwk-secret", invalid, Sign("HS256", []byte(attackerJWK), nil, Claims(IssRS, nil)))
+	both("attack/jku-signed-by-other-key", invalid, jwttest.Sign("RS256", k.RSAOther, map[string]any{"jku": "https://evil.example/jwks.json", "kid": "rs-1"}, Claims(IssRS, nil)))
+	both("attack/alg-confusion-jwk-secret", invalid, jwttest.Sign("HS256", []byte(attackerJWK), nil, Claims(IssRS, nil)))
 	both("attack/sub-twice", invalid, raw(`{"alg":"HS256"}`, `{"iss":"`+IssHS+`","sub":"a","sub":"admin","aud":"api","email":"e","tenant_id":"t","exp":`+exp+`}`))
 	both("attack/exp-twice", invalid, raw(`{"alg":"HS256"}`, `{"iss":"`+IssHS+`","sub":"a","aud":"api","email":"e","tenant_id":"t","exp":1,"exp":`+exp+`}`))
 	both("attack/escaped-duplicate", invalid, raw(`{"alg":"HS256"}`, `{"iss":"`+IssHS+`","sub":"a","s\u0075b":"b","aud":"api","email":"e","tenant_id":"t","exp":`+exp+`}`))
@@ -365,16 +356,16 @@ func Cases() []Case {
 	both("malformed/header-not-json", invalid, b64.EncodeToString([]byte("not json"))+"."+seg(Claims(IssHS, nil))+".sig")
 	both("malformed/header-array", invalid, b64.EncodeToString([]byte("[1]"))+"."+seg(Claims(IssHS, nil))+".sig")
 	both("malformed/padded-base64", invalid, hsTok(nil)+"==")
-	both("malformed/payload-not-object", invalid, Sign("HS256", hs, nil, []byte(`"just a string"`)))
+	both("malformed/payload-not-object", invalid, jwttest.Sign("HS256", hs, nil, []byte(`"just a string"`)))
 	both("malformed/over-policy-limit", invalid, hsTok(map[string]any{"padding": strings.Repeat("y", 20_000)}))
-	both("malformed/over-integration-limit", invalid, Sign("HS256", hs, nil, Claims(IssAged, map[string]any{"exp": nil, "padding": strings.Repeat("z", 5000)})))
+	both("malformed/over-integration-limit", invalid, jwttest.Sign("HS256", hs, nil, Claims(IssAged, map[string]any{"exp": nil, "padding": strings.Repeat("z", 5000)})))
 	both("malformed/2MB", invalid, hsTok(map[string]any{"padding": strings.Repeat("p", 2<<20)}))
 
 	// JWE.
-	nested := Sign("HS256", hs, nil, Claims(IssJWE, nil))
+	nested := jwttest.Sign("HS256", hs, nil, Claims(IssJWE, nil))
 	both("jwe/nested-valid", ok, jwttest.Encrypt(EncSecret, map[string]any{"kid": "enc-1", "cty": "JWT", "iss": IssJWE}, []byte(nested), "nested"))
 	both("jwe/nested-valid-unrouted", ok, jwttest.Encrypt(EncSecret, map[string]any{"cty": "JWT"}, []byte(nested), "unrouted"))
-	both("jwe/nested-expired", expired, jwttest.Encrypt(EncSecret, map[string]any{"cty": "JWT"}, []byte(Sign("HS256", hs, nil, Claims(IssJWE, map[string]any{"exp": Now.Add(-time.Hour).Unix()}))), "exp"))
+	both("jwe/nested-expired", expired, jwttest.Encrypt(EncSecret, map[string]any{"cty": "JWT"}, []byte(jwttest.Sign("HS256", hs, nil, Claims(IssJWE, map[string]any{"exp": Now.Add(-time.Hour).Unix()}))), "exp"))
 	both("jwe/nested-bad-signature", invalid, jwttest.Encrypt(EncSecret, map[string]any{"cty": "JWT"}, []byte(tamper(nested)), "badsig"))
 	both("jwe/nested-other-issuer", invalid, jwttest.Encrypt(EncSecret, map[string]any{"cty": "JWT"}, []byte(hsTok(nil)), "otheriss"))
 	both("jwe/unsigned-refused", invalid, jwttest.Encrypt(EncSecret, map[string]any{"iss": IssJWE}, []byte(mustJSON(Claims(IssJWE, nil))), "unsigned"))
@@ -393,14 +384,14 @@ func Cases() []Case {
 			sfx = "/explain"
 		}
 		jti := "jti-" + fmt.Sprint(explain)
-		tok := Sign("HS256", hs, nil, Claims(IssOnce, map[string]any{"jti": jti}))
-		expiredFirst := Sign("HS256", hs, nil, Claims(IssOnce, map[string]any{"jti": jti + "-late", "exp": Now.Add(-time.Hour).Unix()}))
+		tok := jwttest.Sign("HS256", hs, nil, Claims(IssOnce, map[string]any{"jti": jti}))
+		expiredFirst := jwttest.Sign("HS256", hs, nil, Claims(IssOnce, map[string]any{"jti": jti + "-late", "exp": Now.Add(-time.Hour).Unix()}))
 		once("once/expired-keeps-jti"+sfx, expired, expiredFirst, explain)
 		once("once/first-use"+sfx, ok, tok, explain)
 		once("once/replay"+sfx, replayed, tok, explain)
 		once("once/replay-again"+sfx, replayed, tok, explain)
-		once("once/no-jti"+sfx, claims, Sign("HS256", hs, nil, Claims(IssOnce, nil)), explain)
-		once("once/jti-too-long"+sfx, claims, Sign("HS256", hs, nil, Claims(IssOnce, map[string]any{"jti": strings.Repeat("j", 300)})), explain)
+		once("once/no-jti"+sfx, claims, jwttest.Sign("HS256", hs, nil, Claims(IssOnce, nil)), explain)
+		once("once/jti-too-long"+sfx, claims, jwttest.Sign("HS256", hs, nil, Claims(IssOnce, map[string]any{"jti": strings.Repeat("j", 300)})), explain)
 	}
 	return out
 }

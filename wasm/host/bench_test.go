@@ -11,6 +11,7 @@ import (
 	"github.com/tetratelabs/wazero"
 
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/internal/jwttest"
 	"github.com/jwtgate/jwtgate/internal/testcorpus"
 )
 
@@ -28,21 +29,21 @@ import (
 // benchPolicy and benchTokens mirror core's own benchmarks: one
 // integration per algorithm, the same claims.
 func benchTokens() (policy []byte, toks []struct{ alg, token string }) {
-	k := testcorpus.TestKeys()
+	k := jwttest.Keys()
 	extra := map[string]any{
 		"name": "John Doe", "roles": []string{"user"}, "groups": nil,
 		"jti": "token-unique-id",
 	}
 	hs := []byte(testcorpus.HSSecret)
 	toks = []struct{ alg, token string }{
-		{"HS256", testcorpus.Sign("HS256", hs, nil, testcorpus.Claims(testcorpus.IssPerm, nil))},
-		{"RS256", testcorpus.Sign("RS256", k.RSA, map[string]any{"kid": "rs-1"}, testcorpus.Claims(testcorpus.IssRS, extra))},
-		{"ES256", testcorpus.Sign("ES256", k.EC, map[string]any{"kid": "es-1"}, testcorpus.Claims(testcorpus.IssES, extra))},
-		{"EdDSA", testcorpus.Sign("EdDSA", k.Ed25519, map[string]any{"kid": "ed-1"}, testcorpus.Claims(testcorpus.IssEd, extra))},
+		{"HS256", jwttest.Sign("HS256", hs, nil, testcorpus.Claims(testcorpus.IssPerm, nil))},
+		{"RS256", jwttest.Sign("RS256", k.RSA, map[string]any{"kid": "rs-1"}, testcorpus.Claims(testcorpus.IssRS, extra))},
+		{"ES256", jwttest.Sign("ES256", k.EC, map[string]any{"kid": "es-1"}, testcorpus.Claims(testcorpus.IssES, extra))},
+		{"EdDSA", jwttest.Sign("EdDSA", k.Ed25519, map[string]any{"kid": "ed-1"}, testcorpus.Claims(testcorpus.IssEd, extra))},
 	}
 	// The HS256 case uses the plain hs integration (its required claims and
 	// headers); re-sign it for that issuer.
-	toks[0].token = testcorpus.Sign("HS256", hs, nil, testcorpus.Claims(testcorpus.IssHS, extra))
+	toks[0].token = jwttest.Sign("HS256", hs, nil, testcorpus.Claims(testcorpus.IssHS, extra))
 	return testcorpus.Policy(), toks
 }
 

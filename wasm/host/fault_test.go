@@ -12,13 +12,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/internal/jwttest"
 	"github.com/jwtgate/jwtgate/internal/testcorpus"
 	"github.com/jwtgate/jwtgate/internal/wasmtest"
 )
 
 // validToken is a token the corpus policy accepts.
 func validToken() string {
-	return testcorpus.Sign("HS256", []byte(testcorpus.HSSecret), nil, testcorpus.Claims(testcorpus.IssHS, nil))
+	return jwttest.Sign("HS256", []byte(testcorpus.HSSecret), nil, testcorpus.Claims(testcorpus.IssHS, nil))
 }
 
 func requireServes(t *testing.T, h *Host) {

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/internal/jwttest"
 	"github.com/jwtgate/jwtgate/internal/testcorpus"
 )
 
@@ -93,7 +94,7 @@ func TestPolicyErrors(t *testing.T) {
 // decision the core would give.
 func TestTokenLimit(t *testing.T) {
 	h := mustLoad(t, guestModule(t), testcorpus.Policy(), Options{MaxTokenBytes: 1000})
-	tok := testcorpus.Sign("HS256", []byte(testcorpus.HSSecret), nil, testcorpus.Claims(testcorpus.IssHS, map[string]any{"padding": strings.Repeat("x", 1000)}))
+	tok := jwttest.Sign("HS256", []byte(testcorpus.HSSecret), nil, testcorpus.Claims(testcorpus.IssHS, map[string]any{"padding": strings.Repeat("x", 1000)}))
 	d, err := h.decide(context.Background(), core.Request{Token: tok, Now: testcorpus.Now, Explain: true})
 	require.NoError(t, err)
 	want := fmt.Sprintf("token is %d bytes, the limit is 1000", len(tok))
@@ -129,7 +130,7 @@ func TestReplaySharedAcrossInstances(t *testing.T) {
 	store := core.NewMemoryReplayStore(0)
 	h := mustLoad(t, guestModule(t), testcorpus.Policy(), Options{PoolSize: 4, Replay: store})
 	for round := range 5 {
-		tok := testcorpus.Sign("HS256", []byte(testcorpus.HSSecret), nil, testcorpus.Claims(testcorpus.IssOnce, map[string]any{"jti": fmt.Sprintf("shared-%d", round)}))
+		tok := jwttest.Sign("HS256", []byte(testcorpus.HSSecret), nil, testcorpus.Claims(testcorpus.IssOnce, map[string]any{"jti": fmt.Sprintf("shared-%d", round)}))
 		var fresh, replayed atomic.Int32
 		var wg sync.WaitGroup
 		for range 16 {
@@ -164,7 +165,7 @@ func TestReplayStoreError(t *testing.T) {
 	h := mustLoad(t, guestModule(t), testcorpus.Policy(), Options{Replay: failingStore{}})
 	p, _ := core.ParsePolicy("policy", testcorpus.Policy(), core.LoadOptions{})
 	native, _ := core.NewVerifier(p, core.Config{Replay: failingStore{}})
-	req := core.Request{Token: testcorpus.Sign("HS256", []byte(testcorpus.HSSecret), nil, testcorpus.Claims(testcorpus.IssOnce, map[string]any{"jti": "x"})), Now: testcorpus.Now, Explain: true}
+	req := core.Request{Token: jwttest.Sign("HS256", []byte(testcorpus.HSSecret), nil, testcorpus.Claims(testcorpus.IssOnce, map[string]any{"jti": "x"})), Now: testcorpus.Now, Explain: true}
 	got, err := h.Call(context.Background(), req)
 	require.NoError(t, err)
 	assert.Equal(t, string(native.Verify(context.Background(), req).JSON()), string(got))

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/internal/jwttest"
 	"github.com/jwtgate/jwtgate/internal/testcorpus"
 	"github.com/jwtgate/jwtgate/jwks"
 	"github.com/jwtgate/jwtgate/wasm/abi"
@@ -23,7 +24,7 @@ import (
 // /big, so that the set is larger than the guest's first buffer) and
 // fails at /down, on loopback.
 func jwksServer(t *testing.T) *httptest.Server {
-	k := testcorpus.TestKeys().RSA
+	k := jwttest.Keys().RSA
 	key := func(kid string) string {
 		return fmt.Sprintf(`{"kty":"RSA","kid":%q,"alg":"RS256","use":"sig","n":%q,"e":%q}`, kid,
 			base64.RawURLEncoding.EncodeToString(k.N.Bytes()), base64.RawURLEncoding.EncodeToString(big.NewInt(int64(k.E)).Bytes()))
@@ -66,17 +67,17 @@ func TestKeySetsDifferential(t *testing.T) {
 	p, err := core.ParsePolicy("policy", policy, core.LoadOptions{})
 	require.NoError(t, err)
 	fetcher := func() core.KeySource { return jwks.New(jwks.Options{URLs: p.JWKSURLs()}) }
-	rs := testcorpus.TestKeys().RSA
+	rs := jwttest.Keys().RSA
 	sign := func(iss, kid string) string {
-		return testcorpus.Sign("RS256", rs, map[string]any{"kid": kid}, testcorpus.Claims(iss, nil))
+		return jwttest.Sign("RS256", rs, map[string]any{"kid": kid}, testcorpus.Claims(iss, nil))
 	}
 	tokens := map[string]string{
 		"up/valid":      sign("https://up.example", "rs-1"),
-		"up/no-kid":     testcorpus.Sign("RS256", rs, nil, testcorpus.Claims("https://up.example", nil)),
+		"up/no-kid":     jwttest.Sign("RS256", rs, nil, testcorpus.Claims("https://up.example", nil)),
 		"up/other-kid":  sign("https://up.example", "rs-9"),
 		"big/valid":     sign("https://big.example", "rs-1"),
 		"down/valid":    sign("https://down.example", "rs-1"),
-		"mixed/hs":      testcorpus.Sign("HS256", []byte(testcorpus.HSSecret), nil, testcorpus.Claims("https://mixed.example", nil)),
+		"mixed/hs":      jwttest.Sign("HS256", []byte(testcorpus.HSSecret), nil, testcorpus.Claims("https://mixed.example", nil)),
 		"mixed/rs":      sign("https://mixed.example", "rs-1"),
 		"up/tampered":   sign("https://up.example", "rs-1") + "x",
 		"unknown/valid": sign("https://unknown.example", "rs-1"),
@@ -133,7 +134,7 @@ func TestKeySetsCapability(t *testing.T) {
 	keys := &countingKeys{KeySource: jwks.New(jwks.Options{URLs: []string{srv.URL + "/jwks"}})}
 	h := mustLoad(t, guestModule(t), policy, Options{Keys: keys, PoolSize: 1})
 	assert.Equal(t, abi.CapKeySets, h.offered())
-	tok := testcorpus.Sign("RS256", testcorpus.TestKeys().RSA, map[string]any{"kid": "rs-1"}, testcorpus.Claims("https://up.example", nil))
+	tok := jwttest.Sign("RS256", jwttest.Keys().RSA, map[string]any{"kid": "rs-1"}, testcorpus.Claims("https://up.example", nil))
 	for range 3 {
 		d := h.Verify(context.Background(), core.Request{Token: tok, Now: testcorpus.Now})
 		require.True(t, d.Valid, d.Reason)
