@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/jwtgate/jwtgate/internal/errlist"
 	"github.com/jwtgate/jwtgate/internal/yamlconfig"
 )
 
@@ -48,22 +49,10 @@ func (e *PolicyError) Error() string {
 type PolicyErrors []*PolicyError
 
 // Error returns every problem's Error, one per line.
-func (e PolicyErrors) Error() string {
-	s := make([]string, len(e))
-	for i, pe := range e {
-		s[i] = pe.Error()
-	}
-	return strings.Join(s, "\n")
-}
+func (e PolicyErrors) Error() string { return errlist.Error(e) }
 
 // Unwrap returns each *PolicyError, for errors.As and errors.Is.
-func (e PolicyErrors) Unwrap() []error {
-	out := make([]error, len(e))
-	for i, pe := range e {
-		out[i] = pe
-	}
-	return out
-}
+func (e PolicyErrors) Unwrap() []error { return errlist.Unwrap(e) }
 
 // maxPolicyProblems bounds the problems one refusal lists.
 const maxPolicyProblems = 100

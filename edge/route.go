@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/internal/errlist"
 )
 
 // Route is one route of a host's table (jwtgate serve's service.routes,
@@ -96,22 +97,10 @@ func (e *RouteError) Error() string {
 type RouteErrors []*RouteError
 
 // Error returns every problem's Error, one per line.
-func (es RouteErrors) Error() string {
-	s := make([]string, len(es))
-	for i, e := range es {
-		s[i] = e.Error()
-	}
-	return strings.Join(s, "\n")
-}
+func (es RouteErrors) Error() string { return errlist.Error(es) }
 
 // Unwrap lets errors.As find each *RouteError.
-func (es RouteErrors) Unwrap() []error {
-	out := make([]error, len(es))
-	for i, e := range es {
-		out[i] = e
-	}
-	return out
-}
+func (es RouteErrors) Unwrap() []error { return errlist.Unwrap(es) }
 
 // route validates one route configuration: its requirements first, then
 // its prefix, methods and pin.

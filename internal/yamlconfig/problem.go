@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/jwtgate/jwtgate/internal/errlist"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -37,22 +38,10 @@ func (p *Problem) Error() string {
 // Problems is every problem of one decoded part, in the order found.
 type Problems []*Problem
 
-func (ps Problems) Error() string {
-	s := make([]string, len(ps))
-	for i, p := range ps {
-		s[i] = p.Error()
-	}
-	return strings.Join(s, "\n")
-}
+func (ps Problems) Error() string { return errlist.Error(ps) }
 
 // Unwrap lets errors.As find each *Problem.
-func (ps Problems) Unwrap() []error {
-	out := make([]error, len(ps))
-	for i, p := range ps {
-		out[i] = p
-	}
-	return out
-}
+func (ps Problems) Unwrap() []error { return errlist.Unwrap(ps) }
 
 // Lines maps the path of every field a Decode met to the line it is
 // written on.
