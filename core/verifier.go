@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -53,6 +54,13 @@ func ParseKeySet(data []byte) (*KeySet, error) {
 
 // Len returns the number of keys in the set.
 func (s *KeySet) Len() int { return len(s.keys) }
+
+// HasKeyID reports whether the set holds a key with this kid that the
+// core accepted, so that a host can refetch a set that lacks the key a
+// token asks for.
+func (s *KeySet) HasKeyID(kid string) bool {
+	return slices.ContainsFunc(s.keys, func(k jose.JSONWebKey) bool { return k.KeyID == kid })
+}
 
 // Config holds what a Verifier gets from its host.
 type Config struct {

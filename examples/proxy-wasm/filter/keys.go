@@ -38,7 +38,6 @@ type localSet struct {
 	cas   uint32
 	entry jwksEntry
 	set   *core.KeySet
-	kids  map[string]bool // the key IDs in set
 }
 
 // keyCache is the core.KeySource of the filter: key sets fetched with
@@ -71,9 +70,9 @@ func (k *keyCache) KeySet(_ context.Context, u, kid string) (*core.KeySet, error
 	if ls == nil || ls.set == nil {
 		ls = k.load(u)
 	}
-	if ls != nil && ls.set != nil && kid != "" && !ls.kids[kid] {
+	if ls != nil && ls.set != nil && kid != "" && !ls.has(kid) {
 		k.load(u) // another VM may have it already
-		if ls = k.local[u]; !ls.kids[kid] && k.refetchForKid(u) {
+		if ls = k.local[u]; !ls.has(kid) && k.refetchForKid(u) {
 			k.p.refetching = true
 		}
 	}
@@ -113,30 +112,18 @@ func (k *keyCache) load(u string) *localSet {
 		if err != nil {
 			pw.LogWarnf("jwtgate: shared key set of %s is unreadable: %v", u, err)
 		} else {
-			next.set, next.kids = set, keyIDs(e.Doc)
+			next.set = set
 		}
 	}
 	if next.set == nil && ls != nil {
-		next.set, next.kids = ls.set, ls.kids
+		next.set = ls.set
 	}
 	k.local[u] = next
 	return next
 }
 
-// keyIDs lists the kids of a JWK set document.
-func keyIDs(doc []byte) map[string]bool {
-	var set struct {
-		Keys []struct {
-			Kid string `json:"kid"`
-		} `json:"keys"`
-	}
-	json.Unmarshal(doc, &set)
-	out := map[string]bool{}
-	for _, k := range set.Keys {
-		out[k.Kid] = true
-	}
-	return out
-}
+// has reports whether the set holds a key with this kid.
+func (l *localSet) has(kid string) bool { return l != nil && l.set != nil && l.set.HasKeyID(kid) }
 
 // refetchForKid starts a fetch of u for an unknown kid unless one is under
 // way or the set is younger than unknown_kid_refetch_duration. It reports
