@@ -37,7 +37,7 @@ type CacheOptions struct {
 	// it, by Request.Now (default 5 minutes): it bounds what the cache
 	// cannot see, such as a key set its host has not refreshed yet.
 	TTL time.Duration
-	// KeyGeneration, when set, changes whenever a key set the engine uses
+	// KeyGeneration, when set, grows whenever a key set the engine uses
 	// changes (jwks.Fetcher.Generation); the cache drops every entry when
 	// it does. Nil: the keys never change (inline and file keys are fixed
 	// for the life of a policy; a reload makes a new cache).
@@ -191,7 +191,11 @@ func (c *Cache) get(k cacheKey, gen uint64, now time.Time) *Decision {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if gen != c.gen {
-		c.clearLocked(gen)
+		// A generation only grows: an older one is a request that read it
+		// before another cleared the cache, and must not clear it again.
+		if gen > c.gen {
+			c.clearLocked(gen)
+		}
 		return nil
 	}
 	e := c.entries[k]
