@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -308,4 +309,56 @@ func TestCacheConcurrent(t *testing.T) {
 	st := c.Stats()
 	assert.Equal(t, uint64(8*300), st.Hits+st.Misses)
 	assert.LessOrEqual(t, st.Entries, 8)
+}
+
+// jsonEngine stands for a host whose engine runs elsewhere: it gets the
+// decision as JSON, and the window beside it (as an ABI would carry it).
+type jsonEngine struct{ v *Verifier }
+
+func (j jsonEngine) Verify(ctx context.Context, req Request) *Decision {
+	d := j.v.Verify(ctx, req)
+	var out Decision
+	if err := json.Unmarshal(d.JSON(), &out); err != nil {
+		return EngineFailed("bad decision", req.Explain)
+	}
+	if w, ok := d.Window(); ok {
+		out.SetWindow(w)
+	}
+	return &out
+}
+
+func TestCacheInFrontOfARemoteEngine(t *testing.T) {
+	p := mustPolicy(t, cachePolicyDoc)
+	v, err := NewVerifier(p, Config{Replay: NewMemoryReplayStore(0)})
+	require.NoError(t, err)
+	tok := cacheToken(t, nil)
+	ctx := context.Background()
+
+	bare, err := NewCache(jsonEngineWithout{v}, p, CacheOptions{})
+	require.NoError(t, err)
+	for range 2 {
+		require.True(t, bare.Verify(ctx, req(tok, testNow)).Valid)
+	}
+	assert.Equal(t, CacheStats{Misses: 2}, bare.Stats(), "a decision without a window is not stored")
+
+	c, err := NewCache(jsonEngine{v}, p, CacheOptions{})
+	require.NoError(t, err)
+	want := v.Verify(ctx, req(tok, testNow))
+	for range 2 {
+		assert.Equal(t, string(want.JSON()), string(c.Verify(ctx, req(tok, testNow)).JSON()))
+	}
+	assert.Equal(t, uint64(1), c.Stats().Hits, "with the window set, it is")
+	_, ok := (&Decision{}).Window()
+	assert.False(t, ok, "a rejected decision has no window")
+}
+
+// jsonEngineWithout hands over the JSON only.
+type jsonEngineWithout struct{ v *Verifier }
+
+func (j jsonEngineWithout) Verify(ctx context.Context, req Request) *Decision {
+	var out Decision
+	if err := json.Unmarshal(j.v.Verify(ctx, req).JSON(), &out); err != nil {
+		return EngineFailed("bad decision", req.Explain)
+	}
+	return &out
 }

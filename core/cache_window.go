@@ -49,6 +49,15 @@ func (d *Decision) Window() (TimeWindow, bool) {
 	return d.window, true
 }
 
+// SetWindow gives a decision the window its engine reported: for a host
+// whose engine runs elsewhere (a plugin in a sandbox) and hands over its
+// decisions as JSON, which carries no window, so that a Cache in front of
+// it can store them. A host sets only what the engine said: a wrong
+// window makes a cache answer outside the token's validity.
+func (d *Decision) SetWindow(w TimeWindow) {
+	d.window, d.windowed = w, true
+}
+
 // windowOf is the window the checks of in gave a token of times t.
 func windowOf(in *integration, t times) TimeWindow {
 	return TimeWindow{
