@@ -61,7 +61,7 @@ func (v *Verifier) claims(ctx context.Context, r *run, req *Request, c *claimsIn
 	if t.hasExp {
 		d.ExpiresAt = unixTime(t.exp).Unix()
 	}
-	now := float64(req.Now.Unix()) + float64(req.Now.Nanosecond())/1e9
+	now := nowSeconds(req.Now)
 	for _, check := range []func() *verdict{
 		func() *verdict { return checkTimes(r, in, t, now) },
 		func() *verdict { return checkAudience(r, in, d.Audience) },
@@ -79,8 +79,11 @@ func (v *Verifier) claims(ctx context.Context, r *run, req *Request, c *claimsIn
 		return verr
 	}
 	if in.oneTime {
-		return v.claimJTI(ctx, r, req, in, obj, t)
+		if verr := v.claimJTI(ctx, r, req, in, obj, t); verr != nil {
+			return verr
+		}
 	}
+	d.window, d.windowed = windowOf(in, t), true
 	return nil
 }
 

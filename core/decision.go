@@ -57,6 +57,10 @@ type Decision struct {
 	Trace []Step `json:"trace,omitempty"`
 
 	perms *permission.Set
+	// window is when a valid decision's time checks pass (Window), for a
+	// decision cache; windowed says it was set.
+	window   TimeWindow
+	windowed bool
 }
 
 // Step is one entry of an explain trace.

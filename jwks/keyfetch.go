@@ -29,6 +29,7 @@ package jwks
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,6 +39,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jwtgate/jwtgate/core"
@@ -97,6 +99,11 @@ type Fetcher struct {
 	client  *http.Client
 	entries map[string]*entry // fixed by New
 	order   []*entry
+	// gen grows whenever a served set changes or goes stale (Generation).
+	gen atomic.Uint64
+	// staleAt is when the first held set stops being fresh, in Unix
+	// nanoseconds; 0 once Generation has signalled it, or with no set.
+	staleAt atomic.Int64
 	// sleep, when set, replaces Run's timer (tests drive Run with it):
 	// it returns after d has passed for url, false when ctx ended first.
 	sleep func(ctx context.Context, url string, d time.Duration) bool
@@ -108,6 +115,7 @@ type entry struct {
 
 	mu           sync.Mutex
 	set          *core.KeySet    // last good set, nil while there was none
+	sum          [32]byte        // SHA-256 of set's document, to see a change
 	kids         map[string]bool // the kids of set
 	fetchedAt    time.Time       // when set was fetched
 	ttl          time.Duration   // how long set is fresh
@@ -207,6 +215,37 @@ func (f *Fetcher) KeySet(ctx context.Context, url, kid string) (*core.KeySet, er
 	return f.wait(ctx, e, c)
 }
 
+// Generation grows whenever a set the fetcher serves changes: a URL's
+// first good set, or one whose document differs from the last (a key
+// added, rotated or removed); and when a held set passes its TTL, since
+// the next KeySet fetches it again and may get other keys. A failed fetch
+// changes nothing: the last good set is still served. A decision cache
+// takes it as its core.CacheOptions.KeyGeneration, to drop what the old
+// keys verified, so that it never answers from a set a verification
+// without it would no longer use; it is cheap enough to call per request.
+func (f *Fetcher) Generation() uint64 {
+	if at := f.staleAt.Load(); at != 0 && f.o.Now().UnixNano() >= at && f.staleAt.CompareAndSwap(at, 0) {
+		f.gen.Add(1)
+	}
+	return f.gen.Load()
+}
+
+// noteFreshness records when the first held set goes stale, for
+// Generation. It takes each entry's lock in turn, never two at once.
+func (f *Fetcher) noteFreshness() {
+	var first int64
+	for _, e := range f.order {
+		e.mu.Lock()
+		if e.set != nil {
+			if at := e.fetchedAt.Add(e.ttl).UnixNano(); first == 0 || at < first {
+				first = at
+			}
+		}
+		e.mu.Unlock()
+	}
+	f.staleAt.Store(first)
+}
+
 // result returns the last good set, or the reason there is none. e.mu is
 // held.
 func (e *entry) result() (*core.KeySet, error) {
@@ -257,8 +296,15 @@ func (f *Fetcher) start(ctx context.Context, e *entry) *call {
 		now := f.o.Now()
 		e.inflight = nil
 		if err == nil {
-			e.set, e.kids, e.fetchedAt, e.ttl = set, kidsOf(body), now, ttl
+			sum := sha256.Sum256(body)
+			changed := e.set == nil || sum != e.sum
+			e.set, e.sum, e.kids, e.fetchedAt, e.ttl = set, sum, kidsOf(body), now, ttl
 			e.failures, e.retryAt, e.lastErr = 0, time.Time{}, nil
+			if changed {
+				// After the new set is in place: whoever sees the new
+				// generation gets the new set.
+				f.gen.Add(1)
+			}
 		} else {
 			e.failures++
 			e.retryAt = now.Add(f.backoff(e.failures))
@@ -266,6 +312,9 @@ func (f *Fetcher) start(ctx context.Context, e *entry) *call {
 		}
 		kept := e.set != nil
 		e.mu.Unlock()
+		if err == nil {
+			f.noteFreshness()
+		}
 		if err != nil {
 			f.o.Logger.Warn("jwks fetch failed", "url", e.url, "error", err.Error(), "keeping_last_good_set", kept)
 		}

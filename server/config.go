@@ -71,6 +71,7 @@ type config struct {
 	paths          edge.PathOptions
 	forward        forwardSource
 	jwksURLs       []string // sorted
+	cache          cacheSettings
 }
 
 var cookieNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
@@ -142,6 +143,7 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 		p.fail("service.forward_auth."+field, "%v", err)
 	}
 	c.forward = src
+	p.decisionCache(c, sc.DecisionCache)
 	if len(p.problems) > 0 {
 		return nil, errors.Join(p.problems...)
 	}

@@ -32,6 +32,7 @@ type serviceConfig struct {
 	Integrations   map[string]integrationSettings `yaml:"integrations"`
 	Routes         []edge.RouteConfig             `yaml:"routes"`
 	ForwardAuth    forwardAuthConfig              `yaml:"forward_auth"`
+	DecisionCache  decisionCacheConfig            `yaml:"decision_cache"`
 }
 
 // forwardAuthConfig is how /v1/authz reads the request it is asked about.

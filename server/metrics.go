@@ -26,6 +26,7 @@ type metrics struct {
 	remoteCalls   *prometheus.CounterVec
 	reloads       *prometheus.CounterVec
 	inflight      prometheus.Gauge
+	cacheCounts   *core.CacheCounters // the decision caches', one per configuration
 	handler       http.Handler
 	// integrations are the configured integration names, the only ones a
 	// label may carry: a request names any integration it likes (the
@@ -35,7 +36,7 @@ type metrics struct {
 }
 
 func newMetrics() *metrics {
-	m := &metrics{reg: prometheus.NewRegistry()}
+	m := &metrics{reg: prometheus.NewRegistry(), cacheCounts: &core.CacheCounters{}}
 	m.decisions = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "jwtgate_decisions_total",
 		Help: "Token decisions, by endpoint, integration (\"none\" when no integration matched, \"unknown\" for a name not configured) and code (\"ok\" when valid).",

@@ -178,6 +178,12 @@ func (s *Server) buildLocked(ctx context.Context, file string, data []byte, poli
 	if err != nil {
 		return nil, err
 	}
+	cached, err := s.withCache(engine, policy, c, fetcher)
+	if err != nil {
+		closeEngines(engine)
+		return nil, err
+	}
+	engine = cached
 	cfg.Replay = noReplay{}
 	tester, err := s.opts.NewEngine(ctx, file, data, policy, cfg)
 	if err != nil {

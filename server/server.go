@@ -145,6 +145,12 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	s := &Server{opts: o, log: o.Logger, now: o.Now, client: o.HTTPClient, metrics: newMetrics(),
 		adminFailures: newFailureLimiter(adminBurst, adminRetryEvery, adminClients)}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.metrics.registerCacheMetrics(func() core.Engine {
+		if c := s.cur.Load(); c != nil {
+			return c.engine
+		}
+		return nil
+	})
 
 	// The store comes first: the engine uses it as its replay store.
 	data, policy, err := readConfig(o.ConfigFile)

@@ -66,7 +66,9 @@ func TestWasmEngineServesAndReloads(t *testing.T) {
 		t.Helper()
 		return send(t, nil, http.MethodPost, url+"/v1/verify", nil, "Authorization", "Bearer "+tok)
 	}
-	_, isWasm := srv.cur.Load().engine.(*host.Engine)
+	cache, cached := srv.cur.Load().engine.(*core.Cache)
+	require.True(t, cached, "the decision cache is in front of any engine")
+	_, isWasm := cache.Engine().(*host.Engine)
 	require.True(t, isWasm, "the configuration's engine is the plugin")
 
 	now := clk.Now()
