@@ -30,7 +30,6 @@ package jwks
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -114,16 +113,15 @@ type entry struct {
 	url string
 
 	mu           sync.Mutex
-	set          *core.KeySet    // last good set, nil while there was none
-	sum          [32]byte        // SHA-256 of set's document, to see a change
-	kids         map[string]bool // the kids of set
-	fetchedAt    time.Time       // when set was fetched
-	ttl          time.Duration   // how long set is fresh
-	lastKidFetch time.Time       // start of the last fetch caused by an unknown kid
-	failures     int             // consecutive failed fetches
-	retryAt      time.Time       // no fetch before this after a failure
-	lastErr      error           // the last failure
-	inflight     *call           // the fetch under way, if any
+	set          *core.KeySet  // last good set, nil while there was none
+	sum          [32]byte      // SHA-256 of set's document, to see a change
+	fetchedAt    time.Time     // when set was fetched
+	ttl          time.Duration // how long set is fresh
+	lastKidFetch time.Time     // start of the last fetch caused by an unknown kid
+	failures     int           // consecutive failed fetches
+	retryAt      time.Time     // no fetch before this after a failure
+	lastErr      error         // the last failure
+	inflight     *call         // the fetch under way, if any
 }
 
 // call is one fetch that several callers may wait for.
@@ -190,7 +188,7 @@ func (f *Fetcher) KeySet(ctx context.Context, url, kid string) (*core.KeySet, er
 	e.mu.Lock()
 	now := f.o.Now()
 	fresh := e.set != nil && now.Before(e.fetchedAt.Add(e.ttl))
-	unknownKid := kid != "" && e.set != nil && !e.kids[kid]
+	unknownKid := kid != "" && e.set != nil && !e.set.HasKeyID(kid)
 	var c *call
 	switch {
 	case e.inflight != nil && (!fresh || unknownKid):
@@ -298,7 +296,7 @@ func (f *Fetcher) start(ctx context.Context, e *entry) *call {
 		if err == nil {
 			sum := sha256.Sum256(body)
 			changed := e.set == nil || sum != e.sum
-			e.set, e.sum, e.kids, e.fetchedAt, e.ttl = set, sum, kidsOf(body), now, ttl
+			e.set, e.sum, e.fetchedAt, e.ttl = set, sum, now, ttl
 			e.failures, e.retryAt, e.lastErr = 0, time.Time{}, nil
 			if changed {
 				// After the new set is in place: whoever sees the new
@@ -395,28 +393,6 @@ func (f *Fetcher) ttl(h http.Header) time.Duration {
 		return f.o.MaxTTL
 	}
 	return min(max(time.Duration(maxAge)*time.Second, f.o.MinTTL), f.o.MaxTTL)
-}
-
-// kidsOf returns the kids of a JWK set (or single JWK) that
-// core.ParseKeySet accepted.
-func kidsOf(body []byte) map[string]bool {
-	kids := map[string]bool{}
-	var doc map[string]json.RawMessage
-	if json.Unmarshal(body, &doc) != nil {
-		return kids
-	}
-	members := []map[string]json.RawMessage{doc}
-	if raw, ok := doc["keys"]; ok {
-		members = nil
-		_ = json.Unmarshal(raw, &members)
-	}
-	for _, k := range members {
-		var kid string
-		if raw, ok := k["kid"]; ok && json.Unmarshal(raw, &kid) == nil {
-			kids[kid] = true
-		}
-	}
-	return kids
 }
 
 // Run refreshes every URL in the background before its set expires, until

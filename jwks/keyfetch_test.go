@@ -601,13 +601,6 @@ func TestUnconfiguredURLNotFetched(t *testing.T) {
 	assert.Empty(t, log.all())
 }
 
-func TestKidsOf(t *testing.T) {
-	assert.Equal(t, map[string]bool{"a": true, "b": true}, kidsOf([]byte(jwks(t, "a", "b"))))
-	assert.Equal(t, map[string]bool{"solo": true}, kidsOf([]byte(`{"kty":"oct","k":"AAAA","kid":"solo"}`)))
-	assert.Equal(t, map[string]bool{}, kidsOf([]byte(`{"keys":[{"kty":"oct","k":"AAAA"}]}`)))
-	assert.Equal(t, map[string]bool{}, kidsOf([]byte(`{"keys":[{"KID":"x"}]}`)), "member names are case-sensitive")
-}
-
 func TestSchedule(t *testing.T) {
 	clk := newClock()
 	f := New(Options{Now: clk.Now})
