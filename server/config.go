@@ -48,6 +48,9 @@ type config struct {
 	// accepted. It is the native core under every engine: the plugin ABI
 	// has no call for vouched claims yet.
 	vouched *core.Verifier
+	// remoteValidation says some integration has a remote validation
+	// endpoint; without one no request routes its token for it.
+	remoteValidation bool
 	// maxBody bounds a request body carrying a token (bodyLimit).
 	maxBody int64
 	// fetcher fetches the jwks_url key sets; nil when there are none.

@@ -208,6 +208,7 @@ func (s *Server) buildLocked(ctx context.Context, file string, data []byte, poli
 	for _, in := range c.integrations {
 		if in.validator != nil {
 			in.validator.Client = s.clientWithTimeout(in.validator.Timeout)
+			c.remoteValidation = true
 		}
 		if in.resolver != nil {
 			in.resolver.Client = s.clientWithTimeout(in.resolver.Timeout)
