@@ -408,6 +408,7 @@ func TestAttackCatalogue(t *testing.T) {
 		t.Run(a.name, func(t *testing.T) {
 			d := verifyAt(v, a.token, testNow)
 			vtCheck(t, d, a.want)
+			sigDiffVerifier(t, v, a.token)
 			if a.want.Code == "" {
 				return
 			}

@@ -3,7 +3,6 @@ package core
 import (
 	"encoding/base64"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/jwtgate/jwtgate/core/internal/jsonscan"
@@ -22,6 +21,11 @@ func parseHeader(r *run, seg string) (*header, *verdict) {
 	if err != nil {
 		return nil, fail(CodeInvalidToken, "header", "header is not base64url: %v", err)
 	}
+	return parseHeaderJSON(r, raw)
+}
+
+// parseHeaderJSON reads a decoded JOSE header.
+func parseHeaderJSON(r *run, raw []byte) (*header, *verdict) {
 	if !utf8.Valid(raw) {
 		return nil, fail(CodeInvalidToken, "header", "header is not valid UTF-8")
 	}
@@ -96,23 +100,3 @@ var compactChar = func() (t [256]bool) {
 	}
 	return t
 }()
-
-// canonicalB64 reports whether s, already known to hold only base64url
-// characters, is the one spelling that strict decoding accepts: a length
-// that is not 1 mod 4, and zero bits past the last whole byte. It saves
-// decoding a signature that go-jose decodes again.
-func canonicalB64(s string) bool {
-	if len(s) == 0 {
-		return true
-	}
-	last := strings.IndexByte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", s[len(s)-1])
-	switch len(s) % 4 {
-	case 1:
-		return false
-	case 2:
-		return last&0x0f == 0
-	case 3:
-		return last&0x03 == 0
-	}
-	return true
-}

@@ -14,10 +14,11 @@ import (
 // signed verifies a compact JWS. within is the integration that decrypted
 // it when it was nested in a JWE, else nil.
 func (v *Verifier) signed(ctx context.Context, r *run, req *Request, tok string, within *integration) (*claimsInput, *verdict) {
-	h, payload, verr := readJWS(r, tok)
+	j, verr := readJWS(r, tok)
 	if verr != nil {
 		return nil, verr
 	}
+	h, payload := j.h, j.payload
 	in, obj, verr := v.routeClaims(r, req, payload)
 	if verr != nil {
 		return nil, verr
@@ -40,7 +41,7 @@ func (v *Verifier) signed(ctx context.Context, r *run, req *Request, tok string,
 	if verr != nil {
 		return nil, verr
 	}
-	k, verr := checkJWS(tok, alg, payload, candidates)
+	k, verr := checkJWS(j, alg, candidates)
 	if verr != nil {
 		return nil, verr
 	}
@@ -50,31 +51,55 @@ func (v *Verifier) signed(ctx context.Context, r *run, req *Request, tok string,
 	return &claimsInput{in: in, payload: payload, obj: obj}, nil
 }
 
+// jwsToken is a compact JWS read by readJWS.
+type jwsToken struct {
+	h       *header
+	input   []byte // the signing input, "header.payload"
+	payload []byte // the decoded payload
+	sig     []byte // the decoded signature
+}
+
 // readJWS reads a compact JWS (two dots) strictly: only base64url
 // characters, a strict header, a strictly decoded payload and the one
 // canonical spelling of the signature. The public test vectors, whose
 // payloads are not JWT claims, go through readJWS, allowedAlg,
 // pickSigningKeys and checkJWS as every token does.
-func readJWS(r *run, tok string) (*header, []byte, *verdict) {
+//
+// Two allocations: the payload, which the decision keeps as its claims,
+// and one scratch buffer for the signing input, header and signature.
+func readJWS(r *run, tok string) (*jwsToken, *verdict) {
 	if verr := compactChars(tok); verr != nil {
-		return nil, nil, verr
+		return nil, verr
 	}
 	i1 := strings.IndexByte(tok, '.')
 	i2 := i1 + 1 + strings.IndexByte(tok[i1+1:], '.')
-	h, verr := parseHeader(r, tok[:i1])
-	if verr != nil {
-		return nil, nil, verr
-	}
-	payload, err := b64.DecodeString(tok[i1+1 : i2])
+	scratch := make([]byte, len(tok)+b64.DecodedLen(i1)+b64.DecodedLen(len(tok)-i2-1))
+	raw := scratch[:copy(scratch, tok)]
+	hdr, err := decodeInto(scratch[len(tok):], raw[:i1])
 	if err != nil {
-		return nil, nil, fail(CodeInvalidToken, "payload", "payload is not base64url: %v", err)
+		return nil, fail(CodeInvalidToken, "header", "header is not base64url: %v", err)
 	}
-	// go-jose decodes the signature leniently (non-zero trailing bits):
-	// refuse other spellings of the same signature here.
-	if !canonicalB64(tok[i2+1:]) {
-		return nil, nil, fail(CodeInvalidToken, "signature", "signature is not canonical base64url")
+	h, verr := parseHeaderJSON(r, hdr)
+	if verr != nil {
+		return nil, verr
 	}
-	return h, payload, nil
+	j := &jwsToken{h: h, input: raw[:i2]}
+	j.payload = make([]byte, b64.DecodedLen(i2-i1-1))
+	if j.payload, err = decodeInto(j.payload, raw[i1+1:i2]); err != nil {
+		return nil, fail(CodeInvalidToken, "payload", "payload is not base64url: %v", err)
+	}
+	// Strict decoding refuses other spellings of the same signature
+	// (non-zero trailing bits), which lenient decoders accept.
+	if j.sig, err = decodeInto(scratch[len(tok)+len(hdr):], raw[i2+1:]); err != nil {
+		return nil, fail(CodeInvalidToken, "signature", "signature is not canonical base64url")
+	}
+	return j, nil
+}
+
+// decodeInto decodes strict base64url src into dst, which is large enough.
+func decodeInto(dst, src []byte) ([]byte, error) {
+	n, err := b64.Decode(dst, src)
+	return dst[:n:n], err
 }
 
 // allowedAlg returns the header's signature algorithm when allowed lists it.
@@ -87,17 +112,15 @@ func allowedAlg(h *header, allowed []jose.SignatureAlgorithm) (jose.SignatureAlg
 }
 
 // checkJWS checks the signature of a token read by readJWS against the
-// candidate keys, with go-jose parsing that accepts only alg.
-func checkJWS(tok string, alg jose.SignatureAlgorithm, payload []byte, candidates []keys.VerificationKey) (*keys.VerificationKey, *verdict) {
-	jws, err := jose.ParseSignedCompact(tok, []jose.SignatureAlgorithm{alg})
-	if err != nil {
-		return nil, fail(CodeInvalidToken, "signature", "malformed JWS: %v", err)
+// candidate keys: at most maxKeyTries of them, each by alg alone.
+func checkJWS(j *jwsToken, alg jose.SignatureAlgorithm, candidates []keys.VerificationKey) (*keys.VerificationKey, *verdict) {
+	tries := min(len(candidates), maxKeyTries)
+	for i := range tries {
+		if candidates[i].Verify(alg, j.input, j.sig) {
+			return &candidates[i], nil
+		}
 	}
-	k, tries := verifyWithKeys(jws, alg, payload, candidates)
-	if k == nil {
-		return nil, fail(CodeInvalidToken, "signature", "%s signature does not verify with any of %d candidate keys", alg, tries)
-	}
-	return k, nil
+	return nil, fail(CodeInvalidToken, "signature", "%s signature does not verify with any of %d candidate keys", alg, tries)
 }
 
 // signingKeys returns the keys that may verify a token with this alg and

@@ -117,7 +117,7 @@ func (in *integration) addVerificationKeys(k *keyConfig, field string, opts Load
 		if err != nil {
 			return fieldErr(field, "%v", err)
 		}
-		in.keys = append(in.keys, keys.VerificationKey{ID: k.KeyID, Material: material, Algorithms: algs, Source: source})
+		in.keys = append(in.keys, keys.NewVerificationKey(k.KeyID, material, algs, source))
 		return nil
 	}
 	switch kind {

@@ -183,11 +183,12 @@ func vecSigAlg(key json.RawMessage, tok string) string {
 
 // vecCheckSig runs one signature vector: the policy load, then the
 // signature layer. It returns whether the token was accepted and why not.
-func vecCheckSig(jwks, alg, tok string) (bool, string) {
+func vecCheckSig(t testing.TB, jwks, alg, tok string) (bool, string) {
 	ks, allowed, err := vecSigPolicy(jwks, alg)
 	if err != nil {
 		return false, "policy refused: " + err.Error()
 	}
+	sigDiff(t, tok, ks, allowed)
 	payload, err := verifySignature(tok, ks, allowed)
 	if err != nil {
 		return false, err.Error()
@@ -265,7 +266,7 @@ func TestVectorsWycheproofSignature(t *testing.T) {
 			key = g.Private // symmetric keys
 		}
 		for _, tc := range g.Tests {
-			accepted, why := vecCheckSig(string(key), vecSigAlg(key, tc.JWS), tc.JWS)
+			accepted, why := vecCheckSig(t, string(key), vecSigAlg(key, tc.JWS), tc.JWS)
 			wpJudge(t, tally, tc, accepted, why)
 		}
 	}
@@ -290,7 +291,7 @@ func TestVectorsBase64Strictness(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, tok)
-	ok, why := vecCheckSig(string(key), "HS256", tok)
+	ok, why := vecCheckSig(t, string(key), "HS256", tok)
 	require.True(t, ok, why)
 	parts := strings.Split(tok, ".")
 	for i := range parts {
@@ -305,7 +306,7 @@ func TestVectorsBase64Strictness(t *testing.T) {
 			p := append([]string(nil), parts...)
 			p[i] = mod(p[i])
 			bad := strings.Join(p, ".")
-			ok, _ := vecCheckSig(string(key), "HS256", bad)
+			ok, _ := vecCheckSig(t, string(key), "HS256", bad)
 			require.False(t, ok, "segment %d: %q", i, bad)
 		}
 	}
@@ -321,7 +322,7 @@ func TestVectorsWycheproofKeys(t *testing.T) {
 			set = g.Private
 		}
 		for _, tc := range g.Tests {
-			accepted, why := vecCheckSig(string(set), vecHeaderAlg(tc.JWS), tc.JWS)
+			accepted, why := vecCheckSig(t, string(set), vecHeaderAlg(tc.JWS), tc.JWS)
 			wpJudge(t, tally, tc, accepted, why)
 		}
 	}
@@ -673,20 +674,20 @@ func verifySignature(tok string, candidates []keys.VerificationKey, allowed []jo
 	if dots := strings.Count(tok, "."); dots != 2 {
 		return nil, fmt.Errorf("token has %s; a JWS has 3", parts(dots+1))
 	}
-	h, payload, verr := readJWS(&run{d: &Decision{}}, tok)
+	j, verr := readJWS(&run{d: &Decision{}}, tok)
 	if verr != nil {
 		return nil, errors.New(verr.reason)
 	}
-	alg, verr := allowedAlg(h, allowed)
+	alg, verr := allowedAlg(j.h, allowed)
 	if verr != nil {
 		return nil, errors.New(verr.reason)
 	}
-	picked := pickSigningKeys(candidates, alg, h.kid)
+	picked := pickSigningKeys(candidates, alg, j.h.kid)
 	if len(picked) == 0 {
-		return nil, fmt.Errorf("no %s key for kid %q", alg, h.kid)
+		return nil, fmt.Errorf("no %s key for kid %q", alg, j.h.kid)
 	}
-	if _, verr := checkJWS(tok, alg, payload, picked); verr != nil {
+	if _, verr := checkJWS(j, alg, picked); verr != nil {
 		return nil, errors.New(verr.reason)
 	}
-	return payload, nil
+	return j.payload, nil
 }

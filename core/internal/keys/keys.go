@@ -102,6 +102,8 @@ type VerificationKey struct {
 	Algorithms []jose.SignatureAlgorithm
 	// Source says where the key was configured, for traces and errors.
 	Source string
+
+	macs *macPools // an HMAC key's keyed MACs (NewVerificationKey)
 }
 
 // Allows reports whether the key may verify alg.
@@ -413,7 +415,7 @@ func VerificationKeysFromJWKS(set []jose.JSONWebKey, allowed []jose.SignatureAlg
 			}
 			return nil, nil, fmt.Errorf("%s: %v", where, err)
 		}
-		out = append(out, VerificationKey{ID: jwk.KeyID, Material: material, Algorithms: algs, Source: where})
+		out = append(out, NewVerificationKey(jwk.KeyID, material, algs, where))
 	}
 	return out, skipped, nil
 }
