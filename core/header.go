@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jwtgate/jwtgate/core/internal/jsonscan"
+	"github.com/jwtgate/jwtgate/core/internal/keys"
 )
 
 // header is what jwtgate reads of a JOSE header.
@@ -21,44 +22,46 @@ func parseHeader(r *run, seg string) (*header, *verdict) {
 	if err != nil {
 		return nil, fail(CodeInvalidToken, "header", "header is not base64url: %v", err)
 	}
-	return parseHeaderJSON(r, raw)
+	h := &header{}
+	if verr := parseHeaderJSON(r, raw, h); verr != nil {
+		return nil, verr
+	}
+	return h, nil
 }
 
-// parseHeaderJSON reads a decoded JOSE header.
-func parseHeaderJSON(r *run, raw []byte) (*header, *verdict) {
+// parseHeaderJSON reads a decoded JOSE header into h.
+func parseHeaderJSON(r *run, raw []byte, h *header) *verdict {
 	if !utf8.Valid(raw) {
-		return nil, fail(CodeInvalidToken, "header", "header is not valid UTF-8")
+		return fail(CodeInvalidToken, "header", "header is not valid UTF-8")
 	}
 	obj, err := jsonscan.ParseObject(raw, jsonLimits)
 	if err != nil {
-		return nil, fail(CodeInvalidToken, "header", "header is not a JSON object: %v", err)
+		return fail(CodeInvalidToken, "header", "header is not a JSON object: %v", err)
 	}
-	h := &header{obj: obj}
-	for _, f := range []struct {
-		name string
-		dst  *string
-	}{{"alg", &h.alg}, {"enc", &h.enc}, {"kid", &h.kid}, {"cty", &h.cty}, {"zip", &h.zip}} {
-		if rawv, ok := obj.Get(f.name); ok {
-			s, err := jsonscan.String(rawv)
-			if err != nil {
-				return nil, fail(CodeInvalidToken, "header", "header %q must be a string, found %s", f.name, jsonscan.Kind(rawv))
-			}
-			*f.dst = s
-		}
+	h.obj = obj
+	// One member at a time: a table of pointers into h would move the
+	// caller's header to the heap.
+	var verr *verdict
+	h.alg, verr = headerMember(obj, "alg", verr)
+	h.enc, verr = headerMember(obj, "enc", verr)
+	h.kid, verr = headerMember(obj, "kid", verr)
+	h.cty, verr = headerMember(obj, "cty", verr)
+	if h.zip, verr = headerMember(obj, "zip", verr); verr != nil {
+		return verr
 	}
 	if h.alg == "" {
-		return nil, fail(CodeInvalidToken, "header", "header has no alg")
+		return fail(CodeInvalidToken, "header", "header has no alg")
 	}
 	if len(h.kid) > maxKeyIDLen {
-		return nil, fail(CodeInvalidToken, "header", "kid is %d bytes, the limit is %d", len(h.kid), maxKeyIDLen)
+		return fail(CodeInvalidToken, "header", "kid is %d bytes, the limit is %d", len(h.kid), maxKeyIDLen)
 	}
 	if rawv, ok := obj.Get("b64"); ok && string(rawv) != "true" {
 		// go-jose would honour an unencoded payload (RFC 7797) even outside crit.
-		return nil, fail(CodeInvalidToken, "header", "header b64 %s: unencoded payloads are not supported", rawv)
+		return fail(CodeInvalidToken, "header", "header b64 %s: unencoded payloads are not supported", rawv)
 	}
 	if _, ok := obj.Get("crit"); ok {
 		// jwtgate implements no header extensions, so every critical one is unknown.
-		return nil, fail(CodeInvalidToken, "header", "header lists critical extensions (crit), none of which jwtgate implements")
+		return fail(CodeInvalidToken, "header", "header lists critical extensions (crit), none of which jwtgate implements")
 	}
 	for _, name := range []string{"jwk", "jku", "x5u", "x5c"} {
 		if _, ok := obj.Get(name); ok {
@@ -67,7 +70,7 @@ func parseHeaderJSON(r *run, raw []byte) (*header, *verdict) {
 			}
 		}
 	}
-	return h, nil
+	return nil
 }
 
 // parts says how many parts a token has, in words: "1 part", "4 parts".
@@ -100,3 +103,30 @@ var compactChar = func() (t [256]bool) {
 	}
 	return t
 }()
+
+// headerMember reads an optional string member of the header; after an
+// earlier member's failure (prev) it reads nothing and passes it on.
+func headerMember(obj *jsonscan.Object, name string, prev *verdict) (string, *verdict) {
+	rawv, ok := obj.Get(name)
+	if prev != nil || !ok {
+		return "", prev
+	}
+	s, err := headerString(rawv)
+	if err != nil {
+		return "", fail(CodeInvalidToken, "header", "header %q must be a string, found %s", name, jsonscan.Kind(rawv))
+	}
+	return s, nil
+}
+
+// headerString reads a header member's string. The algorithm names, by far
+// the most common values, come from keys' table instead of a new copy.
+func headerString(raw []byte) (string, error) {
+	b, err := jsonscan.StringBytes(raw)
+	if err != nil {
+		return "", err
+	}
+	if alg, ok := keys.ParseSignatureAlgorithm(string(b)); ok {
+		return string(alg), nil
+	}
+	return string(b), nil
+}

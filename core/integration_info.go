@@ -57,7 +57,7 @@ func (p *Policy) Route(token string) (IntegrationInfo, bool) {
 		return IntegrationInfo{}, false
 	}
 	iss, verr := issuerOf(obj)
-	in := p.byIssuer[iss]
+	in := p.byIssuer[string(iss)]
 	if verr != nil || in == nil {
 		return IntegrationInfo{}, false
 	}
@@ -88,15 +88,17 @@ func parsePayload(payload []byte) (*jsonscan.Object, *verdict) {
 	return obj, nil
 }
 
-// issuerOf reads the "iss" a token is routed by.
-func issuerOf(obj *jsonscan.Object) (string, *verdict) {
+// issuerOf reads the "iss" a token is routed by, without copying it: the
+// caller looks it up (byIssuer[string(iss)] does not allocate) and keeps
+// the integration's own string.
+func issuerOf(obj *jsonscan.Object) ([]byte, *verdict) {
 	raw, ok := obj.Get("iss")
 	if !ok {
-		return "", fail(CodeConfigurationNotFound, "issuer", "token has no iss")
+		return nil, fail(CodeConfigurationNotFound, "issuer", "token has no iss")
 	}
-	iss, err := jsonscan.String(raw)
+	iss, err := jsonscan.StringBytes(raw)
 	if err != nil {
-		return "", fail(CodeInvalidToken, "issuer", "iss must be a string, found %s", jsonscan.Kind(raw))
+		return nil, fail(CodeInvalidToken, "issuer", "iss must be a string, found %s", jsonscan.Kind(raw))
 	}
 	return iss, nil
 }

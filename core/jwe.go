@@ -24,17 +24,17 @@ type jwe struct {
 // encrypted decrypts a compact JWE and verifies the signed token inside it:
 // its header read, the integrations it may be for found, then each of
 // those that admits it tried with its decryption keys.
-func (v *Verifier) encrypted(ctx context.Context, r *run, req *Request, tok string) (*claimsInput, *verdict) {
+func (v *Verifier) encrypted(ctx context.Context, r *run, req *Request, tok string) (claimsInput, *verdict) {
 	t, verr := parseJWE(r, tok)
 	if verr != nil {
-		return nil, verr
+		return claimsInput{}, verr
 	}
 	candidates, verr := v.jweCandidates(t.h, req.Integration)
 	if verr != nil {
-		return nil, verr
+		return claimsInput{}, verr
 	}
 	if t.p2c, verr = jweP2C(t.h); verr != nil {
-		return nil, verr
+		return claimsInput{}, verr
 	}
 	tries := 0 // across integrations: maxKeyTries bounds the work of one token
 	var last *verdict
@@ -45,7 +45,7 @@ func (v *Verifier) encrypted(ctx context.Context, r *run, req *Request, tok stri
 		}
 		obj, err := jose.ParseEncryptedCompact(tok, []jose.KeyAlgorithm{t.alg}, []jose.ContentEncryption{t.enc})
 		if err != nil {
-			return nil, fail(CodeInvalidToken, "decryption", "malformed JWE: %v", err)
+			return claimsInput{}, fail(CodeInvalidToken, "decryption", "malformed JWE: %v", err)
 		}
 		plaintext, ok, verr := t.decrypt(r, obj, in, &tries)
 		if ok {
@@ -58,7 +58,7 @@ func (v *Verifier) encrypted(ctx context.Context, r *run, req *Request, tok stri
 	if last == nil {
 		last = fail(CodeInvalidToken, "decryption", "no decryption key matches alg %s and kid %q", t.alg, t.h.kid)
 	}
-	return nil, last
+	return claimsInput{}, last
 }
 
 // parseJWE reads a compact JWE's header and checks its form: five base64url
@@ -181,31 +181,31 @@ func (t *jwe) decrypt(r *run, obj *jose.JSONWebEncryption, in *integration, trie
 
 // decrypted verifies a JWE's plaintext: encrypted-only claims where the
 // integration allows them, else the signed token nested inside.
-func (v *Verifier) decrypted(ctx context.Context, r *run, req *Request, in *integration, h *header, plaintext []byte) (*claimsInput, *verdict) {
+func (v *Verifier) decrypted(ctx context.Context, r *run, req *Request, in *integration, h *header, plaintext []byte) (claimsInput, *verdict) {
 	if len(plaintext) > in.maxPlaintext {
-		return nil, fail(CodeInvalidToken, "decryption", "decrypted payload is %d bytes, the limit is %d", len(plaintext), in.maxPlaintext)
+		return claimsInput{}, fail(CodeInvalidToken, "decryption", "decrypted payload is %d bytes, the limit is %d", len(plaintext), in.maxPlaintext)
 	}
 	trimmed := bytes.TrimSpace(plaintext)
 	if len(trimmed) > 0 && trimmed[0] == '{' {
 		if !in.allowUnsigned {
-			return nil, fail(CodeInvalidToken, "signature", "the JWE holds claims that are encrypted but not signed, so not authenticated; integration %q does not allow that (encryption.allow_unsigned)", in.name)
+			return claimsInput{}, fail(CodeInvalidToken, "signature", "the JWE holds claims that are encrypted but not signed, so not authenticated; integration %q does not allow that (encryption.allow_unsigned)", in.name)
 		}
 		got, obj, verr := v.routeClaims(r, req, plaintext)
 		if verr != nil {
-			return nil, verr
+			return claimsInput{}, verr
 		}
 		if got != in {
-			return nil, fail(CodeInvalidToken, "issuer", "the claims' issuer belongs to integration %q, but integration %q decrypted them", got.name, in.name)
+			return claimsInput{}, fail(CodeInvalidToken, "issuer", "the claims' issuer belongs to integration %q, but integration %q decrypted them", got.name, in.name)
 		}
 		r.d.Integration, r.d.Tenant, r.d.Issuer = in.name, in.tenant, in.issuer
 		if r.explain {
 			r.step("signature", OutcomeSkip, "encrypted-only claims accepted by encryption.allow_unsigned")
 		}
-		return &claimsInput{in: in, payload: plaintext, obj: obj}, nil
+		return claimsInput{in: in, payload: plaintext, obj: obj}, nil
 	}
 	inner := string(trimmed)
 	if strings.Count(inner, ".") != 2 {
-		return nil, fail(CodeInvalidToken, "decryption", "the JWE holds neither claims nor a compact signed JWT")
+		return claimsInput{}, fail(CodeInvalidToken, "decryption", "the JWE holds neither claims nor a compact signed JWT")
 	}
 	if h.cty != "" && !strings.EqualFold(h.cty, "JWT") {
 		if r.explain {

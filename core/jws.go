@@ -13,47 +13,47 @@ import (
 
 // signed verifies a compact JWS. within is the integration that decrypted
 // it when it was nested in a JWE, else nil.
-func (v *Verifier) signed(ctx context.Context, r *run, req *Request, tok string, within *integration) (*claimsInput, *verdict) {
-	j, verr := readJWS(r, tok)
-	if verr != nil {
-		return nil, verr
+func (v *Verifier) signed(ctx context.Context, r *run, req *Request, tok string, within *integration) (claimsInput, *verdict) {
+	var j jwsToken
+	if verr := readJWS(r, tok, &j); verr != nil {
+		return claimsInput{}, verr
 	}
-	h, payload := j.h, j.payload
+	h, payload := &j.h, j.payload
 	in, obj, verr := v.routeClaims(r, req, payload)
 	if verr != nil {
-		return nil, verr
+		return claimsInput{}, verr
 	}
 	if within != nil && in != within {
-		return nil, fail(CodeInvalidToken, "issuer", "the signed token's issuer belongs to integration %q, but integration %q decrypted it", in.name, within.name)
+		return claimsInput{}, fail(CodeInvalidToken, "issuer", "the signed token's issuer belongs to integration %q, but integration %q decrypted it", in.name, within.name)
 	}
 	r.d.Integration, r.d.Tenant, r.d.Issuer = in.name, in.tenant, in.issuer
 	if len(tok) > in.maxTokenBytes {
-		return nil, fail(CodeInvalidToken, "size", "token is %d bytes, integration %q allows %d", len(tok), in.name, in.maxTokenBytes)
+		return claimsInput{}, fail(CodeInvalidToken, "size", "token is %d bytes, integration %q allows %d", len(tok), in.name, in.maxTokenBytes)
 	}
 	alg, verr := allowedAlg(h, in.algorithms)
 	if verr != nil {
-		return nil, fail(verr.code, verr.step, "%s; integration %q accepts %v", verr.reason, in.name, in.algorithms)
+		return claimsInput{}, fail(verr.code, verr.step, "%s; integration %q accepts %v", verr.reason, in.name, in.algorithms)
 	}
 	if r.explain {
 		r.step("algorithm", OutcomePass, "alg %s is allowed", alg)
 	}
 	candidates, verr := v.signingKeys(ctx, r, in, alg, h.kid)
 	if verr != nil {
-		return nil, verr
+		return claimsInput{}, verr
 	}
-	k, verr := checkJWS(j, alg, candidates)
+	k, verr := checkJWS(&j, alg, candidates)
 	if verr != nil {
-		return nil, verr
+		return claimsInput{}, verr
 	}
 	if r.explain {
 		r.step("signature", OutcomePass, "signed with %s by %s", alg, k.Describe())
 	}
-	return &claimsInput{in: in, payload: payload, obj: obj}, nil
+	return claimsInput{in: in, payload: payload, obj: obj}, nil
 }
 
 // jwsToken is a compact JWS read by readJWS.
 type jwsToken struct {
-	h       *header
+	h       header
 	input   []byte // the signing input, "header.payload"
 	payload []byte // the decoded payload
 	sig     []byte // the decoded signature
@@ -67,9 +67,9 @@ type jwsToken struct {
 //
 // Two allocations: the payload, which the decision keeps as its claims,
 // and one scratch buffer for the signing input, header and signature.
-func readJWS(r *run, tok string) (*jwsToken, *verdict) {
+func readJWS(r *run, tok string, j *jwsToken) *verdict {
 	if verr := compactChars(tok); verr != nil {
-		return nil, verr
+		return verr
 	}
 	i1 := strings.IndexByte(tok, '.')
 	i2 := i1 + 1 + strings.IndexByte(tok[i1+1:], '.')
@@ -77,23 +77,22 @@ func readJWS(r *run, tok string) (*jwsToken, *verdict) {
 	raw := scratch[:copy(scratch, tok)]
 	hdr, err := decodeInto(scratch[len(tok):], raw[:i1])
 	if err != nil {
-		return nil, fail(CodeInvalidToken, "header", "header is not base64url: %v", err)
+		return fail(CodeInvalidToken, "header", "header is not base64url: %v", err)
 	}
-	h, verr := parseHeaderJSON(r, hdr)
-	if verr != nil {
-		return nil, verr
+	if verr := parseHeaderJSON(r, hdr, &j.h); verr != nil {
+		return verr
 	}
-	j := &jwsToken{h: h, input: raw[:i2]}
+	j.input = raw[:i2]
 	j.payload = make([]byte, b64.DecodedLen(i2-i1-1))
 	if j.payload, err = decodeInto(j.payload, raw[i1+1:i2]); err != nil {
-		return nil, fail(CodeInvalidToken, "payload", "payload is not base64url: %v", err)
+		return fail(CodeInvalidToken, "payload", "payload is not base64url: %v", err)
 	}
 	// Strict decoding refuses other spellings of the same signature
 	// (non-zero trailing bits), which lenient decoders accept.
 	if j.sig, err = decodeInto(scratch[len(tok)+len(hdr):], raw[i2+1:]); err != nil {
-		return nil, fail(CodeInvalidToken, "signature", "signature is not canonical base64url")
+		return fail(CodeInvalidToken, "signature", "signature is not canonical base64url")
 	}
-	return j, nil
+	return nil
 }
 
 // decodeInto decodes strict base64url src into dst, which is large enough.

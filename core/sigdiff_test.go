@@ -74,11 +74,11 @@ func sigDiff(t testing.TB, tok string, candidates []keys.VerificationKey, allowe
 	if strings.Count(tok, ".") != 2 {
 		return false
 	}
-	j, verr := readJWS(&run{d: &Decision{}}, tok)
-	if verr != nil {
+	j := &jwsToken{}
+	if verr := readJWS(&run{d: &Decision{}}, tok, j); verr != nil {
 		return false
 	}
-	alg, verr := allowedAlg(j.h, allowed)
+	alg, verr := allowedAlg(&j.h, allowed)
 	if verr != nil {
 		return false
 	}
@@ -103,15 +103,15 @@ func sigDiffVerifier(t testing.TB, v *Verifier, tok string) bool {
 		return false
 	}
 	r := &run{d: &Decision{}}
-	j, verr := readJWS(r, tok)
-	if verr != nil {
+	j := &jwsToken{}
+	if verr := readJWS(r, tok, j); verr != nil {
 		return false
 	}
 	in, _, verr := v.routeClaims(r, &Request{Now: testNow}, j.payload)
 	if verr != nil {
 		return false
 	}
-	alg, verr := allowedAlg(j.h, in.algorithms)
+	alg, verr := allowedAlg(&j.h, in.algorithms)
 	if verr != nil {
 		return false
 	}
@@ -148,8 +148,8 @@ func TestSigDiffCorrupted(t *testing.T) {
 }
 
 func mustReadJWS(t testing.TB, tok string) *jwsToken {
-	j, verr := readJWS(&run{d: &Decision{}}, tok)
-	require.Nil(t, verr)
+	j := &jwsToken{}
+	require.Nil(t, readJWS(&run{d: &Decision{}}, tok, j))
 	return j
 }
 

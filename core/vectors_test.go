@@ -674,11 +674,11 @@ func verifySignature(tok string, candidates []keys.VerificationKey, allowed []jo
 	if dots := strings.Count(tok, "."); dots != 2 {
 		return nil, fmt.Errorf("token has %s; a JWS has 3", parts(dots+1))
 	}
-	j, verr := readJWS(&run{d: &Decision{}}, tok)
-	if verr != nil {
+	j := &jwsToken{}
+	if verr := readJWS(&run{d: &Decision{}}, tok, j); verr != nil {
 		return nil, errors.New(verr.reason)
 	}
-	alg, verr := allowedAlg(j.h, allowed)
+	alg, verr := allowedAlg(&j.h, allowed)
 	if verr != nil {
 		return nil, errors.New(verr.reason)
 	}

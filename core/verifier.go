@@ -145,7 +145,7 @@ func (v *Verifier) verify(ctx context.Context, r *run, req *Request) *Decision {
 	if r.explain {
 		r.step("size", OutcomePass, "%d bytes", len(tok))
 	}
-	var c *claimsInput
+	var c claimsInput
 	var verr *verdict
 	switch dots := strings.Count(tok, "."); dots {
 	case 2:
@@ -158,7 +158,7 @@ func (v *Verifier) verify(ctx context.Context, r *run, req *Request) *Decision {
 	if verr != nil {
 		return r.rejectWith(verr)
 	}
-	if verr := v.claims(ctx, r, req, c); verr != nil {
+	if verr := v.claims(ctx, r, req, &c); verr != nil {
 		return r.rejectWith(verr)
 	}
 	r.d.Valid = true
@@ -181,7 +181,7 @@ func (v *Verifier) selectIntegration(r *run, req *Request, obj *jsonscan.Object)
 	if verr != nil {
 		return nil, verr
 	}
-	in := v.policy.byIssuer[iss]
+	in := v.policy.byIssuer[string(iss)]
 	if req.Integration != "" {
 		want := v.policy.byName[req.Integration]
 		if want == nil {

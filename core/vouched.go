@@ -44,7 +44,7 @@ func (v *Verifier) VerifyVouched(ctx context.Context, req Request, vouched Vouch
 	if verr != nil {
 		return r.rejectWith(verr)
 	}
-	if verr := v.claims(ctx, r, &req, c); verr != nil {
+	if verr := v.claims(ctx, r, &req, &c); verr != nil {
 		return r.rejectWith(verr)
 	}
 	r.d.Valid = true
@@ -56,48 +56,48 @@ func (v *Verifier) VerifyVouched(ctx context.Context, req Request, vouched Vouch
 
 // vouchedClaims reads a vouched token's payload, routes it, and lays the
 // endpoint's answer over it.
-func (v *Verifier) vouchedClaims(r *run, req *Request, vouched Vouched) (*claimsInput, *verdict) {
+func (v *Verifier) vouchedClaims(r *run, req *Request, vouched Vouched) (claimsInput, *verdict) {
 	tok := req.Token
 	switch {
 	case req.Now.IsZero():
-		return nil, fail(CodeInvalidToken, "time", "no current time was given")
+		return claimsInput{}, fail(CodeInvalidToken, "time", "no current time was given")
 	case tok == "":
-		return nil, fail(CodeInvalidToken, "size", "empty token")
+		return claimsInput{}, fail(CodeInvalidToken, "size", "empty token")
 	case len(tok) > v.policy.maxToken:
-		return nil, fail(CodeInvalidToken, "size", "token is %d bytes, the limit is %d", len(tok), v.policy.maxToken)
+		return claimsInput{}, fail(CodeInvalidToken, "size", "token is %d bytes, the limit is %d", len(tok), v.policy.maxToken)
 	case strings.Count(tok, ".") != 2:
-		return nil, fail(CodeInvalidToken, "format", "a vouched token must be a compact JWS (3 parts), found %s", parts(strings.Count(tok, ".")+1))
+		return claimsInput{}, fail(CodeInvalidToken, "format", "a vouched token must be a compact JWS (3 parts), found %s", parts(strings.Count(tok, ".")+1))
 	}
 	if verr := compactChars(tok); verr != nil {
-		return nil, verr
+		return claimsInput{}, verr
 	}
 	payload, err := b64.DecodeString(tok[strings.IndexByte(tok, '.')+1 : strings.LastIndexByte(tok, '.')])
 	if err != nil {
-		return nil, fail(CodeInvalidToken, "payload", "payload is not base64url: %v", err)
+		return claimsInput{}, fail(CodeInvalidToken, "payload", "payload is not base64url: %v", err)
 	}
 	in, obj, verr := v.routeClaims(r, req, payload)
 	if verr != nil {
-		return nil, verr
+		return claimsInput{}, verr
 	}
 	r.d.Integration, r.d.Tenant, r.d.Issuer = in.name, in.tenant, in.issuer
 	if len(tok) > in.maxTokenBytes {
-		return nil, fail(CodeInvalidToken, "size", "token is %d bytes, integration %q allows %d", len(tok), in.name, in.maxTokenBytes)
+		return claimsInput{}, fail(CodeInvalidToken, "size", "token is %d bytes, integration %q allows %d", len(tok), in.name, in.maxTokenBytes)
 	}
 	answer := &jsonscan.Object{}
 	if len(vouched.Claims) > 0 {
 		if answer, err = jsonscan.ParseObject(vouched.Claims, jsonLimits); err != nil {
-			return nil, fail(CodeInvalidToken, "remote_validation", "the endpoint's answer is not a JSON object: %v", err)
+			return claimsInput{}, fail(CodeInvalidToken, "remote_validation", "the endpoint's answer is not a JSON object: %v", err)
 		}
 	}
 	merged := mergeVouched(obj, answer, in.subjectClaim, vouched.Subject)
 	mobj, err := jsonscan.ParseObject(merged, jsonLimits)
 	if err != nil {
-		return nil, fail(CodeInvalidToken, "remote_validation", "vouched claims: %v", err)
+		return claimsInput{}, fail(CodeInvalidToken, "remote_validation", "vouched claims: %v", err)
 	}
 	if r.explain {
 		r.step("remote_validation", OutcomePass, "vouched for by integration %q's validation endpoint (the signature is not checked here)", in.name)
 	}
-	return &claimsInput{in: in, payload: merged, obj: mobj}, nil
+	return claimsInput{in: in, payload: merged, obj: mobj}, nil
 }
 
 // mergeVouched renders the claims of a vouched token: the payload's members

@@ -46,22 +46,46 @@ func String(raw []byte) (string, error) {
 	return s, nil
 }
 
-func stringValue(raw []byte) (string, *Error) {
+// StringBytes is String without the copy when it can: the content of raw
+// itself when it holds no escape, else a decoded copy. A caller may look a
+// map up with string(b) (which Go does without allocating) and keep the
+// map's own string; it must not keep b, which aliases raw.
+func StringBytes(raw []byte) ([]byte, error) {
+	content, flags, err := stringContent(raw)
+	if err != nil {
+		return nil, err
+	}
+	if !needsDecoding(content, flags) {
+		return content, nil
+	}
+	return appendDecoded(nil, content), nil
+}
+
+// stringContent validates raw as one JSON string and returns what is
+// between its quotes, still escaped.
+func stringContent(raw []byte) ([]byte, strFlags, *Error) {
 	d, i := trimmed(raw)
 	if i >= len(d) {
-		return "", errEOF(d)
+		return nil, 0, errEOF(d)
 	}
 	if d[i] != '"' {
-		return "", wrongType(d, i, "string")
+		return nil, 0, wrongType(d, i, "string")
 	}
 	end, flags, err := scanString(d, i)
 	if err != nil {
-		return "", err
+		return nil, 0, err
 	}
 	if end != len(d) {
-		return "", errUnexpected(d, end, "after string")
+		return nil, 0, errUnexpected(d, end, "after string")
 	}
-	content := d[i+1 : end-1]
+	return d[i+1 : end-1], flags, nil
+}
+
+func stringValue(raw []byte) (string, *Error) {
+	content, flags, err := stringContent(raw)
+	if err != nil {
+		return "", err
+	}
 	if !needsDecoding(content, flags) {
 		return string(content), nil
 	}
