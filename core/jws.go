@@ -129,7 +129,13 @@ func (v *Verifier) signingKeys(ctx context.Context, r *run, in *integration, alg
 	all := in.keys
 	var fetchErrs []string
 	if len(in.jwksURLs) > 0 {
-		all = append([]keys.VerificationKey(nil), in.keys...)
+		// One key set and no inline keys: its bound keys as they are;
+		// else a new list, never an append to a set's own (shared) one.
+		single := len(in.keys) == 0 && len(in.jwksURLs) == 1
+		all = nil
+		if !single {
+			all = append(make([]keys.VerificationKey, 0, len(in.keys)), in.keys...)
+		}
 		for _, url := range in.jwksURLs {
 			if v.cfg.Keys == nil {
 				fetchErrs = append(fetchErrs, url+": no key source configured")
@@ -140,13 +146,17 @@ func (v *Verifier) signingKeys(ctx context.Context, r *run, in *integration, alg
 				fetchErrs = append(fetchErrs, fmt.Sprintf("%s: %v", url, err))
 				continue
 			}
-			bound, skipped, _ := keys.VerificationKeysFromJWKS(set.keys, in.algorithms, "jwks_url "+url, true)
-			for _, s := range skipped {
+			b := set.bound(url, in.algList, in.algorithms)
+			for _, s := range b.skipped {
 				if r.explain {
 					r.step("keys", OutcomeInfo, "skipped %s", s)
 				}
 			}
-			all = append(all, bound...)
+			if single {
+				all = b.keys
+			} else {
+				all = append(all, b.keys...)
+			}
 		}
 	}
 	if len(all) == 0 {

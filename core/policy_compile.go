@@ -18,6 +18,7 @@ type integration struct {
 	name, tenant, issuer string
 	audiences            []string
 	algorithms           []jose.SignatureAlgorithm
+	algList              string // algorithms as one string, a key set binding's key
 	keys                 []keys.VerificationKey
 	jwksURLs             []string
 	decryption           []keys.DecryptionKey
@@ -96,6 +97,7 @@ func (in *integration) compileIdentity(c *integrationConfig, p *problems) {
 		}
 		in.algorithms = append(in.algorithms, alg)
 	}
+	in.algList = fmt.Sprint(in.algorithms)
 }
 
 func (in *integration) compileLimits(c *integrationConfig, p *problems) {

@@ -37,7 +37,8 @@ type KeySource interface {
 // KeySet is a parsed JWK set, as published at a jwks_url.
 type KeySet struct {
 	keys []jose.JSONWebKey
-	doc  []byte // the document parsed, for MarshalJSON
+	doc  []byte   // the document parsed, for MarshalJSON
+	bind bindings // keys bound per integration (keyset_bound.go)
 }
 
 // ParseKeySet parses a JWK set document ({"keys": [...]}).
