@@ -50,7 +50,7 @@ func ago(d float64) string {
 // keeps its jti.
 func (v *Verifier) claims(ctx context.Context, r *run, req *Request, c *claimsInput) *verdict {
 	in, obj, d := c.in, c.obj, r.d
-	d.Claims = c.payload
+	d.Claims, d.ownedClaims = c.payload, c.payload
 	t, verr := readTimes(obj)
 	if verr != nil {
 		return verr

@@ -61,6 +61,8 @@ type Decision struct {
 	// decision cache; windowed says it was set.
 	window   TimeWindow
 	windowed bool
+	// ownedClaims is the payload the core read into Claims (see JSON).
+	ownedClaims []byte
 }
 
 // Step is one entry of an explain trace.
@@ -97,15 +99,4 @@ func (d *Decision) Allows(req string) bool {
 		d.perms = &s
 	}
 	return d.perms.AllowsString(req)
-}
-
-// JSON returns the decision as its canonical JSON.
-func (d *Decision) JSON() []byte {
-	b, err := json.Marshal(d)
-	if err != nil {
-		// Every field is plain data; this cannot fail unless Claims was
-		// altered by the caller into invalid JSON.
-		b, _ = json.Marshal(&Decision{Code: CodeInvalidToken, Message: CodeInvalidToken.Message(), Reason: "decision could not be encoded"})
-	}
-	return b
 }
