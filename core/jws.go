@@ -41,7 +41,7 @@ func (v *Verifier) signed(ctx context.Context, r *run, req *Request, tok string,
 	if verr != nil {
 		return claimsInput{}, verr
 	}
-	k, verr := checkJWS(&j, alg, candidates)
+	k, verr := checkJWS(v.cfg.Signatures, &j, alg, candidates)
 	if verr != nil {
 		return claimsInput{}, verr
 	}
@@ -111,11 +111,12 @@ func allowedAlg(h *header, allowed []jose.SignatureAlgorithm) (jose.SignatureAlg
 }
 
 // checkJWS checks the signature of a token read by readJWS against the
-// candidate keys: at most maxKeyTries of them, each by alg alone.
-func checkJWS(j *jwsToken, alg jose.SignatureAlgorithm, candidates []keys.VerificationKey) (*keys.VerificationKey, *verdict) {
+// candidate keys: at most maxKeyTries of them, each by alg alone, by sc
+// when set (a plugin's host), else with the standard library here.
+func checkJWS(sc SignatureChecker, j *jwsToken, alg jose.SignatureAlgorithm, candidates []keys.VerificationKey) (*keys.VerificationKey, *verdict) {
 	tries := min(len(candidates), maxKeyTries)
 	for i := range tries {
-		if candidates[i].Verify(alg, j.input, j.sig) {
+		if verifyWith(sc, &candidates[i], alg, j) {
 			return &candidates[i], nil
 		}
 	}

@@ -19,7 +19,8 @@ import (
 	"github.com/jwtgate/jwtgate/core/internal/keys"
 )
 
-// The lean signature check (checkJWS with keys.VerificationKey.Verify)
+// The lean signature check (checkJWS with keys.VerificationKey.Verify, and
+// as a plugin's host does it from the key's JWK: ParseSignatureKey)
 // against go-jose, the oracle it replaced: every token of the attack
 // catalogue, the differential corpus and the public vectors that reaches
 // the signature check must get the same verdict from both, with the same
@@ -86,8 +87,10 @@ func sigDiff(t testing.TB, tok string, candidates []keys.VerificationKey, allowe
 	if len(picked) == 0 {
 		return false
 	}
-	lean, _ := checkJWS(j, alg, picked)
+	lean, _ := checkJWS(nil, j, alg, picked)
+	hosted, _ := checkJWS(jwkChecker{}, j, alg, picked)
 	oracle := oracleCheck(tok, alg, j.payload, picked)
+	require.Equal(t, lean, hosted, "a host's check (SignatureChecker) and the core's disagree")
 	require.Equal(t, oracle != nil, lean != nil, "lean and go-jose disagree on %.80s…", tok)
 	if oracle != nil {
 		require.Equal(t, oracle.Source, lean.Source, "verified by another key")
@@ -135,7 +138,7 @@ func TestSigDiffCorrupted(t *testing.T) {
 			good := sign(t, tc.alg, tc.priv, "", claims("https://diff.example", nil), nil)
 			other := sign(t, tc.alg, tc.priv, "", claims("https://other.example", nil), nil)
 			require.True(t, sigDiff(t, good, ks, allowed))
-			lean, _ := checkJWS(mustReadJWS(t, good), tc.alg, ks)
+			lean, _ := checkJWS(nil, mustReadJWS(t, good), tc.alg, ks)
 			require.NotNil(t, lean, "a genuine token verifies")
 			dot := strings.LastIndexByte(good, '.')
 			sig, err := b64.DecodeString(good[dot+1:])

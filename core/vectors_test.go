@@ -686,7 +686,7 @@ func verifySignature(tok string, candidates []keys.VerificationKey, allowed []jo
 	if len(picked) == 0 {
 		return nil, fmt.Errorf("no %s key for kid %q", alg, j.h.kid)
 	}
-	if _, verr := checkJWS(j, alg, picked); verr != nil {
+	if _, verr := checkJWS(nil, j, alg, picked); verr != nil {
 		return nil, errors.New(verr.reason)
 	}
 	return j.payload, nil

@@ -71,6 +71,9 @@ type Config struct {
 	// Keys supplies keys for jwks_url entries. Without it, integrations
 	// whose only keys are URLs answer keys_unavailable.
 	Keys KeySource
+	// Signatures, when set, checks signatures in the core's place (a
+	// plugin's host); nil checks them in the core.
+	Signatures SignatureChecker
 }
 
 // Verifier verifies tokens against a Policy. It is safe for concurrent use.

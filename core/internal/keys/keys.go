@@ -103,7 +103,7 @@ type VerificationKey struct {
 	// Source says where the key was configured, for traces and errors.
 	Source string
 
-	macs *macPools // an HMAC key's keyed MACs (NewVerificationKey)
+	shared *keyShared // shared by the key's copies (NewVerificationKey)
 }
 
 // Allows reports whether the key may verify alg.

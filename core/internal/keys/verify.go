@@ -8,6 +8,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/sha512"
+	"errors"
 	"hash"
 	"sync"
 
@@ -24,11 +25,32 @@ import (
 // HMAC key gets a pool of keyed MACs, so that a check does not rebuild the
 // HMAC state (two hashes and the padded key) for every token.
 func NewVerificationKey(id string, material any, algs []jose.SignatureAlgorithm, source string) VerificationKey {
-	k := VerificationKey{ID: id, Material: material, Algorithms: algs, Source: source}
+	k := VerificationKey{ID: id, Material: material, Algorithms: algs, Source: source, shared: &keyShared{}}
 	if secret, ok := material.([]byte); ok {
-		k.macs = &macPools{secret: secret}
+		k.shared.macs = &macPools{secret: secret}
 	}
 	return k
+}
+
+// keyShared is what the copies of one VerificationKey share.
+type keyShared struct {
+	macs    *macPools // an HMAC key's keyed MACs
+	jwkOnce sync.Once
+	jwk     []byte
+}
+
+// JWK returns the key as a JWK (no kid, no alg: the material alone), made
+// once per key: what a plugin hands its host to check a signature with.
+func (k *VerificationKey) JWK() ([]byte, error) {
+	if k.shared == nil {
+		return jose.JSONWebKey{Key: k.Material}.MarshalJSON()
+	}
+	var err error
+	k.shared.jwkOnce.Do(func() { k.shared.jwk, err = jose.JSONWebKey{Key: k.Material}.MarshalJSON() })
+	if err != nil || k.shared.jwk == nil {
+		return nil, errors.New("key cannot be written as a JWK")
+	}
+	return k.shared.jwk, nil
 }
 
 // Verify reports whether sig is a valid alg signature of input (the
@@ -177,16 +199,17 @@ func (k *VerificationKey) verifyMAC(secret []byte, alg jose.SignatureAlgorithm, 
 	if FamilyOf(alg) != FamilyHMAC {
 		return false
 	}
-	if k.macs == nil {
+	if k.shared == nil || k.shared.macs == nil {
 		_, newHash := hashOf(alg)
 		m := hmac.New(newHash, secret)
 		m.Write(input)
 		return hmac.Equal(m.Sum(nil), sig)
 	}
-	pool, newHash := k.macs.pool(alg)
+	macs := k.shared.macs
+	pool, newHash := macs.pool(alg)
 	pm, _ := pool.Get().(*pooledMAC)
 	if pm == nil {
-		pm = &pooledMAC{h: hmac.New(newHash, k.macs.secret)}
+		pm = &pooledMAC{h: hmac.New(newHash, macs.secret)}
 	}
 	defer pool.Put(pm)
 	pm.h.Reset()
