@@ -80,7 +80,7 @@ func TestModuleInterface(t *testing.T) {
 			assert.Fail(t, "an import from another module", "%s.%s", mod, name)
 		}
 	}
-	assert.ElementsMatch(t, []string{abi.ImportReplayClaim, abi.ImportKeySet, abi.ImportLog}, host)
+	assert.ElementsMatch(t, []string{abi.ImportReplayClaim, abi.ImportKeySet, abi.ImportLog, abi.ImportSigCheck}, host)
 	t.Logf("WASI imports (the Go runtime's): %v", wasi)
 }
 

@@ -49,6 +49,7 @@ const (
 	ImportReplayClaim = "replay_claim"
 	ImportKeySet      = "keyset_get"
 	ImportLog         = "log"
+	ImportSigCheck    = "sig_check"
 )
 
 // Bounds on what crosses the boundary. Each side enforces those it reads.
@@ -61,6 +62,11 @@ const (
 	// MaxKeyIDBytes bounds the kid of a keyset_get call, the core's own
 	// limit on a token's kid.
 	MaxKeyIDBytes = 256
+	// MaxSigKeyBytes bounds the JWK of a sig_check call (an RSA-16384
+	// public key's is under 3 KiB).
+	MaxSigKeyBytes = 16 << 10
+	// MaxSigBytes bounds the signature of a sig_check call (RSA-16384).
+	MaxSigBytes = 2048
 	// MaxLogBytes bounds a log line: the host reads no more.
 	MaxLogBytes = 4096
 	// MaxMessageBytes is the size of the message buffer jwtgate's guest

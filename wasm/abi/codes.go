@@ -74,8 +74,8 @@ const (
 	// keyset_get, and jwks_url integrations answer keys_unavailable, as
 	// the native core does without a key source.
 	CapKeySets Capability = 1 << 0
-	// CapSignatures is reserved for host-provided signature checks. No
-	// version-2 host offers it and no version-2 guest may claim it.
+	// CapSignatures: the host checks signatures through sig_check, with
+	// its native crypto. Without it the guest checks them itself.
 	CapSignatures Capability = 1 << 1
 )
 
@@ -96,6 +96,13 @@ func (c Capability) String() string {
 	}
 	return "unknown"
 }
+
+// Results of sig_check.
+const (
+	SigValid   int32 = 1  // the signature verifies
+	SigInvalid int32 = 0  // it does not
+	SigError   int32 = -1 // it could not be checked (key, algorithm or bounds refused): the token is refused
+)
 
 // Level is the level of a log line (the log import).
 type Level int32

@@ -101,6 +101,8 @@ func Imports() []Func {
 		{ImportKeySet, []Value{i32("url_ptr"), i32("url_len"), i32("kid_ptr"), i32("kid_len"),
 			i32("buf_ptr"), i32("buf_cap")}, []Value{i32("result")}},
 		{ImportLog, []Value{i32("level"), i32("msg_ptr"), i32("msg_len")}, nil},
+		{ImportSigCheck, []Value{i32("alg_ptr"), i32("alg_len"), i32("key_ptr"), i32("key_len"),
+			i32("input_ptr"), i32("input_len"), i32("sig_ptr"), i32("sig_len")}, []Value{i32("result")}},
 	}
 }
 

@@ -24,6 +24,19 @@ func hostLogImport(level int32, msgPtr unsafe.Pointer, msgLen uint32)
 //go:wasmimport jwtgate_host keyset_get
 func hostKeySetImport(urlPtr unsafe.Pointer, urlLen uint32, kidPtr unsafe.Pointer, kidLen uint32, bufPtr unsafe.Pointer, bufCap uint32) int32
 
+//go:wasmimport jwtgate_host sig_check
+func hostSigCheckImport(algPtr unsafe.Pointer, algLen uint32, keyPtr unsafe.Pointer, keyLen uint32, inPtr unsafe.Pointer, inLen uint32, sigPtr unsafe.Pointer, sigLen uint32) int32
+
+func sigCheck(alg string, jwk, input, sig []byte) int32 {
+	r := hostSigCheckImport(unsafe.Pointer(unsafe.StringData(alg)), uint32(len(alg)), unsafe.Pointer(unsafe.SliceData(jwk)), uint32(len(jwk)),
+		unsafe.Pointer(unsafe.SliceData(input)), uint32(len(input)), unsafe.Pointer(unsafe.SliceData(sig)), uint32(len(sig)))
+	runtime.KeepAlive(alg)
+	runtime.KeepAlive(jwk)
+	runtime.KeepAlive(input)
+	runtime.KeepAlive(sig)
+	return r
+}
+
 func keySetGet(url, kid string, buf []byte) int32 {
 	r := hostKeySetImport(unsafe.Pointer(unsafe.StringData(url)), uint32(len(url)), unsafe.Pointer(unsafe.StringData(kid)), uint32(len(kid)), unsafe.Pointer(unsafe.SliceData(buf)), uint32(len(buf)))
 	runtime.KeepAlive(url)

@@ -31,11 +31,24 @@ func wirePolicyError(pe *core.PolicyError) abi.PolicyError {
 	return abi.PolicyError{File: pe.File, Integration: pe.Integration, Field: pe.Field, Line: pe.Line, Column: pe.Column, Reason: pe.Reason}
 }
 
-// capabilities answers the host's offer: this module uses key sets when
-// the host has them, and nothing else (no host signature checks yet).
+// capabilities answers the host's offer: this module uses key sets and
+// signature checks when the host has them.
 func capabilities(offered abi.Capability) abi.Capability {
-	used = offered & abi.CapKeySets
+	used = offered & (abi.CapKeySets | abi.CapSignatures)
 	return used
+}
+
+// hostSignatures is core.SignatureChecker on the host's sig_check.
+type hostSignatures struct{}
+
+func (hostSignatures) CheckSignature(alg string, jwk, input, sig []byte) (bool, error) {
+	switch sigCheck(alg, jwk, input, sig) {
+	case abi.SigValid:
+		return true, nil
+	case abi.SigInvalid:
+		return false, nil
+	}
+	return false, errors.New("the host could not check the signature")
 }
 
 // guard turns a panic into abi.StatusPanic, leaving the module usable.
@@ -67,6 +80,9 @@ func load(name string, policy []byte) (status abi.Status, out []byte) {
 	cfg := core.Config{Replay: hostReplay{}}
 	if used&abi.CapKeySets != 0 {
 		cfg.Keys = newHostKeys()
+	}
+	if used&abi.CapSignatures != 0 {
+		cfg.Signatures = hostSignatures{}
 	}
 	v, err := core.NewVerifier(p, cfg)
 	if err != nil {

@@ -21,6 +21,7 @@ func (h *Host) instantiateHostModule(ctx context.Context, rt wazero.Runtime) err
 		abi.ImportReplayClaim: h.replayClaim,
 		abi.ImportKeySet:      h.keySet,
 		abi.ImportLog:         h.log,
+		abi.ImportSigCheck:    h.sigCheck,
 	}
 	b := rt.NewHostModuleBuilder(abi.HostModule)
 	for _, f := range abi.Imports() {

@@ -108,10 +108,14 @@ func (h *Host) newInstance(ctx context.Context, c *code, name string, policy []b
 
 // offered are the capabilities this host offers its modules.
 func (h *Host) offered() abi.Capability {
+	var c abi.Capability
 	if h.opts.Keys != nil {
-		return abi.CapKeySets
+		c |= abi.CapKeySets
 	}
-	return 0
+	if !h.opts.GuestSignatures {
+		c |= abi.CapSignatures
+	}
+	return c
 }
 
 // exchangeCapabilities tells the module what the host offers; a module

@@ -133,13 +133,13 @@ func TestKeySetsCapability(t *testing.T) {
 `)
 	keys := &countingKeys{KeySource: jwks.New(jwks.Options{URLs: []string{srv.URL + "/jwks"}})}
 	h := mustLoad(t, guestModule(t), policy, Options{Keys: keys, PoolSize: 1})
-	assert.Equal(t, abi.CapKeySets, h.offered())
+	assert.Equal(t, abi.CapKeySets|abi.CapSignatures, h.offered())
 	tok := jwttest.Sign("RS256", jwttest.Keys().RSA, map[string]any{"kid": "rs-1"}, testcorpus.Claims("https://up.example", nil))
 	for range 3 {
 		d := h.Verify(context.Background(), core.Request{Token: tok, Now: testcorpus.Now})
 		require.True(t, d.Valid, d.Reason)
 	}
 	assert.Equal(t, 3, keys.calls)
-	none := mustLoad(t, guestModule(t), policy, Options{PoolSize: 1})
+	none := mustLoad(t, guestModule(t), policy, Options{PoolSize: 1, GuestSignatures: true})
 	assert.Zero(t, none.offered())
 }
