@@ -26,10 +26,19 @@ type identity struct {
 	groups, roles, permissions []string
 	headers                    map[string]string // identity headers for an upstream
 	expiresAt                  int64             // Unix seconds; 0 for none
-	email, name                string
-	metadata                   json.RawMessage // the token's metadata (or meta) object
-	redirect                   string          // the post-sign-in target the core allowed
-	sessionID                  string          // jwtgate's own tokens: the session they name
+	redirect                   string            // the post-sign-in target the core allowed
+	sessionID                  string            // jwtgate's own tokens: the session they name
+	// prof is read from claims on first use (profile): forward
+	// authentication and remote validation never need it, and reading it
+	// is a second parse of the payload.
+	prof   profile
+	claims json.RawMessage
+}
+
+// profile is what the server keeps of a subject beyond the decision.
+type profile struct {
+	email, name string
+	metadata    json.RawMessage // the token's metadata (or meta) object
 }
 
 // externalIdentity is the identity of a valid decision on an
@@ -38,16 +47,29 @@ func externalIdentity(d *core.Decision) *identity {
 	id := &identity{
 		integration: d.Integration, tenant: d.Tenant, subject: d.Subject,
 		groups: d.Groups, roles: d.Roles, permissions: d.Permissions, headers: d.Headers,
-		expiresAt: d.ExpiresAt, redirect: d.Redirect,
-	}
-	// The core read the payload strictly (no member twice), so this
-	// reading of it cannot differ from the core's.
-	var claims map[string]json.RawMessage
-	if json.Unmarshal(d.Claims, &claims) == nil {
-		id.email, id.name = text(claims["email"]), text(claims["name"])
-		id.metadata = metadataClaim(claims)
+		expiresAt: d.ExpiresAt, redirect: d.Redirect, claims: d.Claims,
 	}
 	return id
+}
+
+// profile is the identity's email, name and metadata, read from the
+// token's payload the first time they are asked for.
+func (id *identity) profile() profile {
+	if id.claims != nil {
+		id.prof, id.claims = readProfile(id.claims), nil
+	}
+	return id.prof
+}
+
+// readProfile reads a profile from a verified payload. The core read the
+// payload strictly (no member twice), so this reading of it cannot differ
+// from the core's.
+func readProfile(payload json.RawMessage) profile {
+	var claims map[string]json.RawMessage
+	if json.Unmarshal(payload, &claims) != nil {
+		return profile{}
+	}
+	return profile{email: text(claims["email"]), name: text(claims["name"]), metadata: metadataClaim(claims)}
 }
 
 // grants are what route requirements judge.
@@ -129,19 +151,31 @@ func (s *Server) logCaller(endpoint string, who *caller) {
 		"token_sha256", edge.TokenHash(who.token))
 }
 
-// identify verifies a bearer token: one of jwtgate's own access tokens
-// (the core routes it to the own integration by its issuer, the public
-// URL), else an integration's. err is errStore when the store could not
-// be asked about an own token's session.
+// identify verifies a bearer token: an integration's, else one of
+// jwtgate's own access tokens. err is errStore when the store could not be
+// asked about an own token's session.
+//
+// The engine judges every token first, so that an integration's token —
+// the hot path — is parsed once. Only a token it refuses is shown to the
+// own verifier, and its answer counts only when the own policy routed the
+// token (its issuer is the public URL, which no integration has:
+// issuerClash), so that each token is judged by exactly the verifier of
+// its issuer, as when the own policy routed tokens first, and fully: no
+// header or claim lets a token reach a verifier that would not check it.
 func (s *Server) identify(ctx context.Context, c *config, tok, pin string) (*caller, error) {
-	if s.own.routes(tok) {
-		id, ref, err := s.checkOwnToken(ctx, c, tok, tokenUseAccess)
-		if err != nil {
-			return nil, err
-		}
-		return &caller{token: tok, id: id, ref: ref}, nil
+	now := s.now()
+	id, ref := s.verifyExternal(ctx, c, core.Request{Token: tok, Now: now, Integration: pin})
+	if ref == nil {
+		return &caller{token: tok, id: id}, nil
 	}
-	id, ref := s.verifyExternal(ctx, c, core.Request{Token: tok, Now: s.now(), Integration: pin})
+	d, ok := s.own.verify(ctx, tok, now)
+	if !ok {
+		return &caller{token: tok, ref: ref}, nil
+	}
+	id, ref, err := s.judgeOwnToken(ctx, c, d, tokenUseAccess, now)
+	if err != nil {
+		return nil, err
+	}
 	return &caller{token: tok, id: id, ref: ref}, nil
 }
 

@@ -58,7 +58,6 @@ type ownClaims struct {
 // than inline keys: a rotation then changes what the key source answers,
 // not the policy, which is built once.
 type ownTokens struct {
-	policy   *core.Policy
 	verifier *core.Verifier
 }
 
@@ -94,14 +93,17 @@ func newOwnTokens(publicURL string, keys *keyring, now func() time.Time) (*ownTo
 	if err != nil {
 		return nil, err
 	}
-	return &ownTokens{policy: policy, verifier: v}, nil
+	return &ownTokens{verifier: v}, nil
 }
 
-// routes reports whether a token is routed to jwtgate's own integration,
-// as the core reads its issuer.
-func (o *ownTokens) routes(tok string) bool {
-	_, ok := o.policy.Route(tok)
-	return ok
+// verify verifies a token as one of jwtgate's own. ok reports whether the
+// own policy routed it (its issuer is the public URL): the decision is
+// then the own verifier's judgement of it, valid or not; otherwise the
+// token is not one of jwtgate's and the decision says nothing about it.
+// (A decision names its integration once the core has routed the token.)
+func (o *ownTokens) verify(ctx context.Context, tok string, now time.Time) (d *core.Decision, ok bool) {
+	d = o.verifier.Verify(ctx, core.Request{Token: tok, Now: now})
+	return d, d.Integration == ownIntegration
 }
 
 // checkOwnToken verifies one of jwtgate's own tokens of the given use and
@@ -110,7 +112,13 @@ func (o *ownTokens) routes(tok string) bool {
 // the store could not be asked.
 func (s *Server) checkOwnToken(ctx context.Context, c *config, tok, use string) (*identity, *refusal, error) {
 	now := s.now()
-	d := s.own.verifier.Verify(ctx, core.Request{Token: tok, Now: now})
+	d, _ := s.own.verify(ctx, tok, now)
+	return s.judgeOwnToken(ctx, c, d, use, now)
+}
+
+// judgeOwnToken is checkOwnToken on the own verifier's decision d, made
+// at now.
+func (s *Server) judgeOwnToken(ctx context.Context, c *config, d *core.Decision, use string, now time.Time) (*identity, *refusal, error) {
 	if !d.Valid {
 		return nil, &refusal{code: d.Code, reason: "jwtgate token: " + d.Reason}, nil
 	}
@@ -151,7 +159,7 @@ func (s *Server) checkOwnToken(ctx context.Context, c *config, tok, use string) 
 	return &identity{
 		integration: cl.Integration, tenant: cl.Tenant, subject: d.Subject,
 		groups: d.Groups, roles: d.Roles, permissions: d.Permissions, headers: cl.Headers,
-		expiresAt: d.ExpiresAt, email: cl.Email, sessionID: cl.SessionID,
+		expiresAt: d.ExpiresAt, prof: profile{email: cl.Email}, sessionID: cl.SessionID,
 	}, nil, nil
 }
 
@@ -160,7 +168,7 @@ func (s *Server) signOwnToken(id *identity, sessionID, use string, now, exp time
 	tok, err := s.keys.sign(ownClaims{
 		Issuer: s.publicURL, Subject: id.subject, Audience: s.publicURL,
 		IssuedAt: now.Unix(), ExpiresAt: exp.Unix(), ID: randomID(), Use: use, SessionID: sessionID,
-		Tenant: id.tenant, Integration: id.integration, Email: id.email,
+		Tenant: id.tenant, Integration: id.integration, Email: id.profile().email,
 		Groups: id.groups, Roles: id.roles, Permissions: id.permissions, Headers: id.headers,
 	}, now)
 	if err != nil {

@@ -90,7 +90,7 @@ func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) {
 	id := who.id
 	resp := sessionResponse{
 		Authenticated: true, Subject: id.subject, Tenant: id.tenant, Integration: id.integration,
-		ExpiresAt: id.expiresAt, Email: id.email, Groups: id.groups, Roles: id.roles,
+		ExpiresAt: id.expiresAt, Email: id.profile().email, Groups: id.groups, Roles: id.roles,
 	}
 	// The subject as the session's own integration vouched for it: another
 	// integration's token for the same ID is another subject.

@@ -10,9 +10,10 @@ import (
 // Groups and roles follow Acadio's rule: a claim present (even empty)
 // replaces the stored list, an absent one (nil) leaves it alone.
 func (s *Server) upsertSubject(ctx context.Context, id *identity) (bool, error) {
+	p := id.profile()
 	sub := store.Subject{
 		Tenant: id.tenant, ID: id.subject, Integration: id.integration,
-		Email: id.email, Name: id.name, Groups: id.groups, Roles: id.roles, Metadata: id.metadata,
+		Email: p.email, Name: p.name, Groups: id.groups, Roles: id.roles, Metadata: p.metadata,
 	}
 	_, created, err := s.store.UpsertSubject(ctx, sub, s.now())
 	if err != nil {
