@@ -74,5 +74,5 @@ func (s *Server) handleAuthz(w http.ResponseWriter, r *http.Request) {
 	for _, kv := range up.UpstreamHeaders(true) {
 		h.Set(kv[0], kv[1])
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "subject": id.subject, "integration": id.integration})
+	writeJSON(w, http.StatusOK, authzAnswer(id.subject, id.integration))
 }

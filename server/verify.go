@@ -9,6 +9,7 @@ import (
 
 // verifyResponse is the 200 answer of POST /v1/verify: the remote
 // validation contracts of Okera (sub) and Okto (user_id) in one object.
+// verifyAnswer writes it; the tags are its specification.
 type verifyResponse struct {
 	Sub         string   `json:"sub"`
 	UserID      string   `json:"user_id"`
@@ -46,7 +47,7 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request) {
 	if groups == nil {
 		groups = []string{}
 	}
-	writeJSON(w, http.StatusOK, verifyResponse{Sub: id.subject, UserID: id.subject, Tenant: id.tenant, Groups: groups, Integration: id.integration})
+	writeJSON(w, http.StatusOK, verifyAnswer(verifyResponse{Sub: id.subject, UserID: id.subject, Tenant: id.tenant, Groups: groups, Integration: id.integration}))
 }
 
 // noIdentity answers a request that brought no usable credential: 503 when
