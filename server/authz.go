@@ -56,7 +56,7 @@ func (s *Server) handleAuthz(w http.ResponseWriter, r *http.Request) {
 		if pin != "" && id.integration != pin {
 			s.metrics.decision("authz", id.integration, string(core.CodeConfigurationNotFound))
 			s.log.Warn("request refused by route", "method", method, "path", p.String(), "route", rt.Prefix, "reason", "a token of integration "+id.integration+" on a route of "+pin,
-				"subject", id.subject, "token_sha256", edge.TokenHash(who.token))
+				"subject", id.subject, tokenHashAttr(who.token))
 			unauthorized(w, core.CodeConfigurationNotFound, true)
 			return
 		}
@@ -64,7 +64,7 @@ func (s *Server) handleAuthz(w http.ResponseWriter, r *http.Request) {
 		if reason := rt.Requirements.UnmetBy(id.grants()); reason != "" {
 			s.metrics.decision("authz", id.integration, string(core.CodePermissionDenied))
 			s.log.Warn("request denied by route", "method", method, "path", p.String(), "route", rt.Prefix, "reason", reason,
-				"integration", id.integration, "subject", id.subject, "token_sha256", edge.TokenHash(who.token))
+				"integration", id.integration, "subject", id.subject, tokenHashAttr(who.token))
 			refuse(w, edge.Forbidden())
 			return
 		}

@@ -6,7 +6,6 @@ import (
 	"errors"
 
 	"github.com/jwtgate/jwtgate/core"
-	"github.com/jwtgate/jwtgate/edge"
 	"github.com/jwtgate/jwtgate/remote"
 )
 
@@ -54,10 +53,10 @@ func (s *Server) validateRemotely(ctx context.Context, c *config, req core.Reque
 		return c.vouch(ctx, in, req, res)
 	case errors.Is(err, remote.ErrRejected):
 		s.metrics.remoteCalls.WithLabelValues("validation", "rejected").Inc()
-		s.log.Info("remote validation refused the token; trying the keys", "integration", in.Name, "token_sha256", edge.TokenHash(req.Token))
+		s.log.Info("remote validation refused the token; trying the keys", "integration", in.Name, tokenHashAttr(req.Token))
 	default:
 		s.metrics.remoteCalls.WithLabelValues("validation", "error").Inc()
-		s.log.Warn("remote validation unavailable; trying the keys", "integration", in.Name, "error", err.Error(), "token_sha256", edge.TokenHash(req.Token))
+		s.log.Warn("remote validation unavailable; trying the keys", "integration", in.Name, "error", err.Error(), tokenHashAttr(req.Token))
 	}
 	return nil
 }

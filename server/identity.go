@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 
 	"github.com/jwtgate/jwtgate/core"
-	"github.com/jwtgate/jwtgate/edge"
 )
 
 // identity is who a credential names, as the server's handlers use it. It
@@ -138,17 +138,24 @@ func (who *caller) integration() string {
 }
 
 // logCaller logs what a credential came to, and counts it. Never the
-// token: its hash.
+// token: its hash. It runs on every request, so the line is built only
+// when its level is on, from attributes (no boxing of the arguments), and
+// the hash only when a handler writes it.
 func (s *Server) logCaller(endpoint string, who *caller) {
+	ctx := context.Background() // as Logger.Info and Warn log
 	if ref := who.ref; ref != nil {
 		s.metrics.decision(endpoint, ref.integration, string(ref.code))
-		s.log.Warn("token rejected", "endpoint", endpoint, "code", string(ref.code), "reason", ref.reason,
-			"integration", ref.integration, "token_sha256", edge.TokenHash(who.token))
+		if s.log.Enabled(ctx, slog.LevelWarn) {
+			s.log.LogAttrs(ctx, slog.LevelWarn, "token rejected", slog.String("endpoint", endpoint), slog.String("code", string(ref.code)),
+				slog.String("reason", ref.reason), slog.String("integration", ref.integration), tokenHashAttr(who.token))
+		}
 		return
 	}
 	s.metrics.decision(endpoint, who.id.integration, "")
-	s.log.Info("token accepted", "endpoint", endpoint, "integration", who.id.integration, "subject", who.id.subject,
-		"token_sha256", edge.TokenHash(who.token))
+	if s.log.Enabled(ctx, slog.LevelInfo) {
+		s.log.LogAttrs(ctx, slog.LevelInfo, "token accepted", slog.String("endpoint", endpoint), slog.String("integration", who.id.integration),
+			slog.String("subject", who.id.subject), tokenHashAttr(who.token))
+	}
 }
 
 // identify verifies a bearer token: an integration's, else one of

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/jwtgate/jwtgate/core"
-	"github.com/jwtgate/jwtgate/edge"
 )
 
 // handleTester is POST /v1/integrations/{name}/test, the token tester: the
@@ -63,7 +62,7 @@ func (s *Server) handleTester(w http.ResponseWriter, r *http.Request) {
 		answer.Trace = append(slices.Clip(d.Trace), core.Step{Name: "jti", Outcome: core.OutcomeInfo, Detail: "token tester: the jti is neither checked against the replay store nor consumed"})
 	}
 	s.metrics.decision("tester", d.Integration, string(d.Code))
-	s.log.Info("token tested", "integration", name, "valid", d.Valid, "code", string(d.Code), "token_sha256", edge.TokenHash(body.Token))
+	s.log.Info("token tested", "integration", name, "valid", d.Valid, "code", string(d.Code), tokenHashAttr(body.Token))
 	writeJSON(w, http.StatusOK, answer)
 }
 
