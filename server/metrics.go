@@ -2,8 +2,8 @@ package server
 
 import (
 	"net/http"
+	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/jwtgate/jwtgate/core"
 
@@ -33,7 +33,15 @@ type metrics struct {
 	// callback's path), and each new label value would be a series kept
 	// for the life of the process.
 	integrations atomic.Pointer[map[string]bool]
+	// counters holds the decision counter of each label triple met, so
+	// that counting a decision is one map read, not the CounterVec's
+	// hashing and locking of its labels on every request. It is bounded
+	// as the series are: decision's labels are.
+	counters sync.Map // decisionLabels → prometheus.Counter
 }
+
+// decisionLabels are the labels of one series of jwtgate_decisions_total.
+type decisionLabels struct{ endpoint, integration, code string }
 
 func newMetrics() *metrics {
 	m := &metrics{reg: prometheus.NewRegistry(), cacheCounts: &core.CacheCounters{}}
@@ -110,7 +118,12 @@ func (m *metrics) decision(endpoint, integration, code string) {
 	case core.Code(code).Message() == "":
 		code = "other"
 	}
-	m.decisions.WithLabelValues(endpoint, integration, code).Inc()
+	k := decisionLabels{endpoint, integration, code}
+	c, ok := m.counters.Load(k)
+	if !ok {
+		c, _ = m.counters.LoadOrStore(k, m.decisions.WithLabelValues(endpoint, integration, code))
+	}
+	c.(prometheus.Counter).Inc()
 }
 
 // storeOps are the op labels of the store metrics: the store's methods.
@@ -128,6 +141,8 @@ func (m *metrics) keyFetch(_ string, err error) {
 	m.keyFetches.WithLabelValues("ok").Inc()
 }
 
-func (m *metrics) observe(endpoint string, start time.Time) {
-	m.latency.WithLabelValues(endpoint).Observe(time.Since(start).Seconds())
+// latencyOf is the latency histogram of an endpoint, looked up once, when
+// the endpoint's handler is built, not on each of its requests.
+func (m *metrics) latencyOf(endpoint string) prometheus.Observer {
+	return m.latency.WithLabelValues(endpoint)
 }

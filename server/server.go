@@ -347,12 +347,13 @@ func (s *Server) Close() error {
 // endpoint wraps a handler with the latency histogram, the in-flight
 // gauge and a panic guard.
 func (s *Server) endpoint(name string, h http.HandlerFunc) http.Handler {
+	latency := s.metrics.latencyOf(name)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		s.metrics.inflight.Inc()
 		defer func() {
 			s.metrics.inflight.Dec()
-			s.metrics.observe(name, start)
+			latency.Observe(time.Since(start).Seconds())
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
 					panic(p)
