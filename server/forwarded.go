@@ -70,19 +70,25 @@ type forwardedError struct{ Reason string }
 func (e *forwardedError) Error() string { return "original request refused: " + e.Reason }
 
 // copies are the values of the original method or URI a request carries,
-// by where they were found.
+// by where they were found: at most the known headers, a configured one
+// and the request itself, held in place (this runs on every request).
 type copies struct {
-	names  []string
-	values []string
+	n      int
+	names  [maxCopies]string
+	values [maxCopies]string
 }
 
+// maxCopies bounds the copies of one value: the three known URI headers,
+// a configured header and the request target.
+const maxCopies = 5
+
 func (c *copies) add(name, value string) {
-	c.names = append(c.names, name)
-	c.values = append(c.values, value)
+	c.names[c.n], c.values[c.n] = name, value
+	c.n++
 }
 
 func (c *copies) get(name string) (string, bool) {
-	for i, n := range c.names {
+	for i, n := range c.names[:c.n] {
 		if n == name {
 			return c.values[i], true
 		}
@@ -90,17 +96,43 @@ func (c *copies) get(name string) (string, bool) {
 	return "", false
 }
 
+// read adds the value of each of the named headers (canonical names) that
+// r carries, and of the configured one when it is not among them; a
+// header sent more than once is a *forwardedError.
+func (c *copies) read(h http.Header, names []string, configured string) error {
+	for _, name := range names {
+		if err := c.readHeader(h, name); err != nil {
+			return err
+		}
+	}
+	if configured == "" || slices.Contains(names, configured) {
+		return nil // a configured header that is also a known one
+	}
+	return c.readHeader(h, configured)
+}
+
+func (c *copies) readHeader(h http.Header, name string) error {
+	switch vals := h[name]; len(vals) { // canonical already: no Values
+	case 0:
+	case 1:
+		c.add(name, vals[0])
+	default:
+		return &forwardedError{fmt.Sprintf("%d %s headers", len(vals), name)}
+	}
+	return nil
+}
+
 // agree returns the value of the named copy (any copy when name is ""),
 // refusing a missing one and any other copy that differs.
 func (c *copies) agree(kind, name string, equal func(a, b string) bool) (string, error) {
 	v, ok := c.get(name)
-	if name == "" && len(c.values) > 0 {
+	if name == "" && c.n > 0 {
 		v, ok = c.values[0], true
 	}
 	if !ok {
 		return "", &forwardedError{fmt.Sprintf("no original %s (want %s)", kind, cmp.Or(name, "a forwarding header"))}
 	}
-	for i, other := range c.values {
+	for i, other := range c.values[:c.n] {
 		if !equal(v, other) {
 			return "", &forwardedError{fmt.Sprintf("the original %s in %s disagrees with %s", kind, c.names[i], cmp.Or(name, c.names[0]))}
 		}
@@ -113,25 +145,11 @@ func (c *copies) agree(kind, name string, equal func(a, b string) bool) (string,
 // a *forwardedError.
 func originalRequest(r *http.Request, src forwardSource) (method, uri string, err error) {
 	var methods, uris copies
-	for _, set := range []struct {
-		into  *copies
-		names []string
-	}{{&methods, slices.Concat(knownMethodHeaders, []string{src.methodHeader})}, {&uris, slices.Concat(knownURIHeaders, []string{src.uriHeader})}} {
-		for _, name := range set.names {
-			if name == "" {
-				continue
-			}
-			if _, seen := set.into.get(name); seen {
-				continue // a configured header that is also a known one
-			}
-			switch vals := r.Header.Values(name); len(vals) {
-			case 0:
-			case 1:
-				set.into.add(name, vals[0])
-			default:
-				return "", "", &forwardedError{fmt.Sprintf("%d %s headers", len(vals), name)}
-			}
-		}
+	if err := methods.read(r.Header, knownMethodHeaders, src.methodHeader); err != nil {
+		return "", "", err
+	}
+	if err := uris.read(r.Header, knownURIHeaders, src.uriHeader); err != nil {
+		return "", "", err
 	}
 	// Envoy's shape: the original request behind the path prefix. Only
 	// for envoy and "any": behind nginx or Traefik the path and method of
