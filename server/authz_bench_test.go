@@ -73,7 +73,7 @@ func BenchmarkAuthz(b *testing.B) {
 // benchServer is a server of two integrations (HS256 and RS256 keys
 // inline) and one route, its decision cache on or off, logging at INFO to
 // nowhere.
-func benchServer(b *testing.B, cache bool) *Server {
+func benchServer(b testing.TB, cache bool) *Server {
 	dir := b.TempDir()
 	config := filepath.Join(dir, "bench.yaml")
 	rsaJWKS := jwksBody(b, map[string]*rsa.PrivateKey{"bench-rs": rsaKey(b, 0)})
@@ -104,4 +104,35 @@ service:
 	require.NoError(b, err)
 	b.Cleanup(func() { srv.Close() })
 	return srv
+}
+
+// The handler of /v1/authz allocates a bounded amount beyond the core's
+// verification of the same token (a fresh one: the decision cache is
+// off): the second parse of the payload for the own tokens, the identity's
+// map of the claims, the answer built from a map and the log line's
+// arguments came to 88 allocations a request; now at most 45 (the
+// recorder's own included).
+func TestAuthzHandlerAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts under the race detector are not the build's")
+	}
+	now := time.Now()
+	tok := mint(t, []byte(oktoSecret), "", claims(now, "https://hs.bench.example",
+		map[string]any{"sub": "bench-user", "permissions": []string{"reports:read:tenant"}}))
+	srv := benchServer(t, false)
+	verifier, err := core.NewVerifier(srv.cur.Load().policy, core.Config{})
+	require.NoError(t, err)
+	coreAllocs := testing.AllocsPerRun(100, func() {
+		require.True(t, verifier.Verify(context.Background(), core.Request{Token: tok, Now: now}).Valid)
+	})
+	h := srv.Handler()
+	r := httptest.NewRequest(http.MethodGet, "/v1/authz/reports/q3", nil)
+	r.Header.Set("Authorization", "Bearer "+tok)
+	handlerAllocs := testing.AllocsPerRun(100, func() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	})
+	t.Logf("core %.0f, handler %.0f allocations", coreAllocs, handlerAllocs)
+	require.LessOrEqual(t, handlerAllocs-coreAllocs, 45.0)
 }
