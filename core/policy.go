@@ -97,6 +97,9 @@ type policyFile struct {
 	// routes, remote validation, sessions). The core ignores it; keeping it
 	// in the one file keeps a deployment's configuration together.
 	Service yaml.Node `yaml:"service"`
+	// Bundle marks a document BuildBundle wrote: its format and content
+	// hash, checked at load (bundle.go).
+	Bundle yaml.Node `yaml:"bundle"`
 }
 
 type integrationConfig struct {
@@ -198,6 +201,11 @@ func ParsePolicy(file string, data []byte, opts LoadOptions) (*Policy, error) {
 	var pf policyFile
 	top.lines, err = yamlconfig.Decoder{Want: "a mapping with a list of integrations"}.Decode(root, &pf)
 	top.addDecoded(err)
+	if pf.Bundle.Kind != 0 {
+		if err := checkBundle(root); err != nil {
+			top.add("bundle", "%v", err)
+		}
+	}
 	if len(pf.Integrations) == 0 && len(top.list) == 0 {
 		top.add("integrations", "no integrations")
 	}
