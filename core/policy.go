@@ -45,7 +45,15 @@ type LoadOptions struct {
 	// LookupEnv reads an environment variable named by secret_env. nil
 	// refuses that field.
 	LookupEnv func(name string) (string, bool)
+	// PublicKeysOnly refuses shared secrets (secret*, oct JWKs) and
+	// decryption keys, and skips shared secrets in fetched key sets: for
+	// a policy shipped to a browser, where every key is public, so a
+	// secret would let anyone who loads the page mint tokens.
+	PublicKeysOnly bool
 }
+
+// publicOnlyReason is why PublicKeysOnly refuses a shared secret.
+const publicOnlyReason = "a shared secret cannot be kept in a public-key-only policy (one shipped to a browser): anyone who loads it can read the secret and mint tokens; use a public key (RS256, PS256, ES256, EdDSA)"
 
 // Policy is a parsed, validated policy: the integrations a verifier serves.
 // It is immutable and safe for concurrent use.
