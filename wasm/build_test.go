@@ -39,9 +39,9 @@ func TestBuildCached(t *testing.T) {
 }
 
 // TestModuleInterface checks the built module against package abi (which
-// wasm/abi's tests hold against ABI.md): exactly the ABI's exports, with
-// their signatures (the optional ones included), and imports from WASI and the ABI's host functions
-// only, with theirs.
+// wasm/abi's tests hold against ABI.md): exactly the ABI's exports, the
+// optional ones included, with their signatures, and imports from WASI
+// and the ABI's host functions only, with theirs.
 func TestModuleInterface(t *testing.T) {
 	ctx := context.Background()
 	bin := wasmtest.Bytes(t, wasmtest.Plugin)
