@@ -193,15 +193,7 @@ func (p *plugin) handle(id uint32, resumed bool) pw.Action {
 	if rt != nil {
 		req.Integration = rt.Integration
 	}
-	p.missing, p.refetching = false, false
-	hits := p.hits.Hits()
-	d := p.engine.Verify(context.Background(), req)
-	if s.debug {
-		pw.LogDebug("jwtgate decision " + string(d.JSON()))
-		if p.hits.Hits() != hits {
-			pw.LogDebug("jwtgate: decision from the decision cache")
-		}
-	}
+	d := p.decide(req)
 	if p.holdForKeys(id, d) {
 		return pw.ActionPause
 	}
@@ -226,6 +218,21 @@ func (p *plugin) handle(id uint32, resumed bool) pw.Action {
 	}
 	pw.LogDebugf("jwtgate: token accepted: integration=%q subject=%q", d.Integration, d.Subject)
 	return p.proceed(resumed)
+}
+
+// decide verifies the request, from the decision cache when it can, and
+// logs the decision with debug (and, then, whether the cache answered).
+func (p *plugin) decide(req core.Request) *core.Decision {
+	p.missing, p.refetching = false, false
+	hits := p.hits.Hits()
+	d := p.engine.Verify(context.Background(), req)
+	if p.s.debug {
+		pw.LogDebug("jwtgate decision " + string(d.JSON()))
+		if p.hits.Hits() != hits {
+			pw.LogDebug("jwtgate: decision from the decision cache")
+		}
+	}
+	return d
 }
 
 // holdForKeys reports whether the request waits for a key set being
