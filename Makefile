@@ -7,7 +7,7 @@ RACE     ?= -race
 # machine). Tests with a budget of their own take it from this deadline.
 TEST_TIMEOUT ?= 30m
 
-.PHONY: all test test-short test-wasm-modules browser-deps wasm bench-wasm check-wasm-build run fuzz bench loadtest build clean
+.PHONY: all test test-short test-wasm-modules browser-deps wasm bench-wasm bench-modules check-wasm-build run fuzz bench loadtest build clean
 
 all: test
 
@@ -69,27 +69,46 @@ bench-wasm:
 	$(GO) test -run='^$$' -bench='Verify|InstanceStart|ModuleSize' -benchtime=1500x ./wasm/host/
 	$(GO) test -run='^$$' -bench=Compile -benchtime=3x ./wasm/host/
 
-## bench: the core's benchmarks, then the ratios of a whole verification to
-## the bare signature check and to go-jose's ParseSignedCompact + Verify,
-## all measured in the same run (medians of BENCHCOUNT runs), one row per
-## algorithm in name order.
+## bench: the whole story in one run, one table a section (build/bench.md;
+## the raw go test output in build/bench.txt): jwtgate, cold and from its
+## decision cache, beside golang-jwt, go-jose, jwx and the bare signature
+## check on the same token with the same checks (internal/peerbench); the
+## plugin beside the native core; the proxy filter per request; the
+## modules' sizes (gzip -9, brotli -q 11); jwtgate serve's /v1/authz
+## requests/s, cache on and off. BENCHCOUNT rounds (default 5) of
+## -count=1, BENCHTIME each benchmark (go test -benchtime, default 1s).
 BENCHCOUNT ?= 5
-bench:
+BENCHTIME  ?= 1s
+BENCHFLAGS  = -run='^$$' -count=1 -benchmem -benchtime=$(BENCHTIME)
+# Each run is PATTERN@PACKAGE.
+BENCH_RUNS  = '^BenchmarkNative$$@./internal/peerbench/' \
+	'^BenchmarkVerify$$/^(native|wasm)$$@./wasm/host/' \
+	'^Benchmark(Filter|Native)$$@./examples/proxy-wasm/proxytest/' \
+	'^BenchmarkAuthz$$@./server/'
+bench: wasm bench-modules
+	@# Rounds of -count=1 interleave the benchmarks in time, so that a noisy
+	@# neighbour slows them alike instead of skewing one ratio; the report
+	@# takes each ratio within a round, then the median of the rounds.
+	@rm -f build/bench.txt; set -e; for i in $$(seq $(BENCHCOUNT)); do \
+		for run in $(BENCH_RUNS); do \
+			pattern=$${run%@*}; pkg=$${run##*@}; \
+			echo "== round $$i of $(BENCHCOUNT): $$pkg"; \
+			$(GO) test $(BENCHFLAGS) -bench="$$pattern" "$$pkg" >build/bench.last || { cat build/bench.last; exit 1; }; \
+			cat build/bench.last >>build/bench.txt; \
+		done; \
+	done; rm -f build/bench.last
+	@$(GO) run ./internal/benchreport -md build/bench.md \
+		-module 'plugin (make wasm)=build/jwtgate.wasm' \
+		-module 'proxy-wasm filter=build/proxy-filter.wasm' \
+		-module 'browser module=build/browser.wasm' build/bench.txt
+
+## bench-modules: the proxy filter and the browser module in build/, built
+## as internal/wasmbuild builds them for the tests and the site, for make
+## bench to weigh beside the plugin.
+bench-modules:
 	@mkdir -p build
-	@# Rounds of -count=1 interleave the three benchmarks in time, so that a
-	@# noisy neighbour slows them alike instead of skewing one ratio.
-	@rm -f build/bench.txt; for i in $$(seq $(BENCHCOUNT)); do \
-		$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./core/... | tee -a build/bench.txt; done
-	@LC_ALL=C awk '$$1 ~ /^Benchmark(Verify|GoJose|BareCheck)\// { \
-		split($$1, p, "/"); sub(/-[0-9]+$$/, "", p[2]); k = p[1] SUBSEP p[2]; \
-		n[k]++; v[k, n[k]] = $$3; algs[p[2]] = 1 } \
-	function median(k,   i, j, t, m) { m = n[k]; for (i = 1; i <= m; i++) a[i] = v[k, i]; \
-		for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t } \
-		return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2 } \
-	END { printf "\n%-6s %12s %12s %12s %10s %10s\n", "alg", "verify ns", "go-jose ns", "bare ns", "vs bare", "vs go-jose"; \
-		na = 0; for (alg in algs) { for (i = ++na; i > 1 && sorted[i - 1] > alg; i--) sorted[i] = sorted[i - 1]; sorted[i] = alg } \
-		for (i = 1; i <= na; i++) { alg = sorted[i]; f = median("BenchmarkVerify" SUBSEP alg); g = median("BenchmarkGoJose" SUBSEP alg); b = median("BenchmarkBareCheck" SUBSEP alg); \
-			printf "%-6s %12.0f %12.0f %12.0f %9.2fx %9.2fx\n", alg, f, g, b, f / b, f / g } }' build/bench.txt
+	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -o build/proxy-filter.wasm ./examples/proxy-wasm/filter
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o build/browser.wasm ./examples/browser/wasm
 
 ## loadtest: /v1/verify and /v1/authz under load (native and --engine wasm), bounded, loopback only.
 ## /v1/authz with HS256 and RS256 tokens, 10 s per scenario (override with

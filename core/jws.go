@@ -147,7 +147,7 @@ func (v *Verifier) signingKeys(ctx context.Context, r *run, in *integration, alg
 				fetchErrs = append(fetchErrs, fmt.Sprintf("%s: %v", url, err))
 				continue
 			}
-			b := set.bound(url, in.algList, in.algorithms)
+			b := set.bound(url, in.algList, in.algorithms, in.publicOnly)
 			for _, s := range b.skipped {
 				if r.explain {
 					r.step("keys", OutcomeInfo, "skipped %s", s)

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"slices"
 	"sync"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -18,7 +19,10 @@ import (
 // (url, algorithm list) pair that uses it, a handful in any policy.
 const maxBindings = 16
 
-type bindingKey struct{ url, algs string }
+type bindingKey struct {
+	url, algs  string
+	publicOnly bool
+}
 
 type binding struct {
 	keys    []keys.VerificationKey
@@ -32,8 +36,8 @@ type bindings struct {
 
 // bound returns the set's keys usable by allowed (algs names the list),
 // published at url, and what was skipped and why.
-func (s *KeySet) bound(url, algs string, allowed []jose.SignatureAlgorithm) *binding {
-	k := bindingKey{url, algs}
+func (s *KeySet) bound(url, algs string, allowed []jose.SignatureAlgorithm, publicOnly bool) *binding {
+	k := bindingKey{url, algs, publicOnly}
 	s.bind.mu.Lock()
 	b := s.bind.m[k]
 	s.bind.mu.Unlock()
@@ -41,6 +45,15 @@ func (s *KeySet) bound(url, algs string, allowed []jose.SignatureAlgorithm) *bin
 		return b
 	}
 	ks, skipped, _ := keys.VerificationKeysFromJWKS(s.keys, allowed, "jwks_url "+url, true)
+	if publicOnly {
+		ks = slices.DeleteFunc(ks, func(k keys.VerificationKey) bool {
+			_, secret := k.Material.([]byte)
+			if secret {
+				skipped = append(skipped, k.Source+": a shared secret, refused in a public-key-only policy")
+			}
+			return secret
+		})
+	}
 	b = &binding{keys: ks, skipped: skipped}
 	s.bind.mu.Lock()
 	defer s.bind.mu.Unlock()

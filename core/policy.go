@@ -45,7 +45,15 @@ type LoadOptions struct {
 	// LookupEnv reads an environment variable named by secret_env. nil
 	// refuses that field.
 	LookupEnv func(name string) (string, bool)
+	// PublicKeysOnly refuses shared secrets (secret*, oct JWKs) and
+	// decryption keys, and skips shared secrets in fetched key sets: for
+	// a policy shipped to a browser, where every key is public, so a
+	// secret would let anyone who loads the page mint tokens.
+	PublicKeysOnly bool
 }
+
+// publicOnlyReason is why PublicKeysOnly refuses a shared secret.
+const publicOnlyReason = "a shared secret cannot be kept in a public-key-only policy (one shipped to a browser): anyone who loads it can read the secret and mint tokens; use a public key (RS256, PS256, ES256, EdDSA)"
 
 // Policy is a parsed, validated policy: the integrations a verifier serves.
 // It is immutable and safe for concurrent use.
@@ -97,6 +105,9 @@ type policyFile struct {
 	// routes, remote validation, sessions). The core ignores it; keeping it
 	// in the one file keeps a deployment's configuration together.
 	Service yaml.Node `yaml:"service"`
+	// Bundle marks a document BuildBundle wrote: its format and content
+	// hash, checked at load (bundle.go).
+	Bundle yaml.Node `yaml:"bundle"`
 }
 
 type integrationConfig struct {
@@ -198,6 +209,11 @@ func ParsePolicy(file string, data []byte, opts LoadOptions) (*Policy, error) {
 	var pf policyFile
 	top.lines, err = yamlconfig.Decoder{Want: "a mapping with a list of integrations"}.Decode(root, &pf)
 	top.addDecoded(err)
+	if pf.Bundle.Kind != 0 {
+		if err := checkBundle(root); err != nil {
+			top.add("bundle", "%v", err)
+		}
+	}
 	if len(pf.Integrations) == 0 && len(top.list) == 0 {
 		top.add("integrations", "no integrations")
 	}

@@ -19,6 +19,7 @@ type integration struct {
 	audiences            []string
 	algorithms           []jose.SignatureAlgorithm
 	algList              string // algorithms as one string, a key set binding's key
+	publicOnly           bool   // LoadOptions.PublicKeysOnly: fetched secrets are skipped
 	keys                 []keys.VerificationKey
 	jwksURLs             []string
 	decryption           []keys.DecryptionKey
@@ -64,6 +65,7 @@ func compileIntegration(c *integrationConfig, opts LoadOptions, p *problems) *in
 	in.compileIdentity(c, p)
 	in.compileLimits(c, p)
 	in.compileKeys(c, opts, p)
+	in.publicOnly = opts.PublicKeysOnly
 	in.compileEncryption(c, opts, p)
 	in.compileClaims(c, p)
 	in.compileRedirect(c, p)

@@ -16,6 +16,10 @@ func (in *integration) compileEncryption(c *integrationConfig, opts LoadOptions,
 	in.compileEncryptionLimits(e, p)
 	allowedKeyAlgs := compileKeyAlgorithms(e, p)
 	in.contentAlgorithms = compileContentAlgorithms(e, p)
+	if opts.PublicKeysOnly && len(c.DecryptionKeys) > 0 {
+		p.add("decryption_keys", "a public-key-only policy (one shipped to a browser) cannot keep a decryption key secret; decrypt on a server")
+		return
+	}
 	if len(c.DecryptionKeys) == 0 {
 		if e.AllowUnsigned || e.AllowCompression || e.AllowPBES2 || len(e.KeyAlgorithms) > 0 {
 			p.add("encryption", "encryption settings without decryption_keys")

@@ -130,7 +130,7 @@ func TestPolicyUnknownFieldSuggestions(t *testing.T) {
 		{"top level", "integration:\n  - name: app\n",
 			`p.yaml:1: field integration: unknown field at the top level; did you mean integrations?`},
 		{"top level, nothing near", ptMinimal("") + "extra: 1\n",
-			`p.yaml:7: field extra: unknown field at the top level; the fields are integrations and service`},
+			`p.yaml:7: field extra: unknown field at the top level; the fields are integrations, service and bundle`},
 		{"integration", in("    issuer_url: https://x.example\n"),
 			`p.yaml:7: integration "app": field issuer_url: unknown field in an integration; did you mean issuer?`},
 		{"integration, case", in("    Tenant: t\n"),
@@ -195,7 +195,7 @@ extra: 1
 		`p.yaml:11: integration "Second": field keys[0].secret: HMAC secret is 5 bytes, HS256 needs at least 32`,
 		`p.yaml:12: integration "Second": field max_token_bytes: want a whole number, found a string "lots"`,
 		`p.yaml:14: integration "third": field issuer: issuer "https://acme.example" is already used by integration "acme"`,
-		`p.yaml:17: field extra: unknown field at the top level; the fields are integrations and service`,
+		`p.yaml:17: field extra: unknown field at the top level; the fields are integrations, service and bundle`,
 	}, got)
 }
 

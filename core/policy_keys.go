@@ -113,6 +113,9 @@ func (in *integration) addVerificationKeys(k *keyConfig, field string, opts Load
 		return nil
 	}
 	bindKey := func(material any, source string) error {
+		if _, secret := material.([]byte); secret && opts.PublicKeysOnly {
+			return fieldErr(field, "%s", publicOnlyReason)
+		}
 		algs, err := keys.BindSignature(material, k.Algorithm, in.algorithms)
 		if err != nil {
 			return fieldErr(field, "%v", err)
@@ -152,6 +155,11 @@ func (in *integration) addVerificationKeys(k *keyConfig, field string, opts Load
 		}
 		if len(vks) == 0 {
 			return fieldErr(field, "no signing keys in the set")
+		}
+		for _, vk := range vks {
+			if _, secret := vk.Material.([]byte); secret && opts.PublicKeysOnly {
+				return fieldErr(field, "%s (%s)", publicOnlyReason, vk.Source)
+			}
 		}
 		in.keys = append(in.keys, vks...)
 		return nil

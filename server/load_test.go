@@ -43,43 +43,13 @@ func TestLoad(t *testing.T) {
 	}
 
 	dir := t.TempDir()
-	config := filepath.Join(dir, "load.yaml")
-	rsaJWKS := jwksBody(t, map[string]*rsa.PrivateKey{"load-rs": rsaKey(t, 0)})
-	require.NoError(t, os.WriteFile(config, []byte(`integrations:
-  - name: hs
-    tenant: load-hs
-    issuer: https://hs.load.example
-    algorithms: [HS256]
-    keys: [{secret: `+oktoSecret+`}]
-    headers: {X-User: sub}
-  - name: rs
-    tenant: load-rs
-    issuer: https://rs.load.example
-    algorithms: [RS256]
-    keys: [{jwks: '`+rsaJWKS+`'}]
-    headers: {X-User: sub}
-service:
-  routes:
-    - {prefix: /reports, methods: [GET], require_permissions: ["reports:read:team"]}
-`), 0o600))
+	config := writeLoadConfig(t, dir, "")
 	// One server per engine, on one store (the wasm one as serve --engine
 	// wasm runs it: the module built from the source tree). Logs as in production (JSON,
 	// one line per decision), to nowhere.
 	start := func(engine string, factory EngineFactory) string {
-		srv, err := New(context.Background(), Options{ConfigFile: config, DataDir: filepath.Join(dir, "data"),
+		return serveLoopback(t, Options{ConfigFile: config, DataDir: filepath.Join(dir, "data"),
 			Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), NewEngine: factory})
-		require.NoError(t, err, engine)
-		t.Cleanup(func() { srv.Close() })
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- srv.Run(ctx, ln) }()
-		t.Cleanup(func() {
-			cancel()
-			require.NoError(t, <-done)
-		})
-		return "http://" + ln.Addr().String()
 	}
 	// Started when their first scenario comes, so that the heap figures of
 	// the native scenarios do not include the plugin's instances.
@@ -157,4 +127,48 @@ service:
 		require.Zero(t, errs.Load(), "%s %s: errors", sc.name, sc.engine)
 	}
 	t.Log(table.String())
+}
+
+// writeLoadConfig writes the load tests' configuration into dir: an HS256
+// and an RS256 integration and a route that needs a permission, and
+// service, more of the service section (indented two spaces).
+func writeLoadConfig(tb testing.TB, dir, service string) string {
+	config := filepath.Join(dir, "load.yaml")
+	rsaJWKS := jwksBody(tb, map[string]*rsa.PrivateKey{"load-rs": rsaKey(tb, 0)})
+	require.NoError(tb, os.WriteFile(config, []byte(`integrations:
+  - name: hs
+    tenant: load-hs
+    issuer: https://hs.load.example
+    algorithms: [HS256]
+    keys: [{secret: `+oktoSecret+`}]
+    headers: {X-User: sub}
+  - name: rs
+    tenant: load-rs
+    issuer: https://rs.load.example
+    algorithms: [RS256]
+    keys: [{jwks: '`+rsaJWKS+`'}]
+    headers: {X-User: sub}
+service:
+  routes:
+    - {prefix: /reports, methods: [GET], require_permissions: ["reports:read:team"]}
+`+service), 0o600))
+	return config
+}
+
+// serveLoopback runs a server (Run on a real listener, as jwtgate serve
+// does) until the test ends and returns its base URL.
+func serveLoopback(tb testing.TB, opts Options) string {
+	srv, err := New(context.Background(), opts)
+	require.NoError(tb, err)
+	tb.Cleanup(func() { srv.Close() })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(tb, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx, ln) }()
+	tb.Cleanup(func() {
+		cancel()
+		require.NoError(tb, <-done)
+	})
+	return "http://" + ln.Addr().String()
 }

@@ -83,6 +83,14 @@ func TestWasmEngineServesAndReloads(t *testing.T) {
 	r = verify(rs)
 	require.Equal(t, http.StatusOK, r.status, r.body)
 	assert.Equal(t, "u-rs", r.json["sub"])
+	// The plugin's decisions carry their window, so the server's cache
+	// answers the repeat; the plugin has no cache of its own beneath it.
+	hits := cache.Stats().Hits
+	r = verify(rs)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	assert.Equal(t, hits+1, cache.Stats().Hits, "the repeated token is a hit of the server's cache")
+	_, doubled := cache.Engine().(*host.Engine).Host().CacheStats()
+	assert.False(t, doubled, "one cache: the server's")
 	r = verify(mint(t, rsaKey(t, 1), "rs-1", claims(now, "https://rs.example", nil)))
 	assert.Equal(t, http.StatusUnauthorized, r.status)
 	assert.Equal(t, string(core.CodeInvalidToken), r.json["error"])

@@ -1,8 +1,9 @@
 // Package jwttest holds the test helpers that make tokens, written once
 // for every package's tests: fixed keys, JWS signing (deterministic, with
 // the header and payload under the caller's control, attacks included),
-// JWE encryption and claim sets), and the log buffer tests read while a
-// server writes.
+// JWE encryption and claim sets), the benchmarks' tokens and policy
+// (BenchCases, shared by the core's and internal/peerbench's benchmarks),
+// and the log buffer tests read while a server writes.
 //
 // It imports no jwtgate package, so that the core's in-package tests can
 // use it without an import cycle. Its functions panic on a misuse (a key

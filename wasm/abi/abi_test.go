@@ -43,3 +43,27 @@ func ExampleFunc_Signature() {
 	fmt.Println(f.Name, f.Signature())
 	// Output: keyset_get (url_ptr i32, url_len i32, kid_ptr i32, kid_len i32, buf_ptr i32, buf_cap i32) -> (result i32)
 }
+
+// TestWindowRoundTrip: a window decodes to itself, to the bit; every
+// malformed encoding is refused.
+func TestWindowRoundTrip(t *testing.T) {
+	w := abi.Window{Exp: 1767225600.5, Iat: 1767222000, HasExp: true, HasIat: true, Skew: 30e9, MaxAge: 3600e9}
+	b := w.Encode()
+	assert.Len(t, b, abi.WindowBytes)
+	got, err := abi.DecodeWindow(b)
+	assert.NoError(t, err)
+	assert.Equal(t, w, got)
+	bad := map[string]func([]byte) []byte{
+		"short":         func(b []byte) []byte { return b[:40] },
+		"unknown flag":  func(b []byte) []byte { b[0] |= 8; return b },
+		"reserved":      func(b []byte) []byte { b[4] = 1; return b },
+		"nbf sans flag": func(b []byte) []byte { b[23] = 0x40; return b },
+		"exp NaN":       func(b []byte) []byte { copy(b[8:], []byte{1, 0, 0, 0, 0, 0, 0xf8, 0x7f}); return b },
+		"negative skew": func(b []byte) []byte { b[39] = 0x80; return b },
+		"negative age":  func(b []byte) []byte { b[47] = 0xff; return b },
+	}
+	for name, f := range bad {
+		_, err := abi.DecodeWindow(f(w.Encode()))
+		assert.Error(t, err, name)
+	}
+}

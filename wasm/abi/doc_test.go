@@ -68,13 +68,14 @@ func number(t *testing.T, cell string) uint64 {
 }
 
 // TestDocFunctions: ABI.md's export and import tables are exactly
-// abi.Exports() and abi.Imports(), names and signatures, in order.
+// abi.Exports(), abi.OptionalExports() and abi.Imports(), names and
+// signatures, in order.
 func TestDocFunctions(t *testing.T) {
 	tables := docTables(t)
 	for _, c := range []struct {
 		table string
 		funcs []abi.Func
-	}{{"export", abi.Exports()}, {"import", abi.Imports()}} {
+	}{{"export", abi.Exports()}, {"optional export", abi.OptionalExports()}, {"import", abi.Imports()}} {
 		var doc, code2 []string
 		for _, row := range tables[c.table] {
 			doc = append(doc, code(t, row[0])+" "+code(t, row[1]))

@@ -108,6 +108,14 @@ func exportResult() uint64 {
 	return uint64(ptrOf(result))<<32 | uint64(len(result))
 }
 
+//go:wasmexport jwtgate_window
+func exportWindow() uint64 {
+	if len(window) == 0 {
+		return 0
+	}
+	return uint64(ptrOf(window))<<32 | uint64(len(window))
+}
+
 func setResult(status abi.Status, out []byte) uint32 {
 	result = out
 	return uint32(status)

@@ -22,6 +22,9 @@ var (
 	// used are the capabilities the host offered and this module uses,
 	// set by jwtgate_capabilities before any load.
 	used abi.Capability
+	// window is the encoded time window of the last verify's decision
+	// (jwtgate_window), nil when it has none.
+	window []byte
 	// faultHook lets the fault-injection build (faults_wasip1.go) act on
 	// special tokens. nil in the real module.
 	faultHook func(token string)
@@ -101,6 +104,7 @@ func load(name string, policy []byte) (status abi.Status, out []byte) {
 // verify verifies one token against the current policy.
 func verify(token, redirectParam, integration string, now time.Time, flags abi.Flag) (status abi.Status, out []byte) {
 	defer guard("verify", &status, &out)
+	window = nil // a window belongs to the one decision it was made with
 	if current == nil {
 		return abi.StatusRefused, []byte("no policy is loaded")
 	}
@@ -111,7 +115,18 @@ func verify(token, redirectParam, integration string, now time.Time, flags abi.F
 		Token: token, Now: now, Explain: flags&abi.FlagExplain != 0,
 		RedirectParam: redirectParam, Integration: integration,
 	})
+	if w, ok := d.Window(); ok {
+		window = wireWindow(w).Encode()
+	}
 	return abi.StatusOK, d.JSON()
+}
+
+// wireWindow is the decision's time window as jwtgate_window hands it over.
+func wireWindow(w core.TimeWindow) abi.Window {
+	return abi.Window{
+		Exp: w.Exp, Nbf: w.Nbf, Iat: w.Iat, HasExp: w.HasExp, HasNbf: w.HasNbf, HasIat: w.HasIat,
+		Skew: w.Skew.Nanoseconds(), MaxAge: w.MaxAge.Nanoseconds(),
+	}
 }
 
 // hostReplay is the host's replay store, reached through the

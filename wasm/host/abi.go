@@ -41,9 +41,10 @@ func checkImports(cm wazero.CompiledModule) error {
 	return nil
 }
 
-// checkExports checks the ABI's exports and their signatures, once the
-// module has declared the right ABI version (a module of another version
-// may differ in everything else).
+// checkExports checks the ABI's exports and their signatures (and those
+// of the optional exports the module has), once the module has declared
+// the right ABI version (a module of another version may differ in
+// everything else).
 func checkExports(cm wazero.CompiledModule) error {
 	exports := cm.ExportedFunctions()
 	for _, f := range abi.Exports() {
@@ -53,6 +54,13 @@ func checkExports(cm wazero.CompiledModule) error {
 		}
 		if err := sameSignature("export "+f.Name, def, f); err != nil {
 			return err
+		}
+	}
+	for _, f := range abi.OptionalExports() {
+		if def, ok := exports[f.Name]; ok {
+			if err := sameSignature("export "+f.Name, def, f); err != nil {
+				return err
+			}
 		}
 	}
 	if _, ok := cm.ExportedMemories()[abi.MemoryExport]; !ok {

@@ -187,7 +187,7 @@ func BenchmarkInstanceStart(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := in.verify(ctx, h, &core.Request{Token: toks[1].token, Now: testcorpus.Now}); err != nil {
+		if _, _, err := in.verify(ctx, h, &core.Request{Token: toks[1].token, Now: testcorpus.Now}, false); err != nil {
 			b.Fatal(err)
 		}
 		linear = in.mem.Size()

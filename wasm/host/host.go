@@ -125,6 +125,17 @@ type Options struct {
 	SlowCompile func()
 	// SlowCompileAfter is when SlowCompile is called. Default 1s.
 	SlowCompileAfter time.Duration
+	// DecisionCache, when set, puts a core.Cache with these options in
+	// front of the guest for Verify (never for Call), one per loaded
+	// policy, dropped by Reload and Swap; a hit does not enter the guest.
+	// Off (nil) by default, as natively a core.Verifier has no cache:
+	// jwtgate serve puts its own in front of whatever engine it runs, and
+	// another cache here would only hold every decision twice. Its
+	// KeyGeneration defaults to Keys' Generation method (jwks.Fetcher has
+	// one); with a Keys that has none, set it, or Load refuses the cache:
+	// it could not see a key set change. Counters default to the host's
+	// own, kept across reloads (CacheStats).
+	DecisionCache *core.CacheOptions
 }
 
 // Host runs a plugin module with a policy. It is safe for concurrent use.
@@ -133,9 +144,12 @@ type Host struct {
 	rt    wazero.Runtime
 	cache wazero.CompilationCache
 
-	docs      keyDocs    // the key sets' documents, for keyset_get
-	sigKeys   sigKeys    // the keys sig_check parsed
-	sigChecks sigCounter // sig_check calls that checked, for tests
+	docs      keyDocs       // the key sets' documents, for keyset_get
+	sigKeys   sigKeys       // the keys sig_check parsed
+	sigChecks sigCounter    // sig_check calls that checked, for tests
+	verifies  atomic.Uint64 // verifications that went to the guest, for tests
+
+	cacheOpts *core.CacheOptions // Options.DecisionCache completed; nil: no cache
 
 	mu     sync.Mutex   // serialises Reload, Swap and Close
 	calls  sync.RWMutex // read-held by every call; Close takes it to drain them
@@ -175,6 +189,9 @@ func Load(ctx context.Context, module, policy []byte, opts Options) (*Host, erro
 		return nil, err
 	}
 	h := &Host{opts: opts}
+	if err := h.initCache(); err != nil {
+		return nil, err
+	}
 	cfg := wazero.NewRuntimeConfigCompiler().
 		WithMemoryLimitPages(opts.MemoryLimitPages).
 		WithCloseOnContextDone(opts.CallTimeout > 0)
@@ -297,6 +314,7 @@ type generation struct {
 	policy   []byte
 	summary  *abi.LoadSummary
 	maxToken int
+	cache    *core.Cache // nil without Options.DecisionCache
 
 	slots   chan struct{}  // one per live instance, PoolSize in all
 	idle    chan *instance // instances ready for a call
@@ -323,6 +341,10 @@ func (h *Host) newGeneration(ctx context.Context, c *code, policy []byte) (*gene
 	}
 	if h.opts.MaxTokenBytes > 0 {
 		g.maxToken = min(g.maxToken, h.opts.MaxTokenBytes)
+	}
+	if g.cache, err = h.newCache(ctx, policy); err != nil {
+		in.close()
+		return nil, err
 	}
 	g.slots <- struct{}{}
 	g.idle <- in
@@ -430,6 +452,14 @@ var _ core.Engine = (*Host)(nil)
 // failure, so that switching engines fails closed. Call returns the error
 // itself.
 func (h *Host) Verify(ctx context.Context, req core.Request) *core.Decision {
+	if c := h.cur.Load().cache; c != nil {
+		return c.Verify(ctx, req)
+	}
+	return h.verifyGuest(ctx, req)
+}
+
+// verifyGuest is Verify without the cache: the guest decides.
+func (h *Host) verifyGuest(ctx context.Context, req core.Request) *core.Decision {
 	d, err := h.decide(ctx, req)
 	if err == nil {
 		return d
@@ -443,15 +473,20 @@ func (h *Host) Verify(ctx context.Context, req core.Request) *core.Decision {
 	return core.EngineFailed(reason, req.Explain)
 }
 
-// decide is Call with the decision decoded.
+// decide is Call with the decision decoded, and given the time window the
+// guest reported for it (jwtgate_window), so that a core.Cache in front of
+// the host can keep it exactly as long as it holds.
 func (h *Host) decide(ctx context.Context, req core.Request) (*core.Decision, error) {
-	b, err := h.Call(ctx, req)
+	b, w, err := h.call(ctx, req, true)
 	if err != nil {
 		return nil, err
 	}
 	d := new(core.Decision)
 	if err := json.Unmarshal(b, d); err != nil {
 		return nil, &Error{Kind: ErrGuestRefused, Op: "verify", Detail: fmt.Sprintf("unreadable decision: %v", err)}
+	}
+	if w != nil {
+		d.SetWindow(*w)
 	}
 	return d, nil
 }
@@ -463,16 +498,24 @@ func (h *Host) decide(ctx context.Context, req core.Request) (*core.Decision, er
 // (no decoding: the benchmarks measure the plugin, not encoding/json), that
 // compare it byte for byte (the differential tests), or that tell a
 // failure of the plugin from a refusal.
+//
+// Call never uses Options.DecisionCache: every call enters the guest.
 func (h *Host) Call(ctx context.Context, req core.Request) ([]byte, error) {
+	b, _, err := h.call(ctx, req, false)
+	return b, err
+}
+
+// call is Call, with the decision's window too when wantWindow.
+func (h *Host) call(ctx context.Context, req core.Request, wantWindow bool) ([]byte, *core.TimeWindow, error) {
 	h.calls.RLock()
 	defer h.calls.RUnlock()
 	for {
 		if h.closed.Load() {
-			return nil, &Error{Kind: ErrClosed, Op: "verify"}
+			return nil, nil, &Error{Kind: ErrClosed, Op: "verify"}
 		}
 		g := h.cur.Load()
 		if len(req.Token) > g.maxToken && !req.Now.IsZero() {
-			return oversize(req, g.maxToken), nil
+			return oversize(req, g.maxToken), nil, nil
 		}
 		if len(req.Token) > g.maxToken {
 			req.Token = "" // the core refuses the zero time before looking at the token
@@ -483,17 +526,18 @@ func (h *Host) Call(ctx context.Context, req core.Request) ([]byte, error) {
 		}
 		if err != nil {
 			if h.closed.Load() {
-				return nil, &Error{Kind: ErrClosed, Op: "verify", Cause: err}
+				return nil, nil, &Error{Kind: ErrClosed, Op: "verify", Cause: err}
 			}
-			return nil, err
+			return nil, nil, err
 		}
-		out, err := in.verify(ctx, h, &req)
+		h.verifies.Add(1)
+		out, w, err := in.verify(ctx, h, &req, wantWindow)
 		var e *Error
 		g.release(in, errors.As(err, &e) && e.Discarded)
 		if h.closed.Load() && err != nil {
-			return nil, &Error{Kind: ErrClosed, Op: "verify", Cause: err}
+			return nil, nil, &Error{Kind: ErrClosed, Op: "verify", Cause: err}
 		}
-		return out, err
+		return out, w, err
 	}
 }
 

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"bytes"
 	"context"
 	crand "crypto/rand"
 	"encoding/json"
@@ -24,7 +25,8 @@ type instance struct {
 	mod                                    api.Module
 	mem                                    api.Memory
 	fAlloc, fFree, fLoad, fVerify, fResult api.Function
-	buf, bufCap                            uint32 // the request buffer
+	fWindow                                api.Function // optional: nil when the module has no jwtgate_window
+	buf, bufCap                            uint32       // the request buffer
 	stack                                  [8]uint64
 	out                                    *capture
 	timeout                                time.Duration
@@ -97,7 +99,7 @@ func (h *Host) newInstance(ctx context.Context, c *code, name string, policy []b
 		mod: mod, mem: mod.Memory(), out: out, timeout: h.opts.CallTimeout,
 		fAlloc: mod.ExportedFunction(abi.ExportAlloc), fFree: mod.ExportedFunction(abi.ExportFree),
 		fLoad: mod.ExportedFunction(abi.ExportLoad), fVerify: mod.ExportedFunction(abi.ExportVerify),
-		fResult: mod.ExportedFunction(abi.ExportResult),
+		fResult: mod.ExportedFunction(abi.ExportResult), fWindow: mod.ExportedFunction(abi.ExportWindow),
 	}
 	sum, err := in.load(ctx, h, name, policy)
 	if err != nil {
@@ -243,8 +245,9 @@ func policyErrors(w *abi.PolicyError) core.PolicyErrors {
 	return list
 }
 
-// verify runs one request and returns the decision JSON.
-func (in *instance) verify(ctx context.Context, h *Host, req *core.Request) ([]byte, error) {
+// verify runs one request and returns the decision JSON, and with
+// wantWindow the decision's time window when the module gives one.
+func (in *instance) verify(ctx context.Context, h *Host, req *core.Request, wantWindow bool) ([]byte, *core.TimeWindow, error) {
 	if in.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, in.timeout)
@@ -252,7 +255,7 @@ func (in *instance) verify(ctx context.Context, h *Host, req *core.Request) ([]b
 	}
 	n := len(req.Token) + len(req.RedirectParam) + len(req.Integration)
 	if err := in.ensureBuffer(ctx, n); err != nil {
-		return nil, h.callError("verify", err, in.out)
+		return nil, nil, h.callError("verify", err, in.out)
 	}
 	b := in.buf
 	in.mem.WriteString(b, req.Token)
@@ -273,20 +276,59 @@ func (in *instance) verify(ctx context.Context, h *Host, req *core.Request) ([]b
 	s[0], s[1], s[2], s[3] = api.EncodeU32(b), api.EncodeU32(uint32(len(req.Token))), api.EncodeU32(uint32(len(req.RedirectParam))), api.EncodeU32(uint32(len(req.Integration)))
 	s[4], s[5], s[6] = api.EncodeI64(sec), api.EncodeU32(nsec), api.EncodeU32(uint32(flags))
 	if err := in.call(ctx, in.fVerify); err != nil {
-		return nil, h.callError("verify", err, in.out)
+		return nil, nil, h.callError("verify", err, in.out)
 	}
 	status := abi.Status(api.DecodeU32(s[0]))
 	out, err := in.result(ctx)
 	if err != nil {
-		return nil, h.callError("verify", err, in.out)
+		return nil, nil, h.callError("verify", err, in.out)
 	}
 	switch status {
 	case abi.StatusOK:
-		return out, nil
+		if !wantWindow {
+			return out, nil, nil
+		}
+		w, err := in.window(ctx, h, out)
+		return out, w, err
 	case abi.StatusPanic:
-		return nil, &Error{Kind: ErrGuestPanic, Op: "verify", Detail: string(out)}
+		return nil, nil, &Error{Kind: ErrGuestPanic, Op: "verify", Detail: string(out)}
 	}
-	return nil, &Error{Kind: ErrGuestRefused, Op: "verify", Detail: string(out)}
+	return nil, nil, &Error{Kind: ErrGuestRefused, Op: "verify", Detail: string(out)}
+}
+
+// validPrefix starts the JSON of every valid decision (core.Decision.JSON
+// writes valid first), the only decisions with a window.
+var validPrefix = []byte(`{"valid":true`)
+
+// window asks the module for the time window of the decision it just
+// made (jwtgate_window), when it has the export and the decision is
+// valid. A malformed window is logged and taken as none: the decision is
+// then not cached, which is always safe.
+func (in *instance) window(ctx context.Context, h *Host, decision []byte) (*core.TimeWindow, error) {
+	if in.fWindow == nil || !bytes.HasPrefix(decision, validPrefix) {
+		return nil, nil
+	}
+	if err := in.call(ctx, in.fWindow); err != nil {
+		return nil, h.callError("window", err, in.out)
+	}
+	ptr, n := uint32(in.stack[0]>>32), uint32(in.stack[0])
+	if n == 0 {
+		return nil, nil
+	}
+	b, ok := in.mem.Read(ptr, n)
+	if !ok {
+		h.opts.Logger.WarnContext(ctx, "wasm module's window points outside its memory: decision not cached")
+		return nil, nil
+	}
+	w, err := abi.DecodeWindow(b)
+	if err != nil {
+		h.opts.Logger.WarnContext(ctx, "wasm module's window is malformed: decision not cached", "error", err)
+		return nil, nil
+	}
+	return &core.TimeWindow{
+		Exp: w.Exp, Nbf: w.Nbf, Iat: w.Iat, HasExp: w.HasExp, HasNbf: w.HasNbf, HasIat: w.HasIat,
+		Skew: time.Duration(w.Skew), MaxAge: time.Duration(w.MaxAge),
+	}, nil
 }
 
 // callError classifies an error from the runtime. Every such error means

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/edge"
 	"github.com/jwtgate/jwtgate/internal/yamlconfig"
 )
@@ -155,4 +156,32 @@ func quote(s string) string {
 		b = append(b, c)
 	}
 	return string(append(b, '"'))
+}
+
+// decision_cache: on with the per-VM defaults, set field by field, off
+// with enabled: false; bad values refused, each naming its field.
+func TestConfigDecisionCache(t *testing.T) {
+	s, err := parseConfig([]byte("policy: " + quote(policy)))
+	require.NoError(t, err)
+	assert.Equal(t, &core.CacheOptions{MaxEntries: core.DefaultCacheEntries, MaxBytes: 4 << 20, TTL: core.DefaultCacheTTL}, s.cache)
+	s, err = parseConfig([]byte("policy: " + quote(policy) + "\ndecision_cache: {max_entries: 500, max_bytes: 1048576, ttl: 90s}\n"))
+	require.NoError(t, err)
+	assert.Equal(t, &core.CacheOptions{MaxEntries: 500, MaxBytes: 1 << 20, TTL: 90 * time.Second}, s.cache)
+	s, err = parseConfig([]byte("policy: " + quote(policy) + "\ndecision_cache: {enabled: false}\n"))
+	require.NoError(t, err)
+	assert.Nil(t, s.cache)
+
+	_, err = parseConfig([]byte("policy: " + quote(policy) + "\ndecision_cache: {max_entries: -1, max_bytes: 100, ttl: 2h}\n"))
+	var ps yamlconfig.Problems
+	require.ErrorAs(t, err, &ps)
+	var got []string
+	for _, p := range ps {
+		got = append(got, p.Field)
+		assert.Equal(t, 2, p.Line, p.Field)
+	}
+	assert.ElementsMatch(t, []string{"decision_cache.max_entries", "decision_cache.max_bytes", "decision_cache.ttl"}, got, err.Error())
+	for _, bad := range []string{"{ttl: 300}", "{max_size: 10}", "{enabled: maybe}", "[]"} {
+		_, err := parseConfig([]byte("policy: " + quote(policy) + "\ndecision_cache: " + bad + "\n"))
+		assert.ErrorContains(t, err, "decision_cache", bad)
+	}
 }

@@ -26,7 +26,10 @@ type plugin struct {
 	id       uint32
 	s        *settings
 	verifier *core.Verifier
-	keys     *keyCache // nil without jwks_url
+	// engine decides: the verifier, behind the decision cache when on.
+	engine core.Engine
+	hits   core.CacheCounters // the cache's, to log a hit
+	keys   *keyCache          // nil without jwks_url
 	// waiting holds the streams paused until their keys are fetched, with
 	// the time at which they are refused instead.
 	waiting map[uint32]time.Time
@@ -65,6 +68,10 @@ func (p *plugin) OnPluginStart(int) bool {
 		pw.LogCritical("jwtgate: " + err.Error())
 		return false
 	}
+	if p.engine, err = p.withCache(); err != nil {
+		pw.LogCritical("jwtgate: " + err.Error())
+		return false
+	}
 	if err := pw.SetTickPeriodMilliSeconds(uint32(s.tick.Milliseconds())); err != nil {
 		pw.LogWarnf("jwtgate: setting the tick period: %v", err)
 	}
@@ -73,6 +80,22 @@ func (p *plugin) OnPluginStart(int) bool {
 	}
 	pw.LogInfof("jwtgate: filter configured: integrations %s, %d routes, %d key set URLs", strings.Join(s.policy.Integrations(), ", "), len(s.routes), len(s.jwksClusters))
 	return true
+}
+
+// withCache puts decision_cache in front of the verifier, keyed by the
+// whole token and dropped whenever the VM's copy of a key set is replaced
+// (keyCache.generation), so that a rotated-away key stops verifying at the
+// tick that brings the new set, as it would without the cache.
+func (p *plugin) withCache() (core.Engine, error) {
+	if p.s.cache == nil {
+		return p.verifier, nil
+	}
+	o := *p.s.cache
+	o.Counters = &p.hits
+	if p.keys != nil {
+		o.KeyGeneration = p.keys.generation
+	}
+	return core.NewCache(p.verifier, p.s.policy, o)
 }
 
 func (p *plugin) OnPluginDone() bool { return true }
@@ -170,11 +193,7 @@ func (p *plugin) handle(id uint32, resumed bool) pw.Action {
 	if rt != nil {
 		req.Integration = rt.Integration
 	}
-	p.missing, p.refetching = false, false
-	d := p.verifier.Verify(context.Background(), req)
-	if s.debug {
-		pw.LogDebug("jwtgate decision " + string(d.JSON()))
-	}
+	d := p.decide(req)
 	if p.holdForKeys(id, d) {
 		return pw.ActionPause
 	}
@@ -199,6 +218,21 @@ func (p *plugin) handle(id uint32, resumed bool) pw.Action {
 	}
 	pw.LogDebugf("jwtgate: token accepted: integration=%q subject=%q", d.Integration, d.Subject)
 	return p.proceed(resumed)
+}
+
+// decide verifies the request, from the decision cache when it can, and
+// logs the decision with debug (and, then, whether the cache answered).
+func (p *plugin) decide(req core.Request) *core.Decision {
+	p.missing, p.refetching = false, false
+	hits := p.hits.Hits()
+	d := p.engine.Verify(context.Background(), req)
+	if p.s.debug {
+		pw.LogDebug("jwtgate decision " + string(d.JSON()))
+		if p.hits.Hits() != hits {
+			pw.LogDebug("jwtgate: decision from the decision cache")
+		}
+	}
+	return d
 }
 
 // holdForKeys reports whether the request waits for a key set being

@@ -47,7 +47,14 @@ type keyCache struct {
 	urls     []string
 	local    map[string]*localSet
 	inflight map[string]bool // fetches of this VM
+	// gen grows whenever a VM's copy of a set is replaced by another
+	// parse: the decision cache's KeyGeneration.
+	gen uint64
 }
+
+// generation is the decision cache's core.CacheOptions.KeyGeneration. A VM
+// runs one callback at a time, so a plain field will do.
+func (k *keyCache) generation() uint64 { return k.gen }
 
 func newKeyCache(p *plugin) *keyCache {
 	k := &keyCache{p: p, local: map[string]*localSet{}, inflight: map[string]bool{}}
@@ -117,6 +124,9 @@ func (k *keyCache) load(u string) *localSet {
 	}
 	if next.set == nil && ls != nil {
 		next.set = ls.set
+	}
+	if ls == nil || next.set != ls.set {
+		k.gen++
 	}
 	k.local[u] = next
 	return next

@@ -1,0 +1,199 @@
+package core
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/jwtgate/jwtgate/core/internal/keys"
+)
+
+// A policy bundle is the policy as the edge targets (the proxy filter, the
+// browser, a plugin) load it: one canonical JSON document, every
+// verification key inline as a JWK, durations in one spelling, no service
+// section, and a content hash that ParsePolicy checks. A bundle is a
+// policy: it loads wherever a policy does, with no files, environment or
+// YAML features to resolve.
+
+// BundleFormat is the version of the bundle format BuildBundle writes.
+const BundleFormat = 1
+
+// BuildBundle returns the bundle of the policy document data: read with
+// opts as ParsePolicy reads it (a policy it refuses is refused here with
+// the same PolicyErrors), its key files and environment read, its PEM keys
+// and secrets written as JWKs, its YAML anchors resolved.
+func BuildBundle(file string, data []byte, opts LoadOptions) ([]byte, error) {
+	if _, err := ParsePolicy(file, data, opts); err != nil {
+		return nil, err
+	}
+	inlined, err := InlinePolicy(file, data, opts)
+	if err != nil {
+		return nil, err
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal(inlined, &doc); err != nil {
+		return nil, PolicyErrors{{File: file, Reason: err.Error()}}
+	}
+	delete(doc, "service") // the server's, and it may hold the server's secrets
+	delete(doc, "bundle")
+	ins, _ := doc["integrations"].([]any)
+	for i, in := range ins {
+		if err := bundleIntegration(in); err != nil {
+			return nil, PolicyErrors{{File: file, Field: fmt.Sprintf("integrations[%d]", i), Reason: err.Error()}}
+		}
+	}
+	sum, err := bundleHash(doc)
+	if err != nil {
+		return nil, PolicyErrors{{File: file, Reason: err.Error()}}
+	}
+	doc["bundle"] = map[string]any{"format": BundleFormat, "sha256": sum}
+	out, err := canonicalJSON(doc, "  ")
+	if err != nil {
+		return nil, PolicyErrors{{File: file, Reason: err.Error()}}
+	}
+	return append(out, '\n'), nil
+}
+
+// bundleIntegration rewrites one integration's keys and durations.
+func bundleIntegration(v any) error {
+	in, ok := v.(map[string]any)
+	if !ok {
+		return errors.New("not a mapping")
+	}
+	for _, name := range []string{"clock_skew", "max_age"} {
+		if s, ok := in[name].(string); ok {
+			d, err := time.ParseDuration(s)
+			if err != nil {
+				return fmt.Errorf("%s: %v", name, err)
+			}
+			in[name] = d.String()
+		}
+	}
+	list, _ := in["keys"].([]any)
+	for i, k := range list {
+		m, ok := k.(map[string]any)
+		if !ok {
+			continue
+		}
+		jwks, err := bundleKey(m)
+		if err != nil {
+			return fmt.Errorf("keys[%d]: %v", i, err)
+		}
+		if jwks != nil {
+			list[i] = jwks
+		}
+	}
+	return nil
+}
+
+// bundleKey returns a keys entry as {jwks: {keys: [...]}}, or nil for an
+// entry kept as it is (jwks_url).
+func bundleKey(m map[string]any) (map[string]any, error) {
+	kid, _ := m["kid"].(string)
+	alg, _ := m["algorithm"].(string)
+	var set []jose.JSONWebKey
+	switch {
+	case m["pem"] != nil:
+		pem, _ := m["pem"].(string)
+		list, err := keys.ParsePEM([]byte(pem))
+		if err != nil {
+			return nil, err
+		}
+		for _, material := range list {
+			set = append(set, jose.JSONWebKey{Key: material, KeyID: kid, Algorithm: alg})
+		}
+	case m["secret"] != nil:
+		secret, _ := m["secret"].(string)
+		set = []jose.JSONWebKey{{Key: []byte(secret), KeyID: kid, Algorithm: alg}}
+	case m["jwks"] != nil:
+		return jwksObject(m)
+	default:
+		return nil, nil
+	}
+	b, err := json.Marshal(jose.JSONWebKeySet{Keys: set})
+	if err != nil {
+		return nil, err
+	}
+	var doc any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, err
+	}
+	return map[string]any{"jwks": doc}, nil
+}
+
+// jwksObject writes an inline jwks given as a string of JSON as the object
+// it holds, keeping the entry's other fields (algorithm).
+func jwksObject(m map[string]any) (map[string]any, error) {
+	s, ok := m["jwks"].(string)
+	if !ok {
+		return m, nil
+	}
+	var doc any
+	if err := json.Unmarshal([]byte(s), &doc); err != nil {
+		return nil, err
+	}
+	m["jwks"] = doc
+	return m, nil
+}
+
+// bundleHash is the hex SHA-256 of the document's canonical compact JSON
+// without its bundle member.
+func bundleHash(doc map[string]any) (string, error) {
+	rest := make(map[string]any, len(doc))
+	for k, v := range doc {
+		if k != "bundle" {
+			rest[k] = v
+		}
+	}
+	b, err := canonicalJSON(rest, "")
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// canonicalJSON writes v with sorted keys (encoding/json sorts maps) and
+// without HTML escaping, indented when indent is set.
+func canonicalJSON(v any, indent string) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", indent)
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("the policy cannot be written as JSON: %v", err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// checkBundle checks a policy document that has a bundle member: its
+// format and its content hash. A bundle edited after it was built is
+// refused; rebuild it from its source instead.
+func checkBundle(root *yaml.Node) error {
+	var doc map[string]any
+	if err := root.Decode(&doc); err != nil {
+		return err
+	}
+	b, _ := doc["bundle"].(map[string]any)
+	if b == nil {
+		return errors.New("want a mapping with format and sha256")
+	}
+	if f, _ := b["format"].(int); f != BundleFormat {
+		return fmt.Errorf("format %v is not one this jwtgate reads (%d)", b["format"], BundleFormat)
+	}
+	sum, err := bundleHash(doc)
+	if err != nil {
+		return err
+	}
+	if want, _ := b["sha256"].(string); want != sum {
+		return errors.New("the content does not match its sha256: the bundle was changed after it was built; build it again from its policy")
+	}
+	return nil
+}
