@@ -27,7 +27,9 @@ const authzClients = 8
 //	TOKENS   repeated: one token, again and again (an nginx auth_request
 //	         behind a single-page app); rotating: 1,000 tokens (each its
 //	         own jti) in turn, as many users' would be
-//	cache    service.decision_cache on (the default) or off
+//	cache    service.decision_cache on (the default) or off; or
+//	         baseline: the same requests to a plain net/http handler
+//	         verifying with golang-jwt (baselineServer), the yardstick
 //
 // It reports req/s; ns/op is the wall time per request over all clients.
 func BenchmarkAuthz(b *testing.B) {
@@ -39,6 +41,7 @@ func BenchmarkAuthz(b *testing.B) {
 		bases[name] = serveLoopback(b, Options{ConfigFile: writeLoadConfig(b, sub, service),
 			DataDir: filepath.Join(sub, "data"), Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
 	}
+	bases["baseline"] = baselineServer(b, &rsaKey(b, 0).PublicKey)
 	now := time.Now()
 	mintN := func(key any, kid, iss string, n int) []string {
 		out := make([]string, n)
@@ -63,8 +66,12 @@ func BenchmarkAuthz(b *testing.B) {
 			name string
 			toks []string
 		}{{"repeated", tc.toks[:1]}, {"rotating", tc.toks}} {
-			for _, cache := range []string{"on", "off"} {
-				b.Run(tc.alg+"/"+mode.name+"/cache-"+cache, func(b *testing.B) {
+			for _, cache := range []string{"on", "off", "baseline"} {
+				name := tc.alg + "/" + mode.name + "/cache-" + cache
+				if cache == "baseline" {
+					name = tc.alg + "/" + mode.name + "/baseline"
+				}
+				b.Run(name, func(b *testing.B) {
 					benchAuthz(b, client, bases[cache]+"/v1/authz/reports/q3", mode.toks)
 				})
 			}

@@ -140,7 +140,19 @@ func TestReportMediansAndRatios(t *testing.T) {
 	assert.Equal(t, []string{"RS256", "767.4 µs", "1303", "41.24×", "41.0 µs", "18.72×"}, row("2b", "RS256"))
 	assert.Equal(t, []string{"skip", "18.6 µs", "53743", "1.00×", "–", "–"}, row("2b", "skip"))
 	assert.Equal(t, []string{"plugin", "9.00 MiB", "3.00 MiB", "–"}, row("3.", "plugin"))
-	assert.Equal(t, []string{"RS256", "repeated", "22674", "13657", "1.66×"}, byTitle["4."].Rows[2])
+	assert.Equal(t, []string{"RS256", "repeated", "22674", "13657", "–", "1.66×", "–"}, byTitle["4."].Rows[2], "no baseline measured")
+	// With the net/http + golang-jwt baseline: its req/s and off ÷ baseline.
+	off := "     73231 ns/op\t     13657 req/s\t   18135 B/op\t     191 allocs/op\n"
+	withBase := strings.Replace(round, off, off+"BenchmarkAuthz/RS256/repeated/baseline-2 \t     100\t     50000 ns/op\t     10000 req/s\n", 1)
+	require.NotEqual(t, round, withBase)
+	based, err := Parse(strings.NewReader(withBase))
+	require.NoError(t, err)
+	serve := Report(based, nil)
+	for _, tb := range serve {
+		if strings.HasPrefix(tb.Title, "4.") {
+			assert.Equal(t, []string{"RS256", "repeated", "22674", "13657", "10000", "1.66×", "1.37×"}, tb.Rows[2])
+		}
+	}
 	assert.Equal(t, 3, res.Rounds())
 }
 

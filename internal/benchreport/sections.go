@@ -108,16 +108,18 @@ func sizeTable(sizes []moduleSize) Table {
 func serveTable(r Results) Table {
 	t := Table{Title: "4. jwtgate serve /v1/authz",
 		Note: "server BenchmarkAuthz: loopback HTTP against the real server, clients and server on the same cores; " +
-			"repeated is one token, rotating 1,000 in turn; requests per second (median).",
-		Header: []string{"alg", "tokens", "cache on", "cache off", "on ÷ off"}, Labels: 2}
+			"repeated is one token, rotating 1,000 in turn; requests per second (median); baseline is a plain net/http handler " +
+			"verifying with golang-jwt v5 on the same loopback (server/authz_baseline_bench_test.go).",
+		Header: []string{"alg", "tokens", "cache on", "cache off", "baseline", "on ÷ off", "off ÷ baseline"}, Labels: 2}
 	for _, alg := range []string{"HS256", "RS256"} {
 		for _, mode := range []string{"repeated", "rotating"} {
 			name := "BenchmarkAuthz/" + alg + "/" + mode + "/cache-"
 			on, off := r.Samples(pkgServer, name+"on", "req/s"), r.Samples(pkgServer, name+"off", "req/s")
+			base := r.Samples(pkgServer, "BenchmarkAuthz/"+alg+"/"+mode+"/baseline", "req/s")
 			if on == nil && off == nil {
 				continue
 			}
-			t.Rows = append(t.Rows, []string{alg, mode, count(median(on)), count(median(off)), times(ratio(on, off))})
+			t.Rows = append(t.Rows, []string{alg, mode, count(median(on)), count(median(off)), count(median(base)), times(ratio(on, off)), times(ratio(off, base))})
 		}
 	}
 	return t
