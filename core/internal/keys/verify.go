@@ -69,7 +69,8 @@ func (k *VerificationKey) Verify(alg jose.SignatureAlgorithm, input, sig []byte)
 	case *ecdsa.PublicKey:
 		return verifyECDSA(m, alg, input, sig)
 	case ed25519.PublicKey:
-		return alg == jose.EdDSA && ed25519.Verify(m, input, sig)
+		// ed25519.Verify panics on a key of another length.
+		return alg == jose.EdDSA && len(m) == ed25519.PublicKeySize && ed25519.Verify(m, input, sig)
 	}
 	return false
 }
