@@ -1,10 +1,12 @@
 package core
 
 import (
+	"crypto/ed25519"
 	"errors"
 	"testing"
 
 	jose "github.com/go-jose/go-jose/v4"
+	"github.com/jwtgate/jwtgate/core/internal/keys"
 	"github.com/stretchr/testify/require"
 )
 
@@ -79,4 +81,15 @@ func TestParseSignatureKeyBinds(t *testing.T) {
 	k, err := ParseSignatureKey(rsaJWK, "RS256")
 	require.NoError(t, err)
 	require.NotNil(t, k)
+}
+
+// A key of the wrong size for its algorithm is refused, never a panic
+// (ed25519.Verify panics on a short key; a JWK parser's bug must not
+// become a crash in a host's sig_check).
+func TestVerifyWrongSizedKeys(t *testing.T) {
+	k := keys.NewVerificationKey("", ed25519.PublicKey(make([]byte, 10)), []jose.SignatureAlgorithm{jose.EdDSA}, "test")
+	require.NotPanics(t, func() { require.False(t, k.Verify(jose.EdDSA, []byte("a.b"), make([]byte, 64))) })
+	ec := keys.NewVerificationKey("", &ecKey.PublicKey, []jose.SignatureAlgorithm{jose.ES256}, "test")
+	require.False(t, ec.Verify(jose.ES384, []byte("a.b"), make([]byte, 96)), "an algorithm the key does not allow")
+	require.False(t, ec.Verify(jose.ES256, []byte("a.b"), make([]byte, 63)), "a signature of the wrong size")
 }
