@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/jwtgate/jwtgate/core/internal/jsonscan"
@@ -124,15 +125,17 @@ func readIdentity(in *integration, obj *jsonscan.Object, d *Decision) *verdict {
 	if sub, err := claimString(obj, in.subjectClaim); err == nil {
 		d.Subject = sub
 	}
-	for _, l := range []struct {
-		step, claim string
-		dst         *[]string
-	}{{"groups", in.groupsClaim, &d.Groups}, {"roles", in.rolesClaim, &d.Roles}, {"permissions", in.permissionsClaim, &d.Permissions}} {
-		list, err := stringList(obj, l.claim)
-		if err != nil {
-			return fail(CodeRequiredClaimsFailed, l.step, "%v", err)
-		}
-		*l.dst = list
+	var err error
+	if d.Groups, err = stringList(obj, in.groupsClaim, false); err != nil {
+		return fail(CodeRequiredClaimsFailed, "groups", "%v", err)
+	}
+	// Roles and permissions may be an OAuth scope string (RFC 8693 4.2,
+	// RFC 9068 2.2.3): "reports:read openid".
+	if d.Roles, err = stringList(obj, in.rolesClaim, true); err != nil {
+		return fail(CodeRequiredClaimsFailed, "roles", "%v", err)
+	}
+	if d.Permissions, err = stringList(obj, in.permissionsClaim, true); err != nil {
+		return fail(CodeRequiredClaimsFailed, "permissions", "%v", err)
 	}
 	return nil
 }
@@ -308,11 +311,16 @@ func claimString(obj *jsonscan.Object, name string) (string, error) {
 	return "", fmt.Errorf("subject claim %q must be a string, found %s", name, jsonscan.Kind(raw))
 }
 
-// stringList reads an optional list-of-strings claim. Absent or null: nil.
-func stringList(obj *jsonscan.Object, name string) ([]string, error) {
+// stringList reads an optional list-of-strings claim. Absent or null:
+// nil. With scopes, a string is read as an OAuth scope: its tokens.
+func stringList(obj *jsonscan.Object, name string, scopes bool) ([]string, error) {
 	raw, ok := obj.Get(name)
 	if !ok || jsonscan.Kind(raw) == "null" {
 		return nil, nil
+	}
+	if scopes && jsonscan.Kind(raw) == "string" {
+		s, _ := jsonscan.String(raw)
+		return scopeTokens(name, s)
 	}
 	list, err := jsonscan.StringArray(raw)
 	if err != nil {
@@ -373,4 +381,20 @@ func chooseRedirect(r *run, in *integration, obj *jsonscan.Object, param string)
 		}
 	}
 	return in.redirect.Default
+}
+
+// scopeTokens splits an OAuth scope (RFC 6749 section 3.3): tokens of
+// printable ASCII but '"' and '\\', separated by single spaces. "" is the
+// empty list (present: no scopes).
+func scopeTokens(name, s string) ([]string, error) {
+	if s == "" {
+		return []string{}, nil
+	}
+	list := strings.Split(s, " ")
+	for _, t := range list {
+		if t == "" || strings.ContainsFunc(t, func(r rune) bool { return r < 0x21 || r > 0x7e || r == '"' || r == '\\' }) {
+			return nil, fmt.Errorf("claim %q is a scope string that is not tokens separated by single spaces (RFC 6749 section 3.3)", name)
+		}
+	}
+	return list, nil
 }

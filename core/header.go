@@ -11,7 +11,7 @@ import (
 
 // header is what jwtgate reads of a JOSE header.
 type header struct {
-	alg, enc, kid, cty, zip string
+	alg, enc, kid, cty, zip, typ string
 	obj                     *jsonscan.Object
 }
 
@@ -46,6 +46,7 @@ func parseHeaderJSON(r *run, raw []byte, h *header) *verdict {
 	h.enc, verr = headerMember(obj, "enc", verr)
 	h.kid, verr = headerMember(obj, "kid", verr)
 	h.cty, verr = headerMember(obj, "cty", verr)
+	h.typ, verr = headerMember(obj, "typ", verr)
 	if h.zip, verr = headerMember(obj, "zip", verr); verr != nil {
 		return verr
 	}

@@ -37,6 +37,9 @@ func (v *Verifier) signed(ctx context.Context, r *run, req *Request, tok string,
 	if r.explain {
 		r.step("algorithm", OutcomePass, "alg %s is allowed", alg)
 	}
+	if verr := checkTyp(r, in, h.typ); verr != nil {
+		return claimsInput{}, verr
+	}
 	candidates, verr := v.signingKeys(ctx, r, in, alg, h.kid)
 	if verr != nil {
 		return claimsInput{}, verr
@@ -191,4 +194,20 @@ func (v *Verifier) signingKeys(ctx context.Context, r *run, in *integration, alg
 		return nil, fail(CodeKeysUnavailable, "keys", "no key with kid %q, and a key set could not be fetched", kid)
 	}
 	return nil, fail(CodeInvalidToken, "keys", "no %s key with kid %q in integration %q", alg, kid, in.name)
+}
+
+// checkTyp applies explicit typing (RFC 8725 section 3.11): with types
+// set, the header's typ must be one of them, so that a token of another
+// kind (an ID token where an access token is expected) is refused.
+func checkTyp(r *run, in *integration, typ string) *verdict {
+	if len(in.types) == 0 {
+		return nil
+	}
+	if !slices.Contains(in.types, normalTyp(typ)) {
+		return fail(CodeInvalidToken, "typ", "typ %q is not one of integration %q's types %q", typ, in.name, in.types)
+	}
+	if r.explain {
+		r.step("typ", OutcomePass, "typ %q is accepted", typ)
+	}
+	return nil
 }

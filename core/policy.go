@@ -116,6 +116,7 @@ type integrationConfig struct {
 	Issuer             string               `yaml:"issuer"`
 	Audiences          []string             `yaml:"audiences" want:"a list of audiences" item:"an audience"`
 	Algorithms         []string             `yaml:"algorithms" want:"a list of algorithm names" item:"an algorithm name"`
+	Types              []string             `yaml:"types" want:"a list of JWT types" item:"a type such as at+jwt"`
 	Keys               []keyConfig          `yaml:"keys" want:"a list of keys" item:"a key such as {jwks_url: URL}"`
 	DecryptionKeys     []keyConfig          `yaml:"decryption_keys" want:"a list of keys" item:"a key such as {pem_file: FILE}"`
 	Encryption         encryptionConfig     `yaml:"encryption"`

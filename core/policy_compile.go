@@ -18,8 +18,9 @@ type integration struct {
 	name, tenant, issuer string
 	audiences            []string
 	algorithms           []jose.SignatureAlgorithm
-	algList              string // algorithms as one string, a key set binding's key
-	publicOnly           bool   // LoadOptions.PublicKeysOnly: fetched secrets are skipped
+	types                []string // explicit typing (RFC 8725 3.11): accepted typ values, normalised
+	algList              string   // algorithms as one string, a key set binding's key
+	publicOnly           bool     // LoadOptions.PublicKeysOnly: fetched secrets are skipped
 	keys                 []keys.VerificationKey
 	jwksURLs             []string
 	decryption           []keys.DecryptionKey
@@ -63,6 +64,7 @@ func compileIntegration(c *integrationConfig, opts LoadOptions, p *problems) *in
 		maxPlaintext: DefaultMaxPlaintextBytes, maxPBES2Count: DefaultMaxPBES2Count,
 	}
 	in.compileIdentity(c, p)
+	in.compileTypes(c, p)
 	in.compileLimits(c, p)
 	in.compileKeys(c, opts, p)
 	in.publicOnly = opts.PublicKeysOnly
@@ -238,4 +240,24 @@ func or(v, def string) string {
 		return def
 	}
 	return v
+}
+
+// compileTypes reads types: the header typ values the integration
+// accepts, compared as normalTyp makes them.
+func (in *integration) compileTypes(c *integrationConfig, p *problems) {
+	for i, t := range c.Types {
+		n := normalTyp(t)
+		if n == "" || strings.ContainsFunc(n, func(r rune) bool { return r <= ' ' || r >= 0x7f }) {
+			p.add(fmt.Sprintf("types[%d]", i), "want a media type such as at+jwt, found %q", t)
+			continue
+		}
+		in.types = append(in.types, n)
+	}
+}
+
+// normalTyp is a typ compared as RFC 7515 section 4.1.9 says: without
+// case, and with "application/" implied.
+func normalTyp(t string) string {
+	t = strings.ToLower(t)
+	return strings.TrimPrefix(t, "application/")
 }
