@@ -12,7 +12,7 @@ import (
 // header is what jwtgate reads of a JOSE header.
 type header struct {
 	alg, enc, kid, cty, zip, typ string
-	obj                     *jsonscan.Object
+	obj                          *jsonscan.Object
 }
 
 var b64 = base64.RawURLEncoding.Strict()
