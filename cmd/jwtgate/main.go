@@ -46,6 +46,7 @@ Usage:
   jwtgate verify --config FILE --batch [--engine native|wasm]   (one token per line on stdin)
   jwtgate check --config FILE [--engine native|wasm]   (lints the file as serve loads it)
   jwtgate keys generate --alg ALG --kid KID [--out FILE] [--bits N] [--force]
+  jwtgate jwks check URL [--alg ALG,...]   (what jwtgate makes of a published JWK set)
   jwtgate policy build POLICY [-o FILE]   (the policy as one canonical JSON bundle, keys inline)
   jwtgate mint --key FILE --claims JSON|@FILE [--kid KID] [--alg ALG] [--ttl 1h] [--header JSON]
   jwtgate serve --config FILE [--listen 127.0.0.1:8080] [--data-dir .jwtgate] [--store DSN] [--log-level info] [--engine native|wasm] [--module FILE]
@@ -73,6 +74,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runMint(ctx, rest, stdout, stderr)
 	case "policy":
 		return runPolicy(ctx, rest, stdout, stderr)
+	case "jwks":
+		return runJWKS(ctx, rest, stdout, stderr)
 	case "serve":
 		return runServe(ctx, rest, stderr)
 	case "demo":
