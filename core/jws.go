@@ -163,7 +163,7 @@ func (v *Verifier) signingKeys(ctx context.Context, r *run, in *integration, alg
 				fetchErrs = append(fetchErrs, fmt.Sprintf("%s: %v", url, err))
 				continue
 			}
-			b := set.bound(url, in.algList, in.algorithms, in.publicOnly)
+			b := set.bound(url, in.algList, in.algorithms)
 			for _, s := range b.skipped {
 				if r.explain {
 					r.step("keys", OutcomeInfo, "skipped %s", s)

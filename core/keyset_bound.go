@@ -19,10 +19,7 @@ import (
 // (url, algorithm list) pair that uses it, a handful in any policy.
 const maxBindings = 16
 
-type bindingKey struct {
-	url, algs  string
-	publicOnly bool
-}
+type bindingKey struct{ url, algs string }
 
 type binding struct {
 	keys    []keys.VerificationKey
@@ -36,24 +33,15 @@ type bindings struct {
 
 // bound returns the set's keys usable by allowed (algs names the list),
 // published at url, and what was skipped and why.
-func (s *KeySet) bound(url, algs string, allowed []jose.SignatureAlgorithm, publicOnly bool) *binding {
-	k := bindingKey{url, algs, publicOnly}
+func (s *KeySet) bound(url, algs string, allowed []jose.SignatureAlgorithm) *binding {
+	k := bindingKey{url, algs}
 	s.bind.mu.Lock()
 	b := s.bind.m[k]
 	s.bind.mu.Unlock()
 	if b != nil {
 		return b
 	}
-	ks, skipped, _ := keys.VerificationKeysFromJWKS(s.keys, allowed, "jwks_url "+url, true)
-	if publicOnly {
-		ks = slices.DeleteFunc(ks, func(k keys.VerificationKey) bool {
-			_, secret := k.Material.([]byte)
-			if secret {
-				skipped = append(skipped, k.Source+": a shared secret, refused in a public-key-only policy")
-			}
-			return secret
-		})
-	}
+	ks, skipped := bindFetched(s.keys, allowed, "jwks_url "+url)
 	b = &binding{keys: ks, skipped: skipped}
 	s.bind.mu.Lock()
 	defer s.bind.mu.Unlock()
@@ -64,4 +52,22 @@ func (s *KeySet) bound(url, algs string, allowed []jose.SignatureAlgorithm, publ
 		s.bind.m[k] = b
 	}
 	return b
+}
+
+// fetchedSecretReason is why a fetched set's shared secret is skipped.
+const fetchedSecretReason = "a shared secret published at a URL: anyone who can fetch it can mint tokens; never used"
+
+// bindFetched binds the keys of a set fetched from a URL, skipping what
+// does not fit (another consumer's keys) and every shared secret: a key
+// set at a URL is public, whatever the policy says.
+func bindFetched(set []jose.JSONWebKey, allowed []jose.SignatureAlgorithm, source string) ([]keys.VerificationKey, []string) {
+	ks, skipped, _ := keys.VerificationKeysFromJWKS(set, allowed, source, true)
+	ks = slices.DeleteFunc(ks, func(k keys.VerificationKey) bool {
+		_, secret := k.Material.([]byte)
+		if secret {
+			skipped = append(skipped, k.Source+": "+fetchedSecretReason)
+		}
+		return secret
+	})
+	return ks, skipped
 }

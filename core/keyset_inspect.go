@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
+	"slices"
 	"strings"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -26,12 +27,11 @@ type KeyInfo struct {
 }
 
 // InspectKeySet says, key by key, what a jwks_url integration accepting
-// algorithms would do with set. With none given, every algorithm jwtgate
-// verifies is asked about one family at a time (an integration lists one
-// family for a key without "alg"; a key fitting RS256 and PS256 alike is
-// not an error there).
+// algorithms would do with set. With none given, each algorithm jwtgate
+// verifies that fits the key's type is asked about on its own (an
+// integration's list may hold any of them).
 func InspectKeySet(set *KeySet, algorithms []string) []KeyInfo {
-	lists := familyLists()
+	var lists [][]jose.SignatureAlgorithm
 	if len(algorithms) > 0 {
 		var allowed []jose.SignatureAlgorithm
 		for _, a := range algorithms {
@@ -43,44 +43,48 @@ func InspectKeySet(set *KeySet, algorithms []string) []KeyInfo {
 	}
 	out := make([]KeyInfo, 0, len(set.keys))
 	for _, k := range set.keys {
-		out = append(out, inspectKey(k, lists))
+		l := lists
+		if l == nil {
+			l = algorithmsFor(k)
+		}
+		out = append(out, inspectKey(k, l))
 	}
 	return out
 }
 
-// familyLists are jwtgate's algorithms, a list per family.
-func familyLists() [][]jose.SignatureAlgorithm {
+// algorithmsFor is a list per algorithm of the families k's type serves.
+func algorithmsFor(k jose.JSONWebKey) [][]jose.SignatureAlgorithm {
+	families := map[string][]keys.Family{
+		"oct": {keys.FamilyHMAC}, "RSA": {keys.FamilyRSA, keys.FamilyRSAPSS}, "EC": {keys.FamilyECDSA}, "OKP": {keys.FamilyEdDSA},
+	}[ktyOf(k)]
 	var out [][]jose.SignatureAlgorithm
-	index := map[keys.Family]int{}
 	for _, a := range keys.SignatureAlgorithms {
-		f := keys.FamilyOf(a)
-		if _, ok := index[f]; !ok {
-			index[f] = len(out)
-			out = append(out, nil)
+		if slices.Contains(families, keys.FamilyOf(a)) {
+			out = append(out, []jose.SignatureAlgorithm{a})
 		}
-		out[index[f]] = append(out[index[f]], a)
 	}
 	return out
 }
 
 // inspectKey binds k to each list in turn: the algorithms it verifies,
-// or the reason of the first list that refused it.
+// or, when none, the reason the first list gave.
 func inspectKey(k jose.JSONWebKey, lists [][]jose.SignatureAlgorithm) KeyInfo {
 	info := KeyInfo{KeyID: k.KeyID, Algorithm: k.Algorithm, Use: k.Use, Size: keys.Describe(k.Key), Type: ktyOf(k)}
 	_, info.Secret = k.Key.([]byte)
-	for _, allowed := range lists {
-		bound, skipped, _ := keys.VerificationKeysFromJWKS([]jose.JSONWebKey{k}, allowed, "jwks_url", true)
+	reason := "no algorithm jwtgate verifies fits it"
+	for i, allowed := range lists {
+		bound, skipped := bindFetched([]jose.JSONWebKey{k}, allowed, "jwks_url")
 		switch {
 		case len(bound) == 1:
 			for _, a := range bound[0].Algorithms {
 				info.Verifies = append(info.Verifies, string(a))
 			}
-		case len(skipped) == 1 && info.Skipped == "":
-			_, info.Skipped, _ = strings.Cut(skipped[0], ": ") // after "jwks_url key 0"
+		case len(skipped) == 1 && i == 0:
+			_, reason, _ = strings.Cut(skipped[0], ": ") // after "jwks_url key 0"
 		}
 	}
-	if len(info.Verifies) > 0 {
-		info.Skipped = ""
+	if len(info.Verifies) == 0 {
+		info.Skipped = reason
 	}
 	return info
 }

@@ -46,9 +46,9 @@ type LoadOptions struct {
 	// refuses that field.
 	LookupEnv func(name string) (string, bool)
 	// PublicKeysOnly refuses shared secrets (secret*, oct JWKs) and
-	// decryption keys, and skips shared secrets in fetched key sets: for
-	// a policy shipped to a browser, where every key is public, so a
-	// secret would let anyone who loads the page mint tokens.
+	// decryption keys: for a policy shipped to a browser, where every key
+	// is public, so a secret would let anyone who loads the page mint
+	// tokens. (A fetched key set's shared secrets are never used.)
 	PublicKeysOnly bool
 }
 

@@ -20,7 +20,6 @@ type integration struct {
 	algorithms           []jose.SignatureAlgorithm
 	types                []string // explicit typing (RFC 8725 3.11): accepted typ values, normalised
 	algList              string   // algorithms as one string, a key set binding's key
-	publicOnly           bool     // LoadOptions.PublicKeysOnly: fetched secrets are skipped
 	keys                 []keys.VerificationKey
 	jwksURLs             []string
 	decryption           []keys.DecryptionKey
@@ -67,7 +66,6 @@ func compileIntegration(c *integrationConfig, opts LoadOptions, p *problems) *in
 	in.compileTypes(c, p)
 	in.compileLimits(c, p)
 	in.compileKeys(c, opts, p)
-	in.publicOnly = opts.PublicKeysOnly
 	in.compileEncryption(c, opts, p)
 	in.compileClaims(c, p)
 	in.compileRedirect(c, p)

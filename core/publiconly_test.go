@@ -1,6 +1,7 @@
 package core
 
 import (
+	"strings"
 	"testing"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -42,10 +43,30 @@ func TestPublicKeysOnly(t *testing.T) {
 	require.False(t, d.Valid, "a token signed with a published secret")
 	require.Contains(t, d.Reason, "no HS256 key")
 	require.True(t, verifyAt(v, sign(t, jose.RS256, rsaKey, "r", claims(vtIssA, nil), nil), testNow).Valid)
-	// Without the option the same set's secret verifies (the default).
-	p2, err := ParsePolicy("p.yaml", []byte(vtPolicy(vtIntegration{Name: "a", Issuer: vtIssA, Algs: "HS256, RS256", Keys: []string{"{jwks_url: https://k.example/set}"}})), LoadOptions{})
+}
+
+// A shared secret in a fetched key set is never used, whatever the
+// policy: a set at a URL is public, so its secret would let anyone who
+// can fetch it mint tokens. The explain trace says why it was skipped;
+// the set's public keys still verify.
+func TestFetchedSecretsNeverUsed(t *testing.T) {
+	set, err := ParseKeySet([]byte(publicJWKS(t, jose.JSONWebKey{Key: []byte(hsSecret), KeyID: "s"}, jose.JSONWebKey{Key: rsaKey.Public(), KeyID: "r"})))
 	require.NoError(t, err)
-	v2, err := NewVerifier(p2, Config{Keys: fixedKeySource{"https://k.example/set": set}})
+	p, err := ParsePolicy("p.yaml", []byte(vtPolicy(vtIntegration{Name: "a", Issuer: vtIssA, Algs: "HS256, RS256", Keys: []string{"{jwks_url: https://k.example/set}"}})), LoadOptions{})
 	require.NoError(t, err)
-	require.True(t, verifyAt(v2, hs, testNow).Valid)
+	v, err := NewVerifier(p, Config{Keys: fixedKeySource{"https://k.example/set": set}})
+	require.NoError(t, err)
+	d := v.Verify(t.Context(), Request{Token: sign(t, jose.HS256, []byte(hsSecret), "s", claims(vtIssA, nil), nil), Now: testNow, Explain: true})
+	require.False(t, d.Valid)
+	require.Contains(t, d.Reason, "no HS256 key")
+	var skipped bool
+	for _, st := range d.Trace {
+		skipped = skipped || st.Name == "keys" && strings.Contains(st.Detail, "anyone who can fetch it can mint tokens")
+	}
+	require.True(t, skipped, "the trace says why the secret was skipped: %+v", d.Trace)
+	require.True(t, verifyAt(v, sign(t, jose.RS256, rsaKey, "r", claims(vtIssA, nil), nil), testNow).Valid)
+	infos := InspectKeySet(set, nil)
+	require.True(t, infos[0].Secret)
+	require.Empty(t, infos[0].Verifies)
+	require.Contains(t, infos[0].Skipped, "mint tokens")
 }

@@ -75,10 +75,7 @@ func printKeyInfos(w io.Writer, infos []core.KeyInfo) int {
 		desc := fmt.Sprintf("%s: kty %s, alg %s, use %s, %s", name, k.Type, cmp.Or(k.Algorithm, "-"), cmp.Or(k.Use, "-"), k.Size)
 		switch {
 		case k.Secret:
-			fmt.Fprintf(w, "%s: WARNING: a shared secret published at a URL: anyone who fetches it can mint tokens; remove it\n", desc)
-			if len(k.Verifies) > 0 {
-				usable++
-			}
+			fmt.Fprintf(w, "%s: WARNING: a shared secret published at a URL: anyone who fetches it can mint tokens; jwtgate never uses it; remove it\n", desc)
 		case len(k.Verifies) > 0:
 			fmt.Fprintf(w, "%s: verifies %s\n", desc, strings.Join(k.Verifies, ", "))
 			usable++
