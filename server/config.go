@@ -58,8 +58,9 @@ type config struct {
 
 	store          string
 	publicURL      string
-	cookieBase     string // session.cookie
-	cookieName     string // the name in use: cookieBase with its prefix (settleCookie)
+	tls            *certSource // service.tls; nil: plain HTTP
+	cookieBase     string      // session.cookie
+	cookieName     string      // the name in use: cookieBase with its prefix (settleCookie)
 	sessionTTL     time.Duration
 	secure         string // auto, always, never
 	sameSite       http.SameSite
@@ -147,6 +148,7 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 	}
 	c.forward = src
 	p.decisionCache(c, sc.DecisionCache)
+	p.tls(c, sc.TLS)
 	if len(p.problems) > 0 {
 		return nil, errors.Join(p.problems...)
 	}

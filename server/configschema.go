@@ -33,6 +33,7 @@ type serviceConfig struct {
 	Routes         []edge.RouteConfig             `yaml:"routes"`
 	ForwardAuth    forwardAuthConfig              `yaml:"forward_auth"`
 	DecisionCache  decisionCacheConfig            `yaml:"decision_cache"`
+	TLS            *tlsConfig                     `yaml:"tls"`
 }
 
 // forwardAuthConfig is how /v1/authz reads the request it is asked about.

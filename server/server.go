@@ -163,7 +163,12 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		s.cancel()
 		return nil, err
 	}
-	s.publicURL = cmp.Or(pre.publicURL, strings.TrimRight(o.PublicURL, "/"))
+	fallback := strings.TrimRight(o.PublicURL, "/")
+	if pre.tls != nil {
+		// Served over TLS: a fallback http:// URL (the listener's) is https.
+		fallback = strings.Replace(fallback, "http://", "https://", 1)
+	}
+	s.publicURL = cmp.Or(pre.publicURL, fallback)
 	if err := checkPublicURL(s.publicURL); err != nil {
 		s.cancel()
 		return nil, fmt.Errorf("public URL: %w", err) // the options' (the file's is checked)
@@ -276,7 +281,12 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	}
 	wg.Go(func() { s.maintainKeys(bg) })
 	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
+	if s.TLS() {
+		srv.TLSConfig = s.tlsServerConfig()
+		go func() { done <- srv.ServeTLS(ln, "", "") }() // h2 and http/1.1
+	} else {
+		go func() { done <- srv.Serve(ln) }()
+	}
 	s.log.Info("listening", "addr", ln.Addr().String())
 	var err error
 	select {

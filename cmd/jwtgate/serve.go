@@ -113,7 +113,11 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 	defer srv.Close()
 	defer reloadOnHUP(ctx, srv, logger)()
 
-	fmt.Fprintf(stderr, "jwtgate: listening on http://%s\n", ln.Addr())
+	scheme := "http"
+	if srv.TLS() {
+		scheme = "https"
+	}
+	fmt.Fprintf(stderr, "jwtgate: listening on %s://%s\n", scheme, ln.Addr())
 	if err := srv.Run(ctx, ln); err != nil {
 		fmt.Fprintf(stderr, "jwtgate: %v\n", err)
 		return exitRejected
