@@ -21,6 +21,12 @@ func (s *Server) handleTester(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "forbidden", "The token tester is not enabled")
 		return
 	}
+	if clientCertMissing(c, r) {
+		drain(w, r)
+		s.log.Warn("token tester: no client certificate (service.tls.client_ca_file)", "remote", r.RemoteAddr)
+		writeError(w, http.StatusForbidden, "forbidden", "A client certificate is required")
+		return
+	}
 	client, now := clientOf(r.RemoteAddr), s.now()
 	if !s.adminFailures.allow(client, now) {
 		drain(w, r)

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -127,4 +128,57 @@ func TestTLSConfigErrors(t *testing.T) {
 		_, err := New(t.Context(), Options{ConfigFile: writeLoadConfig(t, dir, "  tls: "+tlsYAML+"\n"), DataDir: filepath.Join(dir, "data"), Logger: slog.New(slog.DiscardHandler)})
 		require.ErrorContains(t, err, "service.tls", name)
 	}
+}
+
+// clientCert is a client certificate signed by ca.
+func (ca *testCA) clientCert(t *testing.T) tls.Certificate {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "admin"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
+	require.NoError(t, err)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+// service.tls.client_ca_file: the token tester requires a client
+// certificate of those CAs beside the admin token; other endpoints ask
+// for none; a certificate of another CA is refused.
+func TestTesterMutualTLS(t *testing.T) {
+	dir := t.TempDir()
+	ca, other := newTestCA(t), newTestCA(t)
+	ca.writeLeaf(t, filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), 1)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "clients.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.cert.Raw}), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "admin.token"), []byte("admin-token-0123456789abcdef\n"), 0o600))
+	config := writeLoadConfig(t, dir, "  admin_token_file: admin.token\n  tls: {cert_file: cert.pem, key_file: key.pem, client_ca_file: clients.pem}\n")
+	base := serveLoopback(t, Options{ConfigFile: config, DataDir: filepath.Join(dir, "data"), Logger: slog.New(slog.DiscardHandler)})
+	base = "https" + base[len("http"):]
+	body := `{"token":"` + mint(t, []byte(oktoSecret), "", claims(time.Now(), "https://hs.load.example", nil)) + `"}`
+	call := func(certs []tls.Certificate, path string) (int, error) {
+		tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.pool, Certificates: certs}}
+		defer tr.CloseIdleConnections()
+		method, rd := http.MethodGet, io.Reader(nil)
+		if path != "/healthz" {
+			method, rd = http.MethodPost, strings.NewReader(body)
+		}
+		req, _ := http.NewRequest(method, base+path, rd)
+		req.Header.Set("Authorization", "Bearer admin-token-0123456789abcdef")
+		resp, err := (&http.Client{Transport: tr, Timeout: 5 * time.Second}).Do(req)
+		if err != nil {
+			return 0, err
+		}
+		resp.Body.Close()
+		return resp.StatusCode, nil
+	}
+	code, err := call(nil, "/v1/integrations/hs/test")
+	require.NoError(t, err)
+	require.Equal(t, http.StatusForbidden, code, "no client certificate")
+	code, err = call([]tls.Certificate{ca.clientCert(t)}, "/v1/integrations/hs/test")
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, code, "a client certificate of the configured CA")
+	_, err = call([]tls.Certificate{other.clientCert(t)}, "/v1/integrations/hs/test")
+	require.Error(t, err, "another CA's certificate fails the handshake")
+	code, err = call(nil, "/healthz")
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, code, "other endpoints need no certificate")
 }
