@@ -4,7 +4,8 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/jwtgate/jwtgate/internal/jsonenc"
 )
 
 // The decision's canonical JSON, written field by field: encoding/json's
@@ -19,7 +20,7 @@ func (d *Decision) JSON() []byte {
 	if len(d.Claims) > 0 && !d.ownClaims() {
 		return d.marshalJSON() // claims the core did not read: validated there
 	}
-	claims := embedJSON(d.Claims)
+	claims := jsonenc.Embed(d.Claims)
 	b := make([]byte, 0, 256+len(claims)+len(d.Reason))
 	b = append(b, `{"valid":`...)
 	b = strconv.AppendBool(b, d.Valid)
@@ -31,7 +32,7 @@ func (d *Decision) JSON() []byte {
 	b = appendField(b, "issuer", d.Issuer)
 	b = appendField(b, "subject", d.Subject)
 	if len(d.Audience) > 0 {
-		b = appendList(append(b, `,"audience":`...), d.Audience)
+		b = jsonenc.List(append(b, `,"audience":`...), d.Audience)
 	}
 	if d.ExpiresAt != 0 {
 		b = strconv.AppendInt(append(b, `,"expires_at":`...), d.ExpiresAt, 10)
@@ -44,7 +45,7 @@ func (d *Decision) JSON() []byte {
 		list []string
 	}{{"groups", d.Groups}, {"roles", d.Roles}, {"permissions", d.Permissions}} {
 		if l.list != nil { // omitzero: an empty list is said
-			b = appendList(append(append(append(b, `,"`...), l.name...), `":`...), l.list)
+			b = jsonenc.List(append(append(append(b, `,"`...), l.name...), `":`...), l.list)
 		}
 	}
 	b = appendField(b, "redirect", d.Redirect)
@@ -63,18 +64,7 @@ func appendField(b []byte, name, v string) []byte {
 		return b
 	}
 	b = append(append(append(b, `,"`...), name...), `":`...)
-	return appendString(b, v)
-}
-
-func appendList(b []byte, list []string) []byte {
-	b = append(b, '[')
-	for i, s := range list {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendString(b, s)
-	}
-	return append(b, ']')
+	return jsonenc.String(b, v)
 }
 
 // appendHeaders appends a map as encoding/json does: keys sorted.
@@ -89,8 +79,8 @@ func appendHeaders(b []byte, h map[string]string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(appendString(b, k), ':')
-		b = appendString(b, h[k])
+		b = append(jsonenc.String(b, k), ':')
+		b = jsonenc.String(b, h[k])
 	}
 	return append(b, '}')
 }
@@ -101,65 +91,12 @@ func appendTrace(b []byte, trace []Step) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(append(b, `{"step":`...), s.Name)
-		b = appendString(append(b, `,"outcome":`...), s.Outcome)
+		b = jsonenc.String(append(b, `{"step":`...), s.Name)
+		b = jsonenc.String(append(b, `,"outcome":`...), s.Outcome)
 		b = appendField(b, "detail", s.Detail)
 		b = append(b, '}')
 	}
 	return append(b, ']')
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string escaped as encoding/json
-// escapes it with HTML escaping on.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			b = appendEscapedByte(append(b, s[start:i]...), c)
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(append(b, s[start:i]...), `\ufffd`...)
-		} else if r == '\u2028' || r == '\u2029' {
-			b = append(append(b, s[start:i]...), `\u202`...)
-			b = append(b, hexDigits[r&0xf])
-		} else {
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	return append(append(b, s[start:]...), '"')
-}
-
-func appendEscapedByte(b []byte, c byte) []byte {
-	switch c {
-	case '"', '\\':
-		return append(b, '\\', c)
-	case '\b':
-		return append(b, '\\', 'b')
-	case '\f':
-		return append(b, '\\', 'f')
-	case '\n':
-		return append(b, '\\', 'n')
-	case '\r':
-		return append(b, '\\', 'r')
-	case '\t':
-		return append(b, '\\', 't')
-	}
-	return append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 }
 
 // ownClaims reports whether Claims is still the payload the core read
@@ -178,46 +115,4 @@ func (d *Decision) marshalJSON() []byte {
 		b, _ = json.Marshal(&Decision{Code: CodeInvalidToken, Message: CodeInvalidToken.Message(), Reason: "decision could not be encoded"})
 	}
 	return b
-}
-
-// embedJSON is valid JSON as encoding/json embeds a RawMessage: without
-// whitespace outside strings, and <, >, &, U+2028 and U+2029 escaped. It
-// returns raw itself when there is nothing to change.
-func embedJSON(raw []byte) []byte {
-	var out []byte
-	start := 0
-	// replace puts repl in place of raw[i:i+n].
-	replace := func(i, n int, repl ...byte) {
-		if out == nil {
-			out = make([]byte, 0, len(raw)+16)
-		}
-		out = append(append(out, raw[start:i]...), repl...)
-		start = i + n
-	}
-	inString, escaped := false, false
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		switch {
-		case !inString:
-			if c == ' ' || c == '\t' || c == '\n' || c == '\r' {
-				replace(i, 1)
-			}
-			inString = c == '"'
-		case escaped:
-			escaped = false
-		case c == '\\':
-			escaped = true
-		case c == '"':
-			inString = false
-		case c == '<' || c == '>' || c == '&':
-			replace(i, 1, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-		case c == 0xE2 && i+2 < len(raw) && raw[i+1] == 0x80 && raw[i+2]&^1 == 0xA8:
-			replace(i, 3, '\\', 'u', '2', '0', '2', hexDigits[raw[i+2]&0xf])
-			i += 2
-		}
-	}
-	if out == nil {
-		return raw
-	}
-	return append(out, raw[start:]...)
 }

@@ -71,14 +71,14 @@ func TestCoreDoesNoIO(t *testing.T) {
 // pureInternal are the folders whose sources the core is built from: its
 // own and the module-root internal packages it imports (shared with hosts
 // that need the same rules, such as the server's redirects).
-var pureInternal = []string{".", "../internal/errlist", "../internal/redirect", "../internal/yamlconfig"}
+var pureInternal = []string{".", "../internal/errlist", "../internal/jsonenc", "../internal/redirect", "../internal/yamlconfig"}
 
 // TestCoreDependencies keeps the core's third-party dependencies to the
 // chosen ones: go-jose for all JOSE work and yaml for the policy file.
 func TestCoreDependencies(t *testing.T) {
 	out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", ".").Output()
 	require.NoError(t, err)
-	allowed := []string{"github.com/jwtgate/jwtgate/core", "github.com/jwtgate/jwtgate/internal/errlist", "github.com/jwtgate/jwtgate/internal/redirect", "github.com/jwtgate/jwtgate/internal/yamlconfig",
+	allowed := []string{"github.com/jwtgate/jwtgate/core", "github.com/jwtgate/jwtgate/internal/errlist", "github.com/jwtgate/jwtgate/internal/jsonenc", "github.com/jwtgate/jwtgate/internal/redirect", "github.com/jwtgate/jwtgate/internal/yamlconfig",
 		"github.com/go-jose/go-jose/v4", "go.yaml.in/yaml/v3", "golang.org/x/crypto"}
 	for _, dep := range strings.Fields(string(out)) {
 		ok := false

@@ -1,6 +1,6 @@
 package server
 
-import "unicode/utf8"
+import "github.com/jwtgate/jwtgate/internal/jsonenc"
 
 // The answers of the hot endpoints, /v1/authz and /v1/verify, written
 // field by field: encoding/json built them by reflection (from a map, for
@@ -15,8 +15,8 @@ import "unicode/utf8"
 // keys sorted.
 func authzAnswer(subject, integration string) []byte {
 	b := make([]byte, 0, 48+len(subject)+len(integration))
-	b = appendJSONString(append(b, `{"integration":`...), integration)
-	b = appendJSONString(append(b, `,"status":"ok","subject":`...), subject)
+	b = jsonenc.String(append(b, `{"integration":`...), integration)
+	b = jsonenc.String(append(b, `,"status":"ok","subject":`...), subject)
 	return append(b, '}')
 }
 
@@ -28,70 +28,10 @@ func verifyAnswer(v verifyResponse) []byte {
 		n += len(g) + 3
 	}
 	b := make([]byte, 0, n)
-	b = appendJSONString(append(b, `{"sub":`...), v.Sub)
-	b = appendJSONString(append(b, `,"user_id":`...), v.UserID)
-	b = appendJSONString(append(b, `,"tenant":`...), v.Tenant)
-	b = append(b, `,"groups":[`...)
-	for i, g := range v.Groups {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendJSONString(b, g)
-	}
-	b = appendJSONString(append(b, `],"integration":`...), v.Integration)
+	b = jsonenc.String(append(b, `{"sub":`...), v.Sub)
+	b = jsonenc.String(append(b, `,"user_id":`...), v.UserID)
+	b = jsonenc.String(append(b, `,"tenant":`...), v.Tenant)
+	b = jsonenc.List(append(b, `,"groups":`...), v.Groups)
+	b = jsonenc.String(append(b, `,"integration":`...), v.Integration)
 	return append(b, '}')
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as a JSON string escaped as encoding/json
-// escapes it with HTML escaping on (the core's decision JSON has the same
-// writer, which the server cannot import).
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			b = appendEscapedByte(append(b, s[start:i]...), c)
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(append(b, s[start:i]...), `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			b = append(append(b, s[start:i]...), `\u202`...)
-			b = append(b, hexDigits[r&0xf])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	return append(append(b, s[start:]...), '"')
-}
-
-func appendEscapedByte(b []byte, c byte) []byte {
-	switch c {
-	case '"', '\\':
-		return append(b, '\\', c)
-	case '\b':
-		return append(b, '\\', 'b')
-	case '\f':
-		return append(b, '\\', 'f')
-	case '\n':
-		return append(b, '\\', 'n')
-	case '\r':
-		return append(b, '\\', 'r')
-	case '\t':
-		return append(b, '\\', 't')
-	}
-	return append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 }
