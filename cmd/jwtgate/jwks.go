@@ -16,15 +16,7 @@ import (
 const jwksUsage = "Usage: jwtgate jwks check URL [--alg ALG,...]\n\nFetches the JWK set at URL as jwtgate serve would (5 s timeout, 1 MiB, no redirects)\nand reports each key: kid, kty, alg, use, size, what it would verify or why it is skipped,\nand how long the set would be cached. Exit 0, or 1 when no key is usable (or the fetch fails).\n\nFlags:\n"
 
 func runJWKS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] != "check" {
-		w, code := stderr, exitUsage
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			w, code = stdout, exitOK
-		}
-		fmt.Fprintln(w, "Usage: jwtgate jwks check URL [--alg ALG,...]")
-		return code
-	}
-	return runJWKSCheck(ctx, args[1:], stdout, stderr)
+	return runSubcommand(ctx, args, "check", "Usage: jwtgate jwks check URL [--alg ALG,...]", runJWKSCheck, stdout, stderr)
 }
 
 func runJWKSCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {

@@ -26,15 +26,7 @@ var signingAlgorithms = keygen.Algorithms()
 var rsaAlgorithms = keygen.RSAAlgorithms()
 
 func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] != "generate" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			fmt.Fprintln(stdout, "Usage: jwtgate keys generate --alg ALG --kid KID [--out FILE] [--bits N] [--force]")
-			return exitOK
-		}
-		fmt.Fprintln(stderr, "Usage: jwtgate keys generate --alg ALG --kid KID [--out FILE] [--bits N] [--force]")
-		return exitUsage
-	}
-	return runKeysGenerate(ctx, args[1:], stdout, stderr)
+	return runSubcommand(ctx, args, "generate", "Usage: jwtgate keys generate --alg ALG --kid KID [--out FILE] [--bits N] [--force]", runKeysGenerate, stdout, stderr)
 }
 
 // keysGenerateUsage is the -h text of jwtgate keys generate, before its flags.

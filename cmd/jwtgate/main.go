@@ -141,6 +141,21 @@ func parseFlagsOnly(fs *flag.FlagSet, stderr io.Writer, args []string) (int, boo
 	return 0, true
 }
 
+// runSubcommand runs a command that has one subcommand (keys generate,
+// policy build, jwks check): run with the rest of args when args[0] is
+// name; -h prints usage on stdout (exit 0), anything else on stderr (2).
+func runSubcommand(ctx context.Context, args []string, name, usage string, run func(context.Context, []string, io.Writer, io.Writer) int, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == name {
+		return run(ctx, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		fmt.Fprintln(stdout, usage)
+		return exitOK
+	}
+	fmt.Fprintln(stderr, usage)
+	return exitUsage
+}
+
 // usageError prints a usage message for fs and returns exitUsage.
 func usageError(fs *flag.FlagSet, stderr io.Writer, format string, args ...any) int {
 	fmt.Fprintf(stderr, "%s: %s\n", fs.Name(), fmt.Sprintf(format, args...))

@@ -15,15 +15,7 @@ import (
 const policyUsage = "Usage: jwtgate policy build POLICY [-o FILE]\n\nWrites the policy's bundle: one canonical JSON document with every key inline as a JWK,\nits key files and secret_env read, durations normalised, the service section dropped,\nand a content hash checked when it loads. The edge targets (plugin, proxy filter,\nbrowser) load bundles. A bundle of shared secrets is itself a secret (written 0600).\nExit 0, or 2 with the policy's problems.\n\nFlags:\n"
 
 func runPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] != "build" {
-		w, code := stderr, exitUsage
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			w, code = stdout, exitOK
-		}
-		fmt.Fprintln(w, "Usage: jwtgate policy build POLICY [-o FILE]")
-		return code
-	}
-	return runPolicyBuild(ctx, args[1:], stdout, stderr)
+	return runSubcommand(ctx, args, "build", "Usage: jwtgate policy build POLICY [-o FILE]", runPolicyBuild, stdout, stderr)
 }
 
 func runPolicyBuild(_ context.Context, args []string, stdout, stderr io.Writer) int {
