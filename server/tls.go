@@ -126,7 +126,6 @@ func (s *Server) tlsServerConfig() *tls.Config {
 		}
 		return cfg, nil
 	}
-	base.GetCertificate = func(h *tls.ClientHelloInfo) (*tls.Certificate, error) { return current().get(h) }
 	return base
 }
 

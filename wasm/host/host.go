@@ -146,7 +146,7 @@ type Host struct {
 
 	docs      keyDocs       // the key sets' documents, for keyset_get
 	sigKeys   sigKeys       // the keys sig_check parsed
-	sigChecks sigCounter    // sig_check calls that checked, for tests
+	sigChecks atomic.Uint64 // sig_check calls that checked, for tests
 	verifies  atomic.Uint64 // verifications that went to the guest, for tests
 
 	cacheOpts *core.CacheOptions // Options.DecisionCache completed; nil: no cache

@@ -3,7 +3,6 @@ package host
 import (
 	"context"
 	"sync"
-	"sync/atomic"
 
 	"github.com/tetratelabs/wazero/api"
 
@@ -79,6 +78,3 @@ func (s *sigKeys) get(alg string, jwk []byte) (*core.SignatureKey, error) {
 	s.m[sigKeyID{alg, string(jwk)}] = k
 	return k, nil
 }
-
-// sigCounter counts the host's signature checks, for tests.
-type sigCounter = atomic.Uint64

@@ -88,26 +88,27 @@ func hashOf(alg jose.SignatureAlgorithm) (crypto.Hash, func() hash.Hash) {
 	return 0, nil
 }
 
-// digest hashes input with the algorithm's hash into buf.
-func digest(alg jose.SignatureAlgorithm, input []byte, buf *[sha512.Size]byte) []byte {
-	switch id, _ := hashOf(alg); id {
+// digest hashes input with the algorithm's hash into buf, and says which
+// hash that was (0 and nil for an algorithm without one).
+func digest(alg jose.SignatureAlgorithm, input []byte, buf *[sha512.Size]byte) (crypto.Hash, []byte) {
+	id, _ := hashOf(alg)
+	switch id {
 	case crypto.SHA256:
 		*(*[sha256.Size]byte)(buf[:]) = sha256.Sum256(input)
-		return buf[:sha256.Size]
+		return id, buf[:sha256.Size]
 	case crypto.SHA384:
 		*(*[sha512.Size384]byte)(buf[:]) = sha512.Sum384(input)
-		return buf[:sha512.Size384]
+		return id, buf[:sha512.Size384]
 	case crypto.SHA512:
 		*buf = sha512.Sum512(input)
-		return buf[:]
+		return id, buf[:]
 	}
-	return nil
+	return 0, nil
 }
 
 func verifyRSA(pub *rsa.PublicKey, alg jose.SignatureAlgorithm, input, sig []byte) bool {
-	id, _ := hashOf(alg)
 	var buf [sha512.Size]byte
-	d := digest(alg, input, &buf)
+	id, d := digest(alg, input, &buf)
 	if d == nil {
 		return false
 	}
@@ -133,7 +134,7 @@ func verifyECDSA(pub *ecdsa.PublicKey, alg jose.SignatureAlgorithm, input, sig [
 		return false
 	}
 	var buf [sha512.Size]byte
-	d := digest(alg, input, &buf)
+	_, d := digest(alg, input, &buf)
 	var der [2*(66+3) + 3]byte
 	return ecdsa.VerifyASN1(pub, d, asn1Signature(der[:0], sig[:size], sig[size:]))
 }
