@@ -119,8 +119,9 @@ func headerMember(obj *jsonscan.Object, name string, prev *verdict) (string, *ve
 	return s, nil
 }
 
-// headerString reads a header member's string. The algorithm names, by far
-// the most common values, come from keys' table instead of a new copy.
+// headerString reads a header member's string. The most common values
+// (algorithm names, the usual typ values) come from a table instead of a
+// new copy: every token has them.
 func headerString(raw []byte) (string, error) {
 	b, err := jsonscan.StringBytes(raw)
 	if err != nil {
@@ -129,5 +130,11 @@ func headerString(raw []byte) (string, error) {
 	if alg, ok := keys.ParseSignatureAlgorithm(string(b)); ok {
 		return string(alg), nil
 	}
+	if v, ok := commonTyps[string(b)]; ok {
+		return v, nil
+	}
 	return string(b), nil
 }
+
+// commonTyps are the typ values tokens usually carry.
+var commonTyps = map[string]string{"JWT": "JWT", "jwt": "jwt", "at+jwt": "at+jwt", "application/at+jwt": "application/at+jwt", "JOSE": "JOSE"}

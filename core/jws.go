@@ -139,43 +139,42 @@ func checkJWS(sc SignatureChecker, j *jwsToken, alg jose.SignatureAlgorithm, can
 	return nil, fail(CodeInvalidToken, "signature", "%s signature does not verify with any of %d candidate keys", alg, tries)
 }
 
+// withFetched returns the integration's keys and those of its key sets,
+// and why sets could not be had. Lists are clipped, so that adding to one
+// always copies: a set's bound keys are shared by every token.
+func (v *Verifier) withFetched(ctx context.Context, r *run, in *integration, kid string) ([]keys.VerificationKey, []string) {
+	all := slices.Clip(in.keys)
+	var errs []string
+	for _, url := range in.jwksURLs {
+		if v.cfg.Keys == nil {
+			errs = append(errs, url+": no key source configured")
+			continue
+		}
+		set, err := v.cfg.Keys.KeySet(ctx, url, kid)
+		if err != nil || set == nil {
+			errs = append(errs, fmt.Sprintf("%s: %v", url, err))
+			continue
+		}
+		b := set.bound(url, in.algList, in.algorithms)
+		for _, s := range b.skipped {
+			if r.explain {
+				r.step("keys", OutcomeInfo, "skipped %s", s)
+			}
+		}
+		if len(all) == 0 {
+			all = slices.Clip(b.keys) // the only source so far: no copy
+		} else {
+			all = append(all, b.keys...)
+		}
+	}
+	return all, errs
+}
+
 // signingKeys returns the keys that may verify a token with this alg and
 // kid. With a kid, keys carrying that kid are used, else keys without any
 // kid; without a kid, every key of the algorithm is tried.
 func (v *Verifier) signingKeys(ctx context.Context, r *run, in *integration, alg jose.SignatureAlgorithm, kid string) ([]keys.VerificationKey, *verdict) {
-	all := in.keys
-	var fetchErrs []string
-	if len(in.jwksURLs) > 0 {
-		// One key set and no inline keys: its bound keys as they are;
-		// else a new list, never an append to a set's own (shared) one.
-		single := len(in.keys) == 0 && len(in.jwksURLs) == 1
-		all = nil
-		if !single {
-			all = append(make([]keys.VerificationKey, 0, len(in.keys)), in.keys...)
-		}
-		for _, url := range in.jwksURLs {
-			if v.cfg.Keys == nil {
-				fetchErrs = append(fetchErrs, url+": no key source configured")
-				continue
-			}
-			set, err := v.cfg.Keys.KeySet(ctx, url, kid)
-			if err != nil || set == nil {
-				fetchErrs = append(fetchErrs, fmt.Sprintf("%s: %v", url, err))
-				continue
-			}
-			b := set.bound(url, in.algList, in.algorithms)
-			for _, s := range b.skipped {
-				if r.explain {
-					r.step("keys", OutcomeInfo, "skipped %s", s)
-				}
-			}
-			if single {
-				all = b.keys
-			} else {
-				all = append(all, b.keys...)
-			}
-		}
-	}
+	all, fetchErrs := v.withFetched(ctx, r, in, kid)
 	if len(all) == 0 {
 		return nil, fail(CodeKeysUnavailable, "keys", "integration %q has no usable keys: %s", in.name, strings.Join(fetchErrs, "; "))
 	}
