@@ -87,7 +87,14 @@ func mustJSON(v any) string {
 
 // Policy returns the corpus policy, as YAML with inline keys. It is long
 // because it is one document, read best whole.
-func Policy() []byte {
+func Policy() []byte { return policy(false) }
+
+// PublicKeyPolicy is the policy of PublicKeyCases: Policy with the shared
+// secret's integrations guarded by the corpus's Ed25519 key instead, and
+// without the JWE integrations (their keys are secrets too).
+func PublicKeyPolicy() []byte { return policy(true) }
+
+func policy(public bool) []byte {
 	k := jwttest.Keys()
 	rsaJWKS := mustJSON(map[string]any{"keys": []any{map[string]any{
 		"kty": "RSA", "kid": "rs-1", "alg": "RS256", "use": "sig",
@@ -103,7 +110,7 @@ func Policy() []byte {
 	}
 	ecPEM := strings.TrimSpace(string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: ecDER})))
 	ecPEM = strings.ReplaceAll(ecPEM, "\n", "\n          ")
-	return []byte(`# The jwtgate differential corpus policy (internal/testcorpus).
+	text := `# The jwtgate differential corpus policy (internal/testcorpus).
 integrations:
   - name: hs
     tenant: tenant-hs
@@ -171,7 +178,15 @@ integrations:
     max_age: 10m
     clock_skew: 0s
     max_token_bytes: 4096
-`)
+`
+	if public {
+		jwe := strings.Index(text, "  - name: jwe\n")
+		text = text[:jwe] + text[strings.Index(text, "  - name: aged\n"):]
+		text = strings.ReplaceAll(text, "algorithms: [HS256]", "algorithms: [EdDSA]")
+		text = strings.ReplaceAll(text, `- secret: "`+HSSecret+`"`, "- jwks: "+edJWKS)
+		text = strings.Replace(text, "policy (internal/testcorpus)", "policy (internal/testcorpus), public keys only", 1)
+	}
+	return []byte(text)
 }
 
 // Claims returns typical claims for issuer iss at Now, with extra set on
@@ -202,14 +217,34 @@ func seg(v any) string { return b64.EncodeToString([]byte(mustJSON(v))) }
 
 // Cases returns the corpus, in the order in which it must run. It is long
 // because it is a table, and the order of its rows is part of it.
-func Cases() []Case {
+func Cases() []Case { return cases(false) }
+
+// PublicKeyCases is the corpus for a target that takes public keys only
+// (the browser module, core.LoadOptions.PublicKeysOnly): the same cases,
+// with the tokens that the shared secret signs in Cases signed with EdDSA
+// (the alg of their raw headers too), and without the JWE cases that need
+// a decryption key. Case names are those of Cases.
+func PublicKeyCases() []Case { return cases(true) }
+
+// cases builds the corpus; public swaps the shared secret for the Ed25519
+// key (see PublicKeyCases).
+func cases(public bool) []Case {
 	k := jwttest.Keys()
 	hs := []byte(HSSecret)
-	policy := Policy()
+	doc := policy(public)
+	// sign signs a token of the integrations the shared secret guards.
+	sign := func(hdr map[string]any, payload any) string { return jwttest.Sign("HS256", hs, hdr, payload) }
+	raw := func(header, payload string) string { return jwttest.SignRaw("HS256", hs, header, payload) }
+	if public {
+		sign = func(hdr map[string]any, payload any) string { return jwttest.Sign("EdDSA", k.Ed25519, hdr, payload) }
+		raw = func(header, payload string) string {
+			return jwttest.SignRaw("EdDSA", k.Ed25519, strings.ReplaceAll(header, `"HS256"`, `"EdDSA"`), payload)
+		}
+	}
 	var out []Case
 	both := func(name string, want core.Code, tok string, mod ...func(*Case)) {
 		for _, explain := range []bool{false, true} {
-			c := Case{Name: name, Policy: policy, Token: tok, Now: Now, Explain: explain, Want: want}
+			c := Case{Name: name, Policy: doc, Token: tok, Now: Now, Explain: explain, Want: want}
 			if explain {
 				c.Name += "/explain"
 			}
@@ -220,9 +255,9 @@ func Cases() []Case {
 		}
 	}
 	once := func(name string, want core.Code, tok string, explain bool) {
-		out = append(out, Case{Name: name, Policy: policy, Token: tok, Now: Now, Explain: explain, Want: want})
+		out = append(out, Case{Name: name, Policy: doc, Token: tok, Now: Now, Explain: explain, Want: want})
 	}
-	hsTok := func(extra map[string]any) string { return jwttest.Sign("HS256", hs, nil, Claims(IssHS, extra)) }
+	hsTok := func(extra map[string]any) string { return sign(nil, Claims(IssHS, extra)) }
 	const (
 		ok       = core.Code("")
 		invalid  = core.CodeInvalidToken
@@ -240,7 +275,7 @@ func Cases() []Case {
 	both("valid/RS256-no-kid", ok, jwttest.Sign("RS256", k.RSA, nil, Claims(IssRS, map[string]any{"aud": []string{"x", "other-api"}})))
 	both("valid/ES256", ok, jwttest.Sign("ES256", k.EC, map[string]any{"kid": "es-1"}, Claims(IssES, nil)))
 	both("valid/EdDSA", ok, jwttest.Sign("EdDSA", k.Ed25519, map[string]any{"kid": "ed-1"}, Claims(IssEd, nil)))
-	both("valid/permissions", ok, jwttest.Sign("HS256", hs, nil, Claims(IssPerm, map[string]any{"roles": []string{"auditor"}, "permissions": []string{"reports:read:global"}})))
+	both("valid/permissions", ok, sign(nil, Claims(IssPerm, map[string]any{"roles": []string{"auditor"}, "permissions": []string{"reports:read:global"}})))
 	both("valid/redirect-claim", ok, hsTok(map[string]any{"redirect_url": "https://app.example/dashboard?x=1&y=<2>"}))
 	both("valid/redirect-param", ok, hsTok(nil), func(c *Case) { c.RedirectParam = "https://sub.app.example/next" })
 	both("valid/redirect-refused", ok, hsTok(nil), func(c *Case) { c.RedirectParam = "https://evil.example/" })
@@ -249,7 +284,7 @@ func Cases() []Case {
 	both("sub-line-separator", claims, hsTok(map[string]any{"sub": "ユーザー\u2028"}))
 	both("sub-not-a-string", invalid, hsTok(map[string]any{"sub": 1234567890123}))
 	both("valid/fractional-times", ok, hsTok(map[string]any{"exp": float64(Now.Unix()) + 0.25, "iat": 1.5e9}))
-	both("valid/max-age", ok, jwttest.Sign("HS256", hs, nil, Claims(IssAged, map[string]any{"exp": nil, "iat": Now.Add(-5 * time.Minute).Unix()})))
+	both("valid/max-age", ok, sign(nil, Claims(IssAged, map[string]any{"exp": nil, "iat": Now.Add(-5 * time.Minute).Unix()})))
 	both("valid/ignored-key-headers", ok, jwttest.Sign("RS256", k.RSA, map[string]any{"kid": "rs-1", "jku": "https://evil.example/jwks", "x5u": "https://evil.example/x5", "jwk": map[string]any{"kty": "RSA", "n": b64.EncodeToString(k.RSAOther.N.Bytes()), "e": "AQAB"}}, Claims(IssRS, nil)))
 	big := strings.Repeat("x", 9_000)
 	both("valid/large-token", ok, hsTok(map[string]any{"padding": big}))
@@ -261,10 +296,10 @@ func Cases() []Case {
 
 	// Invalid classes.
 	both("expired", expired, hsTok(map[string]any{"exp": Now.Add(-2 * time.Hour).Unix()}))
-	both("expired/max-age", expired, jwttest.Sign("HS256", hs, nil, Claims(IssAged, map[string]any{"exp": nil, "iat": Now.Add(-11 * time.Minute).Unix()})))
+	both("expired/max-age", expired, sign(nil, Claims(IssAged, map[string]any{"exp": nil, "iat": Now.Add(-11 * time.Minute).Unix()})))
 	both("not-yet-valid/nbf", notYet, hsTok(map[string]any{"nbf": Now.Add(time.Hour).Unix()}))
 	both("not-yet-valid/iat", notYet, hsTok(map[string]any{"iat": Now.Add(time.Hour).Unix()}))
-	both("wrong-issuer", noConfig, jwttest.Sign("HS256", hs, nil, Claims("https://unknown.example", nil)))
+	both("wrong-issuer", noConfig, sign(nil, Claims("https://unknown.example", nil)))
 	both("no-issuer", noConfig, hsTok(map[string]any{"iss": nil}))
 	both("wrong-integration", noConfig, hsTok(nil), func(c *Case) { c.Integration = "rs" })
 	both("wrong-audience", invalid, hsTok(map[string]any{"aud": []string{"other"}}))
@@ -276,8 +311,8 @@ func Cases() []Case {
 	both("missing-subject", claims, hsTok(map[string]any{"sub": nil}))
 	both("groups-not-a-list", claims, hsTok(map[string]any{"groups": "eng"}))
 	both("header-control-chars", invalid, hsTok(map[string]any{"email": "a@b.c\r\nX-Admin: 1"}))
-	both("permission-denied", denied, jwttest.Sign("HS256", hs, nil, Claims(IssPerm, map[string]any{"roles": []string{"admin"}})))
-	both("permission-denied/roles", denied, jwttest.Sign("HS256", hs, nil, Claims(IssPerm, map[string]any{"permissions": []string{"reports:read:tenant"}})))
+	both("permission-denied", denied, sign(nil, Claims(IssPerm, map[string]any{"roles": []string{"admin"}})))
+	both("permission-denied/roles", denied, sign(nil, Claims(IssPerm, map[string]any{"permissions": []string{"reports:read:tenant"}})))
 	both("bad-signature/HS256", invalid, tamper(hsTok(nil)))
 	both("bad-signature/RS256", invalid, tamper(jwttest.Sign("RS256", k.RSA, map[string]any{"kid": "rs-1"}, Claims(IssRS, nil))))
 	both("bad-signature/ES256", invalid, tamper(jwttest.Sign("ES256", k.EC, nil, Claims(IssES, nil))))
@@ -294,21 +329,20 @@ func Cases() []Case {
 	both("attack/alg-none-case", invalid, jwttest.Sign("nOnE", nil, nil, Claims(IssHS, nil)))
 	rsaPub, _ := x509.MarshalPKIXPublicKey(&k.RSA.PublicKey)
 	both("attack/alg-confusion", invalid, jwttest.Sign("HS256", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: rsaPub}), map[string]any{"kid": "rs-1"}, Claims(IssRS, nil)))
-	both("attack/alg-downgrade", invalid, jwttest.Sign("HS256", hs, nil, Claims(IssRS, nil)))
+	both("attack/alg-downgrade", invalid, sign(nil, Claims(IssRS, nil)))
 	both("attack/kid-traversal", invalid, jwttest.Sign("RS256", k.RSA, map[string]any{"kid": "../../../../dev/null"}, Claims(IssRS, nil)))
 	both("attack/kid-huge", invalid, jwttest.Sign("RS256", k.RSA, map[string]any{"kid": strings.Repeat("k", 300)}, Claims(IssRS, nil)))
-	both("attack/crit", invalid, jwttest.Sign("HS256", hs, map[string]any{"crit": []string{"exp"}, "exp": 1}, Claims(IssHS, nil)))
+	both("attack/crit", invalid, sign(map[string]any{"crit": []string{"exp"}, "exp": 1}, Claims(IssHS, nil)))
 	both("attack/empty-signature", invalid, strings.TrimRight(hsTok(nil), "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"))
-	both("attack/deep-json", invalid, jwttest.Sign("HS256", hs, nil, []byte(`{"iss":"`+IssHS+`","x":`+strings.Repeat("[", 40)+strings.Repeat("]", 40)+`}`)))
-	both("attack/duplicate-iss", invalid, jwttest.Sign("HS256", hs, nil, []byte(`{"iss":"https://unknown.example","iss":"`+IssHS+`","sub":"u","aud":"api","exp":`+fmt.Sprint(Now.Add(time.Hour).Unix())+`}`)))
+	both("attack/deep-json", invalid, sign(nil, []byte(`{"iss":"`+IssHS+`","x":`+strings.Repeat("[", 40)+strings.Repeat("]", 40)+`}`)))
+	both("attack/duplicate-iss", invalid, sign(nil, []byte(`{"iss":"https://unknown.example","iss":"`+IssHS+`","sub":"u","aud":"api","exp":`+fmt.Sprint(Now.Add(time.Hour).Unix())+`}`)))
 	both("attack/iss-not-string", invalid, hsTok(map[string]any{"iss": 7}))
 	both("attack/huge-exp", ok, hsTok(map[string]any{"exp": 1e300}))
-	both("attack/nan-like-exp", invalid, jwttest.Sign("HS256", hs, nil, []byte(`{"iss":"`+IssHS+`","exp":NaN}`)))
+	both("attack/nan-like-exp", invalid, sign(nil, []byte(`{"iss":"`+IssHS+`","exp":NaN}`)))
 
 	// More of the attack catalogue, on raw header and payload JSON.
 	exp := fmt.Sprint(Now.Add(time.Hour).Unix())
 	payload := mustJSON(Claims(IssHS, nil))
-	raw := func(header, payload string) string { return jwttest.SignRaw("HS256", hs, header, payload) }
 	for _, none := range []string{"None", "NONE", "none "} {
 		both("attack/alg-"+strings.TrimSpace(none)+"-variant", invalid, b64.EncodeToString([]byte(`{"alg":"`+none+`"}`))+"."+b64.EncodeToString([]byte(payload))+".")
 	}
@@ -356,24 +390,26 @@ func Cases() []Case {
 	both("malformed/header-not-json", invalid, b64.EncodeToString([]byte("not json"))+"."+seg(Claims(IssHS, nil))+".sig")
 	both("malformed/header-array", invalid, b64.EncodeToString([]byte("[1]"))+"."+seg(Claims(IssHS, nil))+".sig")
 	both("malformed/padded-base64", invalid, hsTok(nil)+"==")
-	both("malformed/payload-not-object", invalid, jwttest.Sign("HS256", hs, nil, []byte(`"just a string"`)))
+	both("malformed/payload-not-object", invalid, sign(nil, []byte(`"just a string"`)))
 	both("malformed/over-policy-limit", invalid, hsTok(map[string]any{"padding": strings.Repeat("y", 20_000)}))
-	both("malformed/over-integration-limit", invalid, jwttest.Sign("HS256", hs, nil, Claims(IssAged, map[string]any{"exp": nil, "padding": strings.Repeat("z", 5000)})))
+	both("malformed/over-integration-limit", invalid, sign(nil, Claims(IssAged, map[string]any{"exp": nil, "padding": strings.Repeat("z", 5000)})))
 	both("malformed/2MB", invalid, hsTok(map[string]any{"padding": strings.Repeat("p", 2<<20)}))
 
-	// JWE.
-	nested := jwttest.Sign("HS256", hs, nil, Claims(IssJWE, nil))
-	both("jwe/nested-valid", ok, jwttest.Encrypt(EncSecret, map[string]any{"kid": "enc-1", "cty": "JWT", "iss": IssJWE}, []byte(nested), "nested"))
-	both("jwe/nested-valid-unrouted", ok, jwttest.Encrypt(EncSecret, map[string]any{"cty": "JWT"}, []byte(nested), "unrouted"))
-	both("jwe/nested-expired", expired, jwttest.Encrypt(EncSecret, map[string]any{"cty": "JWT"}, []byte(jwttest.Sign("HS256", hs, nil, Claims(IssJWE, map[string]any{"exp": Now.Add(-time.Hour).Unix()}))), "exp"))
-	both("jwe/nested-bad-signature", invalid, jwttest.Encrypt(EncSecret, map[string]any{"cty": "JWT"}, []byte(tamper(nested)), "badsig"))
-	both("jwe/nested-other-issuer", invalid, jwttest.Encrypt(EncSecret, map[string]any{"cty": "JWT"}, []byte(hsTok(nil)), "otheriss"))
-	both("jwe/unsigned-refused", invalid, jwttest.Encrypt(EncSecret, map[string]any{"iss": IssJWE}, []byte(mustJSON(Claims(IssJWE, nil))), "unsigned"))
-	both("jwe/unsigned-allowed", ok, jwttest.Encrypt(OpenSecret, map[string]any{"iss": IssJWEOpen}, []byte(mustJSON(Claims(IssJWEOpen, nil))), "open"))
-	both("jwe/wrong-key", invalid, jwttest.Encrypt(OpenSecret, map[string]any{"iss": IssJWE}, []byte(nested), "wrongkey"))
-	both("jwe/tampered", invalid, tamper(jwttest.Encrypt(EncSecret, map[string]any{"iss": IssJWE}, []byte(nested), "tampered")))
-	both("jwe/compressed-refused", invalid, jwttest.Encrypt(EncSecret, map[string]any{"iss": IssJWE, "zip": "DEF"}, []byte(nested), "zip"))
-	both("jwe/unknown-issuer", noConfig, jwttest.Encrypt(EncSecret, map[string]any{"iss": "https://unknown.example"}, []byte(nested), "unknowniss"))
+	// JWE (a public-key-only policy has no decryption keys).
+	if !public {
+		nested := sign(nil, Claims(IssJWE, nil))
+		both("jwe/nested-valid", ok, jwttest.Encrypt(EncSecret, map[string]any{"kid": "enc-1", "cty": "JWT", "iss": IssJWE}, []byte(nested), "nested"))
+		both("jwe/nested-valid-unrouted", ok, jwttest.Encrypt(EncSecret, map[string]any{"cty": "JWT"}, []byte(nested), "unrouted"))
+		both("jwe/nested-expired", expired, jwttest.Encrypt(EncSecret, map[string]any{"cty": "JWT"}, []byte(sign(nil, Claims(IssJWE, map[string]any{"exp": Now.Add(-time.Hour).Unix()}))), "exp"))
+		both("jwe/nested-bad-signature", invalid, jwttest.Encrypt(EncSecret, map[string]any{"cty": "JWT"}, []byte(tamper(nested)), "badsig"))
+		both("jwe/nested-other-issuer", invalid, jwttest.Encrypt(EncSecret, map[string]any{"cty": "JWT"}, []byte(hsTok(nil)), "otheriss"))
+		both("jwe/unsigned-refused", invalid, jwttest.Encrypt(EncSecret, map[string]any{"iss": IssJWE}, []byte(mustJSON(Claims(IssJWE, nil))), "unsigned"))
+		both("jwe/unsigned-allowed", ok, jwttest.Encrypt(OpenSecret, map[string]any{"iss": IssJWEOpen}, []byte(mustJSON(Claims(IssJWEOpen, nil))), "open"))
+		both("jwe/wrong-key", invalid, jwttest.Encrypt(OpenSecret, map[string]any{"iss": IssJWE}, []byte(nested), "wrongkey"))
+		both("jwe/tampered", invalid, tamper(jwttest.Encrypt(EncSecret, map[string]any{"iss": IssJWE}, []byte(nested), "tampered")))
+		both("jwe/compressed-refused", invalid, jwttest.Encrypt(EncSecret, map[string]any{"iss": IssJWE, "zip": "DEF"}, []byte(nested), "zip"))
+		both("jwe/unknown-issuer", noConfig, jwttest.Encrypt(EncSecret, map[string]any{"iss": "https://unknown.example"}, []byte(nested), "unknowniss"))
+	}
 	both("jwe/rsa1_5-refused", invalid, seg(map[string]any{"alg": "RSA1_5", "enc": "A128GCM"})+".a.b.c.d")
 
 	// One-time tokens: the second use of each is a replay, whatever the
@@ -384,14 +420,14 @@ func Cases() []Case {
 			sfx = "/explain"
 		}
 		jti := "jti-" + fmt.Sprint(explain)
-		tok := jwttest.Sign("HS256", hs, nil, Claims(IssOnce, map[string]any{"jti": jti}))
-		expiredFirst := jwttest.Sign("HS256", hs, nil, Claims(IssOnce, map[string]any{"jti": jti + "-late", "exp": Now.Add(-time.Hour).Unix()}))
+		tok := sign(nil, Claims(IssOnce, map[string]any{"jti": jti}))
+		expiredFirst := sign(nil, Claims(IssOnce, map[string]any{"jti": jti + "-late", "exp": Now.Add(-time.Hour).Unix()}))
 		once("once/expired-keeps-jti"+sfx, expired, expiredFirst, explain)
 		once("once/first-use"+sfx, ok, tok, explain)
 		once("once/replay"+sfx, replayed, tok, explain)
 		once("once/replay-again"+sfx, replayed, tok, explain)
-		once("once/no-jti"+sfx, claims, jwttest.Sign("HS256", hs, nil, Claims(IssOnce, nil)), explain)
-		once("once/jti-too-long"+sfx, claims, jwttest.Sign("HS256", hs, nil, Claims(IssOnce, map[string]any{"jti": strings.Repeat("j", 300)})), explain)
+		once("once/no-jti"+sfx, claims, sign(nil, Claims(IssOnce, nil)), explain)
+		once("once/jti-too-long"+sfx, claims, sign(nil, Claims(IssOnce, map[string]any{"jti": strings.Repeat("j", 300)})), explain)
 	}
 	return out
 }
