@@ -9,11 +9,17 @@ const DEMO_EC_PRIVATE = {
   y: "MxfIfKwniAVJfA--UCWaHbfhYqnlP29eXcy1EGLfi9U",
   d: "CiPnsR2wkq2G_ctJPgEEDn221c0WF052BSmbKruzEFQ",
 };
-const DEMO_HS_SECRET = "demo-secret-for-this-page-only-0123456789";
+const DEMO_ED_PRIVATE = {
+  kty: "OKP", crv: "Ed25519",
+  x: "VzjHGYvxvMIfUm9mE5VojXufNo5Y2RolY--iWZeYgZk",
+  d: "Q5epwJJqOYDK8zUPHNSG0xltgtQrTKd9OdJyFlKnN4c",
+};
 const DEMO_ISSUER = "https://login.demo.example";
-const DEMO_HS_ISSUER = "https://hs.demo.example";
+const DEMO_ED_ISSUER = "https://ed.demo.example";
 
-const DEMO_POLICY = `# Demo policy: two integrations, keys inline. Edit it freely.
+// A policy in a page is public: it holds public keys only (a shared secret
+// is refused at load, since anyone could read it and mint tokens).
+const DEMO_POLICY = `# Demo policy: two integrations, public keys inline. Edit it freely.
 integrations:
   - name: demo
     tenant: acme
@@ -27,12 +33,11 @@ integrations:
     required_claims: [email]
     require_roles: {any: [reader, admin]}
     headers: {X-User: sub, X-Email: email}
-  - name: demo-hs
-    issuer: ${DEMO_HS_ISSUER}
-    algorithms: [HS256]
+  - name: demo-ed
+    issuer: ${DEMO_ED_ISSUER}
+    algorithms: [EdDSA]
     keys:
-      - secret: "${DEMO_HS_SECRET}"
-        kid: hs-1
+      - jwks: {"keys": [{"kty": "OKP", "crv": "Ed25519", "kid": "ed-1", "x": "${DEMO_ED_PRIVATE.x}"}]}
 `;
 
 const $ = (sel) => document.querySelector(sel);
@@ -60,11 +65,11 @@ async function mintDemo(kind, nowSec) {
   };
   if (kind === "expired") Object.assign(claims, { iat: now - 3900, exp: now - 300 });
   if (kind === "norole") claims.roles = ["guest"];
-  if (kind === "hs") {
-    Object.assign(claims, { iss: DEMO_HS_ISSUER });
-    const input = `${b64json({ alg: "HS256", typ: "JWT", kid: "hs-1" })}.${b64json(claims)}`;
-    const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(DEMO_HS_SECRET), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-    return `${input}.${b64url(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(input)))}`;
+  if (kind === "ed") {
+    Object.assign(claims, { iss: DEMO_ED_ISSUER });
+    const input = `${b64json({ alg: "EdDSA", typ: "JWT", kid: "ed-1" })}.${b64json(claims)}`;
+    const key = await crypto.subtle.importKey("jwk", DEMO_ED_PRIVATE, { name: "Ed25519" }, false, ["sign"]);
+    return `${input}.${b64url(await crypto.subtle.sign({ name: "Ed25519" }, key, new TextEncoder().encode(input)))}`;
   }
   const input = `${b64json({ alg: "ES256", typ: "JWT", kid: "k1" })}.${b64json(claims)}`;
   const key = await crypto.subtle.importKey("jwk", { ...DEMO_EC_PRIVATE, kid: undefined }, { name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]);
@@ -203,6 +208,10 @@ function parseNow(text) {
   return t / 1000;
 }
 
+// The module's URL as the page names it (content-hashed when served by
+// browser.Handler), so that the preloaded copy is the one compiled.
+const MODULE_URL = new URL(document.querySelector('meta[name="jwtgate-wasm"]')?.content || "jwtgate.wasm", document.baseURI);
+
 let gate = null;
 let gatePolicy = null;
 
@@ -212,7 +221,7 @@ async function gateFor(policy) {
   if (gate && gatePolicy === policy && !gate.oneTimeUse) return gate;
   if (gate) gate.close();
   gate = null;
-  gate = await JWTGate.load({ policy, name: "policy" });
+  gate = await JWTGate.load({ policy, name: "policy", wasmURL: MODULE_URL });
   gatePolicy = policy;
   return gate;
 }

@@ -2,6 +2,7 @@ package browser
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -59,10 +60,11 @@ type e2eGroup struct {
 // corpus; only those with Figures are timed and compressed (figures, not
 // checks: the optimised module's only with JWTGATE_FIGURES).
 type e2eModule struct {
-	Name    string `json:"name"`
-	URL     string `json:"url"`
-	Path    string `json:"path"`
-	Figures bool   `json:"figures"`
+	Name      string `json:"name"`
+	URL       string `json:"url"`
+	Path      string `json:"path"`
+	Figures   bool   `json:"figures"`
+	WebCrypto bool   `json:"webCrypto"` // signatures checked by the page, not the module
 }
 
 type e2eInput struct {
@@ -88,11 +90,12 @@ type e2eInput struct {
 		Now            float64  `json:"now"`
 	} `json:"jwks"`
 	API struct {
-		Policy     string  `json:"policy"`
-		FilePolicy string  `json:"filePolicy"`
-		JSONPolicy string  `json:"jsonPolicy"`
-		Token      string  `json:"token"`
-		Now        float64 `json:"now"`
+		Policy       string  `json:"policy"`
+		FilePolicy   string  `json:"filePolicy"`
+		JSONPolicy   string  `json:"jsonPolicy"`
+		SecretPolicy string  `json:"secretPolicy"`
+		Token        string  `json:"token"`
+		Now          float64 `json:"now"`
 	} `json:"api"`
 	Bench struct {
 		Policy    string            `json:"policy"`
@@ -140,6 +143,7 @@ type e2eOutput struct {
 		BadPolicy       shownVerdict `json:"badPolicy"`
 		DemoValid       shownVerdict `json:"demoValid"`
 		DemoExpired     shownVerdict `json:"demoExpired"`
+		DemoEd          shownVerdict `json:"demoEd"`
 	} `json:"page"`
 	JWKS struct {
 		URLs         []string        `json:"urls"`
@@ -151,6 +155,7 @@ type e2eOutput struct {
 	API struct {
 		FileKey        *caughtError    `json:"fileKey"`
 		BadYAML        *caughtError    `json:"badYAML"`
+		Secret         *caughtError    `json:"secret"`
 		NotString      *caughtError    `json:"notString"`
 		TokenNotString *caughtError    `json:"tokenNotString"`
 		NowNaN         *caughtError    `json:"nowNaN"`
@@ -160,6 +165,9 @@ type e2eOutput struct {
 		DefaultNow     json.RawMessage `json:"defaultNow"`
 		DateNow        json.RawMessage `json:"dateNow"`
 		ObjectPolicy   bool            `json:"objectPolicy"`
+		// Decisions with a crypto.subtle.verify that refuses everything.
+		RefusingWebCrypto       core.Decision `json:"refusingWebCrypto"`
+		RefusingWebCryptoUnused core.Decision `json:"refusingWebCryptoUnused"`
 	} `json:"api"`
 	Bench map[string]map[string][]struct {
 		N         int     `json:"n"`
@@ -205,9 +213,12 @@ func caseByName(t *testing.T, cases []testcorpus.Case, name string) testcorpus.C
 	return testcorpus.Case{}
 }
 
+// publicOnly are the load options of the module (wasm/engine.go).
+var publicOnly = core.LoadOptions{PublicKeysOnly: true}
+
 func nativeJSON(t *testing.T, policy []byte, cfg core.Config, reqs ...core.Request) []string {
 	t.Helper()
-	p, err := core.ParsePolicy("testcorpus.yaml", policy, core.LoadOptions{})
+	p, err := core.ParsePolicy("testcorpus.yaml", policy, publicOnly)
 	require.NoError(t, err)
 	v, err := core.NewVerifier(p, cfg)
 	require.NoError(t, err)
@@ -237,7 +248,12 @@ func TestBrowser(t *testing.T) {
 	site, err := Build(ctx, filepath.Join(work, "site"), BuildOptions{WasmOpt: wasmOpt})
 	require.NoError(t, err)
 	t.Logf("built the site in %v", time.Since(t0).Round(time.Millisecond))
-	mods := []e2eModule{{Name: "go", URL: "/" + ModuleFile, Path: site.Module, Figures: true}}
+	// The module checks signatures with WebCrypto by default, and with its
+	// own Go crypto when asked (or when the page has no crypto.subtle).
+	mods := []e2eModule{
+		{Name: "go", URL: "/" + ModuleFile, Path: site.Module, Figures: true, WebCrypto: true},
+		{Name: "go-crypto", URL: "/" + ModuleFile, Path: site.Module, Figures: true},
+	}
 	switch {
 	case wasmOpt == "" && os.Getenv("CI") == "true":
 		t.Error("wasm-opt not found (apt-get install -y binaryen): CI=true: the optimised module must be tested")
@@ -246,7 +262,7 @@ func TestBrowser(t *testing.T) {
 	case site.OptError != nil:
 		assert.Fail(t, fmt.Sprintf("wasm-opt failed: %v", site.OptError))
 	default:
-		mods = append(mods, e2eModule{Name: "wasm-opt", URL: "/" + OptModuleFile, Path: site.OptModule, Figures: os.Getenv("JWTGATE_FIGURES") != ""})
+		mods = append(mods, e2eModule{Name: "wasm-opt", URL: "/" + OptModuleFile, Path: site.OptModule, Figures: os.Getenv("JWTGATE_FIGURES") != "", WebCrypto: true})
 	}
 
 	// Serve: the site, a blank page for timing loads, and key sets.
@@ -255,9 +271,17 @@ func TestBrowser(t *testing.T) {
 	jwksText := fmt.Sprintf(`{"keys":[{"kty":"RSA","kid":"rs-1","alg":"RS256","use":"sig","n":%q,"e":%q}]}`,
 		b64(k.RSA.N.Bytes()), b64(big.NewInt(int64(k.RSA.E)).Bytes()))
 	otherJWKS := fmt.Sprintf(`{"keys":[{"kty":"RSA","kid":"rs-0","alg":"RS256","use":"sig","n":%q,"e":"AQAB"}]}`, b64(k.RSAOther.N.Bytes()))
-	var jwksHits, missingHits, rotatingHits atomic.Int32
+	var jwksHits, missingHits, rotatingHits, hashedHits atomic.Int32
+	var hashedCaching atomic.Value
 	mux := http.NewServeMux()
-	mux.Handle("/", Handler(site.Dir))
+	pages := Handler(site)
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pages.ServeHTTP(w, r)
+		if r.URL.Path == "/"+site.HashedModule {
+			hashedHits.Add(1)
+			hashedCaching.Store(w.Header().Get("Cache-Control"))
+		}
+	}))
 	mux.HandleFunc("/test/blank.html", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, "<!doctype html><title>blank</title>")
@@ -282,8 +306,8 @@ func TestBrowser(t *testing.T) {
 	srv := httptest.NewServer(mux) // 127.0.0.1
 	defer srv.Close()
 
-	// The input.
-	cases := testcorpus.Cases()
+	// The input: the corpus of public keys, since the module refuses secrets.
+	cases := testcorpus.PublicKeyCases()
 	groups := testcorpus.Groups(cases)
 	in := e2eInput{
 		BaseURL: srv.URL, Chromium: tools.Chromium, ChromiumArgs: browsertest.ChromiumArgs, NodeModules: tools.Modules,
@@ -318,11 +342,12 @@ func TestBrowser(t *testing.T) {
 	hsValid := caseByName(t, cases, "valid/HS256")
 	in.API.Policy = string(hsValid.Policy)
 	in.API.FilePolicy = "integrations:\n  - name: f\n    issuer: https://f.example\n    algorithms: [RS256]\n    keys:\n      - pem_file: /etc/jwtgate/key.pem\n"
-	in.API.JSONPolicy = fmt.Sprintf(`{"integrations":[{"name":"hs","issuer":%q,"algorithms":["HS256"],"keys":[{"secret":%q}]}]}`, testcorpus.IssHS, testcorpus.HSSecret)
+	in.API.JSONPolicy = fmt.Sprintf(`{"integrations":[{"name":"hs","issuer":%q,"algorithms":["EdDSA"],"keys":[{"jwks":%s}]}]}`, testcorpus.IssHS, edJWKS(k))
+	in.API.SecretPolicy = fmt.Sprintf("integrations:\n  - name: s\n    issuer: https://s.example\n    algorithms: [HS256]\n    keys:\n      - secret: %q\n", testcorpus.HSSecret)
 	in.API.Token, in.API.Now = hsValid.Token, seconds(hsValid.Now)
 
 	in.Bench.Policy = string(hsValid.Policy)
-	in.Bench.Tokens = map[string]string{"HS256": hsValid.Token, "RS256": caseByName(t, cases, "valid/RS256").Token}
+	in.Bench.Tokens = benchTokens(t, cases)
 	in.Bench.Now, in.Bench.MinMillis, in.Bench.Rounds = seconds(testcorpus.Now), 1000, 3
 
 	// Run the script (Chromium's profile goes to a fresh temporary
@@ -390,6 +415,12 @@ func TestBrowser(t *testing.T) {
 		checkChecklist(t, "demo valid", p.DemoValid, "Signature", "signed with ES256 by key k1")
 		checkVerdict(t, "demo expired", p.DemoExpired, false, "token_expired")
 		checkChecklist(t, "demo expired", p.DemoExpired, "Expiry", "expired 5 minutes ago")
+		checkVerdict(t, "demo EdDSA", p.DemoEd, true, "")
+		checkChecklist(t, "demo EdDSA", p.DemoEd, "Signature", "signed with EdDSA by key ed-1")
+		// The page loads the module by its content-hashed name, preloaded
+		// and fetched once, to be cached for a year.
+		assert.EqualValues(t, 1, hashedHits.Load(), "fetches of the page's module %s (preloaded, then compiled from the preload)", site.HashedModule)
+		assert.Equal(t, "public, max-age=31536000, immutable", hashedCaching.Load(), "Cache-Control of %s", site.HashedModule)
 		t.Logf("screenshots: %s, %s", in.Screenshot, in.ScreenshotValid)
 		for _, f := range []string{in.Screenshot, in.ScreenshotValid} {
 			fi, err := os.Stat(f)
@@ -433,6 +464,8 @@ func TestBrowser(t *testing.T) {
 		_, nativeErr := core.ParsePolicy("files.yaml", []byte(in.API.FilePolicy), core.LoadOptions{})
 		assert.False(t, a.FileKey == nil || !a.FileKey.IsPolicyError || nativeErr == nil || a.FileKey.Message != nativeErr.Error() || a.FileKey.Field != "keys[0].pem_file", "a file-based key: got %+v, want PolicyError %q", a.FileKey, nativeErr)
 		assert.False(t, a.BadYAML == nil || a.BadYAML.Name != "PolicyError", "bad YAML: %+v", a.BadYAML)
+		_, nativeErr = core.ParsePolicy("secret.yaml", []byte(in.API.SecretPolicy), publicOnly)
+		assert.False(t, a.Secret == nil || !a.Secret.IsPolicyError || nativeErr == nil || a.Secret.Message != nativeErr.Error() || a.Secret.Field != "keys[0].secret", "a shared secret: got %+v, want PolicyError %q", a.Secret, nativeErr)
 		for name, e := range map[string]struct {
 			got  *caughtError
 			want string
@@ -452,6 +485,8 @@ func TestBrowser(t *testing.T) {
 		json.Unmarshal(a.DateNow, &w2)
 		assert.Equal(t, fmt.Sprint(w2), fmt.Sprint(w1), "now as a Date: %s, native %s", a.DateNow, want)
 		assert.True(t, a.ObjectPolicy, "a policy given as an object was not loaded")
+		assert.False(t, a.RefusingWebCrypto.Valid || a.RefusingWebCrypto.Code != core.CodeInvalidToken, "webCrypto: true did not ask crypto.subtle.verify: %+v", a.RefusingWebCrypto)
+		assert.True(t, a.RefusingWebCryptoUnused.Valid, "webCrypto: false asked crypto.subtle.verify: %+v", a.RefusingWebCryptoUnused)
 	})
 
 	t.Run("figures", func(t *testing.T) {
@@ -475,11 +510,11 @@ func TestBrowser(t *testing.T) {
 			for _, l := range loads {
 				ms, pol = append(ms, l.Module), append(pol, l.PolicyOnly)
 			}
-			lines = append(lines, fmt.Sprintf("load %-8s fetch+compile+start+policy, cold: median %.0f ms of %v; a further policy load: median %.1f ms",
+			lines = append(lines, fmt.Sprintf("load %-9s fetch+compile+start+policy+first verify, cold: median %.0f ms of %v; a further policy load: median %.1f ms",
 				m.Name, median(ms), rounded(ms), median(pol)))
 		}
 		for _, m := range timed {
-			for _, alg := range []string{"HS256", "RS256"} {
+			for _, alg := range benchAlgs {
 				var rates []float64
 				for _, b := range out.Bench[m.Name][alg] {
 					rates = append(rates, b.PerSecond)
@@ -493,12 +528,12 @@ func TestBrowser(t *testing.T) {
 			}
 		}
 		// Native, in this process, for scale.
-		for _, alg := range []string{"HS256", "RS256"} {
+		for _, alg := range benchAlgs {
 			if raceEnabled {
 				lines = append(lines, "native: not measured under the race detector")
 				break
 			}
-			p, _ := core.ParsePolicy("testcorpus.yaml", []byte(in.Bench.Policy), core.LoadOptions{})
+			p, _ := core.ParsePolicy("testcorpus.yaml", []byte(in.Bench.Policy), publicOnly)
 			v, _ := core.NewVerifier(p, core.Config{Replay: core.NewMemoryReplayStore(0)})
 			req := core.Request{Token: in.Bench.Tokens[alg], Now: testcorpus.Now}
 			var rates []float64
@@ -519,6 +554,22 @@ func TestBrowser(t *testing.T) {
 			os.WriteFile(f, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
 		}
 	})
+}
+
+// benchAlgs are the algorithms timed in the page, one valid corpus token each.
+var benchAlgs = []string{"RS256", "ES256", "EdDSA"}
+
+func benchTokens(t *testing.T, cases []testcorpus.Case) map[string]string {
+	return map[string]string{
+		"RS256": caseByName(t, cases, "valid/RS256").Token,
+		"ES256": caseByName(t, cases, "valid/ES256").Token,
+		"EdDSA": caseByName(t, cases, "valid/EdDSA").Token,
+	}
+}
+
+func edJWKS(k *jwttest.KeySet) string {
+	x := base64.RawURLEncoding.EncodeToString(k.Ed25519.Public().(ed25519.PublicKey))
+	return fmt.Sprintf(`{"keys":[{"kty":"OKP","crv":"Ed25519","x":%q}]}`, x)
 }
 
 func checkVerdict(t *testing.T, what string, v shownVerdict, valid bool, code string) {

@@ -16,6 +16,8 @@ const API_VERSION = 1;
 const MAX_JWKS_CHARS = 1 << 20;
 /** A failed jwks_url fetch is retried no sooner than this (ms). */
 const FAILED_FETCH_RETRY_MS = 30_000;
+/** Imported WebCrypto keys kept for the page; more start the cache afresh. */
+const MAX_CRYPTO_KEYS = 256;
 
 /** The policy was refused; file, integration, field, line and reason say where and why. */
 export class PolicyError extends Error {
@@ -83,14 +85,18 @@ async function startRuntime(wasmURL, wasmExecURL) {
   go.argv = ["jwtgate", ready];
   try {
     const { instance } = await instantiate(wasmURL, go.importObject);
+    // Settles only if the module exits, which it never does unless it
+    // crashes; every call races it, so that a crash cannot leave a
+    // verification pending forever.
     const exited = go.run(instance).then(() => {
-      throw new Error(`jwtgate: the module exited (code ${go.exitCode ?? "?"}) before it was ready`);
+      throw new Error(`jwtgate: the module exited (code ${go.exitCode ?? "?"})`);
     });
+    exited.catch(() => {});
     const api = await Promise.race([apiPromise, exited]);
     if (api.apiVersion !== API_VERSION) {
       throw new Error(`jwtgate: ${wasmURL} speaks API version ${api.apiVersion}, this jwtgate.js speaks ${API_VERSION}`);
     }
-    return api;
+    return { api, exited };
   } finally {
     delete globalThis[ready];
   }
@@ -107,17 +113,55 @@ function runtime(wasmURL, wasmExecURL) {
   return p;
 }
 
-// Calls into Go, which answers {ok} or {error}.
-function call(api, fn, ...args) {
+// Calls into Go, which answers {ok} or {error}, or a promise of one.
+async function call(rt, fn, ...args) {
   let r;
   try {
-    r = api[fn](...args);
+    r = await Promise.race([rt.api[fn](...args), rt.exited]);
   } catch (e) {
     // wasm_exec.js throws once the Go program has exited (a crash).
     throw new Error(`jwtgate: the module failed: ${e && e.message ? e.message : e}`);
   }
   if (r && r.error) throw toError(r.error);
   return r.ok;
+}
+
+// ---- Signatures, checked with WebCrypto -------------------------------------
+
+// The WebCrypto parameters of each JWS algorithm (RFC 7518 §3): how to
+// import its key, and how to verify with it. PSS's salt is as long as the
+// hash, as RFC 7518 §3.5 requires.
+const WEBCRYPTO_ALGS = {
+  RS256: [{ name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, { name: "RSASSA-PKCS1-v1_5" }],
+  RS384: [{ name: "RSASSA-PKCS1-v1_5", hash: "SHA-384" }, { name: "RSASSA-PKCS1-v1_5" }],
+  RS512: [{ name: "RSASSA-PKCS1-v1_5", hash: "SHA-512" }, { name: "RSASSA-PKCS1-v1_5" }],
+  PS256: [{ name: "RSA-PSS", hash: "SHA-256" }, { name: "RSA-PSS", saltLength: 32 }],
+  PS384: [{ name: "RSA-PSS", hash: "SHA-384" }, { name: "RSA-PSS", saltLength: 48 }],
+  PS512: [{ name: "RSA-PSS", hash: "SHA-512" }, { name: "RSA-PSS", saltLength: 64 }],
+  ES256: [{ name: "ECDSA", namedCurve: "P-256" }, { name: "ECDSA", hash: "SHA-256" }],
+  ES384: [{ name: "ECDSA", namedCurve: "P-384" }, { name: "ECDSA", hash: "SHA-384" }],
+  ES512: [{ name: "ECDSA", namedCurve: "P-521" }, { name: "ECDSA", hash: "SHA-512" }],
+  EdDSA: [{ name: "Ed25519" }, { name: "Ed25519" }],
+};
+
+// Imported keys by algorithm and JWK text, shared by every gate of the page.
+const cryptoKeys = new Map();
+
+// checkSignature is the module's signature check (webcrypto_js.go): the
+// core has picked the key (jwk, its material alone) and bound it to alg.
+// It resolves to whether signature is valid; a rejection refuses the token.
+async function checkSignature(alg, jwk, input, signature) {
+  const params = WEBCRYPTO_ALGS[alg];
+  if (!params) throw new Error(`no WebCrypto algorithm for ${alg}`);
+  const id = `${alg} ${jwk}`;
+  let key = cryptoKeys.get(id);
+  if (!key) {
+    if (cryptoKeys.size >= MAX_CRYPTO_KEYS) cryptoKeys.clear();
+    key = crypto.subtle.importKey("jwk", JSON.parse(jwk), params[0], false, ["verify"]);
+    cryptoKeys.set(id, key);
+    key.catch(() => cryptoKeys.delete(id));
+  }
+  return crypto.subtle.verify(params[1], await key, signature, input);
 }
 
 // Key sets of jwks_url entries, by URL, shared by every gate of the page:
@@ -177,8 +221,9 @@ function toSeconds(now) {
 
 /** A loaded policy. Create with JWTGate.load. */
 export class JWTGate {
-  #api;
+  #rt;
   #handle = 0;
+  #queue = Promise.resolve();
   #info;
   #fetch;
   #ttlMs;
@@ -199,8 +244,10 @@ export class JWTGate {
    * @param {number} [o.jwksTTL] seconds a fetched jwks_url set is used before it is fetched again (default 300)
    * @param {number} [o.kidRefetchAfter] seconds after which a set lacking a token's kid is fetched again (default 30)
    * @param {Function} [o.fetch] the fetch function for jwks_url (default globalThis.fetch)
+   * @param {boolean} [o.webCrypto] check signatures with WebCrypto (default: when the page has
+   *   crypto.subtle, which only secure contexts have); false checks them in the module
    */
-  static async load({ policy, wasmURL, wasmExecURL, name = "policy", jwksTTL = 300, kidRefetchAfter = 30, fetch: fetchFn } = {}) {
+  static async load({ policy, wasmURL, wasmExecURL, name = "policy", jwksTTL = 300, kidRefetchAfter = 30, fetch: fetchFn, webCrypto } = {}) {
     if (policy !== null && typeof policy === "object") policy = JSON.stringify(policy);
     if (typeof policy !== "string") throw new TypeError("jwtgate: policy must be YAML or JSON text");
     if (typeof jwksTTL !== "number" || !(jwksTTL >= 0)) throw new RangeError("jwtgate: jwksTTL must be a number of seconds ≥ 0");
@@ -208,13 +255,15 @@ export class JWTGate {
     const base = import.meta.url;
     const wasm = new URL(wasmURL ?? "jwtgate.wasm", base);
     const exec = new URL(wasmExecURL ?? "wasm_exec.js", base);
-    const api = await runtime(wasm, exec);
+    const rt = await runtime(wasm, exec);
     const gate = new JWTGate(construct);
-    gate.#api = api;
+    gate.#rt = rt;
     gate.#fetch = fetchFn || globalThis.fetch.bind(globalThis);
     gate.#ttlMs = jwksTTL * 1000;
     gate.#kidRefetchMs = kidRefetchAfter * 1000;
-    const info = call(api, "load", String(name), policy, (url, kid) => gate.#provide(url, kid));
+    const subtle = webCrypto ?? globalThis.crypto?.subtle !== undefined;
+    if (subtle && globalThis.crypto?.subtle === undefined) throw new Error("jwtgate: webCrypto: this page has no crypto.subtle (not a secure context?)");
+    const info = await call(rt, "load", String(name), policy, (url, kid) => gate.#provide(url, kid), subtle ? checkSignature : null);
     gate.#handle = info.handle;
     gate.#info = Object.freeze({
       integrations: Object.freeze([...info.integrations]),
@@ -231,7 +280,7 @@ export class JWTGate {
   /** Whether an integration enforces one-time tokens (remembered for the life of this gate). */
   get oneTimeUse() { return this.#info.oneTimeUse; }
   /** The Go version the module was built with. */
-  get goVersion() { return this.#api.goVersion; }
+  get goVersion() { return this.#rt.api.goVersion; }
 
   /**
    * Verifies a token; resolves to the decision object (as native JSON).
@@ -246,29 +295,38 @@ export class JWTGate {
     return JSON.parse(await this.verifyJSON(token, o));
   }
 
-  /** Like verify, but resolves to the decision JSON text, byte for byte as native. */
-  async verifyJSON(token, { now, explain = false, redirect, integration } = {}) {
+  /**
+   * Like verify, but resolves to the decision JSON text, byte for byte as native.
+   * A gate decides one token at a time, in the order of the calls.
+   */
+  verifyJSON(token, { now, explain = false, redirect, integration } = {}) {
+    const next = this.#queue.then(() => this.#decide(token, now, explain, redirect, integration));
+    this.#queue = next.catch(() => {});
+    return next;
+  }
+
+  async #decide(token, now, explain, redirect, integration) {
     if (typeof token !== "string") throw new TypeError("jwtgate: the token must be a string");
     if (!this.#handle) throw new Error("jwtgate: this gate is closed");
     const seconds = toSeconds(now);
     await this.#resolveKeys(this.#info.jwksURLs);
-    const run = () => {
+    // #provide notes in #stale the sets that lack the token's kid; the
+    // queue keeps another verification's notes out of it.
+    const run = async () => {
       this.#stale = new Set();
       try {
-        return call(this.#api, "verify", this.#handle, token, seconds, !!explain, redirect ?? "", integration ?? "");
+        return { json: await call(this.#rt, "verify", this.#handle, token, seconds, !!explain, redirect ?? "", integration ?? ""), stale: this.#stale };
       } finally {
-        const stale = this.#stale;
         this.#stale = null;
-        run.stale = stale;
       }
     };
-    let json = run();
-    if (run.stale.size > 0 && !JSON.parse(json).valid) {
+    let { json, stale } = await run();
+    if (stale.size > 0 && !JSON.parse(json).valid) {
       // The token names a kid that a cached set lacks: the issuer may have
       // rotated its keys. Fetch those sets again and decide once more (an
       // invalid decision used no one-time jti, so this is side-effect free).
-      await Promise.all([...run.stale].map((url) => fetchKeySet(url, this.#fetch)));
-      json = run();
+      await Promise.all([...stale].map((url) => fetchKeySet(url, this.#fetch)));
+      ({ json } = await run());
     }
     return json;
   }
@@ -280,12 +338,15 @@ export class JWTGate {
 
   /** Forgets the policy (and its one-time jti memory). */
   close() {
-    if (this.#handle) call(this.#api, "close", this.#handle);
+    if (this.#handle) this.#rt.api.close(this.#handle);
     this.#handle = 0;
   }
 
-  /** Empties the page's jwks_url cache. */
-  static clearKeyCache() { jwksCache.clear(); }
+  /** Empties the page's jwks_url cache and its imported WebCrypto keys. */
+  static clearKeyCache() {
+    jwksCache.clear();
+    cryptoKeys.clear();
+  }
 
   async #resolveKeys(urls) {
     const now = Date.now();

@@ -63,6 +63,10 @@ type Site struct {
 	Dir string
 	// Module is the module's path; OptModule the optimised one's, or "".
 	Module, OptModule string
+	// HashedModule is the file name of the module's copy named for its
+	// content (jwtgate.<hash>.wasm): the name the page loads, served to be
+	// cached for a year, since a new build gets a new name.
+	HashedModule string
 	// OptError says why no optimised module was made, when one was asked for.
 	OptError error
 }
@@ -87,7 +91,7 @@ func Build(ctx context.Context, dir string, opts BuildOptions) (*Site, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := copyFile(built, site.Module); err != nil {
+	if err := site.Publish(built); err != nil {
 		return nil, err
 	}
 	execJS, err := WasmExecPath(ctx, goCmd)
@@ -106,6 +110,33 @@ func Build(ctx context.Context, dir string, opts BuildOptions) (*Site, error) {
 		}
 	}
 	return site, nil
+}
+
+// Publish makes file the module the page loads: it is copied to Module
+// and to HashedModule, the name for its content (the previous one stays,
+// for pages loaded before).
+func (s *Site) Publish(file string) error {
+	name, err := hashedName(file)
+	if err != nil {
+		return err
+	}
+	for _, to := range []string{s.Module, filepath.Join(s.Dir, name)} {
+		if err := copyFile(file, to); err != nil {
+			return err
+		}
+	}
+	s.HashedModule = name
+	return nil
+}
+
+// hashedName is jwtgate.<the first 16 hex digits of the SHA-256 of the file>.wasm.
+func hashedName(file string) (string, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(data)
+	return "jwtgate." + hex.EncodeToString(sum[:8]) + ".wasm", nil
 }
 
 // WasmExecPath finds the toolchain's wasm_exec.js: lib/wasm since Go 1.24,
@@ -184,10 +215,20 @@ func copyFile(from, to string) error {
 // connections anywhere over http(s) for jwks_url key sets.
 const ContentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self' https: http:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-// Handler serves the page's static files and the site folder's module
-// files, and nothing else.
-func Handler(siteDir string) http.Handler {
-	siteFiles := map[string]bool{ModuleFile: true, OptModuleFile: true, WasmExecFile: true}
+// immutable is the caching of a file named for its content.
+const immutable = "public, max-age=31536000, immutable"
+
+// Handler serves the page's static files and the site's module files, and
+// nothing else. The page is served naming the module by its content-hashed
+// name, which may be cached for a year; everything else is revalidated on
+// each use (no-cache, with Last-Modified).
+func Handler(site *Site) http.Handler {
+	siteFiles := map[string]bool{ModuleFile: true, OptModuleFile: true, WasmExecFile: true, site.HashedModule: true}
+	index, err := static.ReadFile("index.html")
+	if err != nil {
+		panic(err) // embedded
+	}
+	index = bytes.ReplaceAll(index, []byte(`"`+ModuleFile+`"`), []byte(`"`+site.HashedModule+`"`))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -199,6 +240,9 @@ func Handler(siteDir string) http.Handler {
 		}
 		h := w.Header()
 		h.Set("Cache-Control", "no-cache")
+		if name == site.HashedModule {
+			h.Set("Cache-Control", immutable)
+		}
 		h.Set("X-Content-Type-Options", "nosniff")
 		switch path.Ext(name) {
 		case ".html":
@@ -212,7 +256,7 @@ func Handler(siteDir string) http.Handler {
 			h.Set("Content-Type", "application/wasm")
 		}
 		if siteFiles[name] {
-			f, err := os.Open(filepath.Join(siteDir, name))
+			f, err := os.Open(filepath.Join(site.Dir, name))
 			if err != nil {
 				http.NotFound(w, r)
 				return
@@ -227,6 +271,9 @@ func Handler(siteDir string) http.Handler {
 			return
 		}
 		data, err := static.ReadFile(name)
+		if name == "index.html" {
+			data = index
+		}
 		if err != nil {
 			h.Del("Content-Security-Policy")
 			http.NotFound(w, r)

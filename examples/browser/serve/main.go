@@ -53,7 +53,7 @@ func main() {
 		if site.OptError != nil {
 			log.Fatal(site.OptError)
 		}
-		if err := os.Rename(site.OptModule, site.Module); err != nil {
+		if err := site.Publish(site.OptModule); err != nil {
 			log.Fatal(err)
 		}
 	}
@@ -67,6 +67,6 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Printf("jwtgate browser example: http://%s/\n", ln.Addr())
-	srv := &http.Server{Handler: browser.Handler(site.Dir), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: browser.Handler(site), ReadHeaderTimeout: 10 * time.Second}
 	log.Fatal(srv.Serve(ln))
 }

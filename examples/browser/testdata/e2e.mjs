@@ -48,16 +48,18 @@ try {
       const page = await ctx.newPage();
       watch(page, `load ${mod.name}`);
       await page.goto(input.baseURL + "/test/blank.html");
-      times.push(await page.evaluate(async ({ wasmURL, policy }) => {
+      times.push(await page.evaluate(async ({ wasmURL, webCrypto, policy, token, now }) => {
         const t0 = performance.now();
         const { JWTGate } = await import("/jwtgate.js");
-        const gate = await JWTGate.load({ policy, wasmURL });
+        const gate = await JWTGate.load({ policy, wasmURL, webCrypto });
+        const first = await gate.verifyJSON(token, { now });
+        if (!first.startsWith('{"valid":true')) throw new Error(`not valid: ${first}`);
         const t1 = performance.now();
-        await JWTGate.load({ policy, wasmURL }); // the runtime is reused: a policy load only
+        await JWTGate.load({ policy, wasmURL, webCrypto }); // the runtime is reused: a policy load only
         const t2 = performance.now();
         gate.close();
         return { module: t1 - t0, policyOnly: t2 - t1 };
-      }, { wasmURL: mod.url, policy: input.groups[0].policy }));
+      }, { wasmURL: mod.url, webCrypto: mod.webCrypto, policy: input.bench.policy, token: input.bench.tokens.ES256, now: input.bench.now }));
       await ctx.close();
     }
     out.load[mod.name] = times;
@@ -115,7 +117,7 @@ try {
   await page.fill("#policy", "integrations: [");
   await checkToken("badPolicy", input.page.validToken);
   await page.fill("#now", "");
-  for (const [name, button] of [["demoValid", "valid"], ["demoExpired", "expired"]]) {
+  for (const [name, button] of [["demoValid", "valid"], ["demoExpired", "expired"], ["demoEd", "ed"]]) {
     await page.evaluate(() => document.querySelector("#result").replaceChildren());
     await page.click(`[data-demo=${button}]`);
     out.page[name] = await verdict();
@@ -124,11 +126,11 @@ try {
 
   // ---- The differential corpus, through the ES module, per module. --------
   for (const mod of input.modules) {
-    out.decisions[mod.name] = await page.evaluate(async ({ wasmURL, groups }) => {
+    out.decisions[mod.name] = await page.evaluate(async ({ wasmURL, webCrypto, groups }) => {
       const { JWTGate } = await import("/jwtgate.js");
       const results = [];
       for (const g of groups) {
-        const gate = await JWTGate.load({ policy: g.policy, wasmURL, name: "corpus.yaml" });
+        const gate = await JWTGate.load({ policy: g.policy, wasmURL, webCrypto, name: "corpus.yaml" });
         const list = [];
         for (const c of g.cases) {
           list.push(await gate.verifyJSON(c.token, { now: c.now, explain: c.explain, redirect: c.redirect, integration: c.integration }));
@@ -137,7 +139,7 @@ try {
         results.push(list);
       }
       return results;
-    }, { wasmURL: mod.url, groups: input.groups });
+    }, { wasmURL: mod.url, webCrypto: mod.webCrypto, groups: input.groups });
     log(`corpus through ${mod.name}: ${out.decisions[mod.name].flat().length} decisions`);
   }
 
@@ -167,6 +169,7 @@ try {
     const r = {
       fileKey: await caught(() => JWTGate.load({ policy: a.filePolicy, name: "files.yaml" })),
       badYAML: await caught(() => JWTGate.load({ policy: "integrations: [" })),
+      secret: await caught(() => JWTGate.load({ policy: a.secretPolicy, name: "secret.yaml" })),
       notString: await caught(() => JWTGate.load({ policy: 42 })),
       tokenNotString: await caught(() => gate.verify(42)),
       nowNaN: await caught(() => gate.verify("a.b.c", { now: NaN })),
@@ -178,15 +181,29 @@ try {
     };
     gate.close();
     r.closed = await caught(() => gate.verify(a.token));
+    // With WebCrypto's verify made to refuse everything, the token fails
+    // with webCrypto on and passes with the module's own crypto: each
+    // setting checks signatures where it says.
+    const realVerify = crypto.subtle.verify;
+    crypto.subtle.verify = async () => false;
+    try {
+      for (const webCrypto of [true, false]) {
+        const g = await JWTGate.load({ policy: a.policy, webCrypto });
+        r[webCrypto ? "refusingWebCrypto" : "refusingWebCryptoUnused"] = await g.verify(a.token, { now: a.now });
+        g.close();
+      }
+    } finally {
+      crypto.subtle.verify = realVerify;
+    }
     return r;
   }, input.api);
   log("api checks done");
 
   // ---- Decisions per second in the page. -----------------------------------
   for (const mod of timed) {
-    out.bench[mod.name] = await page.evaluate(async ({ wasmURL, policy, tokens, now, minMillis, rounds }) => {
+    out.bench[mod.name] = await page.evaluate(async ({ wasmURL, webCrypto, policy, tokens, now, minMillis, rounds }) => {
       const { JWTGate } = await import("/jwtgate.js");
-      const gate = await JWTGate.load({ policy, wasmURL });
+      const gate = await JWTGate.load({ policy, wasmURL, webCrypto });
       const r = {};
       for (const token of Object.values(tokens)) {
         for (let i = 0; i < 50; i++) await gate.verifyJSON(token, { now }); // warm up
@@ -211,7 +228,7 @@ try {
       }
       gate.close();
       return r;
-    }, { wasmURL: mod.url, ...input.bench });
+    }, { wasmURL: mod.url, webCrypto: mod.webCrypto, ...input.bench });
     log(`bench ${mod.name}:`, JSON.stringify(out.bench[mod.name]));
   }
   await ctx.close();

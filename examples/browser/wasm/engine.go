@@ -60,16 +60,23 @@ func usage(kind, format string, args ...any) error {
 
 func newEngine() *engine { return &engine{next: 1, gates: map[int]*gate{}} }
 
-// load parses a policy (YAML or JSON). Keys must be inline: LoadOptions
-// without ReadFile or LookupEnv makes the core refuse jwks_file, pem_file,
-// secret_file and secret_env with a message that says so. provider supplies
+// loadOptions are the rules of a policy shipped to a page. Keys must be
+// inline: without ReadFile or LookupEnv the core refuses jwks_file,
+// pem_file, secret_file and secret_env with a message that says so. And
+// they must be public keys: anyone who loads the page can read the policy,
+// so a shared secret or a decryption key in it would let them mint tokens.
+var loadOptions = core.LoadOptions{PublicKeysOnly: true}
+
+// load parses a policy (YAML or JSON) with loadOptions. provider supplies
 // the key sets of jwks_url entries; nil answers keys_unavailable for them.
-func (e *engine) load(name, text string, provider KeyProvider) (*LoadResult, error) {
-	p, err := core.ParsePolicy(name, []byte(text), core.LoadOptions{})
+// checker, when not nil, checks the signatures (the page's WebCrypto);
+// nil checks them in the module.
+func (e *engine) load(name, text string, provider KeyProvider, checker core.SignatureChecker) (*LoadResult, error) {
+	p, err := core.ParsePolicy(name, []byte(text), loadOptions)
 	if err != nil {
 		return nil, err
 	}
-	cfg := core.Config{Keys: &keySource{provide: provider, parsed: map[string]parsedSet{}}}
+	cfg := core.Config{Keys: &keySource{provide: provider, parsed: map[string]parsedSet{}}, Signatures: checker}
 	if p.OneTimeUse() {
 		// Like the native default: one-time IDs are remembered for the
 		// life of this policy handle (of this page).

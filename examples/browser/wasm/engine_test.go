@@ -1,7 +1,9 @@
 package main
 
 import (
+	"crypto/x509"
 	"encoding/base64"
+	"encoding/pem"
 	"errors"
 	"strings"
 	"testing"
@@ -42,12 +44,35 @@ func TestNowFromSeconds(t *testing.T) {
 func nan() float64         { z := 0.0; return z / z }
 func inf(sign int) float64 { z := 0.0; return float64(sign) / z }
 
+// TestEngineCorpus runs the public-key corpus through the engine, its
+// signatures checked in the module and by a checker as the page's WebCrypto
+// would (a SignatureChecker outside the core), against native decisions.
 func TestEngineCorpus(t *testing.T) {
+	t.Run("module", func(t *testing.T) { engineCorpus(t, nil) })
+	checker := &countingChecker{}
+	t.Run("checker", func(t *testing.T) { engineCorpus(t, checker) })
+	assert.NotZero(t, checker.calls, "the checker was never asked")
+}
+
+// countingChecker checks signatures with core.ParseSignatureKey, as a host
+// does, and counts the calls.
+type countingChecker struct{ calls int }
+
+func (c *countingChecker) CheckSignature(alg string, jwk, input, sig []byte) (bool, error) {
+	c.calls++
+	k, err := core.ParseSignatureKey(jwk, alg)
+	if err != nil {
+		return false, err
+	}
+	return k.Verify(input, sig), nil
+}
+
+func engineCorpus(t *testing.T, checker core.SignatureChecker) {
 	e := newEngine()
-	for _, g := range testcorpus.Groups(testcorpus.Cases()) {
-		r, err := e.load("testcorpus.yaml", string(g.Policy), nil)
+	for _, g := range testcorpus.Groups(testcorpus.PublicKeyCases()) {
+		r, err := e.load("testcorpus.yaml", string(g.Policy), nil, checker)
 		require.NoError(t, err)
-		p, _ := core.ParsePolicy("testcorpus.yaml", g.Policy, core.LoadOptions{})
+		p, _ := core.ParsePolicy("testcorpus.yaml", g.Policy, loadOptions)
 		v, _ := core.NewVerifier(p, core.Config{Replay: core.NewMemoryReplayStore(0)})
 		for _, c := range g.Cases {
 			now, err := nowFromSeconds(float64(c.Now.Unix()) + float64(c.Now.Nanosecond())/1e9)
@@ -72,10 +97,35 @@ func TestEngineRefusesFilesAndEnv(t *testing.T) {
 		"keys[0].secret_env":  "secret_env: SECRET",
 	} {
 		text := "integrations:\n  - name: a\n    issuer: https://a.example\n    algorithms: [HS256]\n    keys:\n      - " + policy + "\n"
-		_, err := e.load("p.yaml", text, nil)
+		_, err := e.load("p.yaml", text, nil, nil)
 		var pe *core.PolicyError
 		assert.False(t, !errors.As(err, &pe) || pe.Field != field || !strings.Contains(pe.Reason, "here; inline"), "%s: %v, want a PolicyError on %s saying to inline it", policy, err, field)
 	}
+}
+
+// TestEngineRefusesSecrets: a policy shipped to a page is public, so a
+// shared secret or a decryption key in it is refused at load, with the
+// error the core gives for a public-key-only policy.
+func TestEngineRefusesSecrets(t *testing.T) {
+	e := newEngine()
+	for field, policy := range map[string]string{
+		"keys[0].secret":  "algorithms: [HS256]\n    keys:\n      - secret: corpus-hmac-secret-0123456789abcdefghij",
+		"keys[0].jwks":    "algorithms: [HS256]\n    keys:\n      - jwks: {\"keys\": [{\"kty\": \"oct\", \"k\": \"Y29ycHVzLWhtYWMtc2VjcmV0LTAxMjM0NTY3ODlhYmNkZWZnaGlq\"}]}",
+		"decryption_keys": "algorithms: [EdDSA]\n    keys:\n      - pem: \"" + strings.ReplaceAll(edPEM(t), "\n", "\\n") + "\"\n    decryption_keys:\n      - {secret: 0123456789abcdef0123456789abcdef, algorithm: dir}",
+	} {
+		text := "integrations:\n  - name: a\n    issuer: https://a.example\n    " + policy + "\n"
+		_, err := e.load("p.yaml", text, nil, nil)
+		var pe *core.PolicyError
+		assert.False(t, !errors.As(err, &pe) || pe.Field != field, "%s: %v, want a PolicyError on %s", field, err, field)
+		_, native := core.ParsePolicy("p.yaml", []byte(text), core.LoadOptions{})
+		assert.NoError(t, native, "%s: the policy is refused natively too: the test proves nothing", field)
+	}
+}
+
+func edPEM(t *testing.T) string {
+	der, err := x509.MarshalPKIXPublicKey(jwttest.Keys().Ed25519.Public())
+	require.NoError(t, err)
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
 }
 
 func TestEngineKeyProvider(t *testing.T) {
@@ -89,7 +139,7 @@ func TestEngineKeyProvider(t *testing.T) {
 		calls++
 		assert.False(t, u != url || kid != "rs-1", "provider(%q, %q)", u, kid)
 		return answer, fail
-	})
+	}, nil)
 	require.NoError(t, err)
 	require.Len(t, r.JWKSURLs, 1, "JWKSURLs = %q", r.JWKSURLs)
 	require.Equal(t, url, r.JWKSURLs[0], "JWKSURLs = %q", r.JWKSURLs)

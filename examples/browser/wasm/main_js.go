@@ -20,8 +20,10 @@ const apiVersion = 1
 // main hands the API to JavaScript and then waits for calls forever.
 // jwtgate.js passes the name of a one-time global function as the first
 // argument (go.argv); main calls it with the API object. Every function
-// of the API is synchronous, returns {ok: …} or {error: {…}} and never lets
-// a Go panic reach JavaScript; jwtgate.js turns errors into thrown Errors.
+// of the API answers {ok: …} or {error: {…}} and never lets a Go panic
+// reach JavaScript; jwtgate.js turns errors into thrown Errors. load and
+// close answer at once; verify answers with a promise, since the
+// signature check it waits for (WebCrypto's) is one.
 func main() {
 	if len(os.Args) < 2 {
 		fmt.Fprintln(os.Stderr, "jwtgate: load this module with jwtgate.js")
@@ -37,27 +39,48 @@ func main() {
 	api.Set("apiVersion", apiVersion)
 	api.Set("goVersion", runtime.Version())
 	api.Set("load", export(e.jsLoad))
-	api.Set("verify", export(e.jsVerify))
+	api.Set("verify", exportAsync(e.jsVerify))
 	api.Set("close", export(e.jsClose))
 	ready.Invoke(api)
 	select {}
 }
 
 // export wraps fn as a JavaScript function that returns {ok: result} or
-// {error: {name, message, …}}, recovering any panic.
+// {error: {name, message, …}}.
 func export(fn func(args []js.Value) (any, error)) js.Func {
-	return js.FuncOf(func(_ js.Value, args []js.Value) (ret any) {
-		defer func() {
-			if p := recover(); p != nil {
-				ret = errorObject(fmt.Errorf("jwtgate: internal error: %v", p))
-			}
-		}()
-		v, err := fn(args)
-		if err != nil {
-			return errorObject(err)
-		}
-		return map[string]any{"ok": v}
+	return js.FuncOf(func(_ js.Value, args []js.Value) any { return answer(fn, args) })
+}
+
+// exportAsync is export for a function that waits on JavaScript promises:
+// it returns a promise of the answer. fn runs on a goroutine of its own,
+// since a function called from JavaScript that blocks holds up the event
+// loop, and with it the promise it waits for (syscall/js.FuncOf).
+func exportAsync(fn func(args []js.Value) (any, error)) js.Func {
+	return js.FuncOf(func(_ js.Value, args []js.Value) any {
+		var resolve js.Value
+		executor := js.FuncOf(func(_ js.Value, a []js.Value) any {
+			resolve = a[0]
+			return nil
+		})
+		defer executor.Release()
+		promise := js.Global().Get("Promise").New(executor) // runs executor now
+		go func() { resolve.Invoke(answer(fn, args)) }()
+		return promise
 	})
+}
+
+// answer calls fn and wraps its result or error, recovering any panic.
+func answer(fn func(args []js.Value) (any, error), args []js.Value) (ret any) {
+	defer func() {
+		if p := recover(); p != nil {
+			ret = errorObject(fmt.Errorf("jwtgate: internal error: %v", p))
+		}
+	}()
+	v, err := fn(args)
+	if err != nil {
+		return errorObject(err)
+	}
+	return map[string]any{"ok": v}
 }
 
 func errorObject(err error) map[string]any {
@@ -113,8 +136,10 @@ func handleArg(args []js.Value) (int, error) {
 	return v.Int(), nil
 }
 
-// jsLoad(name, text, provider) loads a policy. provider(url, kid) returns
-// the JWK set text for url, or {error: message}.
+// jsLoad(name, text, provider, check) loads a policy. provider(url, kid)
+// returns the JWK set text for url, or {error: message}. check(alg, jwk,
+// input, signature), when given, checks a signature (see webCrypto);
+// without it the module checks them itself.
 func (e *engine) jsLoad(args []js.Value) (any, error) {
 	name, err := stringArg(args, 0, "the policy's name")
 	if err != nil {
@@ -132,7 +157,15 @@ func (e *engine) jsLoad(args []js.Value) (any, error) {
 	default:
 		return nil, usage("TypeError", "jwtgate: the key provider must be a function, found %s", p.Type())
 	}
-	r, err := e.load(name, text, provider)
+	var checker core.SignatureChecker
+	switch c := arg(args, 3); c.Type() {
+	case js.TypeFunction:
+		checker = webCrypto{check: c}
+	case js.TypeUndefined, js.TypeNull:
+	default:
+		return nil, usage("TypeError", "jwtgate: the signature check must be a function, found %s", c.Type())
+	}
+	r, err := e.load(name, text, provider, checker)
 	if err != nil {
 		return nil, err
 	}
