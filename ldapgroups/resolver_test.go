@@ -306,3 +306,18 @@ func TestGroupsSubjectBounded(t *testing.T) {
 		assert.Nil(t, got)
 	}
 }
+
+// TestGroupsAfterClose: a resolver closed by a reload still answers the
+// lookups in flight, each on a connection of its own.
+func TestGroupsAfterClose(t *testing.T) {
+	s := slapdtest.Start(t)
+	r := resolver(t, config(s))
+	_, err := r.Groups(context.Background(), "ada")
+	require.NoError(t, err)
+	require.NoError(t, r.Close())
+	for range 2 {
+		got, err := r.Groups(context.Background(), "ada")
+		require.NoError(t, err)
+		assert.Equal(t, []string{"analysts"}, got)
+	}
+}
