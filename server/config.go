@@ -20,6 +20,7 @@ import (
 	"github.com/jwtgate/jwtgate/edge"
 	"github.com/jwtgate/jwtgate/internal/yamlconfig"
 	"github.com/jwtgate/jwtgate/jwks"
+	"github.com/jwtgate/jwtgate/ldapgroups"
 	"github.com/jwtgate/jwtgate/policyfile"
 	"github.com/jwtgate/jwtgate/remote"
 	"github.com/jwtgate/jwtgate/store"
@@ -31,6 +32,7 @@ type integ struct {
 	core.IntegrationInfo
 	validator       *remote.Validator
 	resolver        *remote.GroupResolver
+	ldap            *ldapgroups.Resolver // asked before resolver
 	defaultRedirect string
 	errorRedirect   string
 	allowedOrigins  map[string]bool // normalised origins of the vendor's pages
@@ -322,6 +324,9 @@ func (p *serviceParser) integration(c *config, in *integ, field string, set inte
 		p.checkURL(field+".group_resolver.url", gr.URL)
 		timeout := p.timeout(field+".group_resolver.timeout", gr.Timeout)
 		in.resolver = &remote.GroupResolver{URL: gr.URL, SystemToken: systemToken, Timeout: timeout}
+	}
+	if set.LDAP != nil {
+		in.ldap = p.ldap(field, set.LDAP)
 	}
 	for _, r := range []struct{ field, value, example string }{
 		{".default_redirect", set.DefaultRedirect, "/home"}, {".error_redirect", set.ErrorRedirect, "/login"},

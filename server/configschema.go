@@ -64,6 +64,7 @@ type signingConfig struct {
 type integrationSettings struct {
 	RemoteValidation *remoteValidationConfig `yaml:"remote_validation"`
 	GroupResolver    *groupResolverConfig    `yaml:"group_resolver"`
+	LDAP             *ldapConfig             `yaml:"ldap"`
 	SystemTokenFile  string                  `yaml:"system_token_file"`
 	DefaultRedirect  string                  `yaml:"default_redirect"`
 	ErrorRedirect    string                  `yaml:"error_redirect"`
@@ -79,4 +80,34 @@ type remoteValidationConfig struct {
 type groupResolverConfig struct {
 	URL     string               `yaml:"url"`
 	Timeout *yamlconfig.Duration `yaml:"timeout"`
+}
+
+// ldapConfig is an integration's LDAP / Active Directory group resolver
+// (see ldapgroups.Config). The bind password comes from a file or the
+// environment, never from this file.
+type ldapConfig struct {
+	URL              string               `yaml:"url"`
+	StartTLS         bool                 `yaml:"start_tls"`
+	CAFile           string               `yaml:"ca_file"`
+	BindDN           string               `yaml:"bind_dn"`
+	BindPasswordFile string               `yaml:"bind_password_file"`
+	BindPasswordEnv  string               `yaml:"bind_password_env"`
+	BaseDN           string               `yaml:"base_dn"`
+	UserFilter       string               `yaml:"user_filter"`
+	GroupAttribute   string               `yaml:"group_attribute"`
+	GroupSearch      *ldapGroupSearch     `yaml:"group_search"`
+	GroupNames       string               `yaml:"group_names"` // name (default) or dn
+	Nested           bool                 `yaml:"nested"`
+	Timeout          *yamlconfig.Duration `yaml:"timeout"`
+	Cache            ldapCacheConfig      `yaml:"cache"`
+}
+
+type ldapGroupSearch struct {
+	BaseDN string `yaml:"base_dn"`
+	Filter string `yaml:"filter"`
+}
+
+type ldapCacheConfig struct {
+	TTL        *yamlconfig.Duration `yaml:"ttl"` // 0s: no cache
+	MaxEntries int                  `yaml:"max_entries"`
 }

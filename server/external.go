@@ -13,7 +13,7 @@ import (
 // integration's remote validation endpoint first, when it has one (a
 // refusal or a failure falls through), then the keys, through the engine.
 // The core decides either way. An identity without a groups claim gets its
-// groups from the integration's resolver, when it has one (the decision
+// groups from the integration's resolvers, when it has some (the decision
 // keeps what the token said).
 func (s *Server) verifyExternal(ctx context.Context, c *config, req core.Request) (*identity, *refusal) {
 	d := s.validateRemotely(ctx, c, req)
@@ -24,7 +24,7 @@ func (s *Server) verifyExternal(ctx context.Context, c *config, req core.Request
 		return nil, refusalOf(d)
 	}
 	id := externalIdentity(d)
-	if in := c.integrations[id.integration]; id.groups == nil && in != nil && in.resolver != nil {
+	if in := c.integrations[id.integration]; id.groups == nil && in != nil {
 		id.groups = s.resolveGroups(ctx, in, id.subject)
 	}
 	return id, nil
@@ -73,9 +73,24 @@ func (c *config) vouch(ctx context.Context, in *integ, req core.Request, res rem
 	return c.vouched.VerifyVouched(ctx, req, core.Vouched{Subject: res.Subject, Claims: answer})
 }
 
-// resolveGroups asks in's group resolver for a subject's groups: an empty
-// list for none, nil when the resolver failed (the groups stay unknown).
+// resolveGroups finds the groups of a subject whose token has no groups
+// claim, in Okera's order: the integration's LDAP directory, else (none,
+// or it failed) its group resolver endpoint. An empty list means none (a
+// user the directory does not know has none); nil means unknown: no
+// resolver, or every one failed, so that no group requirement is met.
 func (s *Server) resolveGroups(ctx context.Context, in *integ, subject string) []string {
+	if in.ldap != nil {
+		groups, err := in.ldap.Groups(ctx, subject)
+		if err == nil {
+			s.metrics.remoteCalls.WithLabelValues("ldap", "ok").Inc()
+			return groups
+		}
+		s.metrics.remoteCalls.WithLabelValues("ldap", "error").Inc()
+		s.log.Warn("LDAP group resolver unavailable", "integration", in.Name, "error", err.Error(), "fallback", in.resolver != nil)
+	}
+	if in.resolver == nil {
+		return nil
+	}
 	groups, err := in.resolver.Groups(ctx, subject)
 	if err != nil {
 		s.metrics.remoteCalls.WithLabelValues("groups", "error").Inc()

@@ -112,9 +112,10 @@ func (s *Server) reloadLocked(data []byte) error {
 	return nil
 }
 
-// closeLater closes a replaced configuration's engines once the requests
-// that may still use them are done.
+// closeLater closes a replaced configuration's engines and LDAP
+// connections once the requests that may still use them are done.
 func (s *Server) closeLater(old *config) {
+	time.AfterFunc(engineCloseDelay, old.closeResolvers)
 	for _, e := range []core.Engine{old.engine, old.tester} {
 		if c, ok := e.(io.Closer); ok {
 			time.AfterFunc(engineCloseDelay, func() { c.Close() })

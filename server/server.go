@@ -348,6 +348,9 @@ func (s *Server) Close() error {
 	}
 	s.reloadMu.Unlock()
 	s.wg.Wait()
+	if c := s.cur.Load(); c != nil {
+		c.closeResolvers()
+	}
 	if s.ownStore && s.store != nil {
 		return s.store.Close()
 	}

@@ -1,0 +1,203 @@
+package ldapgroups
+
+import (
+	"crypto/tls"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/go-ldap/ldap/v3"
+)
+
+// Placeholders of the filters: the subject in UserFilter, the user's DN in
+// GroupFilter. Both are replaced escaped (RFC 4515).
+const (
+	SubjectPlaceholder = "{subject}"
+	DNPlaceholder      = "{dn}"
+)
+
+// Defaults and bounds.
+const (
+	DefaultUserFilter     = "(uid=" + SubjectPlaceholder + ")"
+	DefaultGroupAttribute = "memberOf"
+	DefaultGroupFilter    = "(member=" + DNPlaceholder + ")"
+	DefaultTimeout        = 5 * time.Second
+	DefaultCacheTTL       = time.Minute
+	DefaultCacheEntries   = 10000
+	MaxCacheEntries       = 1000000
+	MaxCacheTTL           = 24 * time.Hour
+	// MaxGroups bounds the groups of one user, nested ones included: more
+	// is an error, not a truncated list.
+	MaxGroups = 1000
+	// MaxNesting bounds how many levels of groups in groups are followed.
+	MaxNesting = 8
+	// MaxSubjectBytes bounds the subject put into the user filter.
+	MaxSubjectBytes = 1024
+)
+
+// Config is a Resolver's directory and how to find a user's groups in it.
+type Config struct {
+	// URL is ldap://host[:port] or ldaps://host[:port]; required.
+	URL string
+	// StartTLS upgrades an ldap:// connection before binding.
+	StartTLS bool
+	// TLS configures ldaps:// and StartTLS (default: the system's roots,
+	// the URL's host as the server name).
+	TLS *tls.Config
+	// BindDN and BindPassword are the service account; both empty: an
+	// anonymous search. The password is never logged nor put in an error.
+	BindDN, BindPassword string
+	// BaseDN is where users are searched (subtree); required.
+	BaseDN string
+	// UserFilter finds the subject's entry; SubjectPlaceholder stands for
+	// the escaped subject. Default DefaultUserFilter.
+	UserFilter string
+	// GroupAttribute is the user entry's attribute listing its groups' DNs
+	// (default memberOf); used when GroupBaseDN is empty.
+	GroupAttribute string
+	// GroupBaseDN, when set, searches the groups instead: those under it
+	// matching GroupFilter, in which DNPlaceholder stands for the escaped
+	// DN of the user (default DefaultGroupFilter).
+	GroupBaseDN, GroupFilter string
+	// FullDN names groups by their DN; default: the value of the DN's
+	// first component (cn=admins,ou=groups,… is "admins").
+	FullDN bool
+	// Nested follows groups in groups, up to MaxNesting levels.
+	Nested bool
+	// Timeout bounds one lookup: connecting, binding and every search
+	// (default DefaultTimeout).
+	Timeout time.Duration
+	// CacheTTL is how long an answer is reused (default DefaultCacheTTL;
+	// negative: no cache). CacheEntries bounds the cached subjects (default
+	// DefaultCacheEntries, at most MaxCacheEntries).
+	CacheTTL     time.Duration
+	CacheEntries int
+	// Now is the clock of the cache (default time.Now).
+	Now func() time.Time
+}
+
+// ConfigError is a Config refused by New; Field is the configuration key
+// at fault as jwtgate's files spell it (url, user_filter, …).
+type ConfigError struct {
+	Field, Reason string
+}
+
+func (e *ConfigError) Error() string { return "ldap " + e.Field + ": " + e.Reason }
+
+// withDefaults checks c and fills in its defaults.
+func (c Config) withDefaults() (Config, error) {
+	bad := func(field, format string, args ...any) (Config, error) {
+		return Config{}, &ConfigError{Field: field, Reason: fmt.Sprintf(format, args...)}
+	}
+	u, err := url.Parse(c.URL)
+	switch {
+	case c.URL == "":
+		return bad("url", "required, such as ldaps://ldap.example.com")
+	case err != nil || (u.Scheme != "ldap" && u.Scheme != "ldaps") || u.Host == "" || u.User != nil ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "":
+		return bad("url", "want ldap://host[:port] or ldaps://host[:port], found %q", c.URL)
+	case c.StartTLS && u.Scheme == "ldaps":
+		return bad("start_tls", "an ldaps:// URL is already TLS; remove start_tls")
+	case (c.BindDN == "") != (c.BindPassword == ""):
+		return bad("bind_dn", "give both a bind DN and its password, or neither (an anonymous search)")
+	case c.BindPassword != "" && u.Scheme == "ldap" && !c.StartTLS && !loopback(u.Hostname()):
+		return bad("start_tls", "the bind password would cross the network in clear: use ldaps:// or start_tls")
+	}
+	if _, err := ldap.ParseDN(c.BindDN); err != nil {
+		return bad("bind_dn", "%v", err)
+	}
+	if c.BaseDN == "" {
+		return bad("base_dn", "required, such as ou=people,dc=example,dc=com")
+	}
+	for _, dn := range []struct{ field, v string }{{"base_dn", c.BaseDN}, {"group_search.base_dn", c.GroupBaseDN}} {
+		if _, err := ldap.ParseDN(dn.v); err != nil {
+			return bad(dn.field, "%v", err)
+		}
+	}
+	if c.UserFilter == "" {
+		c.UserFilter = DefaultUserFilter
+	}
+	if err := checkFilter(c.UserFilter, SubjectPlaceholder); err != nil {
+		return bad("user_filter", "%v", err)
+	}
+	if c.GroupBaseDN != "" {
+		if c.GroupAttribute != "" {
+			return bad("group_attribute", "give group_attribute or group_search, not both")
+		}
+		if c.GroupFilter == "" {
+			c.GroupFilter = DefaultGroupFilter
+		}
+		if err := checkFilter(c.GroupFilter, DNPlaceholder); err != nil {
+			return bad("group_search.filter", "%v", err)
+		}
+	} else if c.GroupFilter != "" {
+		return bad("group_search.base_dn", "a group filter needs the base DN of the groups")
+	}
+	if c.GroupAttribute == "" {
+		c.GroupAttribute = DefaultGroupAttribute
+	}
+	if !attributeName(c.GroupAttribute) {
+		return bad("group_attribute", "want an attribute name such as memberOf, found %q", c.GroupAttribute)
+	}
+	if c.Timeout == 0 {
+		c.Timeout = DefaultTimeout
+	}
+	if c.Timeout < 0 {
+		return bad("timeout", "want a positive duration, found %v", c.Timeout)
+	}
+	if c.CacheTTL == 0 {
+		c.CacheTTL = DefaultCacheTTL
+	}
+	if c.CacheTTL > MaxCacheTTL {
+		return bad("cache.ttl", "want at most %v, found %v", MaxCacheTTL, c.CacheTTL)
+	}
+	if c.CacheEntries == 0 {
+		c.CacheEntries = DefaultCacheEntries
+	}
+	if c.CacheEntries < 0 || c.CacheEntries > MaxCacheEntries {
+		return bad("cache.max_entries", "want between 1 and %d, found %d", MaxCacheEntries, c.CacheEntries)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c, nil
+}
+
+// checkFilter: the template holds the placeholder and, filled in, is a
+// valid filter.
+func checkFilter(template, placeholder string) error {
+	if !strings.Contains(template, placeholder) {
+		return fmt.Errorf("%q does not contain %s", template, placeholder)
+	}
+	if _, err := ldap.CompileFilter(strings.ReplaceAll(template, placeholder, "x")); err != nil {
+		return fmt.Errorf("%q is not an LDAP filter: %v", template, err)
+	}
+	return nil
+}
+
+// attributeName: an RFC 4512 descriptor (letters, digits, hyphens).
+func attributeName(s string) bool {
+	if s == "" || !isLetter(s[0]) {
+		return false
+	}
+	for i := range len(s) {
+		if !isLetter(s[i]) && (s[i] < '0' || s[i] > '9') && s[i] != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+func isLetter(b byte) bool { return (b|0x20) >= 'a' && (b|0x20) <= 'z' }
+
+// loopback: the host is this machine, where a clear-text bind crosses no
+// network.
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
