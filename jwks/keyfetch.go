@@ -4,7 +4,7 @@
 // configured URLs are ever fetched, and the jwks_uri of a checked
 // discovery document.
 //
-//	keys := jwks.New(jwks.Options{URLs: policy.JWKSURLs()})
+//	keys := jwks.New(jwks.Options{URLs: policy.JWKSURLs(), Discoveries: policy.Discoveries()})
 //	go keys.Run(ctx) // refresh each set before it expires, until ctx ends
 //	v, err := core.NewVerifier(policy, core.Config{Keys: keys})
 //
