@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -52,24 +53,53 @@ func (in *integration) addDiscovery(k *keyConfig, field string, opts LoadOptions
 		return fieldErr(field, "kid and algorithm come from the published keys; remove them")
 	case in.discovery != nil:
 		return fieldErr(field, "the issuer's discovery is already a key entry of this integration")
-	case len(k.JWKSHosts) > maxJWKSHosts:
-		return fieldErr(field+".jwks_hosts", "at most %d hosts, found %d", maxJWKSHosts, len(k.JWKSHosts))
 	}
-	host, reason := issuerHost(in.issuer)
+	d, err := discoveryOf(in.issuer, k.JWKSHosts, field)
+	if err != nil {
+		return err
+	}
+	in.discovery = d
+	return nil
+}
+
+// DiscoveryOf returns the discovery of issuer whose jwks_uri may also be
+// on jwksHosts, as a {discovery: true, jwks_hosts: …} entry of an
+// integration of that issuer gets it: for a host's diagnostics (jwtgate
+// jwks check --discovery). The error says what is wrong with either.
+func DiscoveryOf(issuer string, jwksHosts []string) (Discovery, error) {
+	d, err := discoveryOf(issuer, jwksHosts, "")
+	if err != nil {
+		var fe *fieldError
+		if errors.As(err, &fe) && fe.field != "" {
+			return Discovery{}, errors.New(strings.TrimPrefix(fe.field, ".") + ": " + fe.reason)
+		}
+		if errors.As(err, &fe) {
+			return Discovery{}, errors.New(fe.reason)
+		}
+		return Discovery{}, err
+	}
+	return *d, nil
+}
+
+// discoveryOf checks issuer and jwksHosts; its errors name field.
+func discoveryOf(issuer string, jwksHosts []string, field string) (*Discovery, error) {
+	if len(jwksHosts) > maxJWKSHosts {
+		return nil, fieldErr(field+".jwks_hosts", "at most %d hosts, found %d", maxJWKSHosts, len(jwksHosts))
+	}
+	host, reason := issuerHost(issuer)
 	if reason != "" {
-		return fieldErr(field, "discovery needs the integration's issuer to be an http(s) URL without query or fragment: %s", reason)
+		return nil, fieldErr(field, "discovery needs the integration's issuer to be an http(s) URL without query or fragment: %s", reason)
 	}
-	for i, h := range k.JWKSHosts {
+	for i, h := range jwksHosts {
 		if err := redirect.ValidateDomain(h); err != nil {
-			return fieldErr(fmt.Sprintf("%s.jwks_hosts[%d]", field, i), "%v", err)
+			return nil, fieldErr(fmt.Sprintf("%s.jwks_hosts[%d]", field, i), "%v", err)
 		}
 	}
-	in.discovery = &Discovery{
-		URL:       strings.TrimSuffix(in.issuer, "/") + DiscoveryPath,
-		Issuer:    in.issuer,
-		JWKSHosts: append([]string{host}, k.JWKSHosts...),
-	}
-	return nil
+	return &Discovery{
+		URL:       strings.TrimSuffix(issuer, "/") + DiscoveryPath,
+		Issuer:    issuer,
+		JWKSHosts: append([]string{host}, jwksHosts...),
+	}, nil
 }
 
 // issuerHost returns the host[:port] of an issuer that discovery can

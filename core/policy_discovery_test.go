@@ -98,3 +98,14 @@ func TestDiscoveryVerifiesWithTheHostsSet(t *testing.T) {
 	assert.Equal(t, CodeKeysUnavailable, d.Code)
 	assert.Contains(t, d.Reason, iss+DiscoveryPath+": not found")
 }
+
+// DiscoveryOf, for a host's diagnostics, checks as a policy entry does.
+func TestDiscoveryOf(t *testing.T) {
+	d, err := DiscoveryOf("https://idp.acme.example/", []string{"keys.acme.example"})
+	require.NoError(t, err)
+	assert.Equal(t, Discovery{URL: "https://idp.acme.example/.well-known/openid-configuration", Issuer: "https://idp.acme.example/", JWKSHosts: []string{"idp.acme.example", "keys.acme.example"}}, d)
+	_, err = DiscoveryOf("idp.acme.example", nil)
+	assert.EqualError(t, err, `discovery needs the integration's issuer to be an http(s) URL without query or fragment: want https:// (or http://), found "idp.acme.example"`)
+	_, err = DiscoveryOf("https://idp.acme.example", []string{"a/b"})
+	assert.ErrorContains(t, err, `jwks_hosts[0]: allowed domain "a/b": must not include a path`)
+}

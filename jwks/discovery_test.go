@@ -277,3 +277,19 @@ func TestDiscoveryFetchOnce(t *testing.T) {
 	assert.Equal(t, 2, p.count(docPath))
 	assert.Equal(t, StatusLoading, keys.Status(d.URL))
 }
+
+// Discover reads the document alone, afresh each time.
+func TestDiscover(t *testing.T) {
+	p := newIDP(t, publicSet(t, ecJWK))
+	p.set(func(p *idp) { p.docCC = "max-age=300" })
+	policy, d := discoveryOf(t, p.URL, "{discovery: true}")
+	keys := New(Options{Discoveries: policy.Discoveries(), URLs: []string{p.URL + "/jwks.json"}})
+	uri, ttl, err := keys.Discover(ctx, d.URL)
+	require.NoError(t, err)
+	assert.Equal(t, p.URL+"/jwks.json", uri)
+	assert.Equal(t, 5*time.Minute, ttl)
+	assert.Equal(t, 1, p.count(docPath))
+	assert.Zero(t, p.count("/jwks.json"))
+	_, _, err = keys.Discover(ctx, p.URL+"/jwks.json")
+	assert.ErrorContains(t, err, "not one of the fetcher's discovery documents")
+}

@@ -22,3 +22,15 @@ func (f *Fetcher) Fetch(ctx context.Context, url string) ([]byte, *core.KeySet, 
 	// A copy: its document is fetched afresh and cached nowhere.
 	return f.fetchSet(ctx, &entry{url: e.url, disc: e.disc})
 }
+
+// Discover fetches and checks the document of one of the fetcher's
+// discovery entries once, as KeySet would, without caching, and returns
+// the jwks_uri it names and how long the document would be cached: for
+// diagnostics such as jwtgate jwks check --discovery.
+func (f *Fetcher) Discover(ctx context.Context, url string) (string, time.Duration, error) {
+	e, ok := f.entries[url]
+	if !ok || e.disc == nil {
+		return "", 0, errors.New("jwks: " + url + " is not one of the fetcher's discovery documents")
+	}
+	return f.resolve(ctx, e.disc)
+}
