@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/internal/wasmtest"
 )
 
 // discoveryServer is an issuer on loopback whose discovery document names
@@ -89,4 +90,16 @@ func TestJWKSCheckDiscovery(t *testing.T) {
 	assert.Equal(t, exitUsage, runCmd(t, "", "jwks", "check", "--discovery", "idp.example").code)
 	assert.Equal(t, exitUsage, runCmd(t, "", "jwks", "check", "--discovery", issuer, s.URL).code)
 	assert.Equal(t, exitUsage, runCmd(t, "", "jwks", "check", s.URL, "--jwks-hosts", "a.example").code)
+}
+
+// The plugin cannot name a discovery document to its host (the ABI has no
+// call for it): --engine wasm refuses such a policy at load, saying what
+// to write instead, where the native engine loads it.
+func TestDiscoveryRefusedByTheWasmEngine(t *testing.T) {
+	wasmtest.SkipShort(t)
+	policy := writeFile(t, t.TempDir(), "policy.yaml", "integrations:\n  - name: remote\n    issuer: https://idp.example\n    algorithms: [ES256]\n    keys: [{discovery: true}]\n")
+	r := runCmd(t, "", "verify", "--config", policy, "--now", nowArg, "--engine", "wasm", "a.b.c")
+	assert.Equal(t, exitUsage, r.code, r.stdout)
+	assert.Contains(t, r.stderr, "this host cannot fetch an issuer's discovery document; give its jwks_uri as jwks_url")
+	assert.Equal(t, exitOK, runCmd(t, "", "check", "--config", policy).code)
 }
