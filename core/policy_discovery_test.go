@@ -109,3 +109,18 @@ func TestDiscoveryOf(t *testing.T) {
 	_, err = DiscoveryOf("https://idp.acme.example", []string{"a/b"})
 	assert.ErrorContains(t, err, `jwks_hosts[0]: allowed domain "a/b": must not include a path`)
 }
+
+// A bundle keeps a discovery entry as it is, and loads where discovery is
+// resolved with the same entry (and is refused, like its source, elsewhere).
+func TestDiscoveryInABundle(t *testing.T) {
+	src := discoveryPolicy("https://idp.acme.example", "{discovery: true, jwks_hosts: [keys.acme.example]}")
+	b, err := BuildBundle("p.yaml", []byte(src), LoadOptions{Discovery: true})
+	require.NoError(t, err)
+	p, err := parseDiscovery(string(b), true)
+	require.NoError(t, err)
+	orig, err := parseDiscovery(src, true)
+	require.NoError(t, err)
+	assert.Equal(t, orig.Discoveries(), p.Discoveries())
+	_, err = parseDiscovery(string(b), false)
+	assert.ErrorContains(t, err, "this host cannot fetch an issuer's discovery document")
+}
