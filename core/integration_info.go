@@ -20,6 +20,9 @@ type IntegrationInfo struct {
 	OneTimeUse bool
 	// JWKSURLs are its jwks_url key sets, for the host to fetch.
 	JWKSURLs []string
+	// DiscoveryURL is its issuer's discovery document, "" without a
+	// {discovery: true} entry: the KeySource URL of the set it names.
+	DiscoveryURL string
 	// HasRedirect reports whether it has a redirect section, so that its
 	// decisions carry the post-sign-in target (Decision.Redirect).
 	HasRedirect bool
@@ -68,6 +71,9 @@ func (in *integration) info() IntegrationInfo {
 	info := IntegrationInfo{
 		Name: in.name, Tenant: in.tenant, Issuer: in.issuer, OneTimeUse: in.oneTime,
 		JWKSURLs: append([]string(nil), in.jwksURLs...), HasRedirect: in.redirect != nil,
+	}
+	if in.discovery != nil {
+		info.DiscoveryURL = in.discovery.URL
 	}
 	for _, h := range in.headers {
 		info.HeaderNames = append(info.HeaderNames, h.header)

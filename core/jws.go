@@ -146,28 +146,35 @@ func (v *Verifier) withFetched(ctx context.Context, r *run, in *integration, kid
 	all := slices.Clip(in.keys)
 	var errs []string
 	for _, url := range in.jwksURLs {
-		if v.cfg.Keys == nil {
-			errs = append(errs, url+": no key source configured")
-			continue
-		}
-		set, err := v.cfg.Keys.KeySet(ctx, url, kid)
-		if err != nil || set == nil {
-			errs = append(errs, fmt.Sprintf("%s: %v", url, err))
-			continue
-		}
-		b := set.bound(url, in.algList, in.algorithms)
-		for _, s := range b.skipped {
-			if r.explain {
-				r.step("keys", OutcomeInfo, "skipped %s", s)
-			}
-		}
-		if len(all) == 0 {
-			all = slices.Clip(b.keys) // the only source so far: no copy
-		} else {
-			all = append(all, b.keys...)
-		}
+		all, errs = v.addFetched(ctx, r, in, url, kid, all, errs)
+	}
+	if in.discovery != nil {
+		// The host resolves the document; its set comes by the document's URL.
+		all, errs = v.addFetched(ctx, r, in, in.discovery.URL, kid, all, errs)
 	}
 	return all, errs
+}
+
+// addFetched adds the keys of the set at url to all, or why it could not
+// be had to errs.
+func (v *Verifier) addFetched(ctx context.Context, r *run, in *integration, url, kid string, all []keys.VerificationKey, errs []string) ([]keys.VerificationKey, []string) {
+	if v.cfg.Keys == nil {
+		return all, append(errs, url+": no key source configured")
+	}
+	set, err := v.cfg.Keys.KeySet(ctx, url, kid)
+	if err != nil || set == nil {
+		return all, append(errs, fmt.Sprintf("%s: %v", url, err))
+	}
+	b := set.bound(url, in.algList, in.algorithms)
+	for _, s := range b.skipped {
+		if r.explain {
+			r.step("keys", OutcomeInfo, "skipped %s", s)
+		}
+	}
+	if len(all) == 0 {
+		return slices.Clip(b.keys), errs // the only source so far: no copy
+	}
+	return append(all, b.keys...), errs
 }
 
 // signingKeys returns the keys that may verify a token with this alg and

@@ -50,6 +50,11 @@ type LoadOptions struct {
 	// is public, so a secret would let anyone who loads the page mint
 	// tokens. (A fetched key set's shared secrets are never used.)
 	PublicKeysOnly bool
+	// Discovery accepts {discovery: true} key entries: the host resolves
+	// Policy.Discoveries through its KeySource, as jwks.Fetcher does.
+	// Without it they are refused, so that a host that cannot fetch the
+	// document refuses the policy at load rather than every token.
+	Discovery bool
 }
 
 // publicOnlyReason is why PublicKeysOnly refuses a shared secret.
@@ -149,6 +154,11 @@ type keyConfig struct {
 	SecretEnv  string `yaml:"secret_env" want:"an environment variable name"`
 	// KeyID sets the "kid" of a PEM or secret key.
 	KeyID string `yaml:"kid"`
+	// Discovery reads the keys from the issuer's OpenID Connect discovery
+	// document (policy_discovery.go); JWKSHosts are the other hosts its
+	// jwks_uri may name.
+	Discovery bool     `yaml:"discovery"`
+	JWKSHosts []string `yaml:"jwks_hosts" want:"a list of hosts" item:"a host such as keys.example.com"`
 	// Algorithm narrows the key to one algorithm.
 	Algorithm string `yaml:"algorithm" want:"an algorithm name"`
 }
@@ -223,7 +233,7 @@ func ParsePolicy(file string, data []byte, opts LoadOptions) (*Policy, error) {
 		all = append(all, keyed{pe.Line, pe})
 	}
 	p := &Policy{byIssuer: map[string]*integration{}, byName: map[string]*integration{}}
-	names, issuers := map[string]bool{}, map[string]string{}
+	names, issuers, documents := map[string]bool{}, map[string]string{}, map[string]string{}
 	for i := range pf.Integrations {
 		cfg, in, ip := parseIntegration(file, &pf.Integrations[i], opts)
 		name := nameOr(cfg.Name, i)
@@ -239,6 +249,14 @@ func ParsePolicy(file string, data []byte, opts LoadOptions) (*Policy, error) {
 				ip.add("issuer", "issuer %q is already used by integration %q", cfg.Issuer, other)
 			} else {
 				issuers[cfg.Issuer] = name
+			}
+		}
+		if in != nil && in.discovery != nil {
+			// "https://a" and "https://a/" share a document, which can name one.
+			if other, ok := documents[in.discovery.URL]; ok {
+				ip.add("issuer", "its discovery document %s is integration %q's too; only one issuer can match it", in.discovery.URL, other)
+			} else {
+				documents[in.discovery.URL] = name
 			}
 		}
 		for _, pe := range ip.list {

@@ -22,6 +22,7 @@ type integration struct {
 	algList              string   // algorithms as one string, a key set binding's key
 	keys                 []keys.VerificationKey
 	jwksURLs             []string
+	discovery            *Discovery // a {discovery: true} entry, nil without
 	decryption           []keys.DecryptionKey
 	keyAlgorithms        []jose.KeyAlgorithm
 	contentAlgorithms    []jose.ContentEncryption
@@ -142,7 +143,7 @@ func (in *integration) compileLimits(c *integrationConfig, p *problems) {
 // them is checked.
 func (in *integration) compileKeys(c *integrationConfig, opts LoadOptions, p *problems) {
 	if len(c.Keys) == 0 {
-		p.add("keys", "required: at least one key (jwks, jwks_file, jwks_url, pem_file, pem, secret, secret_file or secret_env)")
+		p.add("keys", "required: at least one key (jwks, jwks_file, jwks_url, pem_file, pem, secret, secret_file, secret_env or discovery)")
 	}
 	algorithmsOK := !p.failed("algorithms")
 	for i := range c.Keys {

@@ -21,6 +21,9 @@ func (k *keyConfig) sources() []keySource {
 	if k.JWKS != nil {
 		out = append(out, keySource{"jwks", ""})
 	}
+	if k.Discovery {
+		out = append(out, keySource{"discovery", ""})
+	}
 	for _, s := range []keySource{
 		{"jwks_file", k.JWKSFile}, {"jwks_url", k.JWKSURL}, {"pem_file", k.PEMFile}, {"pem", k.PEM},
 		{"secret", k.Secret}, {"secret_file", k.SecretFile}, {"secret_env", k.SecretEnv},
@@ -50,10 +53,13 @@ func (k *keyConfig) material(field string, opts LoadOptions) (kind string, data 
 		for i, s := range src {
 			names[i] = s.kind
 		}
-		return "", nil, fieldErr(field, "give exactly one of jwks, jwks_file, jwks_url, pem_file, pem, secret, secret_file, secret_env (found %v)", names)
+		return "", nil, fieldErr(field, "give exactly one of jwks, jwks_file, jwks_url, pem_file, pem, secret, secret_file, secret_env, discovery (found %v)", names)
 	}
 	s := src[0]
 	field += "." + s.kind
+	if len(k.JWKSHosts) > 0 && s.kind != "discovery" {
+		return "", nil, fieldErr(field, "jwks_hosts belongs to a discovery entry; remove it")
+	}
 	readFile := func(name string) ([]byte, error) {
 		if opts.ReadFile == nil {
 			return nil, fieldErr(field, "files cannot be read here; inline the key")
@@ -76,6 +82,8 @@ func (k *keyConfig) material(field string, opts LoadOptions) (kind string, data 
 		return "jwks", b, err
 	case "jwks_url":
 		return "jwks_url", []byte(s.value), nil
+	case "discovery":
+		return "discovery", nil, nil
 	case "pem_file":
 		b, err := readFile(s.value)
 		return "pem", b, err
@@ -109,6 +117,10 @@ func (in *integration) addVerificationKeys(k *keyConfig, field string, opts Load
 		return err
 	}
 	field += "." + k.sources()[0].kind
+	if kind == "discovery" {
+		// Bound to no algorithm here: checked whatever bind says.
+		return in.addDiscovery(k, field, opts)
+	}
 	if !bind && kind != "jwks_url" {
 		return nil
 	}

@@ -787,7 +787,7 @@ func TestParsePolicyKeySourceCount(t *testing.T) {
 		{name: "pem and secret", integration: "app", field: "keys[0]", doc: ptWithKeys("HS256", "      - secret: "+ptQ(hsSecret)+"\n        pem: x\n"), reason: "(found [pem secret])"},
 		{name: "jwks and jwks_url", integration: "app", field: "keys[1]", doc: ptWithKeys("HS256", "      - secret: "+ptQ(hsSecret)+"\n      - jwks: {keys: []}\n        jwks_url: https://x.example/\n"), reason: "(found [jwks jwks_url])"},
 		{name: "secret_file and secret_env", integration: "app", field: "keys[0]", doc: ptWithKeys("HS256", "      - secret_file: a\n        secret_env: B\n"), reason: "(found [secret_file secret_env])"},
-		{name: "none", integration: "app", field: "keys[0]", doc: ptWithKeys("HS256", "      - kid: lonely\n"), reason: "give exactly one of jwks, jwks_file, jwks_url, pem_file, pem, secret, secret_file, secret_env (found [])"},
+		{name: "none", integration: "app", field: "keys[0]", doc: ptWithKeys("HS256", "      - kid: lonely\n"), reason: "give exactly one of jwks, jwks_file, jwks_url, pem_file, pem, secret, secret_file, secret_env, discovery (found [])"},
 		{name: "empty entry", integration: "app", field: "keys[0]", doc: ptWithKeys("HS256", "      - {}\n"), reason: "(found [])"},
 		{name: "decryption key", integration: "app", field: "decryption_keys[0]", doc: ptMinimal("    decryption_keys:\n      - secret: " + ptQ(strings.Repeat("k", 32)) + "\n        pem: x\n"), reason: "(found [pem secret])"},
 	})

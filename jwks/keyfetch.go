@@ -1,8 +1,10 @@
 // Package jwks fetches, caches and refreshes the JWK sets published at
-// the policy's jwks_url addresses, and hands them to the core as its
-// core.KeySource. Only configured URLs are ever fetched.
+// the policy's jwks_url addresses and named by its issuers' discovery
+// documents, and hands them to the core as its core.KeySource. Only
+// configured URLs are ever fetched, and the jwks_uri of a checked
+// discovery document.
 //
-//	keys := jwks.New(jwks.Options{URLs: policy.JWKSURLs()})
+//	keys := jwks.New(jwks.Options{URLs: policy.JWKSURLs(), Discoveries: policy.Discoveries()})
 //	go keys.Run(ctx) // refresh each set before it expires, until ctx ends
 //	v, err := core.NewVerifier(policy, core.Config{Keys: keys})
 //
@@ -25,6 +27,17 @@
 //     Until then a stale set is served as it is, and a URL that never had a
 //     good set answers the last error without a request.
 //   - Concurrent callers needing a fetch of one URL share a single request.
+//
+// A discovery entry (Options.Discoveries, a policy's {discovery: true}) is
+// served by its document's URL. Its fetch first reads the issuer's OpenID
+// Connect discovery document, by the rules above (its own Timeout,
+// MaxBytes, no redirects, cached for its own Cache-Control), unless the
+// last good one is still fresh; the document must name the integration's
+// issuer exactly and a jwks_uri on the issuer's host or one of the entry's
+// jwks_hosts (https, or http only for an http issuer). The set at that
+// jwks_uri is then fetched, cached and refreshed as above. A document that
+// fails to refresh keeps the last good one's jwks_uri; with none, the
+// error says which step failed.
 package jwks
 
 import (
@@ -67,8 +80,15 @@ const (
 
 // Options configures a Fetcher. Zero values take the defaults noted.
 type Options struct {
-	// URLs are the only addresses ever fetched.
+	// URLs are the only addresses ever fetched, with the discovery
+	// documents of Discoveries and the jwks_uri each names.
 	URLs []string
+	// Discoveries are the policy's discovery entries
+	// (core.Policy.Discoveries): each one's set is served by its document's
+	// URL, fetched from the jwks_uri the document names once its issuer
+	// and the jwks_uri's host pass (discovery.go). The document is cached
+	// and refreshed by the rules of a set.
+	Discoveries []core.Discovery
 	// Client makes the requests (default: a client with Timeout and no
 	// redirects followed). A given client is copied and its CheckRedirect
 	// replaced, so that redirects are never followed either.
@@ -110,7 +130,8 @@ type Fetcher struct {
 
 // entry is the state of one URL.
 type entry struct {
-	url string
+	url  string
+	disc *core.Discovery // a discovery entry's rules; nil for a jwks_url
 
 	mu           sync.Mutex
 	set          *core.KeySet  // last good set, nil while there was none
@@ -122,6 +143,7 @@ type entry struct {
 	retryAt      time.Time     // no fetch before this after a failure
 	lastErr      error         // the last failure
 	inflight     *call         // the fetch under way, if any
+	doc          *docState     // a discovery entry's last good document
 }
 
 // call is one fetch that several callers may wait for.
@@ -164,16 +186,24 @@ func New(o Options) *Fetcher {
 		client.Timeout = o.Timeout
 	}
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	f := &Fetcher{o: o, client: &client, entries: make(map[string]*entry, len(o.URLs))}
+	f := &Fetcher{o: o, client: &client, entries: make(map[string]*entry, len(o.URLs)+len(o.Discoveries))}
 	for _, u := range o.URLs {
-		if _, dup := f.entries[u]; dup {
-			continue
-		}
-		e := &entry{url: u}
-		f.entries[u] = e
-		f.order = append(f.order, e)
+		f.add(&entry{url: u})
+	}
+	for _, d := range o.Discoveries {
+		d.JWKSHosts = append([]string(nil), d.JWKSHosts...)
+		f.add(&entry{url: d.URL, disc: &d})
 	}
 	return f
+}
+
+// add adds e unless its URL is already one of f's.
+func (f *Fetcher) add(e *entry) {
+	if _, dup := f.entries[e.url]; dup {
+		return
+	}
+	f.entries[e.url] = e
+	f.order = append(f.order, e)
 }
 
 // KeySet returns the current set for url: the cached one while fresh; else
@@ -282,14 +312,7 @@ func (f *Fetcher) start(ctx context.Context, e *entry) *call {
 	ctx = context.WithoutCancel(ctx)
 	go func() {
 		defer close(c.done)
-		body, ttl, err := f.fetch(ctx, e.url)
-		var set *core.KeySet
-		if err == nil {
-			set, err = core.ParseKeySet(body)
-			if err != nil {
-				err = fmt.Errorf("jwks: GET %s: %v", e.url, err)
-			}
-		}
+		body, set, ttl, err := f.fetchSet(ctx, e)
 		e.mu.Lock()
 		now := f.o.Now()
 		e.inflight = nil

@@ -49,9 +49,11 @@ func Parse(path string, data []byte) (*core.Policy, error) {
 
 // Options returns the core.LoadOptions of the policy file at path: ReadFile
 // reads names relative to the file's folder (absolute ones as they are)
-// with ReadFile's bounds, LookupEnv is os.LookupEnv.
+// with ReadFile's bounds, LookupEnv is os.LookupEnv, and discovery
+// entries are accepted: the host passes Policy.Discoveries to its
+// jwks.Fetcher (jwks.Options.Discoveries), as the command does.
 func Options(path string) core.LoadOptions {
-	return core.LoadOptions{ReadFile: Reader(path), LookupEnv: os.LookupEnv}
+	return core.LoadOptions{ReadFile: Reader(path), LookupEnv: os.LookupEnv, Discovery: true}
 }
 
 // Reader returns the reader of the files the policy file at path names:

@@ -55,7 +55,8 @@ type config struct {
 	remoteValidation bool
 	// maxBody bounds a request body carrying a token (bodyLimit).
 	maxBody int64
-	// fetcher fetches the jwks_url key sets; nil when there are none.
+	// fetcher fetches the jwks_url and discovery key sets; nil when there
+	// are none.
 	fetcher *jwks.Fetcher
 
 	store          string

@@ -6,7 +6,8 @@ import (
 	"github.com/jwtgate/jwtgate/jwks"
 )
 
-// keyStatus returns the state of each integration's jwks_url key sets:
+// keyStatus returns the state of each integration's jwks_url and discovery
+// key sets:
 // the worst of its URLs' (see jwks.Status), "ok" without any.
 func (s *Server) keyStatus() map[string]jwks.Status {
 	c := s.cur.Load()
@@ -15,7 +16,11 @@ func (s *Server) keyStatus() map[string]jwks.Status {
 	for _, name := range c.policy.Integrations() {
 		info, _ := c.policy.Integration(name)
 		st := jwks.StatusOK
-		for _, url := range info.JWKSURLs {
+		urls := info.JWKSURLs
+		if info.DiscoveryURL != "" {
+			urls = append(urls, info.DiscoveryURL)
+		}
+		for _, url := range urls {
 			got := jwks.StatusUnknown
 			if f != nil {
 				got = f.Status(url)

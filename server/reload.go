@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jwtgate/jwtgate/core"
@@ -157,16 +158,18 @@ func (s *Server) buildLocked(ctx context.Context, file string, data []byte, poli
 	if err := issuerClash(file, s.publicURL, c); err != nil {
 		return nil, err // a public URL from the options; parseService checks the file's
 	}
-	// The key source: kept when the URLs did not change, so that its
-	// cache survives the reload.
+	// The key source: kept when the URLs and discovery entries did not
+	// change, so that its cache survives the reload.
 	var fetcher *jwks.Fetcher
 	fresh := false
-	if len(c.jwksURLs) > 0 {
-		if slices.Equal(c.jwksURLs, s.fetch.urls) && s.fetch.fetcher != nil {
+	discoveries := sortedDiscoveries(policy)
+	if len(c.jwksURLs) > 0 || len(discoveries) > 0 {
+		if slices.Equal(c.jwksURLs, s.fetch.urls) && slices.EqualFunc(discoveries, s.fetch.discoveries, sameDiscovery) && s.fetch.fetcher != nil {
 			fetcher = s.fetch.fetcher
 		} else {
 			fetcher = jwks.New(jwks.Options{
-				URLs: c.jwksURLs, Client: s.client, Now: s.now, Logger: s.log, OnFetch: s.metrics.keyFetch,
+				URLs: c.jwksURLs, Discoveries: discoveries,
+				Client: s.client, Now: s.now, Logger: s.log, OnFetch: s.metrics.keyFetch,
 			})
 			fresh = true
 		}
@@ -223,11 +226,23 @@ func (s *Server) buildLocked(ctx context.Context, file string, data []byte, poli
 		s.fetch = fetchState{}
 		if fetcher != nil {
 			fctx, cancel := context.WithCancel(s.ctx)
-			s.fetch = fetchState{urls: c.jwksURLs, fetcher: fetcher, cancel: cancel}
+			s.fetch = fetchState{urls: c.jwksURLs, discoveries: discoveries, fetcher: fetcher, cancel: cancel}
 			s.wg.Go(func() { fetcher.Run(fctx) })
 		}
 	}
 	return c, nil
+}
+
+// sortedDiscoveries returns the policy's discovery entries by URL, so that
+// a reload that only reorders integrations keeps the fetcher.
+func sortedDiscoveries(p *core.Policy) []core.Discovery {
+	d := p.Discoveries()
+	slices.SortFunc(d, func(a, b core.Discovery) int { return strings.Compare(a.URL, b.URL) })
+	return d
+}
+
+func sameDiscovery(a, b core.Discovery) bool {
+	return a.URL == b.URL && a.Issuer == b.Issuer && slices.Equal(a.JWKSHosts, b.JWKSHosts)
 }
 
 func (s *Server) clientWithTimeout(d time.Duration) *http.Client {

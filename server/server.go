@@ -129,9 +129,10 @@ type Server struct {
 }
 
 type fetchState struct {
-	urls    []string
-	fetcher *jwks.Fetcher
-	cancel  context.CancelFunc
+	urls        []string
+	discoveries []core.Discovery
+	fetcher     *jwks.Fetcher
+	cancel      context.CancelFunc
 }
 
 // New loads the configuration, opens the store and the signing keys, and

@@ -53,12 +53,12 @@ func newVerifierOf(p *core.Policy) (*core.Verifier, error) {
 }
 
 // configOf is what a command's engine gets from its host, natively or in
-// the plugin: an in-memory replay store and, for jwks_url keys, a fetcher
-// of the policy's URLs only.
+// the plugin: an in-memory replay store and, for jwks_url and discovery
+// keys, a fetcher of the policy's URLs and issuers' documents only.
 func configOf(p *core.Policy) core.Config {
 	cfg := core.Config{Replay: core.NewMemoryReplayStore(0)}
-	if urls := p.JWKSURLs(); len(urls) > 0 {
-		cfg.Keys = jwks.New(jwks.Options{URLs: urls})
+	if urls, docs := p.JWKSURLs(), p.Discoveries(); len(urls) > 0 || len(docs) > 0 {
+		cfg.Keys = jwks.New(jwks.Options{URLs: urls, Discoveries: docs})
 	}
 	return cfg
 }

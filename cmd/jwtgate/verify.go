@@ -68,10 +68,10 @@ func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return exitUsage
 	}
 	defer closeEngine()
-	if *batch && !engine.wasm() && len(policy.JWKSURLs()) == 0 {
+	if *batch && !engine.wasm() && len(policy.JWKSURLs()) == 0 && len(policy.Discoveries()) == 0 {
 		// A batch may repeat tokens (a log replayed, say): a repeat is
 		// answered from a decision cache, as serve does. Only with fixed
-		// keys: the command does not follow a jwks_url set's changes (serve
+		// keys: the command does not follow a fetched set's changes (serve
 		// does); and the plugin's decisions carry no time window yet.
 		if c, err := core.NewCache(v, policy, core.CacheOptions{}); err == nil {
 			v = c
