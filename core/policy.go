@@ -1,6 +1,7 @@
 package core
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"regexp"
@@ -209,10 +210,34 @@ var headerPattern = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
 // reasons. A refused policy's error is PolicyErrors: every problem found,
 // in file order, each a *PolicyError at the line of the field at fault.
 func ParsePolicy(file string, data []byte, opts LoadOptions) (*Policy, error) {
+	return parsePolicy(file, data, opts, yamlconfig.ParseDocument)
+}
+
+// ParseBundle parses and validates a policy written in JSON, as
+// ParsePolicy does: a bundle that jwtgate policy build wrote (its hash is
+// checked), or the same JSON by hand. It reads JSON only, strictly (RFC
+// 8259), and links no YAML parser: it is the loader of the builds that
+// must stay small (the browser module, the proxy filter). A policy both
+// read gives the same Policy and the same errors.
+func ParseBundle(file string, data []byte, opts LoadOptions) (*Policy, error) {
+	return parsePolicy(file, data, opts, parseJSON)
+}
+
+// parseJSON is yamlconfig.ParseJSON, saying what to do with a YAML policy.
+func parseJSON(data []byte) (*yaml.Node, error) {
+	n, err := yamlconfig.ParseJSON(data)
+	var sp *yamlconfig.Problem
+	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) > 0 && t[0] != '{' && errors.As(err, &sp) {
+		sp.Reason += " (this loader reads JSON policies only; jwtgate policy build writes one from YAML)"
+	}
+	return n, err
+}
+
+func parsePolicy(file string, data []byte, opts LoadOptions, parse func([]byte) (*yaml.Node, error)) (*Policy, error) {
 	if len(data) > MaxPolicyBytes {
 		return nil, PolicyErrors{{File: file, Reason: fmt.Sprintf("policy is %d bytes, the limit is %d", len(data), MaxPolicyBytes)}}
 	}
-	root, err := yamlconfig.ParseDocument(data)
+	root, err := parse(data)
 	if err != nil {
 		return nil, PolicyErrors{syntaxError(file, err)}
 	}

@@ -18,27 +18,24 @@ const DEMO_ISSUER = "https://login.demo.example";
 const DEMO_ED_ISSUER = "https://ed.demo.example";
 
 // A policy in a page is public: it holds public keys only (a shared secret
-// is refused at load, since anyone could read it and mint tokens).
-const DEMO_POLICY = `# Demo policy: two integrations, public keys inline. Edit it freely.
-integrations:
-  - name: demo
-    tenant: acme
-    issuer: ${DEMO_ISSUER}
-    audiences: [demo-app]
-    algorithms: [ES256]
-    keys:
-      - jwks: {"keys": [{"kty": "EC", "crv": "P-256", "kid": "k1", "use": "sig",
-                         "x": "${DEMO_EC_PRIVATE.x}",
-                         "y": "${DEMO_EC_PRIVATE.y}"}]}
-    required_claims: [email]
-    require_roles: {any: [reader, admin]}
-    headers: {X-User: sub, X-Email: email}
-  - name: demo-ed
-    issuer: ${DEMO_ED_ISSUER}
-    algorithms: [EdDSA]
-    keys:
-      - jwks: {"keys": [{"kty": "OKP", "crv": "Ed25519", "kid": "ed-1", "x": "${DEMO_ED_PRIVATE.x}"}]}
-`;
+// is refused at load, since anyone could read it and mint tokens). The
+// module reads JSON: a bundle from "jwtgate policy build", or the same by
+// hand, as here: two integrations, public keys inline.
+const DEMO_POLICY = JSON.stringify({
+  integrations: [
+    {
+      name: "demo", tenant: "acme", issuer: DEMO_ISSUER, audiences: ["demo-app"], algorithms: ["ES256"],
+      keys: [{ jwks: { keys: [{ kty: "EC", crv: "P-256", kid: "k1", use: "sig", x: DEMO_EC_PRIVATE.x, y: DEMO_EC_PRIVATE.y }] } }],
+      required_claims: ["email"],
+      require_roles: { any: ["reader", "admin"] },
+      headers: { "X-User": "sub", "X-Email": "email" },
+    },
+    {
+      name: "demo-ed", issuer: DEMO_ED_ISSUER, algorithms: ["EdDSA"],
+      keys: [{ jwks: { keys: [{ kty: "OKP", crv: "Ed25519", kid: "ed-1", x: DEMO_ED_PRIVATE.x }] } }],
+    },
+  ],
+}, null, 2) + "\n";
 
 const $ = (sel) => document.querySelector(sel);
 const el = (tag, attrs = {}, ...children) => {

@@ -94,6 +94,7 @@ type e2eInput struct {
 		FilePolicy   string  `json:"filePolicy"`
 		JSONPolicy   string  `json:"jsonPolicy"`
 		SecretPolicy string  `json:"secretPolicy"`
+		YAMLPolicy   string  `json:"yamlPolicy"`
 		Token        string  `json:"token"`
 		Now          float64 `json:"now"`
 	} `json:"api"`
@@ -156,6 +157,7 @@ type e2eOutput struct {
 		FileKey        *caughtError    `json:"fileKey"`
 		BadYAML        *caughtError    `json:"badYAML"`
 		Secret         *caughtError    `json:"secret"`
+		YAML           *caughtError    `json:"yaml"`
 		NotString      *caughtError    `json:"notString"`
 		TokenNotString *caughtError    `json:"tokenNotString"`
 		NowNaN         *caughtError    `json:"nowNaN"`
@@ -218,7 +220,7 @@ var publicOnly = core.LoadOptions{PublicKeysOnly: true}
 
 func nativeJSON(t *testing.T, policy []byte, cfg core.Config, reqs ...core.Request) []string {
 	t.Helper()
-	p, err := core.ParsePolicy("testcorpus.yaml", policy, publicOnly)
+	p, err := core.ParseBundle("testcorpus.json", policy, publicOnly)
 	require.NoError(t, err)
 	v, err := core.NewVerifier(p, cfg)
 	require.NoError(t, err)
@@ -316,9 +318,13 @@ func TestBrowser(t *testing.T) {
 	art := artifactsDir(t)
 	in.Screenshot = filepath.Join(art, "browser.png")
 	in.ScreenshotValid = filepath.Join(art, "browser-valid.png")
-	for _, g := range groups {
-		require.True(t, utf8.Valid(g.Policy), "the corpus policy is not UTF-8: it cannot be a JavaScript string")
-		eg := e2eGroup{Policy: string(g.Policy)}
+	bundleOf := map[string][]byte{} // the bundles of the corpus's policies
+	for i, g := range groups {
+		// The module reads JSON: each group's policy as a bundle.
+		b, err := core.BuildBundle("testcorpus.yaml", g.Policy, core.LoadOptions{})
+		require.NoError(t, err)
+		bundleOf[string(g.Policy)], groups[i].Policy = b, b
+		eg := e2eGroup{Policy: string(b)}
 		for _, c := range g.Cases {
 			require.True(t, utf8.ValidString(c.Token), "case %s: not UTF-8: it cannot be a JavaScript string", c.Name)
 			require.True(t, utf8.ValidString(c.RedirectParam), "case %s: not UTF-8: it cannot be a JavaScript string", c.Name)
@@ -329,24 +335,25 @@ func TestBrowser(t *testing.T) {
 	}
 	expired := caseByName(t, cases, "expired/explain")
 	valid := caseByName(t, cases, "valid/RS256/explain")
-	in.Page.Policy, in.Page.Now = string(expired.Policy), seconds(expired.Now)
+	in.Page.Policy, in.Page.Now = string(bundleOf[string(expired.Policy)]), seconds(expired.Now)
 	in.Page.ExpiredToken, in.Page.ValidToken = expired.Token, valid.Token
 
 	jwksURL, missingURL := srv.URL+"/test/jwks.json", srv.URL+"/test/missing.json"
-	jwksPolicy := fmt.Sprintf("integrations:\n  - name: remote\n    issuer: %s\n    algorithms: [RS256]\n    keys:\n      - jwks_url: %s\n      - jwks_url: %s\n", testcorpus.IssRS, jwksURL, missingURL)
+	jwksPolicy := fmt.Sprintf(`{"integrations": [{"name": "remote", "issuer": %q, "algorithms": ["RS256"], "keys": [{"jwks_url": %q}, {"jwks_url": %q}]}]}`, testcorpus.IssRS, jwksURL, missingURL)
 	in.JWKS.Policy, in.JWKS.Now = jwksPolicy, seconds(testcorpus.Now)
 	rotatingURL := srv.URL + "/test/rotating.json"
-	in.JWKS.RotatingPolicy = fmt.Sprintf("integrations:\n  - name: remote\n    issuer: %s\n    algorithms: [RS256]\n    keys:\n      - jwks_url: %s\n", testcorpus.IssRS, rotatingURL)
+	in.JWKS.RotatingPolicy = fmt.Sprintf(`{"integrations": [{"name": "remote", "issuer": %q, "algorithms": ["RS256"], "keys": [{"jwks_url": %q}]}]}`, testcorpus.IssRS, rotatingURL)
 	in.JWKS.Tokens = []string{valid.Token, caseByName(t, cases, "valid/RS256-no-kid").Token, caseByName(t, cases, "unknown-kid").Token, caseByName(t, cases, "bad-signature/other-key").Token}
 
 	hsValid := caseByName(t, cases, "valid/HS256")
-	in.API.Policy = string(hsValid.Policy)
-	in.API.FilePolicy = "integrations:\n  - name: f\n    issuer: https://f.example\n    algorithms: [RS256]\n    keys:\n      - pem_file: /etc/jwtgate/key.pem\n"
+	in.API.Policy = string(bundleOf[string(hsValid.Policy)])
+	in.API.FilePolicy = `{"integrations": [{"name": "f", "issuer": "https://f.example", "algorithms": ["RS256"], "keys": [{"pem_file": "/etc/jwtgate/key.pem"}]}]}`
+	in.API.YAMLPolicy = string(testcorpus.PublicKeyPolicy())
 	in.API.JSONPolicy = fmt.Sprintf(`{"integrations":[{"name":"hs","issuer":%q,"algorithms":["EdDSA"],"keys":[{"jwks":%s}]}]}`, testcorpus.IssHS, edJWKS(k))
-	in.API.SecretPolicy = fmt.Sprintf("integrations:\n  - name: s\n    issuer: https://s.example\n    algorithms: [HS256]\n    keys:\n      - secret: %q\n", testcorpus.HSSecret)
+	in.API.SecretPolicy = fmt.Sprintf(`{"integrations": [{"name": "s", "issuer": "https://s.example", "algorithms": ["HS256"], "keys": [{"secret": %q}]}]}`, testcorpus.HSSecret)
 	in.API.Token, in.API.Now = hsValid.Token, seconds(hsValid.Now)
 
-	in.Bench.Policy = string(hsValid.Policy)
+	in.Bench.Policy = in.API.Policy
 	in.Bench.Tokens = benchTokens(t, cases)
 	in.Bench.Now, in.Bench.MinMillis, in.Bench.Rounds = seconds(testcorpus.Now), 1000, 3
 
@@ -461,10 +468,11 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("api", func(t *testing.T) {
 		a := out.API
-		_, nativeErr := core.ParsePolicy("files.yaml", []byte(in.API.FilePolicy), core.LoadOptions{})
+		_, nativeErr := core.ParseBundle("files.yaml", []byte(in.API.FilePolicy), publicOnly)
 		assert.False(t, a.FileKey == nil || !a.FileKey.IsPolicyError || nativeErr == nil || a.FileKey.Message != nativeErr.Error() || a.FileKey.Field != "keys[0].pem_file", "a file-based key: got %+v, want PolicyError %q", a.FileKey, nativeErr)
 		assert.False(t, a.BadYAML == nil || a.BadYAML.Name != "PolicyError", "bad YAML: %+v", a.BadYAML)
-		_, nativeErr = core.ParsePolicy("secret.yaml", []byte(in.API.SecretPolicy), publicOnly)
+		_, nativeErr = core.ParseBundle("secret.yaml", []byte(in.API.SecretPolicy), publicOnly)
+		assert.False(t, a.YAML == nil || !a.YAML.IsPolicyError || !strings.Contains(a.YAML.Message, "JSON policies only"), "a YAML policy: got %+v, want a PolicyError saying the module reads JSON", a.YAML)
 		assert.False(t, a.Secret == nil || !a.Secret.IsPolicyError || nativeErr == nil || a.Secret.Message != nativeErr.Error() || a.Secret.Field != "keys[0].secret", "a shared secret: got %+v, want PolicyError %q", a.Secret, nativeErr)
 		for name, e := range map[string]struct {
 			got  *caughtError
@@ -479,7 +487,7 @@ func TestBrowser(t *testing.T) {
 		var d map[string]any
 		assert.NoError(t, json.Unmarshal(a.DefaultNow, &d), "verify with the default now: %s", a.DefaultNow)
 		assert.NotNil(t, d["valid"], "verify with the default now: %s", a.DefaultNow)
-		want := nativeJSON(t, hsValid.Policy, core.Config{Replay: core.NewMemoryReplayStore(0)}, core.Request{Token: hsValid.Token, Now: hsValid.Now})[0]
+		want := nativeJSON(t, []byte(in.API.Policy), core.Config{Replay: core.NewMemoryReplayStore(0)}, core.Request{Token: hsValid.Token, Now: hsValid.Now})[0]
 		var w1, w2 any
 		json.Unmarshal([]byte(want), &w1)
 		json.Unmarshal(a.DateNow, &w2)
@@ -533,7 +541,7 @@ func TestBrowser(t *testing.T) {
 				lines = append(lines, "native: not measured under the race detector")
 				break
 			}
-			p, _ := core.ParsePolicy("testcorpus.yaml", []byte(in.Bench.Policy), publicOnly)
+			p, _ := core.ParseBundle("testcorpus.json", []byte(in.Bench.Policy), publicOnly)
 			v, _ := core.NewVerifier(p, core.Config{Replay: core.NewMemoryReplayStore(0)})
 			req := core.Request{Token: in.Bench.Tokens[alg], Now: testcorpus.Now}
 			var rates []float64

@@ -78,7 +78,7 @@ try {
   out.page.ready = await page.evaluate(() => window.jwtgatePage.ready);
   out.page.title = await page.title();
   out.page.status = await page.textContent("#status");
-  out.page.policyPrefilled = (await page.inputValue("#policy")).includes("integrations:");
+  out.page.policyPrefilled = (await page.inputValue("#policy")).includes('"integrations"');
 
   const verdict = async () => {
     await page.waitForSelector("#result .verdict, #result .error");
@@ -174,6 +174,7 @@ try {
       fileKey: await caught(() => JWTGate.load({ policy: a.filePolicy, name: "files.yaml" })),
       badYAML: await caught(() => JWTGate.load({ policy: "integrations: [" })),
       secret: await caught(() => JWTGate.load({ policy: a.secretPolicy, name: "secret.yaml" })),
+      yaml: await caught(() => JWTGate.load({ policy: a.yamlPolicy, name: "policy.yaml" })),
       notString: await caught(() => JWTGate.load({ policy: 42 })),
       tokenNotString: await caught(() => gate.verify(42)),
       nowNaN: await caught(() => gate.verify("a.b.c", { now: NaN })),

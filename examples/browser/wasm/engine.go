@@ -67,12 +67,14 @@ func newEngine() *engine { return &engine{next: 1, gates: map[int]*gate{}} }
 // so a shared secret or a decryption key in it would let them mint tokens.
 var loadOptions = core.LoadOptions{PublicKeysOnly: true}
 
-// load parses a policy (YAML or JSON) with loadOptions. provider supplies
+// load parses a policy with loadOptions: JSON (a bundle from jwtgate
+// policy build, or the same by hand), read without a YAML parser, which
+// the module does not link. provider supplies
 // the key sets of jwks_url entries; nil answers keys_unavailable for them.
 // checker, when not nil, checks the signatures (the page's WebCrypto);
 // nil checks them in the module.
 func (e *engine) load(name, text string, provider KeyProvider, checker core.SignatureChecker) (*LoadResult, error) {
-	p, err := core.ParsePolicy(name, []byte(text), loadOptions)
+	p, err := core.ParseBundle(name, []byte(text), loadOptions)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/internal/jwttest"
@@ -70,7 +72,7 @@ func (c *countingChecker) CheckSignature(alg string, jwk, input, sig []byte) (bo
 func engineCorpus(t *testing.T, checker core.SignatureChecker) {
 	e := newEngine()
 	for _, g := range testcorpus.Groups(testcorpus.PublicKeyCases()) {
-		r, err := e.load("testcorpus.yaml", string(g.Policy), nil, checker)
+		r, err := e.load("testcorpus.json", bundle(t, g.Policy), nil, checker)
 		require.NoError(t, err)
 		p, _ := core.ParsePolicy("testcorpus.yaml", g.Policy, loadOptions)
 		v, _ := core.NewVerifier(p, core.Config{Replay: core.NewMemoryReplayStore(0)})
@@ -97,7 +99,7 @@ func TestEngineRefusesFilesAndEnv(t *testing.T) {
 		"keys[0].secret_env":  "secret_env: SECRET",
 	} {
 		text := "integrations:\n  - name: a\n    issuer: https://a.example\n    algorithms: [HS256]\n    keys:\n      - " + policy + "\n"
-		_, err := e.load("p.yaml", text, nil, nil)
+		_, err := e.load("p.json", asJSON(t, text), nil, nil)
 		var pe *core.PolicyError
 		assert.False(t, !errors.As(err, &pe) || pe.Field != field || !strings.Contains(pe.Reason, "here; inline"), "%s: %v, want a PolicyError on %s saying to inline it", policy, err, field)
 	}
@@ -114,7 +116,7 @@ func TestEngineRefusesSecrets(t *testing.T) {
 		"decryption_keys": "algorithms: [EdDSA]\n    keys:\n      - pem: \"" + strings.ReplaceAll(edPEM(t), "\n", "\\n") + "\"\n    decryption_keys:\n      - {secret: 0123456789abcdef0123456789abcdef, algorithm: dir}",
 	} {
 		text := "integrations:\n  - name: a\n    issuer: https://a.example\n    " + policy + "\n"
-		_, err := e.load("p.yaml", text, nil, nil)
+		_, err := e.load("p.json", asJSON(t, text), nil, nil)
 		var pe *core.PolicyError
 		assert.False(t, !errors.As(err, &pe) || pe.Field != field, "%s: %v, want a PolicyError on %s", field, err, field)
 		_, native := core.ParsePolicy("p.yaml", []byte(text), core.LoadOptions{})
@@ -135,7 +137,7 @@ func TestEngineKeyProvider(t *testing.T) {
 	calls := 0
 	var answer string
 	var fail error
-	r, err := e.load("p.yaml", text, func(u, kid string) (string, error) {
+	r, err := e.load("p.json", asJSON(t, text), func(u, kid string) (string, error) {
 		calls++
 		assert.False(t, u != url || kid != "rs-1", "provider(%q, %q)", u, kid)
 		return answer, fail
@@ -172,3 +174,28 @@ func TestEngineKeyProvider(t *testing.T) {
 }
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+// bundle is the JSON bundle of a corpus policy, as the page loads one.
+func bundle(t *testing.T, policy []byte) string {
+	b, err := core.BuildBundle("testcorpus.yaml", policy, core.LoadOptions{})
+	require.NoError(t, err)
+	return string(b)
+}
+
+// asJSON writes a YAML policy as JSON, for a policy a bundle cannot hold
+// (one the module must refuse).
+func asJSON(t *testing.T, text string) string {
+	var doc any
+	require.NoError(t, yaml.Unmarshal([]byte(text), &doc))
+	b, err := json.Marshal(doc)
+	require.NoError(t, err)
+	return string(b)
+}
+
+// TestEngineReadsJSONOnly: the module reads JSON policies; YAML is refused
+// with what to do (it links no YAML parser).
+func TestEngineReadsJSONOnly(t *testing.T) {
+	_, err := newEngine().load("p.yaml", string(testcorpus.PublicKeyPolicy()), nil, nil)
+	var pe *core.PolicyError
+	assert.False(t, !errors.As(err, &pe) || !strings.Contains(pe.Reason, "JSON policies only; jwtgate policy build writes one from YAML"), "a YAML policy: %v", err)
+}
