@@ -100,7 +100,7 @@ func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case err == nil:
 		resp.Email, resp.Name, resp.Groups, resp.Roles, resp.Metadata = cmp.Or(sub.Email, resp.Email), sub.Name, sub.Groups, sub.Roles, sub.Metadata
-		resp.SyncedClaims = sub.Synced
+		resp.SyncedClaims = configuredSynced(c.integrations[id.integration], sub.Synced)
 		if !sub.FirstSeen.IsZero() {
 			resp.FirstSeen, resp.LastSeen = &sub.FirstSeen, &sub.LastSeen
 		}

@@ -106,3 +106,23 @@ func (s *Server) verifySyncing(ctx context.Context, c *config, req core.Request)
 	id.synced = synced
 	return id, nil
 }
+
+// configuredSynced is the stored synced claims the integration still
+// syncs: a claim dropped from synced_claims is no longer kept up to date,
+// so it is not answered either (its stored value stays, answered again if
+// the claim is named again).
+func configuredSynced(in *integ, stored map[string]json.RawMessage) map[string]json.RawMessage {
+	if in == nil || len(stored) == 0 {
+		return nil
+	}
+	var out map[string]json.RawMessage
+	for _, name := range in.synced {
+		if v, ok := stored[name]; ok {
+			if out == nil {
+				out = map[string]json.RawMessage{}
+			}
+			out[name] = v
+		}
+	}
+	return out
+}

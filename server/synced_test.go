@@ -28,14 +28,21 @@ const acadioLimits = "    subject_claim: email\n    max_age: 10m\n"
 func syncedEnv(t *testing.T, dsn, settings string) *env {
 	t.Helper()
 	e := newEnv(t, envOptions{dsn: dsn, noStart: true})
-	cfg := e.testConfig("")
-	require.Equal(t, 1, strings.Count(cfg, acadioSettings))
-	require.Equal(t, 1, strings.Count(cfg, acadioLimits))
-	cfg = strings.Replace(cfg, acadioLimits, acadioLimits+"    max_token_bytes: 65536\n", 1)
-	e.write(strings.Replace(cfg, acadioSettings, acadioSettings+settings, 1))
+	e.writeSynced(settings)
 	e.srv = e.start(filepath.Join(e.dir, "data"))
 	e.url = httptestServer(t, e.srv)
 	return e
+}
+
+// writeSynced writes the seeds' configuration with settings added to
+// Acadio's integration.
+func (e *env) writeSynced(settings string) {
+	e.t.Helper()
+	cfg := e.testConfig("")
+	require.Equal(e.t, 1, strings.Count(cfg, acadioSettings))
+	require.Equal(e.t, 1, strings.Count(cfg, acadioLimits))
+	cfg = strings.Replace(cfg, acadioLimits, acadioLimits+"    max_token_bytes: 65536\n", 1)
+	e.write(strings.Replace(cfg, acadioSettings, acadioSettings+settings, 1))
 }
 
 // callback is Acadio's sign-in, /auth/callback/jwt-auth?token=…&go=….
@@ -47,7 +54,7 @@ func (e *env) callback(tok, goTo string, headers ...string) response {
 // Acadio's credits follow the groups rule: present replaces, [] clears,
 // absent (or null) leaves them alone; each value is kept as the token
 // spells it, and /v1/session returns them. A claim not in synced_claims is
-// not kept; one of the wrong type or over a bound refuses the sign-in and
+// not kept (nor answered, once dropped from it); one of the wrong type or over a bound refuses the sign-in and
 // changes nothing.
 func TestAcadioCreditsSynced(t *testing.T) {
 	eachStore(t, func(t *testing.T, dsn string) {
@@ -105,6 +112,14 @@ func TestAcadioCreditsSynced(t *testing.T) {
 		// At the bounds: kept.
 		e.callback(e.acadioToken(map[string]any{"credits": long[1:]}), "/x")
 		assert.Len(t, synced()["credits"], 2*maxSyncedListLen+1, "[0,0,…]")
+
+		// credits no longer synced: no longer answered, though kept.
+		e.writeSynced("      synced_claims: [groups]\n")
+		require.NoError(t, e.srv.Reload())
+		session = e.get("/v1/session", "Cookie", cookie)
+		require.Equal(t, http.StatusOK, session.status, session.body)
+		assert.NotContains(t, session.json, "synced_claims")
+		assert.Len(t, synced()["credits"], 2*maxSyncedListLen+1)
 	})
 }
 
