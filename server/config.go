@@ -36,6 +36,12 @@ type integ struct {
 	defaultRedirect string
 	errorRedirect   string
 	allowedOrigins  map[string]bool // normalised origins of the vendor's pages
+
+	// synced are the claims kept as the subject's synced claims (without
+	// groups and roles, which have fields of their own);
+	// onboardingRedirect the target of onboard: true on creation.
+	synced             []string
+	onboardingRedirect string
 }
 
 // config is one loaded configuration file: the policy, its engine and the
@@ -331,12 +337,15 @@ func (p *serviceParser) integration(c *config, in *integ, field string, set inte
 	}
 	for _, r := range []struct{ field, value, example string }{
 		{".default_redirect", set.DefaultRedirect, "/home"}, {".error_redirect", set.ErrorRedirect, "/login"},
+		{".onboarding_redirect", set.OnboardingRedirect, "/welcome"},
 	} {
 		if r.value != "" && !safeRelative(r.value) && checkURL(r.value) != nil {
 			p.fail(field+r.field, "want a path such as %s or an http(s) URL, found %q", r.example, r.value)
 		}
 	}
 	in.defaultRedirect, in.errorRedirect = set.DefaultRedirect, set.ErrorRedirect
+	in.onboardingRedirect = set.OnboardingRedirect
+	in.synced = p.syncedClaims(field+".synced_claims", set.SyncedClaims)
 	if len(set.AllowedOrigins) > 0 {
 		in.allowedOrigins = map[string]bool{}
 	}

@@ -69,6 +69,12 @@ type integrationSettings struct {
 	DefaultRedirect  string                  `yaml:"default_redirect"`
 	ErrorRedirect    string                  `yaml:"error_redirect"`
 	AllowedOrigins   []string                `yaml:"allowed_origins"`
+
+	// SyncedClaims are the token's list claims kept on the subject by
+	// Acadio's rule; OnboardingRedirect is where a sign-in that creates
+	// the subject goes when its token says onboard: true.
+	SyncedClaims       []string `yaml:"synced_claims"`
+	OnboardingRedirect string   `yaml:"onboarding_redirect"`
 }
 
 type remoteValidationConfig struct {

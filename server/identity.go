@@ -28,6 +28,11 @@ type identity struct {
 	expiresAt                  int64             // Unix seconds; 0 for none
 	redirect                   string            // the post-sign-in target the core allowed
 	sessionID                  string            // jwtgate's own tokens: the session they name
+	// synced are the integration's synced claims the token carries, and
+	// onboard its request for onboarding; read (verifySyncing) only where
+	// the subject is stored.
+	synced  map[string]json.RawMessage
+	onboard bool
 	// prof is read from claims on first use (profile): forward
 	// authentication and remote validation never need it, and reading it
 	// is a second parse of the payload.
@@ -38,7 +43,8 @@ type identity struct {
 // profile is what the server keeps of a subject beyond the decision.
 type profile struct {
 	email, name string
-	metadata    json.RawMessage // the token's metadata (or meta) object
+	metadata    json.RawMessage            // the token's metadata (or meta) object
+	members     map[string]json.RawMessage // every claim, for the synced claims
 }
 
 // externalIdentity is the identity of a valid decision on an
@@ -69,7 +75,7 @@ func readProfile(payload json.RawMessage) profile {
 	if json.Unmarshal(payload, &claims) != nil {
 		return profile{}
 	}
-	return profile{email: text(claims["email"]), name: text(claims["name"]), metadata: metadataClaim(claims)}
+	return profile{email: text(claims["email"]), name: text(claims["name"]), metadata: metadataClaim(claims), members: claims}
 }
 
 // grants are what route requirements judge.

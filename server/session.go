@@ -63,8 +63,10 @@ type sessionResponse struct {
 	Groups        []string        `json:"groups,omitzero"`
 	Roles         []string        `json:"roles,omitzero"`
 	Metadata      json.RawMessage `json:"metadata,omitempty"`
-	FirstSeen     *time.Time      `json:"first_seen,omitempty"`
-	LastSeen      *time.Time      `json:"last_seen,omitempty"`
+	// SyncedClaims are the stored subject's synced claims, by name.
+	SyncedClaims map[string]json.RawMessage `json:"synced_claims,omitempty"`
+	FirstSeen    *time.Time                 `json:"first_seen,omitempty"`
+	LastSeen     *time.Time                 `json:"last_seen,omitempty"`
 }
 
 // handleSession is GET /v1/session: who am I, from the session cookie or a
@@ -98,6 +100,7 @@ func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case err == nil:
 		resp.Email, resp.Name, resp.Groups, resp.Roles, resp.Metadata = cmp.Or(sub.Email, resp.Email), sub.Name, sub.Groups, sub.Roles, sub.Metadata
+		resp.SyncedClaims = configuredSynced(c.integrations[id.integration], sub.Synced)
 		if !sub.FirstSeen.IsZero() {
 			resp.FirstSeen, resp.LastSeen = &sub.FirstSeen, &sub.LastSeen
 		}

@@ -148,7 +148,7 @@ func (s *Server) signInCaller(ctx context.Context, c *config, in signInRequest, 
 	if in.token == "" {
 		return &caller{ref: &refusal{code: core.CodeInvalidToken, reason: "no token in the query, the Authorization header or the body", integration: integration}}
 	}
-	id, ref := s.verifyExternal(ctx, c, core.Request{Token: in.token, Now: s.now(), RedirectParam: in.redirect, Integration: integration})
+	id, ref := s.verifySyncing(ctx, c, core.Request{Token: in.token, Now: s.now(), RedirectParam: in.redirect, Integration: integration})
 	return &caller{token: in.token, id: id, ref: ref}
 }
 
@@ -171,6 +171,9 @@ func (s *Server) startSignedIn(w http.ResponseWriter, r *http.Request, c *config
 	}
 	s.setSessionCookie(w, c, tok, exp)
 	target := signInTarget(c.integrations[id.integration], id, redirect)
+	if onboard := onboardingTarget(c.integrations[id.integration], id, created); onboard != "" {
+		target = onboard
+	}
 	s.log.Info("signed in", "endpoint", endpoint, "integration", id.integration, "subject", id.subject, "created", created, "redirect", target)
 	if signInWantsJSON(r) {
 		writeJSON(w, http.StatusOK, signInResponse{

@@ -24,6 +24,18 @@ func signInTarget(ig *integ, id *identity, param string) string {
 	return "/"
 }
 
+// onboardingTarget is where a sign-in goes instead of signInTarget's
+// target, or "": the integration's onboarding_redirect (checked at load as
+// default_redirect is) when the sign-in created the subject and its token
+// asked for onboarding (Acadio's onboard: true). Without an
+// onboarding_redirect the sign-in goes on as any other.
+func onboardingTarget(ig *integ, id *identity, created bool) string {
+	if ig == nil || !created || !id.onboard {
+		return ""
+	}
+	return ig.onboardingRedirect
+}
+
 // safeRelative reports whether target is a same-site path: one "/" followed
 // by something other than "/" or "\", also after percent-decoding, with no
 // control characters, spaces, backslashes or non-ASCII, at most 2048 bytes,

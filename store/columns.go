@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -112,4 +113,33 @@ func validateSubject(s Subject) error {
 		return errors.New("store: subject ID is empty")
 	}
 	return nil
+}
+
+// syncedClaims returns the names of a subject's synced claims, sorted (so
+// that concurrent upserts lock rows in one order), each checked: a
+// non-empty name and a value that is valid JSON, stored as given.
+func syncedClaims(synced map[string]json.RawMessage) ([]string, error) {
+	names := slices.Sorted(maps.Keys(synced))
+	for _, name := range names {
+		switch v := synced[name]; {
+		case name == "":
+			return nil, errors.New("store: a synced claim has an empty name")
+		case !json.Valid(v):
+			return nil, fmt.Errorf("store: synced claim %q is not valid JSON", name)
+		}
+	}
+	return names, nil
+}
+
+// decodeSynced reads the synced claims a store aggregated into one JSON
+// object (SQL NULL: none). Each value is the stored text, byte for byte.
+func decodeSynced(b []byte) (map[string]json.RawMessage, error) {
+	if b == nil {
+		return nil, nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("stored synced claims: %w", err)
+	}
+	return m, nil
 }

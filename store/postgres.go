@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -72,6 +73,21 @@ var pgMigrations = []migration{{
 			retired    boolean NOT NULL DEFAULT false
 		)`,
 		`ALTER TABLE sessions ADD COLUMN generation bigint NOT NULL DEFAULT 1`,
+	},
+}, {
+	// Synced claims (an integration's synced_claims, Acadio's credits):
+	// a row a claim, so that a token naming one claim replaces that one
+	// alone, and each value is kept as the token gave it (json, not jsonb).
+	version: 4,
+	stmts: []string{
+		`CREATE TABLE subject_claims (
+			tenant      text NOT NULL,
+			integration text NOT NULL,
+			id          text NOT NULL,
+			claim       text NOT NULL,
+			value       json NOT NULL,
+			PRIMARY KEY (tenant, integration, id, claim)
+		)`,
 	},
 }}
 
@@ -184,6 +200,12 @@ func (s *pgStore) janitor() *janitor { return &s.jan }
 
 const pgSubjectColumns = `tenant, id, integration, email, name, "groups", roles, metadata, first_seen, last_seen`
 
+// pgSyncedObject aggregates a subject's synced claims into one JSON
+// object, each value pasted as stored (json_object_agg would add spaces
+// around it), NULL when it has none. $1, $2 and $3 are the subject's key.
+const pgSyncedObject = `SELECT '{' || string_agg(to_json(c.claim)::text || ':' || c.value::text, ',') || '}'
+	FROM subject_claims c WHERE c.tenant = $1 AND c.integration = $2 AND c.id = $3`
+
 // UpsertSubject implements Store, in one transaction: insert the subject
 // if new (ON CONFLICT DO NOTHING waits for a concurrent insert of the same
 // key), else update it by Acadio's rule.
@@ -200,6 +222,10 @@ func (s *pgStore) UpsertSubject(ctx context.Context, sub Subject, now time.Time)
 		return Subject{}, false, fmt.Errorf("store: postgres: upsert subject: roles: %w", err)
 	}
 	metadata, err := encodeMetadata(sub.Metadata)
+	if err != nil {
+		return Subject{}, false, err
+	}
+	names, err := syncedClaims(sub.Synced)
 	if err != nil {
 		return Subject{}, false, err
 	}
@@ -232,16 +258,44 @@ func (s *pgStore) UpsertSubject(ctx context.Context, sub Subject, now time.Time)
 	if err != nil {
 		return Subject{}, false, fmt.Errorf("store: postgres: upsert subject: %w", err)
 	}
+	if out.Synced, err = syncPGClaims(ctx, tx, sub, names); err != nil {
+		return Subject{}, false, fmt.Errorf("store: postgres: upsert subject: %w", err)
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return Subject{}, false, fmt.Errorf("store: postgres: upsert subject: commit: %w", err)
 	}
 	return out, created, nil
 }
 
-// GetSubject implements Store.
+// syncPGClaims stores the synced claims names of sub in tx, each
+// replacing the stored value of its claim, and returns every synced claim
+// the subject now has.
+func syncPGClaims(ctx context.Context, tx pgx.Tx, sub Subject, names []string) (map[string]json.RawMessage, error) {
+	for _, name := range names {
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO subject_claims (tenant, integration, id, claim, value) VALUES ($1, $2, $3, $4, $5::json)
+			ON CONFLICT (tenant, integration, id, claim) DO UPDATE SET value = EXCLUDED.value`,
+			sub.Tenant, sub.Integration, sub.ID, name, string(sub.Synced[name])); err != nil {
+			return nil, fmt.Errorf("synced claim %q: %w", name, err)
+		}
+	}
+	var synced []byte
+	if err := tx.QueryRow(ctx, pgSyncedObject, sub.Tenant, sub.Integration, sub.ID).Scan(&synced); err != nil {
+		return nil, fmt.Errorf("read synced claims: %w", err)
+	}
+	return decodeSynced(synced)
+}
+
+// GetSubject implements Store: the subject and its synced claims, in one
+// statement.
 func (s *pgStore) GetSubject(ctx context.Context, tenant, integration, id string) (Subject, error) {
+	var synced []byte
 	out, err := scanPGSubject(s.pool.QueryRow(ctx,
-		`SELECT `+pgSubjectColumns+` FROM subjects WHERE tenant = $1 AND integration = $2 AND id = $3`, tenant, integration, id))
+		`SELECT `+pgSubjectColumns+`, (`+pgSyncedObject+`)
+		FROM subjects WHERE tenant = $1 AND integration = $2 AND id = $3`, tenant, integration, id), &synced)
+	if err == nil {
+		out.Synced, err = decodeSynced(synced)
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Subject{}, ErrNotFound
 	}
@@ -251,14 +305,16 @@ func (s *pgStore) GetSubject(ctx context.Context, tenant, integration, id string
 	return out, nil
 }
 
-// scanPGSubject reads a row of pgSubjectColumns.
-func scanPGSubject(row pgx.Row) (Subject, error) {
+// scanPGSubject reads a row of pgSubjectColumns, and then of the extra
+// columns into extra.
+func scanPGSubject(row pgx.Row, extra ...any) (Subject, error) {
 	var (
 		s                       Subject
 		groups, roles, metadata []byte
 	)
-	if err := row.Scan(&s.Tenant, &s.ID, &s.Integration, &s.Email, &s.Name,
-		&groups, &roles, &metadata, &s.FirstSeen, &s.LastSeen); err != nil {
+	dest := append([]any{&s.Tenant, &s.ID, &s.Integration, &s.Email, &s.Name,
+		&groups, &roles, &metadata, &s.FirstSeen, &s.LastSeen}, extra...)
+	if err := row.Scan(dest...); err != nil {
 		return Subject{}, err
 	}
 	if err := decodeJSONColumns(&s, groups, roles, metadata); err != nil {

@@ -95,6 +95,21 @@ var sqliteMigrations = []migration{{
 		)`,
 		`ALTER TABLE sessions ADD COLUMN generation INTEGER NOT NULL DEFAULT 1`,
 	},
+}, {
+	// Synced claims (an integration's synced_claims, Acadio's credits):
+	// a row a claim, so that a token naming one claim replaces that one
+	// alone, and each value is kept as the token gave it.
+	version: 4,
+	stmts: []string{
+		`CREATE TABLE subject_claims (
+			tenant      TEXT NOT NULL,
+			integration TEXT NOT NULL,
+			id          TEXT NOT NULL,
+			claim       TEXT NOT NULL,
+			value       TEXT NOT NULL,
+			PRIMARY KEY (tenant, integration, id, claim)
+		)`,
+	},
 }}
 
 // sqliteStore is the SQLite Store. Writes go through one connection (w):
@@ -242,6 +257,12 @@ func (s *sqliteStore) janitor() *janitor { return &s.jan }
 
 const sqliteSubjectColumns = `tenant, id, integration, email, name, "groups", roles, metadata, first_seen, last_seen`
 
+// sqliteSyncedObject aggregates a subject's synced claims into one JSON
+// object, each value pasted as stored (SQLite's json functions would
+// minify it), NULL when it has none. ?1, ?2 and ?3 are the subject's key.
+const sqliteSyncedObject = `SELECT '{' || group_concat(json_quote(c.claim) || ':' || c.value, ',') || '}'
+	FROM subject_claims c WHERE c.tenant = ?1 AND c.integration = ?2 AND c.id = ?3`
+
 // UpsertSubject implements Store, in one IMMEDIATE transaction: insert the
 // subject if new, else update it by Acadio's rule.
 func (s *sqliteStore) UpsertSubject(ctx context.Context, sub Subject, now time.Time) (Subject, bool, error) {
@@ -257,6 +278,10 @@ func (s *sqliteStore) UpsertSubject(ctx context.Context, sub Subject, now time.T
 		return Subject{}, false, fmt.Errorf("store: sqlite: upsert subject: roles: %w", err)
 	}
 	metadata, err := encodeMetadata(sub.Metadata)
+	if err != nil {
+		return Subject{}, false, err
+	}
+	names, err := syncedClaims(sub.Synced)
 	if err != nil {
 		return Subject{}, false, err
 	}
@@ -290,16 +315,44 @@ func (s *sqliteStore) UpsertSubject(ctx context.Context, sub Subject, now time.T
 	if err != nil {
 		return Subject{}, false, fmt.Errorf("store: sqlite: upsert subject: %w", err)
 	}
+	if out.Synced, err = syncSQLiteClaims(ctx, tx, sub, names); err != nil {
+		return Subject{}, false, fmt.Errorf("store: sqlite: upsert subject: %w", err)
+	}
 	if err := tx.Commit(); err != nil {
 		return Subject{}, false, fmt.Errorf("store: sqlite: upsert subject: commit: %w", err)
 	}
 	return out, created, nil
 }
 
-// GetSubject implements Store.
+// syncSQLiteClaims stores the synced claims names of sub in tx, each
+// replacing the stored value of its claim, and returns every synced claim
+// the subject now has.
+func syncSQLiteClaims(ctx context.Context, tx *sql.Tx, sub Subject, names []string) (map[string]json.RawMessage, error) {
+	for _, name := range names {
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO subject_claims (tenant, integration, id, claim, value) VALUES (?1, ?2, ?3, ?4, ?5)
+			ON CONFLICT (tenant, integration, id, claim) DO UPDATE SET value = excluded.value`,
+			sub.Tenant, sub.Integration, sub.ID, name, string(sub.Synced[name])); err != nil {
+			return nil, fmt.Errorf("synced claim %q: %w", name, err)
+		}
+	}
+	var synced []byte
+	if err := tx.QueryRowContext(ctx, sqliteSyncedObject, sub.Tenant, sub.Integration, sub.ID).Scan(&synced); err != nil {
+		return nil, fmt.Errorf("read synced claims: %w", err)
+	}
+	return decodeSynced(synced)
+}
+
+// GetSubject implements Store: the subject and its synced claims, in one
+// statement.
 func (s *sqliteStore) GetSubject(ctx context.Context, tenant, integration, id string) (Subject, error) {
+	var synced []byte
 	out, err := scanSQLiteSubject(s.r.QueryRowContext(ctx,
-		`SELECT `+sqliteSubjectColumns+` FROM subjects WHERE tenant = ? AND integration = ? AND id = ?`, tenant, integration, id))
+		`SELECT `+sqliteSubjectColumns+`, (`+sqliteSyncedObject+`)
+		FROM subjects WHERE tenant = ?1 AND integration = ?2 AND id = ?3`, tenant, integration, id), &synced)
+	if err == nil {
+		out.Synced, err = decodeSynced(synced)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return Subject{}, ErrNotFound
 	}
@@ -309,15 +362,17 @@ func (s *sqliteStore) GetSubject(ctx context.Context, tenant, integration, id st
 	return out, nil
 }
 
-// scanSQLiteSubject reads a row of sqliteSubjectColumns.
-func scanSQLiteSubject(row *sql.Row) (Subject, error) {
+// scanSQLiteSubject reads a row of sqliteSubjectColumns, and then of the
+// extra columns into extra.
+func scanSQLiteSubject(row *sql.Row, extra ...any) (Subject, error) {
 	var (
 		s                       Subject
 		groups, roles, metadata []byte
 		firstSeen, lastSeen     int64
 	)
-	if err := row.Scan(&s.Tenant, &s.ID, &s.Integration, &s.Email, &s.Name,
-		&groups, &roles, &metadata, &firstSeen, &lastSeen); err != nil {
+	dest := append([]any{&s.Tenant, &s.ID, &s.Integration, &s.Email, &s.Name,
+		&groups, &roles, &metadata, &firstSeen, &lastSeen}, extra...)
+	if err := row.Scan(dest...); err != nil {
 		return Subject{}, err
 	}
 	if err := decodeJSONColumns(&s, groups, roles, metadata); err != nil {

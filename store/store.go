@@ -47,6 +47,13 @@ type Subject struct {
 	Groups   []string
 	Roles    []string
 	Metadata json.RawMessage
+	// Synced are the subject's synced claims (an integration's
+	// synced_claims), by claim name, each a JSON value stored byte for
+	// byte. On update a name present replaces that claim's stored value
+	// and a name absent leaves it alone, so that a token which omits a
+	// claim cannot clear it; the stored subject carries every synced claim
+	// it has, nil when none.
+	Synced map[string]json.RawMessage
 	// FirstSeen is when the subject was created, LastSeen its latest
 	// update; both set by the store from the now it is given.
 	FirstSeen time.Time
@@ -85,8 +92,8 @@ type Store interface {
 	Claim(ctx context.Context, id string, expiry, now time.Time) (fresh bool, err error)
 	// UpsertSubject creates the subject of (Tenant, Integration, ID) or
 	// updates it (Email and Name when non-empty, Groups/Roles/Metadata when
-	// non-nil, LastSeen = now), and returns the stored subject and whether
-	// it was created.
+	// non-nil, each claim of Synced, LastSeen = now), in one transaction,
+	// and returns the stored subject and whether it was created.
 	UpsertSubject(ctx context.Context, s Subject, now time.Time) (Subject, bool, error)
 	// GetSubject returns the subject an integration vouched for, or
 	// ErrNotFound.

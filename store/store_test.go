@@ -388,6 +388,59 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 		assert.Equal(t, "null", string(stored.Metadata), "a refused upsert changes nothing")
 	})
 
+	t.Run("SubjectSynced", func(t *testing.T) {
+		t.Parallel()
+		a, b := open(t), open(t)
+		key := Subject{Tenant: "acadio-school", Integration: "jwt-auth", ID: "ada"}
+		with := func(synced map[string]json.RawMessage) Subject {
+			s := key
+			s.Synced = synced
+			return s
+		}
+		credits := json.RawMessage("[{\"orderId\": \"o-1\",\n \"id\": 7}, {\"id\":12345678901234567890,\"orderId\":\"\\u00e9\"}]")
+		got, created, err := a.UpsertSubject(ctx, with(map[string]json.RawMessage{"credits": credits, "badges": json.RawMessage(`["b"]`)}), t0)
+		require.NoError(t, err)
+		assert.True(t, created)
+		assertSynced(t, map[string]string{"credits": string(credits), "badges": `["b"]`}, got.Synced)
+		stored, err := b.GetSubject(ctx, key.Tenant, key.Integration, key.ID)
+		require.NoError(t, err)
+		assertSynced(t, map[string]string{"credits": string(credits), "badges": `["b"]`}, stored.Synced)
+
+		// Absent: left alone (nil, and a map without the claim).
+		got, _, err = b.UpsertSubject(ctx, with(nil), t0)
+		require.NoError(t, err)
+		assertSynced(t, map[string]string{"credits": string(credits), "badges": `["b"]`}, got.Synced)
+		got, _, err = b.UpsertSubject(ctx, with(map[string]json.RawMessage{"badges": json.RawMessage(`["c","d"]`)}), t0)
+		require.NoError(t, err)
+		assertSynced(t, map[string]string{"credits": string(credits), "badges": `["c","d"]`}, got.Synced)
+		// Empty: the stored list is cleared, and stays a (synced) empty list.
+		got, _, err = a.UpsertSubject(ctx, with(map[string]json.RawMessage{"credits": json.RawMessage(`[]`)}), t0)
+		require.NoError(t, err)
+		assertSynced(t, map[string]string{"credits": `[]`, "badges": `["c","d"]`}, got.Synced)
+		stored, err = b.GetSubject(ctx, key.Tenant, key.Integration, key.ID)
+		require.NoError(t, err)
+		assertSynced(t, map[string]string{"credits": `[]`, "badges": `["c","d"]`}, stored.Synced)
+
+		// Another integration's subject of the same ID has its own.
+		other := Subject{Tenant: key.Tenant, Integration: "other", ID: key.ID}
+		got, _, err = a.UpsertSubject(ctx, other, t0)
+		require.NoError(t, err)
+		assert.Nil(t, got.Synced, "no synced claims")
+		stored, err = a.GetSubject(ctx, other.Tenant, other.Integration, other.ID)
+		require.NoError(t, err)
+		assert.Nil(t, stored.Synced)
+
+		// Refused: invalid JSON, an empty name; nothing changes.
+		_, _, err = a.UpsertSubject(ctx, with(map[string]json.RawMessage{"credits": json.RawMessage(`[{"secret":`)}), t0)
+		require.Error(t, err)
+		assert.NotContains(t, err.Error(), "secret")
+		_, _, err = a.UpsertSubject(ctx, with(map[string]json.RawMessage{"": json.RawMessage(`[]`)}), t0)
+		require.Error(t, err)
+		stored, err = b.GetSubject(ctx, key.Tenant, key.Integration, key.ID)
+		require.NoError(t, err)
+		assertSynced(t, map[string]string{"credits": `[]`, "badges": `["c","d"]`}, stored.Synced)
+	})
+
 	t.Run("SubjectNotFound", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)
@@ -616,8 +669,31 @@ func assertSubject(t *testing.T, want, got Subject) {
 	assert.Equal(t, want.Groups, got.Groups, "Groups")
 	assert.Equal(t, want.Roles, got.Roles, "Roles")
 	assert.Equal(t, string(want.Metadata), string(got.Metadata), "Metadata")
+	assertSynced(t, rawStrings(want.Synced), got.Synced)
 	assertTime(t, want.FirstSeen, got.FirstSeen, "FirstSeen")
 	assertTime(t, want.LastSeen, got.LastSeen, "LastSeen")
+}
+
+// assertSynced checks synced claims byte for byte; want nil is none.
+func assertSynced(t *testing.T, want map[string]string, got map[string]json.RawMessage) {
+	t.Helper()
+	if want == nil {
+		assert.Nil(t, got, "Synced")
+		return
+	}
+	assert.Equal(t, want, rawStrings(got), "Synced")
+}
+
+// rawStrings is m with its values as strings, nil for nil.
+func rawStrings(m map[string]json.RawMessage) map[string]string {
+	if m == nil {
+		return nil
+	}
+	out := map[string]string{}
+	for k, v := range m {
+		out[k] = string(v)
+	}
+	return out
 }
 
 func assertSession(t *testing.T, want, got Session) {
@@ -714,7 +790,7 @@ var v1Sessions = []Session{
 // checkMigrated checks a database migrated from v1Subjects and
 // v1Sessions: each subject is the subject of the integration that last
 // wrote it, and another integration's upsert of the same ID makes a
-// subject of its own; once the configured integrations are synced, the
+// subject of its own; a migrated subject takes synced claims; once the configured integrations are synced, the
 // sessions of those stay live and the others are gone.
 func checkMigrated(t *testing.T, s Store) {
 	ctx := context.Background()
@@ -738,6 +814,13 @@ func checkMigrated(t *testing.T, s Store) {
 	got, err = s.GetSubject(ctx, "acme", "okta", "u1")
 	require.NoError(t, err)
 	assertSubject(t, v1Subjects[0], got)
+	// A migrated subject takes synced claims; its other fields stay.
+	got, _, err = s.UpsertSubject(ctx, Subject{Tenant: "acme", Integration: "okta", ID: "u1",
+		Synced: map[string]json.RawMessage{"credits": json.RawMessage(`[{"id":1}]`)}}, v1Subjects[0].LastSeen)
+	require.NoError(t, err)
+	want := v1Subjects[0]
+	want.Synced = map[string]json.RawMessage{"credits": json.RawMessage(`[{"id":1}]`)}
+	assertSubject(t, want, got)
 }
 
 // TestSQLiteMigrate brings a schema version 1 file with subjects and
