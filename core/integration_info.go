@@ -1,10 +1,13 @@
 package core
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/jwtgate/jwtgate/core/internal/jsonscan"
+	"github.com/jwtgate/jwtgate/internal/redirect"
 )
 
 // IntegrationInfo is what a host may read of one integration without
@@ -29,6 +32,24 @@ type IntegrationInfo struct {
 	// HeaderNames are the headers of its claim-to-header mapping, sorted:
 	// those a host strips from a request before it sets a decision's.
 	HeaderNames []string
+}
+
+// CheckRedirect reports why target is not a post-sign-in redirect the
+// integration's redirect section allows (its allowed_domains; https unless
+// allow_http), nil when it is: the check a redirect claim or parameter
+// gets, for the targets a host configures beside the policy (an
+// onboarding page, say). An integration without a redirect section allows
+// none.
+func (p *Policy) CheckRedirect(integration, target string) error {
+	in := p.byName[integration]
+	switch {
+	case in == nil:
+		return fmt.Errorf("no integration %q", integration)
+	case in.redirect == nil:
+		return errors.New("the integration has no redirect section")
+	}
+	_, err := redirect.Check(target, redirect.Options{AllowedDomains: in.redirect.AllowedDomains, AllowHTTP: in.redirect.AllowHTTP})
+	return err
 }
 
 // Integration returns the integration called name, or false.

@@ -339,8 +339,16 @@ func (p *serviceParser) integration(c *config, in *integ, field string, set inte
 		{".default_redirect", set.DefaultRedirect, "/home"}, {".error_redirect", set.ErrorRedirect, "/login"},
 		{".onboarding_redirect", set.OnboardingRedirect, "/welcome"},
 	} {
-		if r.value != "" && !safeRelative(r.value) && checkURL(r.value) != nil {
+		switch {
+		case r.value == "" || safeRelative(r.value):
+		case checkURL(r.value) != nil:
 			p.fail(field+r.field, "want a path such as %s or an http(s) URL, found %q", r.example, r.value)
+		case in.HasRedirect && c.policy != nil:
+			// A URL elsewhere must be one the policy's redirect section
+			// allows, as a redirect claim must.
+			if err := c.policy.CheckRedirect(in.Name, r.value); err != nil {
+				p.fail(field+r.field, "%q is not an allowed redirect target of the integration: %v", r.value, err)
+			}
 		}
 	}
 	in.defaultRedirect, in.errorRedirect = set.DefaultRedirect, set.ErrorRedirect

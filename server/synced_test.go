@@ -222,6 +222,26 @@ func TestSyncedClaimsConfig(t *testing.T) {
 	}
 }
 
+// TestConfiguredRedirectsAllowed: with a redirect section, the URLs of
+// onboarding_redirect (and default_redirect, error_redirect) must be ones
+// it allows, as a token's redirect claim must.
+func TestConfiguredRedirectsAllowed(t *testing.T) {
+	policy := "integrations:\n  - name: okto\n    issuer: " + oktoIssuer + "\n    algorithms: [HS256]\n    keys: [{secret: " + oktoSecret + "}]\n    redirect: {allowed_domains: [school.example]}\n"
+	p, err := core.ParsePolicy("jwtgate.yaml", []byte(policy), core.LoadOptions{})
+	require.NoError(t, err)
+	parse := func(settings string) error {
+		_, err := parseService("jwtgate.yaml", []byte(policy+"service:\n  integrations:\n    okto:\n"+settings), p, fileReader("jwtgate.yaml"), lookupEnv)
+		return err
+	}
+	assert.NoError(t, parse("      onboarding_redirect: https://school.example/welcome\n      default_redirect: /home\n"))
+	for _, field := range []string{"onboarding_redirect", "default_redirect", "error_redirect"} {
+		for _, bad := range []string{"https://evil.example/welcome", "http://school.example/welcome"} {
+			err := parse("      " + field + ": " + bad + "\n")
+			assert.ErrorContains(t, err, fmt.Sprintf("field service.integrations.okto.%s: %q is not an allowed redirect target of the integration", field, bad))
+		}
+	}
+}
+
 func mustJSON(t *testing.T, v any) string {
 	t.Helper()
 	b, err := json.Marshal(v)
