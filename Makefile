@@ -38,10 +38,13 @@ test-wasm-modules:
 browser-deps:
 	cd examples/browser && npm ci --no-audit --no-fund --loglevel=error
 
-## check-wasm-build: the core and edge must build for WASI (the plugin, the proxy filter) and for the browser.
+## check-wasm-build: the core and edge must build for WASI (the plugin, the proxy filter) and for the browser,
+## whose module is built without JWE (the tag jwtgate_nojwe, tested here natively).
 check-wasm-build:
 	GOOS=wasip1 GOARCH=wasm $(GO) build ./core/... ./edge/...
 	GOOS=js GOARCH=wasm $(GO) build ./core/... ./edge/...
+	GOOS=js GOARCH=wasm $(GO) build -tags jwtgate_nojwe ./core/... ./examples/browser/wasm
+	$(GO) test -count=1 -tags jwtgate_nojwe -run '^TestNoJWE$$' ./core/
 
 ## run: write a demo configuration to .demo, print curl lines, serve on 127.0.0.1:8080.
 # jwtgate is not on the PATH here: the printed lines say "go run ./cmd/jwtgate".

@@ -43,13 +43,9 @@ func (v *Verifier) encrypted(ctx context.Context, r *run, req *Request, tok stri
 			last = verr
 			continue
 		}
-		obj, err := jose.ParseEncryptedCompact(tok, []jose.KeyAlgorithm{t.alg}, []jose.ContentEncryption{t.enc})
-		if err != nil {
-			return claimsInput{}, fail(CodeInvalidToken, "decryption", "malformed JWE: %v", err)
-		}
-		plaintext, ok, verr := t.decrypt(r, obj, in, &tries)
-		if ok {
-			return v.decrypted(ctx, r, req, in, t.h, plaintext)
+		c, verr, done := v.open(ctx, r, req, t, in, &tries)
+		if done {
+			return c, verr
 		}
 		if verr != nil {
 			last = verr
@@ -149,34 +145,6 @@ func (t *jwe) admittedBy(in *integration) *verdict {
 		return fail(CodeInvalidToken, "decryption", "PBES2 count %v is outside 1..%d", t.p2c, in.maxPBES2Count)
 	}
 	return nil
-}
-
-// decrypt tries in's decryption keys that fit the JWE, counting each try
-// in tries (at most maxKeyTries). It returns the plaintext of the first
-// that decrypts and true; else false, and a verdict when a key was tried
-// and failed.
-func (t *jwe) decrypt(r *run, obj *jose.JSONWebEncryption, in *integration, tries *int) ([]byte, bool, *verdict) {
-	var last *verdict
-	for i := range in.decryption {
-		k := &in.decryption[i]
-		if !k.Allows(t.alg) || (t.h.kid != "" && k.ID != "" && k.ID != t.h.kid) {
-			continue
-		}
-		if *tries == maxKeyTries {
-			break
-		}
-		*tries++
-		plaintext, err := obj.Decrypt(k.Material)
-		if err != nil {
-			last = fail(CodeInvalidToken, "decryption", "JWE does not decrypt with the keys of integration %q", in.name)
-			continue
-		}
-		if r.explain {
-			r.step("decryption", OutcomePass, "decrypted %s/%s with %s of integration %q", t.alg, t.enc, keys.Describe(k.Material), in.name)
-		}
-		return plaintext, true, nil
-	}
-	return nil, false, last
 }
 
 // decrypted verifies a JWE's plaintext: encrypted-only claims where the

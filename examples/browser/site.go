@@ -35,6 +35,11 @@ const WasmPackage = "github.com/jwtgate/jwtgate/examples/browser/wasm"
 //go:embed index.html app.js jwtgate.js style.css
 var static embed.FS
 
+// BuildTags are the module's build tags: jwtgate_nojwe leaves JWE out of
+// the core (and go-jose's JWE code out of the module), since the module
+// refuses decryption keys: in a page, they would be public.
+var BuildTags = []string{"jwtgate_nojwe"}
+
 // Files the build writes into a site folder.
 const (
 	ModuleFile    = "jwtgate.wasm"     // go build output, as the page loads it
@@ -73,7 +78,7 @@ type Site struct {
 
 // Build builds the module into dir (created if needed) and copies the
 // toolchain's wasm_exec.js beside it. The module is built with wasmbuild.Build
-// (GOOS=js, -trimpath, -ldflags="-s -w"), which reuses a build of the same
+// (GOOS=js, -trimpath, -ldflags="-s -w", -tags BuildTags), which reuses a build of the same
 // sources. It runs inside the jwtgate source
 // tree (the go command finds the module from the working directory).
 func Build(ctx context.Context, dir string, opts BuildOptions) (*Site, error) {
@@ -87,7 +92,7 @@ func Build(ctx context.Context, dir string, opts BuildOptions) (*Site, error) {
 	site := &Site{Dir: dir, Module: filepath.Join(dir, ModuleFile)}
 	// wasmbuild.Build keeps the module until a source changes (and so the
 	// wasm-opt output keyed by it), for every test binary and serve.
-	built, err := wasmbuild.Build(ctx, wasmbuild.BuildOptions{Package: WasmPackage, GOOS: "js", LDFlags: "-s -w", Go: goCmd})
+	built, err := wasmbuild.Build(ctx, wasmbuild.BuildOptions{Package: WasmPackage, GOOS: "js", Tags: BuildTags, LDFlags: "-s -w", Go: goCmd})
 	if err != nil {
 		return nil, err
 	}
