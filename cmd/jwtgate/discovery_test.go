@@ -92,14 +92,25 @@ func TestJWKSCheckDiscovery(t *testing.T) {
 	assert.Equal(t, exitUsage, runCmd(t, "", "jwks", "check", s.URL, "--jwks-hosts", "a.example").code)
 }
 
-// The plugin cannot name a discovery document to its host (the ABI has no
-// call for it): --engine wasm refuses such a policy at load, saying what
-// to write instead, where the native engine loads it.
-func TestDiscoveryRefusedByTheWasmEngine(t *testing.T) {
+// The plugin asks its host for a discovery entry's key set by the
+// document's URL, as for a jwks_url (keyset_get): --engine wasm decides as
+// the native engine does.
+func TestDiscoveryThroughTheWasmEngine(t *testing.T) {
 	wasmtest.SkipShort(t)
-	policy := writeFile(t, t.TempDir(), "policy.yaml", "integrations:\n  - name: remote\n    issuer: https://idp.example\n    algorithms: [ES256]\n    keys: [{discovery: true}]\n")
-	r := runCmd(t, "", "verify", "--config", policy, "--now", nowArg, "--engine", "wasm", "a.b.c")
-	assert.Equal(t, exitUsage, r.code, r.stdout)
-	assert.Contains(t, r.stderr, "this host cannot fetch an issuer's discovery document; give its jwks_uri as jwks_url")
-	assert.Equal(t, exitOK, runCmd(t, "", "check", "--config", policy).code)
+	s := newJWKSServer(t)
+	var issuer string
+	_, docs := discoveryServer(t, s, &issuer)
+	keysHost := strings.TrimPrefix(s.URL, "http://")
+	policy := writeFile(t, t.TempDir(), "policy.yaml", "integrations:\n  - name: remote\n    issuer: "+issuer+
+		"\n    algorithms: [ES256]\n    keys: [{discovery: true, jwks_hosts: ['"+keysHost+"']}]\n")
+	good := token(t, s.key, map[string]any{"iss": issuer, "sub": "r", "exp": testNow.Add(time.Hour).Unix()})
+	expired := token(t, s.key, map[string]any{"iss": issuer, "sub": "r", "exp": testNow.Add(-time.Hour).Unix()})
+	for _, tok := range []string{good, expired} {
+		native := runCmd(t, "", "verify", "--config", policy, "--now", nowArg, "--explain", tok)
+		wasm := runCmd(t, "", "verify", "--config", policy, "--now", nowArg, "--explain", "--engine", "wasm", tok)
+		assert.Equal(t, native.code, wasm.code, wasm.stderr)
+		assert.Equal(t, native.stdout, wasm.stdout)
+	}
+	assert.Contains(t, runCmd(t, "", "verify", "--config", policy, "--now", nowArg, "--engine", "wasm", good).stdout, `"valid":true`)
+	assert.NotZero(t, docs.Load())
 }

@@ -67,7 +67,8 @@ func guard(op string, status *abi.Status, out *[]byte) {
 // current one. A policy that fails leaves the previous one in place.
 func load(name string, policy []byte) (status abi.Status, out []byte) {
 	defer guard("load", &status, &out)
-	p, err := core.ParsePolicy(name, policy, core.LoadOptions{})
+	// The host resolves a discovery entry's URL as any key set's (keyset_get).
+	p, err := core.ParsePolicy(name, policy, core.LoadOptions{Discovery: true})
 	if err != nil {
 		var list core.PolicyErrors
 		if errors.As(err, &list) && len(list) > 0 {

@@ -51,7 +51,7 @@ func (h *Host) newCache(ctx context.Context, policy []byte) (*core.Cache, error)
 	if h.cacheOpts == nil {
 		return nil, nil
 	}
-	p, err := core.ParsePolicy(h.opts.PolicyName, policy, core.LoadOptions{})
+	p, err := core.ParsePolicy(h.opts.PolicyName, policy, core.LoadOptions{Discovery: true})
 	if err != nil {
 		h.opts.Logger.WarnContext(ctx, "decision cache off for this policy: the native core does not read it", "error", err)
 		return nil, nil
