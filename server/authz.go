@@ -69,10 +69,20 @@ func (s *Server) handleAuthz(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	h := w.Header()
-	up := edge.Identity{Subject: id.subject, Tenant: id.tenant, Integration: id.integration, Headers: id.headers}
-	for _, kv := range up.UpstreamHeaders(true) {
-		h.Set(kv[0], kv[1])
-	}
+	setIdentityHeaders(w.Header(), id)
 	writeJSON(w, http.StatusOK, authzAnswer(id.subject, id.integration))
+}
+
+// setIdentityHeaders sets the headers edge.Identity.UpstreamHeaders names:
+// the policy's claim headers and the X-Jwtgate-* ones. It sets them by
+// their names as the policy spells them, which Header.Set canonicalises
+// without a copy when they are canonical already, as they usually are
+// (UpstreamHeaders' lower-case names would each be copied twice).
+func setIdentityHeaders(h http.Header, id *identity) {
+	for k, v := range id.headers {
+		h.Set(k, v)
+	}
+	h.Set(edge.HeaderSubject, id.subject)
+	h.Set(edge.HeaderTenant, id.tenant)
+	h.Set(edge.HeaderIntegration, id.integration)
 }
