@@ -237,7 +237,8 @@ export class JWTGate {
   /**
    * Loads the module (once per wasmURL) and a policy.
    * @param {object} o
-   * @param {string|object} o.policy YAML or JSON text (or an object), keys inline; jwks_url allowed
+   * @param {string|object} o.policy JSON text (a bundle from `jwtgate policy build`) or an object;
+   *   public keys inline, jwks_url allowed
    * @param {string|URL} [o.wasmURL] the GOOS=js module (default: jwtgate.wasm beside this file)
    * @param {string|URL} [o.wasmExecURL] the toolchain's wasm_exec.js (default: beside this file)
    * @param {string} [o.name] the policy's name in error messages (default "policy")
@@ -249,7 +250,7 @@ export class JWTGate {
    */
   static async load({ policy, wasmURL, wasmExecURL, name = "policy", jwksTTL = 300, kidRefetchAfter = 30, fetch: fetchFn, webCrypto } = {}) {
     if (policy !== null && typeof policy === "object") policy = JSON.stringify(policy);
-    if (typeof policy !== "string") throw new TypeError("jwtgate: policy must be YAML or JSON text");
+    if (typeof policy !== "string") throw new TypeError("jwtgate: policy must be JSON text or an object");
     if (typeof jwksTTL !== "number" || !(jwksTTL >= 0)) throw new RangeError("jwtgate: jwksTTL must be a number of seconds ≥ 0");
     if (typeof kidRefetchAfter !== "number" || !(kidRefetchAfter >= 0)) throw new RangeError("jwtgate: kidRefetchAfter must be a number of seconds ≥ 0");
     const base = import.meta.url;
