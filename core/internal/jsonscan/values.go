@@ -283,3 +283,78 @@ func Kind(raw []byte) string {
 	}
 	return ""
 }
+
+// ObjectArray splits raw, a JSON array whose elements are objects, into
+// the raw text of each element (empty, not nil, for []), for ParseObject to
+// parse and validate one by one: as a JWK set's "keys". JSON null is
+// refused.
+func ObjectArray(raw []byte) ([][]byte, error) {
+	d, i := trimmed(raw)
+	if i >= len(d) {
+		return nil, errEOF(d)
+	}
+	if d[i] != '[' {
+		return nil, wrongType(d, i, "array of objects")
+	}
+	out := [][]byte{}
+	i = skipWS(d, i+1)
+	if i < len(d) && d[i] == ']' {
+		i++
+	} else {
+		for {
+			if i >= len(d) {
+				return nil, errEOF(d)
+			}
+			if d[i] != '{' {
+				return nil, wrongType(d, i, "object array element")
+			}
+			end, err := skipComposite(d, i)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, d[i:end])
+			if i = skipWS(d, end); i >= len(d) {
+				return nil, errEOF(d)
+			}
+			if d[i] == ',' {
+				i = skipWS(d, i+1)
+				continue
+			}
+			if d[i] == ']' {
+				i++
+				break
+			}
+			return nil, errUnexpected(d, i, "after array element")
+		}
+	}
+	if i != len(d) {
+		return nil, errUnexpected(d, i, "after array")
+	}
+	return out, nil
+}
+
+// skipComposite returns the end of the object or array that starts at i,
+// strings skipped whole. It matches brackets by depth only: ParseObject
+// checks the element's syntax after.
+func skipComposite(d []byte, i int) (int, *Error) {
+	depth := 0
+	for i < len(d) {
+		switch d[i] {
+		case '"':
+			end, _, err := scanString(d, i)
+			if err != nil {
+				return 0, err
+			}
+			i = end
+			continue
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth--; depth == 0 {
+				return i + 1, nil
+			}
+		}
+		i++
+	}
+	return 0, errEOF(d)
+}
