@@ -60,7 +60,7 @@ const fetchedSecretReason = "a shared secret published at a URL: anyone who can 
 // bindFetched binds the keys of a set fetched from a URL, skipping what
 // does not fit (another consumer's keys) and every shared secret: a key
 // set at a URL is public, whatever the policy says.
-func bindFetched(set []jose.JSONWebKey, allowed []jose.SignatureAlgorithm, source string) ([]keys.VerificationKey, []string) {
+func bindFetched(set []keys.JWK, allowed []jose.SignatureAlgorithm, source string) ([]keys.VerificationKey, []string) {
 	ks, skipped, _ := keys.VerificationKeysFromJWKS(set, allowed, source, true)
 	ks = slices.DeleteFunc(ks, func(k keys.VerificationKey) bool {
 		_, secret := k.Material.([]byte)

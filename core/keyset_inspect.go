@@ -1,9 +1,6 @@
 package core
 
 import (
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/rsa"
 	"slices"
 	"strings"
 
@@ -53,10 +50,10 @@ func InspectKeySet(set *KeySet, algorithms []string) []KeyInfo {
 }
 
 // algorithmsFor is a list per algorithm of the families k's type serves.
-func algorithmsFor(k jose.JSONWebKey) [][]jose.SignatureAlgorithm {
+func algorithmsFor(k keys.JWK) [][]jose.SignatureAlgorithm {
 	families := map[string][]keys.Family{
 		"oct": {keys.FamilyHMAC}, "RSA": {keys.FamilyRSA, keys.FamilyRSAPSS}, "EC": {keys.FamilyECDSA}, "OKP": {keys.FamilyEdDSA},
-	}[ktyOf(k)]
+	}[k.Type]
 	var out [][]jose.SignatureAlgorithm
 	for _, a := range keys.SignatureAlgorithms {
 		if slices.Contains(families, keys.FamilyOf(a)) {
@@ -68,12 +65,15 @@ func algorithmsFor(k jose.JSONWebKey) [][]jose.SignatureAlgorithm {
 
 // inspectKey binds k to each list in turn: the algorithms it verifies,
 // or, when none, the reason the first list gave.
-func inspectKey(k jose.JSONWebKey, lists [][]jose.SignatureAlgorithm) KeyInfo {
-	info := KeyInfo{KeyID: k.KeyID, Algorithm: k.Algorithm, Use: k.Use, Size: keys.Describe(k.Key), Type: ktyOf(k)}
+func inspectKey(k keys.JWK, lists [][]jose.SignatureAlgorithm) KeyInfo {
+	info := KeyInfo{KeyID: k.KeyID, Algorithm: k.Algorithm, Use: k.Use, Size: describeJWK(k), Type: k.Type}
 	_, info.Secret = k.Key.([]byte)
 	reason := "no algorithm jwtgate verifies fits it"
+	if k.Unsupported != "" {
+		reason = k.Unsupported
+	}
 	for i, allowed := range lists {
-		bound, skipped := bindFetched([]jose.JSONWebKey{k}, allowed, "jwks_url")
+		bound, skipped := bindFetched([]keys.JWK{k}, allowed, "jwks_url")
 		switch {
 		case len(bound) == 1:
 			for _, a := range bound[0].Algorithms {
@@ -89,17 +89,13 @@ func inspectKey(k jose.JSONWebKey, lists [][]jose.SignatureAlgorithm) KeyInfo {
 	return info
 }
 
-// ktyOf is the JWK key type of parsed key material.
-func ktyOf(k jose.JSONWebKey) string {
-	switch k.Key.(type) {
-	case []byte:
-		return "oct"
-	case *rsa.PublicKey, *rsa.PrivateKey:
-		return "RSA"
-	case *ecdsa.PublicKey, *ecdsa.PrivateKey:
-		return "EC"
-	case ed25519.PublicKey, ed25519.PrivateKey:
-		return "OKP"
+// describeJWK names a published key for jwks check: its kind and size.
+func describeJWK(k keys.JWK) string {
+	switch {
+	case k.Key == nil:
+		return k.Type + " key"
+	case k.Private:
+		return strings.Replace(keys.Describe(k.Key), "public key", "private key", 1)
 	}
-	return "unknown"
+	return keys.Describe(k.Key)
 }

@@ -9,6 +9,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/jwtgate/jwtgate/core/internal/keys"
 	"github.com/jwtgate/jwtgate/internal/yamlconfig"
 )
 
@@ -56,6 +57,10 @@ type LoadOptions struct {
 	// Without it they are refused, so that a host that cannot fetch the
 	// document refuses the policy at load rather than every token.
 	Discovery bool
+
+	// parsePEM reads pem: keys. ParsePolicy sets it; ParseBundle, whose
+	// builds link no crypto/x509, does not, and refuses them.
+	parsePEM func([]byte) ([]any, error)
 }
 
 // publicOnlyReason is why PublicKeysOnly refuses a shared secret.
@@ -210,15 +215,17 @@ var headerPattern = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
 // reasons. A refused policy's error is PolicyErrors: every problem found,
 // in file order, each a *PolicyError at the line of the field at fault.
 func ParsePolicy(file string, data []byte, opts LoadOptions) (*Policy, error) {
+	opts.parsePEM = keys.ParsePEM
 	return parsePolicy(file, data, opts, yamlconfig.ParseDocument)
 }
 
 // ParseBundle parses and validates a policy written in JSON, as
 // ParsePolicy does: a bundle that jwtgate policy build wrote (its hash is
 // checked), or the same JSON by hand. It reads JSON only, strictly (RFC
-// 8259), and links no YAML parser: it is the loader of the builds that
-// must stay small (the browser module, the proxy filter). A policy both
-// read gives the same Policy and the same errors.
+// 8259), and links no YAML parser and no crypto/x509: it is the loader of
+// the builds that must stay small (the browser module). Keys are JWKs, as
+// in a bundle: a pem key is refused. A policy both read gives the same
+// Policy and the same errors.
 func ParseBundle(file string, data []byte, opts LoadOptions) (*Policy, error) {
 	return parsePolicy(file, data, opts, parseJSON)
 }

@@ -32,7 +32,7 @@ func (in *integration) addDecryptionKeys(k *keyConfig, field string, opts LoadOp
 			materials, kids, declared = append(materials, m), append(kids, k.KeyID), append(declared, k.Algorithm)
 		}
 	case "jwks":
-		set, err := keys.ParseJWKS(data)
+		set, err := keys.ParseJoseJWKS(data)
 		if err != nil {
 			return fieldErr(field, "%v", err)
 		}

@@ -176,7 +176,10 @@ func (in *integration) addVerificationKeys(k *keyConfig, field string, opts Load
 		in.keys = append(in.keys, vks...)
 		return nil
 	case "pem":
-		list, err := keys.ParsePEM(data)
+		if opts.parsePEM == nil {
+			return fieldErr(field, "PEM keys are not read by this loader: a bundle holds its keys as JWKs (jwtgate policy build writes them)")
+		}
+		list, err := opts.parsePEM(data)
 		if err != nil {
 			return fieldErr(field, "%v", err)
 		}

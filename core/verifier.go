@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
-
 	"github.com/jwtgate/jwtgate/core/internal/jsonscan"
 	"github.com/jwtgate/jwtgate/core/internal/keys"
 )
@@ -36,7 +34,7 @@ type KeySource interface {
 
 // KeySet is a parsed JWK set, as published at a jwks_url.
 type KeySet struct {
-	keys []jose.JSONWebKey
+	keys []keys.JWK
 	doc  []byte   // the document parsed, for MarshalJSON
 	bind bindings // keys bound per integration (keyset_bound.go)
 }
@@ -60,7 +58,7 @@ func (s *KeySet) Len() int { return len(s.keys) }
 // core accepted, so that a host can refetch a set that lacks the key a
 // token asks for.
 func (s *KeySet) HasKeyID(kid string) bool {
-	return slices.ContainsFunc(s.keys, func(k jose.JSONWebKey) bool { return k.KeyID == kid })
+	return slices.ContainsFunc(s.keys, func(k keys.JWK) bool { return k.KeyID == kid })
 }
 
 // Config holds what a Verifier gets from its host.

@@ -308,8 +308,10 @@ func ParsePrivatePEM(data []byte) ([]any, error) {
 	return out, nil
 }
 
-// ParseJWKS parses a JWK Set ({"keys": [...]}) or a single JWK.
-func ParseJWKS(data []byte) ([]jose.JSONWebKey, error) {
+// ParseJoseJWKS parses a JWK Set ({"keys": [...]}) or a single JWK with
+// go-jose, private keys included: for decryption keys. Verification keys
+// are read by ParseJWKS.
+func ParseJoseJWKS(data []byte) ([]jose.JSONWebKey, error) {
 	var probe struct {
 		Keys json.RawMessage `json:"keys"`
 	}
@@ -383,9 +385,10 @@ func applyKeyOps(set []jose.JSONWebKey, ops []keyOps) ([]jose.JSONWebKey, error)
 
 // VerificationKeysFromJWKS binds every signing key of a JWK set. Keys marked
 // for encryption ("use": "enc") are skipped; so are keys that fit none of the
-// allowed algorithms when lenient is set (a remote set may publish keys for
-// other consumers); otherwise such keys are an error.
-func VerificationKeysFromJWKS(set []jose.JSONWebKey, allowed []jose.SignatureAlgorithm, source string, lenient bool) ([]VerificationKey, []string, error) {
+// allowed algorithms, or that this build cannot use (JWK.Unsupported), when
+// lenient is set (a remote set may publish keys for other consumers);
+// otherwise such keys are an error.
+func VerificationKeysFromJWKS(set []JWK, allowed []jose.SignatureAlgorithm, source string, lenient bool) ([]VerificationKey, []string, error) {
 	var out []VerificationKey
 	var skipped []string
 	for i, jwk := range set {
@@ -393,29 +396,35 @@ func VerificationKeysFromJWKS(set []jose.JSONWebKey, allowed []jose.SignatureAlg
 		if jwk.KeyID != "" {
 			where = fmt.Sprintf("%s kid %q", source, jwk.KeyID)
 		}
-		if jwk.Use == "enc" {
+		var reason string
+		switch {
+		case jwk.Use == "enc":
 			skipped = append(skipped, where+": use is enc")
 			continue
-		}
-		material := jwk.Key
-		if !jwk.IsPublic() {
-			if _, sym := material.([]byte); !sym {
-				if lenient {
-					skipped = append(skipped, where+": private key published")
-					continue
-				}
-				return nil, nil, fmt.Errorf("%s is a private key; configure the public key", where)
-			}
-		}
-		algs, err := BindSignature(material, jwk.Algorithm, allowed)
-		if err != nil {
+		case jwk.Unsupported != "":
+			reason = jwk.Unsupported
+		case jwk.Private:
 			if lenient {
-				skipped = append(skipped, where+": "+err.Error())
+				skipped = append(skipped, where+": private key published")
 				continue
 			}
-			return nil, nil, fmt.Errorf("%s: %v", where, err)
+			return nil, nil, fmt.Errorf("%s is a private key; configure the public key", where)
 		}
-		out = append(out, NewVerificationKey(jwk.KeyID, material, algs, where))
+		var algs []jose.SignatureAlgorithm
+		if reason == "" {
+			var err error
+			if algs, err = BindSignature(jwk.Key, jwk.Algorithm, allowed); err != nil {
+				reason = err.Error()
+			}
+		}
+		if reason != "" {
+			if lenient {
+				skipped = append(skipped, where+": "+reason)
+				continue
+			}
+			return nil, nil, fmt.Errorf("%s: %v", where, reason)
+		}
+		out = append(out, NewVerificationKey(jwk.KeyID, jwk.Key, algs, where))
 	}
 	return out, skipped, nil
 }

@@ -43,10 +43,10 @@ type keyShared struct {
 // once per key: what a plugin hands its host to check a signature with.
 func (k *VerificationKey) JWK() ([]byte, error) {
 	if k.shared == nil {
-		return jose.JSONWebKey{Key: k.Material}.MarshalJSON()
+		return MarshalJWK(k.Material)
 	}
 	var err error
-	k.shared.jwkOnce.Do(func() { k.shared.jwk, err = jose.JSONWebKey{Key: k.Material}.MarshalJSON() })
+	k.shared.jwkOnce.Do(func() { k.shared.jwk, err = MarshalJWK(k.Material) })
 	if err != nil || k.shared.jwk == nil {
 		return nil, errors.New("key cannot be written as a JWK")
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/ed25519"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -107,13 +108,15 @@ func TestEngineRefusesFilesAndEnv(t *testing.T) {
 
 // TestEngineRefusesSecrets: a policy shipped to a page is public, so a
 // shared secret or a decryption key in it is refused at load, with the
-// error the core gives for a public-key-only policy.
+// error the core gives for a public-key-only policy; and a PEM key, which
+// the module (it links no crypto/x509) reads only as a JWK.
 func TestEngineRefusesSecrets(t *testing.T) {
 	e := newEngine()
 	for field, policy := range map[string]string{
 		"keys[0].secret":  "algorithms: [HS256]\n    keys:\n      - secret: corpus-hmac-secret-0123456789abcdefghij",
 		"keys[0].jwks":    "algorithms: [HS256]\n    keys:\n      - jwks: {\"keys\": [{\"kty\": \"oct\", \"k\": \"Y29ycHVzLWhtYWMtc2VjcmV0LTAxMjM0NTY3ODlhYmNkZWZnaGlq\"}]}",
-		"decryption_keys": "algorithms: [EdDSA]\n    keys:\n      - pem: \"" + strings.ReplaceAll(edPEM(t), "\n", "\\n") + "\"\n    decryption_keys:\n      - {secret: 0123456789abcdef0123456789abcdef, algorithm: dir}",
+		"decryption_keys": "algorithms: [EdDSA]\n    keys:\n      - jwks: " + edJWKS() + "\n    decryption_keys:\n      - {secret: 0123456789abcdef0123456789abcdef, algorithm: dir}",
+		"keys[0].pem":     "algorithms: [EdDSA]\n    keys:\n      - pem: \"" + strings.ReplaceAll(edPEM(t), "\n", "\\n") + "\"",
 	} {
 		text := "integrations:\n  - name: a\n    issuer: https://a.example\n    " + policy + "\n"
 		_, err := e.load("p.json", asJSON(t, text), nil, nil)
@@ -122,6 +125,11 @@ func TestEngineRefusesSecrets(t *testing.T) {
 		_, native := core.ParsePolicy("p.yaml", []byte(text), core.LoadOptions{})
 		assert.NoError(t, native, "%s: the policy is refused natively too: the test proves nothing", field)
 	}
+}
+
+// edJWKS is the corpus's Ed25519 key as an inline JWK set.
+func edJWKS() string {
+	return `{"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "` + b64(jwttest.Keys().Ed25519.Public().(ed25519.PublicKey)) + `"}]}`
 }
 
 func edPEM(t *testing.T) string {
