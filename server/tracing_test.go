@@ -22,6 +22,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/jwtgate/jwtgate/edge"
+	"github.com/jwtgate/jwtgate/internal/slapdtest"
 )
 
 // otlpReceiver is a real OTLP/HTTP collector on loopback: it decodes each
@@ -416,4 +417,48 @@ func TestTracingRefusesUnsupported(t *testing.T) {
 		e := newEnv(t, envOptions{})
 		assert.Nil(t, e.srv.tracing)
 	})
+}
+
+// TestTracingLDAP: the LDAP lookup of a token without groups is a child
+// of the request's span, its searches children of the lookup; a second
+// lookup is the cache's. No subject, DN or filter in any of them.
+func TestTracingLDAP(t *testing.T) {
+	rc := newOTLPReceiver(t)
+	tracingEnv(t, rc)
+	t.Setenv("OTEL_TRACES_EXPORTER", "otlp")
+	e, dir := ldapEnv(t)
+	tok := e.okeraToken(0, "okera-1", map[string]any{"sub": "ada", "groups": nil})
+	for range 2 {
+		v := e.verify(tok)
+		require.Equal(t, http.StatusOK, v.status, v.body)
+		require.Equal(t, []any{"analysts", "staff"}, v.json["groups"])
+	}
+	require.NoError(t, e.srv.Close())
+	_, spans := rc.got()
+
+	verifies := named(spans, "POST /v1/verify")
+	require.Len(t, verifies, 2)
+	first := one(t, spans, "ldap.groups", verifies[0].spanID)
+	assert.Equal(t, strings.TrimPrefix(dir.URL, "ldap://"), first.attrs["server.address"])
+	assert.Equal(t, "false", first.attrs["jwtgate.ldap.cache_hit"])
+	assert.Equal(t, "2", first.attrs["jwtgate.groups.count"])
+	searches := 0
+	for _, s := range named(spans, "ldap.search") {
+		if s.parentID == first.spanID {
+			searches++
+		}
+	}
+	assert.GreaterOrEqual(t, searches, 2, "the user, then the nested groups")
+	cached := one(t, spans, "ldap.groups", verifies[1].spanID)
+	assert.Equal(t, "true", cached.attrs["jwtgate.ldap.cache_hit"])
+	assert.Empty(t, named(spans, "remote.groups"), "LDAP answered: the endpoint is not asked")
+
+	secrets := []string{"uid=ada", slapdtest.PeopleDN, slapdtest.BindDN, slapdtest.BindPassword, "inetOrgPerson"}
+	secrets = append(secrets, strings.Split(tok, ".")...)
+	assertNoSecretsInSpans(t, spans, secrets)
+	for _, s := range spans {
+		for k, v := range s.attrs {
+			assert.NotEqual(t, "ada", v, "span %s attribute %s", s.name, k)
+		}
+	}
 }
