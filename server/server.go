@@ -175,7 +175,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		s.cancel()
 		return nil, fmt.Errorf("public URL: %w", err) // the options' (the file's is checked)
 	}
-	if s.tracing, err = newTracing(ctx, pre.tracing, lookupEnv); err != nil {
+	if s.tracing, err = newTracing(ctx, pre.tracing, lookupEnv, s.log); err != nil {
 		s.cancel()
 		return nil, err
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -43,7 +45,7 @@ type tracingConfig struct {
 // for it (tracingWanted), exporting by OTLP/HTTP to where the standard
 // OTEL_EXPORTER_OTLP_* variables say; the SDK reads those, and
 // OTEL_TRACES_SAMPLER, itself. nil, nil: tracing is off.
-func newTracing(ctx context.Context, inFile bool, env func(string) (string, bool)) (*tracing, error) {
+func newTracing(ctx context.Context, inFile bool, env func(string) (string, bool), log *slog.Logger) (*tracing, error) {
 	on, err := tracingWanted(inFile, env)
 	if !on || err != nil {
 		return nil, err
@@ -59,7 +61,7 @@ func newTracing(ctx context.Context, inFile bool, env func(string) (string, bool
 	if err != nil {
 		return nil, fmt.Errorf("tracing: the OTLP exporter: %w", err)
 	}
-	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res))
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(&loggedExporter{SpanExporter: exp, log: log}), sdktrace.WithResource(res))
 	return &tracing{tp: tp, tracer: tp.Tracer(tracerName)}, nil
 }
 
@@ -131,4 +133,26 @@ func (t *tracing) storeTracer() trace.Tracer {
 		return nil
 	}
 	return t.tracer
+}
+
+// loggedExporter logs a failed export to the server's log, once when
+// exports start failing and once when they work again, and drops the
+// batch: the SDK would print each failure, every few seconds while the
+// collector is down, to the process's stderr through otel's global error
+// handler, outside the JSON log.
+type loggedExporter struct {
+	sdktrace.SpanExporter
+	log     *slog.Logger
+	failing atomic.Bool
+}
+
+func (e *loggedExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	err := e.SpanExporter.ExportSpans(ctx, spans)
+	switch {
+	case err != nil && !e.failing.Swap(true):
+		e.log.Warn("tracing: exporting spans failed; dropping them until the collector answers", "error", err.Error(), "spans", len(spans))
+	case err == nil && e.failing.Swap(false):
+		e.log.Info("tracing: exporting spans again")
+	}
+	return nil
 }

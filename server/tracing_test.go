@@ -462,3 +462,22 @@ func TestTracingLDAP(t *testing.T) {
 		}
 	}
 }
+
+// TestTracingExportFailureLogged: a collector that refuses the export is
+// one warning in the server's JSON log, not the SDK's line on stderr, and
+// the requests are served all the same.
+func TestTracingExportFailureLogged(t *testing.T) {
+	refusing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "no", http.StatusBadRequest)
+	}))
+	t.Cleanup(refusing.Close)
+	tracingEnv(t, &otlpReceiver{Server: refusing})
+	e := tracedEnv(t)
+	for range 2 {
+		r := e.verify(e.okeraToken(0, "okera-1", nil))
+		require.Equal(t, http.StatusOK, r.status, r.body)
+	}
+	require.NoError(t, e.srv.Close(), "a refused flush is logged, not an error of Close")
+	logs := e.logs.String()
+	assert.Equal(t, 1, strings.Count(logs, "tracing: exporting spans failed"), logs)
+}
