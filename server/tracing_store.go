@@ -27,7 +27,11 @@ func (b *boundedStore) storeSpan(ctx context.Context, op string) (context.Contex
 	if b.tracer == nil || !trace.SpanFromContext(ctx).IsRecording() {
 		return ctx, func(error) {}
 	}
-	ctx, span := b.tracer.Start(ctx, storeSpanNames[op], trace.WithSpanKind(trace.SpanKindClient),
+	name, ok := storeSpanNames[op]
+	if !ok {
+		name = "store." + op // an operation added without its metrics label
+	}
+	ctx, span := b.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient),
 		trace.WithAttributes(attribute.String("db.operation.name", op)))
 	return ctx, func(err error) {
 		if err != nil {
