@@ -5,10 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/internal/otelspan"
 	"github.com/jwtgate/jwtgate/internal/redirect"
 )
 
@@ -54,12 +59,17 @@ func (f *Fetcher) jwksURI(ctx context.Context, e *entry) (string, error) {
 // resolve fetches d's document (the Fetcher's timeout, size limit and no
 // redirects) and returns its jwks_uri and how long to cache the document.
 func (f *Fetcher) resolve(ctx context.Context, d *core.Discovery) (string, time.Duration, error) {
-	body, ttl, err := f.fetch(ctx, d.URL)
+	ctx, span := otelspan.Start(ctx, f.tracer, "jwks.discovery", trace.SpanKindClient,
+		attribute.String("url.full", otelspan.URL(d.URL)), attribute.String("http.request.method", http.MethodGet))
+	defer span.End()
+	body, ttl, err := f.fetch(ctx, span, d.URL)
 	if err != nil {
+		otelspan.Fail(span, err, "unreachable")
 		return "", 0, fmt.Errorf("jwks: discovery document unreachable: %s", strings.TrimPrefix(err.Error(), "jwks: "))
 	}
 	uri, err := readDiscovery(body, d)
 	if err != nil {
+		otelspan.Fail(span, err, "invalid_document")
 		return "", 0, fmt.Errorf("jwks: discovery document %s: %w", d.URL, err)
 	}
 	return uri, ttl, nil
@@ -97,17 +107,26 @@ func readDiscovery(body []byte, d *core.Discovery) (string, error) {
 
 // fetchSet fetches and parses e's set: at its URL, or, for a discovery
 // entry, at the jwks_uri of its issuer's document.
+//
+// Its span, jwks.fetch, covers the whole of it: the discovery document's
+// fetch, when one is due, is its child.
 func (f *Fetcher) fetchSet(ctx context.Context, e *entry) ([]byte, *core.KeySet, time.Duration, error) {
+	ctx, span := otelspan.Start(ctx, f.tracer, "jwks.fetch", trace.SpanKindClient,
+		attribute.Bool("jwtgate.jwks.discovery", e.disc != nil), attribute.String("http.request.method", http.MethodGet))
+	defer span.End()
 	url, what := e.url, "GET "+e.url
 	if e.disc != nil {
 		var err error
 		if url, err = f.jwksURI(ctx, e); err != nil {
+			otelspan.Fail(span, err, "discovery_failed")
 			return nil, nil, 0, err
 		}
 		what = "key set " + url + " (the discovery document's jwks_uri)"
 	}
-	body, ttl, err := f.fetch(ctx, url)
+	span.SetAttributes(attribute.String("url.full", otelspan.URL(url)))
+	body, ttl, err := f.fetch(ctx, span, url)
 	if err != nil {
+		otelspan.Fail(span, err, "unreachable")
 		if e.disc != nil {
 			err = fmt.Errorf("jwks: key set unreachable: %s (the discovery document's jwks_uri)", strings.TrimPrefix(err.Error(), "jwks: "))
 		}
@@ -115,8 +134,10 @@ func (f *Fetcher) fetchSet(ctx context.Context, e *entry) ([]byte, *core.KeySet,
 	}
 	set, err := core.ParseKeySet(body)
 	if err != nil {
+		otelspan.Fail(span, err, "invalid_key_set")
 		return body, nil, ttl, fmt.Errorf("jwks: %s: %v", what, err)
 	}
+	span.SetAttributes(attribute.Int("jwtgate.jwks.keys", set.Len()))
 	return body, set, ttl, nil
 }
 

@@ -54,7 +54,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/internal/otelspan"
 )
 
 // ErrUnknownURL is returned for a URL that is not configured.
@@ -110,12 +114,18 @@ type Options struct {
 	Logger *slog.Logger
 	// OnFetch, when set, is called after every fetch attempt (for metrics).
 	OnFetch func(url string, err error)
+	// TracerProvider, when set, records a span for each key set fetch
+	// (jwks.fetch) and discovery document fetch (jwks.discovery), with the
+	// URL and the answer's status. Default: none (never otel's global
+	// provider).
+	TracerProvider trace.TracerProvider
 }
 
 // Fetcher is a core.KeySource backed by HTTP. Safe for concurrent use.
 type Fetcher struct {
 	o       Options
 	client  *http.Client
+	tracer  trace.Tracer      // nil: no spans
 	entries map[string]*entry // fixed by New
 	order   []*entry
 	// gen grows whenever a served set changes or goes stale (Generation).
@@ -186,7 +196,7 @@ func New(o Options) *Fetcher {
 		client.Timeout = o.Timeout
 	}
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	f := &Fetcher{o: o, client: &client, entries: make(map[string]*entry, len(o.URLs)+len(o.Discoveries))}
+	f := &Fetcher{o: o, client: &client, tracer: otelspan.Tracer(o.TracerProvider, "github.com/jwtgate/jwtgate/jwks"), entries: make(map[string]*entry, len(o.URLs)+len(o.Discoveries))}
 	for _, u := range o.URLs {
 		f.add(&entry{url: u})
 	}
@@ -356,8 +366,9 @@ func (f *Fetcher) backoff(n int) time.Duration {
 	return min(d, f.o.MinTTL)
 }
 
-// fetch GETs url and returns its body and how long to cache it.
-func (f *Fetcher) fetch(ctx context.Context, url string) ([]byte, time.Duration, error) {
+// fetch GETs url and returns its body and how long to cache it; span
+// (the fetch's, jwks.fetch or jwks.discovery) gets the answer's status.
+func (f *Fetcher) fetch(ctx context.Context, span trace.Span, url string) ([]byte, time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, f.o.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
@@ -370,6 +381,7 @@ func (f *Fetcher) fetch(ctx context.Context, url string) ([]byte, time.Duration,
 		return nil, 0, fmt.Errorf("jwks: %w", err)
 	}
 	defer resp.Body.Close()
+	span.SetAttributes(attribute.Int("http.response.status_code", resp.StatusCode))
 	if resp.StatusCode != http.StatusOK {
 		if loc := resp.Header.Get("Location"); resp.StatusCode/100 == 3 && loc != "" {
 			return nil, 0, fmt.Errorf("jwks: GET %s: %s (redirect to %q not followed)", url, resp.Status, loc)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Placeholders of the filters: the subject in UserFilter, the user's DN in
@@ -76,6 +77,11 @@ type Config struct {
 	CacheEntries int
 	// Now is the clock of the cache (default time.Now).
 	Now func() time.Time
+	// TracerProvider, when set, records each lookup as an ldap.groups span
+	// and each search in it as an ldap.search span: the directory's host,
+	// whether the cache answered, counts; never the subject, a DN or a
+	// filter. Default: none (never otel's global provider).
+	TracerProvider trace.TracerProvider
 }
 
 // ConfigError is a Config refused by New; Field is the configuration key

@@ -22,9 +22,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/go-ldap/ldap/v3"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/jwtgate/jwtgate/internal/otelspan"
 )
 
 // ErrAmbiguous means the user filter matched several entries: which one is
@@ -41,9 +46,11 @@ var errClosed = ldap.NewError(ldap.ErrorNetwork, errors.New("ldap: the connectio
 // Resolver finds subjects' groups in a directory. It is safe for
 // concurrent use.
 type Resolver struct {
-	cfg   Config
-	conns *conns
-	cache *cache
+	cfg    Config
+	conns  *conns
+	cache  *cache
+	tracer trace.Tracer // nil: no spans
+	host   string       // the directory's host[:port], for spans
 }
 
 // New checks cfg (a *ConfigError says what is wrong) and returns its
@@ -53,7 +60,23 @@ func New(cfg Config) (*Resolver, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Resolver{cfg: cfg, conns: &conns{cfg: cfg}, cache: newCache(cfg.CacheTTL, cfg.CacheEntries, cfg.Now)}, nil
+	r := &Resolver{cfg: cfg, conns: &conns{cfg: cfg}, cache: newCache(cfg.CacheTTL, cfg.CacheEntries, cfg.Now)}
+	return r.WithTracerProvider(cfg.TracerProvider), nil
+}
+
+// WithTracerProvider returns a resolver that shares r's connection and
+// cache (closing either closes both) and records its spans with tp (nil:
+// none). A host that checks a configuration before it knows whether
+// tracing is on (jwtgate serve) builds the resolver once and picks its
+// spans later.
+func (r *Resolver) WithTracerProvider(tp trace.TracerProvider) *Resolver {
+	c := *r
+	c.cfg.TracerProvider = tp
+	c.tracer = otelspan.Tracer(tp, "github.com/jwtgate/jwtgate/ldapgroups")
+	if u, err := url.Parse(c.cfg.URL); err == nil {
+		c.host = u.Host
+	}
+	return &c
 }
 
 // Close closes the resolver's connection. A lookup after Close still
@@ -68,13 +91,31 @@ func (r *Resolver) Close() error {
 // error when the directory could not say (unreachable, too slow, refused
 // the bind, several users matched, too many groups).
 func (r *Resolver) Groups(ctx context.Context, subject string) ([]string, error) {
+	ctx, span := otelspan.Start(ctx, r.tracer, "ldap.groups", trace.SpanKindClient, attribute.String("server.address", r.host))
+	defer span.End()
+	groups, err := r.groups(ctx, span, subject)
+	if err != nil {
+		kind := "unavailable"
+		if errors.Is(err, ErrAmbiguous) {
+			kind = "ambiguous"
+		}
+		otelspan.Fail(span, err, kind)
+		return nil, err
+	}
+	span.SetAttributes(attribute.Int("jwtgate.groups.count", len(groups)))
+	return groups, nil
+}
+
+func (r *Resolver) groups(ctx context.Context, span trace.Span, subject string) ([]string, error) {
 	switch {
 	case subject == "":
 		return nil, errors.New("ldap: empty subject")
 	case len(subject) > MaxSubjectBytes:
 		return nil, fmt.Errorf("ldap: subject of %d bytes, more than %d", len(subject), MaxSubjectBytes)
 	}
-	if groups, ok := r.cache.get(subject); ok {
+	groups, ok := r.cache.get(subject)
+	span.SetAttributes(attribute.Bool("jwtgate.ldap.cache_hit", ok))
+	if ok {
 		return groups, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
@@ -95,7 +136,7 @@ func (r *Resolver) lookupOnce(ctx context.Context, subject string, retry bool) (
 	if err != nil {
 		return nil, r.timeoutOr(ctx, err)
 	}
-	groups, err := (&lookup{cfg: r.cfg, conn: c}).groups(ctx, subject)
+	groups, err := (&lookup{cfg: r.cfg, conn: c, tracer: r.tracer}).groups(ctx, subject)
 	broken := err != nil && (networkFailure(err) || ctx.Err() != nil)
 	r.conns.release(c, broken)
 	if broken && reused && retry && ctx.Err() == nil {
@@ -118,8 +159,9 @@ func (r *Resolver) timeoutOr(ctx context.Context, err error) error {
 
 // lookup is one subject's lookup on one connection.
 type lookup struct {
-	cfg  Config
-	conn *ldap.Conn
+	cfg    Config
+	conn   *ldap.Conn
+	tracer trace.Tracer
 }
 
 func (l *lookup) groups(ctx context.Context, subject string) ([]string, error) {
@@ -160,7 +202,29 @@ func (l *lookup) groups(ctx context.Context, subject string) ([]string, error) {
 }
 
 // search runs one search within ctx; more than limit entries is an error.
+// Its span records the scope and the number of entries: the base, a user's
+// DN or a group's, and the filter, holding the subject, are not recorded.
 func (l *lookup) search(ctx context.Context, base string, scope int, filter string, attrs []string, limit int) ([]*ldap.Entry, error) {
+	ctx, span := otelspan.Start(ctx, l.tracer, "ldap.search", trace.SpanKindClient, attribute.String("jwtgate.ldap.scope", scopeName(scope)))
+	defer span.End()
+	entries, err := l.searchOnce(ctx, base, scope, filter, attrs, limit)
+	if err != nil {
+		otelspan.Fail(span, err, "search_failed")
+		return nil, err
+	}
+	span.SetAttributes(attribute.Int("jwtgate.ldap.entries", len(entries)))
+	return entries, nil
+}
+
+// scopeName names the two scopes lookups search with.
+func scopeName(scope int) string {
+	if scope == ldap.ScopeBaseObject {
+		return "base"
+	}
+	return "subtree"
+}
+
+func (l *lookup) searchOnce(ctx context.Context, base string, scope int, filter string, attrs []string, limit int) ([]*ldap.Entry, error) {
 	req := ldap.NewSearchRequest(base, scope, ldap.NeverDerefAliases, limit, int(l.cfg.Timeout.Seconds()+1), false, filter, attrs, nil)
 	res := l.conn.SearchAsync(ctx, req, 16)
 	var entries []*ldap.Entry

@@ -15,7 +15,10 @@
 //
 // Both callers bound each call by Timeout (also when given their own
 // Client) and the answer by MaxBytes, never follow redirects (a 3xx is an
-// error), and never put a token in an error or a log.
+// error), and never put a token in an error or a log. Given a
+// TracerProvider, each call is a span (remote.validate, remote.groups)
+// with the configured URL and the answer's status, never the token, the
+// subject or the answer.
 package remote
 
 import (
@@ -29,7 +32,15 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/jwtgate/jwtgate/internal/otelspan"
 )
+
+// library names the tracer of the spans remote records.
+const library = "github.com/jwtgate/jwtgate/remote"
 
 // ErrRejected means the endpoint answered and refused the token (a 401 or
 // 403), as opposed to failing to answer.
@@ -57,6 +68,9 @@ type Validator struct {
 	// Client makes the call (default: a client with Timeout). It is copied
 	// and made to follow no redirect.
 	Client *http.Client
+	// TracerProvider, when set, records each call as a remote.validate
+	// span. Default: none (never otel's global provider).
+	TracerProvider trace.TracerProvider
 }
 
 // Result is what a validation endpoint said of a token.
@@ -75,6 +89,20 @@ type Result struct {
 // The subject must be a non-empty string without control characters, or a
 // JSON number; a 200 answer without one is an error, not a refusal.
 func (v *Validator) Validate(ctx context.Context, token string) (Result, error) {
+	ctx, span := otelspan.Start(ctx, otelspan.Tracer(v.TracerProvider, library), "remote.validate", trace.SpanKindClient,
+		attribute.String("url.full", otelspan.URL(v.URL)), attribute.String("http.request.method", http.MethodPost))
+	defer span.End()
+	res, err := v.validate(ctx, span, token)
+	switch {
+	case errors.Is(err, ErrRejected):
+		otelspan.Fail(span, err, "rejected")
+	case err != nil:
+		otelspan.Fail(span, err, "unavailable")
+	}
+	return res, err
+}
+
+func (v *Validator) validate(ctx context.Context, span trace.Span, token string) (Result, error) {
 	if v.URL == "" {
 		return Result{}, errors.New("remote: no validation URL configured")
 	}
@@ -91,7 +119,7 @@ func (v *Validator) Validate(ctx context.Context, token string) (Result, error) 
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Accept", "application/json")
-	status, body, err := do(ctx, v.Client, v.Timeout, v.MaxBytes, req)
+	status, body, err := do(ctx, span, v.Client, v.Timeout, v.MaxBytes, req)
 	if err != nil {
 		return Result{}, fmt.Errorf("remote: validation endpoint: %w", err)
 	}
@@ -146,12 +174,28 @@ type GroupResolver struct {
 	// Client makes the call (default: a client with Timeout). It is copied
 	// and made to follow no redirect.
 	Client *http.Client
+	// TracerProvider, when set, records each call as a remote.groups span
+	// (with the URL as configured, without the subject). Default: none.
+	TracerProvider trace.TracerProvider
 }
 
 // Groups returns the subject's groups. A subject without groups gets an
 // empty, non-nil slice; any answer but a 200 with one of the two shapes
 // (every element a string) is an error.
 func (g *GroupResolver) Groups(ctx context.Context, subject string) ([]string, error) {
+	ctx, span := otelspan.Start(ctx, otelspan.Tracer(g.TracerProvider, library), "remote.groups", trace.SpanKindClient,
+		attribute.String("url.full", otelspan.URL(g.URL)), attribute.String("http.request.method", http.MethodGet))
+	defer span.End()
+	groups, err := g.groups(ctx, span, subject)
+	if err != nil {
+		otelspan.Fail(span, err, "unavailable")
+		return nil, err
+	}
+	span.SetAttributes(attribute.Int("jwtgate.groups.count", len(groups)))
+	return groups, nil
+}
+
+func (g *GroupResolver) groups(ctx context.Context, span trace.Span, subject string) ([]string, error) {
 	if g.URL == "" {
 		return nil, errors.New("remote: no group resolver URL configured")
 	}
@@ -184,7 +228,7 @@ func (g *GroupResolver) Groups(ctx context.Context, subject string) ([]string, e
 		req.Header.Set("Authorization", "Bearer "+g.SystemToken)
 	}
 	req.Header.Set("Accept", "application/json")
-	status, body, err := do(ctx, g.Client, g.Timeout, g.MaxBytes, req)
+	status, body, err := do(ctx, span, g.Client, g.Timeout, g.MaxBytes, req)
 	if err != nil {
 		return nil, fmt.Errorf("remote: group resolver: %w", err)
 	}
@@ -219,8 +263,9 @@ func (g *GroupResolver) Groups(ctx context.Context, subject string) ([]string, e
 }
 
 // do sends req with the limits and returns the status and the body of the
-// answer. A redirect is not followed: its status is returned.
-func do(ctx context.Context, client *http.Client, timeout time.Duration, maxBytes int64, req *http.Request) (int, []byte, error) {
+// answer, the status also to span. A redirect is not followed: its status
+// is returned.
+func do(ctx context.Context, span trace.Span, client *http.Client, timeout time.Duration, maxBytes int64, req *http.Request) (int, []byte, error) {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
@@ -241,6 +286,7 @@ func do(ctx context.Context, client *http.Client, timeout time.Duration, maxByte
 		return 0, nil, err
 	}
 	defer resp.Body.Close()
+	span.SetAttributes(attribute.Int("http.response.status_code", resp.StatusCode))
 	if resp.StatusCode/100 == 3 {
 		return 0, nil, fmt.Errorf("answered HTTP %d, a redirect, which is not followed", resp.StatusCode)
 	}

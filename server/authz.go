@@ -23,14 +23,14 @@ func (s *Server) handleAuthz(w http.ResponseWriter, r *http.Request) {
 	// guess), before a one-time token is spent on it.
 	method, uri, err := originalRequest(r, c.forward)
 	if err != nil {
-		s.metrics.decision("authz", "", "invalid_request")
+		s.decision(r.Context(), "authz", "", "invalid_request")
 		s.log.Warn("original request refused", "source", cmp.Or(c.forward.name, "any"), "reason", err.Error())
 		writeError(w, http.StatusBadRequest, "invalid_request", "Invalid original request")
 		return
 	}
 	p, err := edge.CleanPath(uri, c.paths)
 	if err != nil {
-		s.metrics.decision("authz", "", "invalid_request")
+		s.decision(r.Context(), "authz", "", "invalid_request")
 		s.log.Warn("request path refused", "method", method, "reason", err.Error())
 		refuse(w, edge.InvalidPath())
 		return
@@ -54,7 +54,7 @@ func (s *Server) handleAuthz(w http.ResponseWriter, r *http.Request) {
 		// jwtgate's own tokens carry the integration they were made for;
 		// the core judged the pin of the others.
 		if pin != "" && id.integration != pin {
-			s.metrics.decision("authz", id.integration, string(core.CodeConfigurationNotFound))
+			s.decision(r.Context(), "authz", id.integration, string(core.CodeConfigurationNotFound))
 			s.log.Warn("request refused by route", "method", method, "path", p.String(), "route", rt.Prefix, "reason", "a token of integration "+id.integration+" on a route of "+pin,
 				"subject", id.subject, tokenHashAttr(who.token))
 			unauthorized(w, core.CodeConfigurationNotFound, true)
@@ -62,7 +62,7 @@ func (s *Server) handleAuthz(w http.ResponseWriter, r *http.Request) {
 		}
 		// The identity's groups, the group resolver's included.
 		if reason := rt.Requirements.UnmetBy(id.grants()); reason != "" {
-			s.metrics.decision("authz", id.integration, string(core.CodePermissionDenied))
+			s.decision(r.Context(), "authz", id.integration, string(core.CodePermissionDenied))
 			s.log.Warn("request denied by route", "method", method, "path", p.String(), "route", rt.Prefix, "reason", reason,
 				"integration", id.integration, "subject", id.subject, tokenHashAttr(who.token))
 			refuse(w, edge.Forbidden())

@@ -85,6 +85,7 @@ type config struct {
 	forward        forwardSource
 	jwksURLs       []string // sorted
 	cache          cacheSettings
+	tracing        bool // service.tracing.enabled: read at start only
 }
 
 var cookieNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
@@ -179,6 +180,7 @@ func newConfig(file string, data []byte, policy *core.Policy, sc *serviceConfig)
 		rotateEvery:    sc.Signing.RotateEvery.Or(defaultRotateEvery),
 		integrations:   map[string]*integ{},
 		origins:        map[string]bool{},
+		tracing:        sc.Tracing.Enabled,
 	}
 	c.jwksURLs = slices.Compact(slices.Sorted(slices.Values(policy.JWKSURLs())))
 	for _, name := range policy.Integrations() {

@@ -34,6 +34,7 @@ type serviceConfig struct {
 	ForwardAuth    forwardAuthConfig              `yaml:"forward_auth"`
 	DecisionCache  decisionCacheConfig            `yaml:"decision_cache"`
 	TLS            *tlsConfig                     `yaml:"tls"`
+	Tracing        tracingConfig                  `yaml:"tracing"`
 }
 
 // forwardAuthConfig is how /v1/authz reads the request it is asked about.

@@ -79,7 +79,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	tok := strings.TrimSpace(f.Get("subject_token"))
 	id, ref := s.verifySyncing(r.Context(), c, core.Request{Token: tok, Now: s.now()})
-	s.logCaller("token", &caller{token: tok, id: id, ref: ref})
+	s.logCaller(r.Context(), "token", &caller{token: tok, id: id, ref: ref})
 	if ref != nil {
 		// RFC 8693 section 2.2.2: an invalid subject_token is invalid_request.
 		writeOAuthError(w, http.StatusBadRequest, "invalid_request", ref.code.Message())

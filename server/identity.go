@@ -143,21 +143,22 @@ func (who *caller) integration() string {
 	return who.ref.integration
 }
 
-// logCaller logs what a credential came to, and counts it. Never the
+// logCaller logs what a credential came to, and counts it (and records it
+// on the request's span, reqCtx's). Never the
 // token: its hash. It runs on every request, so the line is built only
 // when its level is on, from attributes (no boxing of the arguments), and
 // the hash only when a handler writes it.
-func (s *Server) logCaller(endpoint string, who *caller) {
+func (s *Server) logCaller(reqCtx context.Context, endpoint string, who *caller) {
 	ctx := context.Background() // as Logger.Info and Warn log
 	if ref := who.ref; ref != nil {
-		s.metrics.decision(endpoint, ref.integration, string(ref.code))
+		s.decision(reqCtx, endpoint, ref.integration, string(ref.code))
 		if s.log.Enabled(ctx, slog.LevelWarn) {
 			s.log.LogAttrs(ctx, slog.LevelWarn, "token rejected", slog.String("endpoint", endpoint), slog.String("code", string(ref.code)),
 				slog.String("reason", ref.reason), slog.String("integration", ref.integration), tokenHashAttr(who.token))
 		}
 		return
 	}
-	s.metrics.decision(endpoint, who.id.integration, "")
+	s.decision(reqCtx, endpoint, who.id.integration, "")
 	// An accepted token is counted, and logged at DEBUG only: at INFO, a
 	// line per request would cost a busy gateway a third of a verification
 	// (the proxy in front keeps the access log). Refusals are logged above.
@@ -203,13 +204,13 @@ func (s *Server) authenticate(r *http.Request, c *config, endpoint, pin string) 
 	tok, present, ok := bearerToken(r)
 	switch {
 	case present && !ok:
-		return s.logged(endpoint, &caller{ref: refusedHeader()}), 0
+		return s.logged(r.Context(), endpoint, &caller{ref: refusedHeader()}), 0
 	case ok:
 		who, err := s.identify(r.Context(), c, tok, pin)
 		if err != nil {
 			return nil, http.StatusServiceUnavailable
 		}
-		return s.logged(endpoint, who), 0
+		return s.logged(r.Context(), endpoint, who), 0
 	}
 	return s.sessionCaller(r, c, endpoint)
 }
@@ -223,13 +224,13 @@ func (s *Server) authenticateOwn(r *http.Request, c *config, endpoint string) (*
 	case !present:
 		return s.sessionCaller(r, c, endpoint)
 	case !ok:
-		return s.logged(endpoint, &caller{ref: refusedHeader()}), 0
+		return s.logged(r.Context(), endpoint, &caller{ref: refusedHeader()}), 0
 	}
 	id, ref, err := s.checkOwnToken(r.Context(), c, tok, tokenUseAccess)
 	if err != nil {
 		return nil, http.StatusServiceUnavailable
 	}
-	return s.logged(endpoint, &caller{token: tok, id: id, ref: ref}), 0
+	return s.logged(r.Context(), endpoint, &caller{token: tok, id: id, ref: ref}), 0
 }
 
 // sessionCaller is the caller of the session cookie, or none (401).
@@ -242,10 +243,10 @@ func (s *Server) sessionCaller(r *http.Request, c *config, endpoint string) (*ca
 	if err != nil {
 		return nil, http.StatusServiceUnavailable
 	}
-	return s.logged(endpoint, &caller{token: ck.Value, id: id, ref: ref}), 0
+	return s.logged(r.Context(), endpoint, &caller{token: ck.Value, id: id, ref: ref}), 0
 }
 
-func (s *Server) logged(endpoint string, who *caller) *caller {
-	s.logCaller(endpoint, who)
+func (s *Server) logged(ctx context.Context, endpoint string, who *caller) *caller {
+	s.logCaller(ctx, endpoint, who)
 	return who
 }

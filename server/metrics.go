@@ -102,10 +102,11 @@ func (m *metrics) setIntegrations(names []string) {
 	m.integrations.Store(&known)
 }
 
-// decision counts a decision. An integration that is not configured is
-// "unknown", a code outside the taxonomy (a custom plugin's) "other", so
-// that the number of series stays bounded whatever clients send.
-func (m *metrics) decision(endpoint, integration, code string) {
+// decision counts a decision and returns the labels it was counted under.
+// An integration that is not configured is "unknown", a code outside the
+// taxonomy (a custom plugin's) "other", so that the number of series stays
+// bounded whatever clients send.
+func (m *metrics) decision(endpoint, integration, code string) (integrationLabel, codeLabel string) {
 	switch known := m.integrations.Load(); {
 	case integration == "":
 		integration = "none"
@@ -124,6 +125,7 @@ func (m *metrics) decision(endpoint, integration, code string) {
 		c, _ = m.counters.LoadOrStore(k, m.decisions.WithLabelValues(endpoint, integration, code))
 	}
 	c.(prometheus.Counter).Inc()
+	return integration, code
 }
 
 // storeOps are the op labels of the store metrics: the store's methods.

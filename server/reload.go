@@ -170,6 +170,7 @@ func (s *Server) buildLocked(ctx context.Context, file string, data []byte, poli
 			fetcher = jwks.New(jwks.Options{
 				URLs: c.jwksURLs, Discoveries: discoveries,
 				Client: s.client, Now: s.now, Logger: s.log, OnFetch: s.metrics.keyFetch,
+				TracerProvider: s.tracing.provider(),
 			})
 			fresh = true
 		}
@@ -212,10 +213,15 @@ func (s *Server) buildLocked(ctx context.Context, file string, data []byte, poli
 	for _, in := range c.integrations {
 		if in.validator != nil {
 			in.validator.Client = s.clientWithTimeout(in.validator.Timeout)
+			in.validator.TracerProvider = s.tracing.provider()
 			c.remoteValidation = true
 		}
 		if in.resolver != nil {
 			in.resolver.Client = s.clientWithTimeout(in.resolver.Timeout)
+			in.resolver.TracerProvider = s.tracing.provider()
+		}
+		if in.ldap != nil {
+			in.ldap = in.ldap.WithTracerProvider(s.tracing.provider())
 		}
 	}
 	// Commit the key source: from here on the configuration is accepted.

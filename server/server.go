@@ -122,6 +122,7 @@ type Server struct {
 	watchWait func(ctx context.Context) bool
 
 	adminFailures *failureLimiter
+	tracing       *tracing // nil: tracing is off
 
 	ctx    context.Context // ends at Close: background work
 	cancel context.CancelFunc
@@ -174,8 +175,12 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		s.cancel()
 		return nil, fmt.Errorf("public URL: %w", err) // the options' (the file's is checked)
 	}
-	if err := s.openStore(ctx, pre.store); err != nil {
+	if s.tracing, err = newTracing(ctx, pre.tracing, lookupEnv, s.log); err != nil {
 		s.cancel()
+		return nil, err
+	}
+	if err := s.openStore(ctx, pre.store); err != nil {
+		s.Close() // the tracing's exporter too
 		return nil, err
 	}
 	if u, err := url.Parse(s.publicURL); err == nil {
@@ -252,7 +257,7 @@ func (s *Server) openStore(ctx context.Context, configured string) error {
 		}
 		s.ownStore = true
 	}
-	s.store = &boundedStore{st: st, timeout: s.opts.StoreTimeout, metrics: s.metrics}
+	s.store = &boundedStore{st: st, timeout: s.opts.StoreTimeout, metrics: s.metrics, tracer: s.tracing.storeTracer()}
 	return nil
 }
 
@@ -340,7 +345,8 @@ func (s *Server) maintainKeys(ctx context.Context) {
 	}
 }
 
-// Close stops background work and closes the store it opened.
+// Close stops background work, closes the store it opened and flushes the
+// spans not yet exported.
 func (s *Server) Close() error {
 	s.cancel()
 	s.reloadMu.Lock()
@@ -352,16 +358,19 @@ func (s *Server) Close() error {
 	if c := s.cur.Load(); c != nil {
 		c.closeResolvers()
 	}
+	var err error
 	if s.ownStore && s.store != nil {
-		return s.store.Close()
+		err = s.store.Close()
 	}
-	return nil
+	// Last: the spans of everything above are flushed.
+	return errors.Join(err, s.tracing.shutdown(s.opts.ShutdownTimeout))
 }
 
 // endpoint wraps a handler with the latency histogram, the in-flight
 // gauge and a panic guard.
 func (s *Server) endpoint(name string, h http.HandlerFunc) http.Handler {
 	latency := s.metrics.latencyOf(name)
+	h = s.tracing.traced(name, h) // the request's server span, when tracing is on
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		s.metrics.inflight.Inc()

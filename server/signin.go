@@ -124,7 +124,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, endpoint, integr
 		return
 	}
 	who := s.signInCaller(r.Context(), c, in, integration)
-	s.logCaller(endpoint, who)
+	s.logCaller(r.Context(), endpoint, who)
 	// The token's own integration decides; an accepted token always names
 	// one, a refused one may (and is then refused as the accepted one would be).
 	name := who.integration()

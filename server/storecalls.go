@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/jwtgate/jwtgate/store"
 )
 
@@ -25,12 +27,14 @@ type boundedStore struct {
 	st      store.Store
 	timeout time.Duration
 	metrics *metrics
+	tracer  trace.Tracer // nil: no spans (tracing_store.go)
 }
 
 var _ store.Store = (*boundedStore)(nil)
 
 // bounded runs f under the deadline and counts a timeout as op's.
 func bounded[T any](b *boundedStore, ctx context.Context, op string, f func(context.Context) (T, error)) (T, error) {
+	ctx, end := b.storeSpan(ctx, op)
 	ctx, cancel := context.WithTimeout(ctx, b.timeout)
 	defer cancel()
 	v, err := f(ctx)
@@ -38,6 +42,7 @@ func bounded[T any](b *boundedStore, ctx context.Context, op string, f func(cont
 		b.metrics.storeTimeout(op)
 		err = fmt.Errorf("%w after %v: %w", errStoreTimeout, b.timeout, err)
 	}
+	end(err)
 	return v, err
 }
 

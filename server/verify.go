@@ -26,7 +26,7 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request) {
 	c := s.cur.Load()
 	tok, _, ok := bearerToken(r)
 	if !ok {
-		s.logCaller("verify", &caller{ref: &refusal{code: core.CodeInvalidToken, reason: "missing or malformed Authorization: Bearer header"}})
+		s.logCaller(r.Context(), "verify", &caller{ref: &refusal{code: core.CodeInvalidToken, reason: "missing or malformed Authorization: Bearer header"}})
 		unauthorized(w, core.CodeInvalidToken, true)
 		return
 	}
@@ -37,7 +37,7 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "Service temporarily unavailable")
 		return
 	}
-	s.logCaller("verify", who)
+	s.logCaller(r.Context(), "verify", who)
 	if who.ref != nil {
 		unauthorized(w, who.ref.code, true)
 		return
