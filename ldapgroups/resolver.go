@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/go-ldap/ldap/v3"
 	"go.opentelemetry.io/otel/attribute"
@@ -148,11 +149,17 @@ func (r *Resolver) lookupOnce(ctx context.Context, subject string, retry bool) (
 	return groups, nil
 }
 
+// ErrTimeout is the error of a lookup that ran out of time (Config.Timeout).
+var ErrTimeout = errors.New("ldap: no answer in time")
+
 // timeoutOr says the lookup ran out of time when it did, whatever the
-// connection reported then.
+// connection reported then: the connection's deadline is the lookup's, so
+// its read may fail ("i/o timeout", in go-ldap's words, not as an error
+// to test) an instant before ctx says so.
 func (r *Resolver) timeoutOr(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return fmt.Errorf("ldap: no answer within %v: %w", r.cfg.Timeout, ctx.Err())
+	deadline, ok := ctx.Deadline()
+	if ctx.Err() != nil || ok && !time.Now().Before(deadline) {
+		return fmt.Errorf("%w (%v)", ErrTimeout, r.cfg.Timeout)
 	}
 	return err
 }
