@@ -165,50 +165,23 @@ type span struct {
 }
 
 func stringArray(raw []byte) ([]string, *Error) {
-	d, i := trimmed(raw)
-	if i >= len(d) {
-		return nil, errEOF(d)
-	}
-	if d[i] != '[' {
-		return nil, wrongType(d, i, "array of strings")
-	}
 	var spanBuf [16]span
 	spans := spanBuf[:0]
 	size := 0
-	i = skipWS(d, i+1)
-	if i < len(d) && d[i] == ']' {
-		i++
-	} else {
-		for {
-			if i >= len(d) {
-				return nil, errEOF(d)
-			}
-			if d[i] != '"' {
-				return nil, wrongType(d, i, "string array element")
-			}
-			end, flags, err := scanString(d, i)
-			if err != nil {
-				return nil, err
-			}
-			spans = append(spans, span{i + 1, end - 1, flags})
-			size += end - 1 - (i + 1)
-			i = skipWS(d, end)
-			if i >= len(d) {
-				return nil, errEOF(d)
-			}
-			if d[i] == ',' {
-				i = skipWS(d, i+1)
-				continue
-			}
-			if d[i] == ']' {
-				i++
-				break
-			}
-			return nil, errUnexpected(d, i, "after array element")
+	d, err := eachElement(raw, "array of strings", func(d []byte, i int) (int, *Error) {
+		if d[i] != '"' {
+			return 0, wrongType(d, i, "string array element")
 		}
-	}
-	if i != len(d) {
-		return nil, errUnexpected(d, i, "after array")
+		end, flags, err := scanString(d, i)
+		if err != nil {
+			return 0, err
+		}
+		spans = append(spans, span{i + 1, end - 1, flags})
+		size += end - 1 - (i + 1)
+		return end, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 
 	out := make([]string, len(spans))
@@ -289,14 +262,34 @@ func Kind(raw []byte) string {
 // parse and validate one by one: as a JWK set's "keys". JSON null is
 // refused.
 func ObjectArray(raw []byte) ([][]byte, error) {
+	out := [][]byte{}
+	_, err := eachElement(raw, "array of objects", func(d []byte, i int) (int, *Error) {
+		if d[i] != '{' {
+			return 0, wrongType(d, i, "object array element")
+		}
+		end, err := skipComposite(d, i)
+		if err == nil {
+			out = append(out, d[i:end])
+		}
+		return end, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// eachElement walks raw, which must be a JSON array (want names it in an
+// error), calling element at the start of each element; element returns
+// where the element ends. It returns raw without its surrounding space.
+func eachElement(raw []byte, want string, element func(d []byte, i int) (int, *Error)) ([]byte, *Error) {
 	d, i := trimmed(raw)
 	if i >= len(d) {
 		return nil, errEOF(d)
 	}
 	if d[i] != '[' {
-		return nil, wrongType(d, i, "array of objects")
+		return nil, wrongType(d, i, want)
 	}
-	out := [][]byte{}
 	i = skipWS(d, i+1)
 	if i < len(d) && d[i] == ']' {
 		i++
@@ -305,14 +298,10 @@ func ObjectArray(raw []byte) ([][]byte, error) {
 			if i >= len(d) {
 				return nil, errEOF(d)
 			}
-			if d[i] != '{' {
-				return nil, wrongType(d, i, "object array element")
-			}
-			end, err := skipComposite(d, i)
+			end, err := element(d, i)
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, d[i:end])
 			if i = skipWS(d, end); i >= len(d) {
 				return nil, errEOF(d)
 			}
@@ -330,7 +319,7 @@ func ObjectArray(raw []byte) ([][]byte, error) {
 	if i != len(d) {
 		return nil, errUnexpected(d, i, "after array")
 	}
-	return out, nil
+	return d, nil
 }
 
 // skipComposite returns the end of the object or array that starts at i,

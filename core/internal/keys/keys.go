@@ -353,25 +353,10 @@ type keyOps struct {
 // contradicts "key_ops" is an error.
 func applyKeyOps(set []jose.JSONWebKey, ops []keyOps) ([]jose.JSONWebKey, error) {
 	for i := range set {
-		if i >= len(ops) || len(ops[i].Ops) == 0 {
+		if i >= len(ops) {
 			continue
 		}
-		var sig, enc bool
-		for _, op := range ops[i].Ops {
-			switch op {
-			case "sign", "verify":
-				sig = true
-			case "encrypt", "decrypt", "wrapKey", "unwrapKey", "deriveKey", "deriveBits":
-				enc = true
-			}
-		}
-		use := ""
-		switch {
-		case sig && !enc:
-			use = "sig"
-		case enc && !sig:
-			use = "enc"
-		}
+		use := impliedUse(ops[i].Ops)
 		if use == "" {
 			continue
 		}
