@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/internal/jwttest"
 )
 
 // acadioSettings are the seed configuration's service settings of Acadio's
@@ -63,7 +64,7 @@ func TestAcadioCreditsSynced(t *testing.T) {
 			t.Helper()
 			sub, err := e.subject("acadio-school", "jwt-auth", "student@school.example")
 			require.NoError(t, err)
-			return rawStrings(sub.Synced)
+			return jwttest.RawStrings(sub.Synced)
 		}
 		// Key order as the issuer wrote it, not sorted: kept as given.
 		credits := json.RawMessage(`[{"orderId":"o-1","id":7},{"orderId":"o-2","id":8}]`)
@@ -135,14 +136,14 @@ func TestSyncedClaimsTokenExchange(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.status, r.body)
 	sub, err := e.subject("acadio-school", "jwt-auth", "student@school.example")
 	require.NoError(t, err)
-	assert.Equal(t, map[string]string{"credits": `[{"orderId":"o-1","id":7}]`}, rawStrings(sub.Synced))
+	assert.Equal(t, map[string]string{"credits": `[{"orderId":"o-1","id":7}]`}, jwttest.RawStrings(sub.Synced))
 
 	r = exchange(e.acadioToken(map[string]any{"credits": "o-2"}))
 	assert.Equal(t, http.StatusBadRequest, r.status)
 	assert.Equal(t, "invalid_request", r.json["error"])
 	sub, err = e.subject("acadio-school", "jwt-auth", "student@school.example")
 	require.NoError(t, err)
-	assert.Equal(t, map[string]string{"credits": `[{"orderId":"o-1","id":7}]`}, rawStrings(sub.Synced))
+	assert.Equal(t, map[string]string{"credits": `[{"orderId":"o-1","id":7}]`}, jwttest.RawStrings(sub.Synced))
 }
 
 // onboard: true (the JSON boolean) on the sign-in that creates the
@@ -247,16 +248,4 @@ func mustJSON(t *testing.T, v any) string {
 	b, err := json.Marshal(v)
 	require.NoError(t, err)
 	return string(b)
-}
-
-// rawStrings is m with its values as strings, nil for nil.
-func rawStrings(m map[string]json.RawMessage) map[string]string {
-	if m == nil {
-		return nil
-	}
-	out := map[string]string{}
-	for k, v := range m {
-		out[k] = string(v)
-	}
-	return out
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jwtgate/jwtgate/internal/jwttest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -669,7 +670,7 @@ func assertSubject(t *testing.T, want, got Subject) {
 	assert.Equal(t, want.Groups, got.Groups, "Groups")
 	assert.Equal(t, want.Roles, got.Roles, "Roles")
 	assert.Equal(t, string(want.Metadata), string(got.Metadata), "Metadata")
-	assertSynced(t, rawStrings(want.Synced), got.Synced)
+	assertSynced(t, jwttest.RawStrings(want.Synced), got.Synced)
 	assertTime(t, want.FirstSeen, got.FirstSeen, "FirstSeen")
 	assertTime(t, want.LastSeen, got.LastSeen, "LastSeen")
 }
@@ -681,19 +682,7 @@ func assertSynced(t *testing.T, want map[string]string, got map[string]json.RawM
 		assert.Nil(t, got, "Synced")
 		return
 	}
-	assert.Equal(t, want, rawStrings(got), "Synced")
-}
-
-// rawStrings is m with its values as strings, nil for nil.
-func rawStrings(m map[string]json.RawMessage) map[string]string {
-	if m == nil {
-		return nil
-	}
-	out := map[string]string{}
-	for k, v := range m {
-		out[k] = string(v)
-	}
-	return out
+	assert.Equal(t, want, jwttest.RawStrings(got), "Synced")
 }
 
 func assertSession(t *testing.T, want, got Session) {

@@ -35,15 +35,22 @@ func discoveryServer(t *testing.T, s *jwksServer, issuer *string) (*httptest.Ser
 	return srv, &docs
 }
 
+// discoveryPolicy is an issuer on loopback with its discovery document,
+// its key set on another port, and a policy file that finds the keys
+// through the document (jwks_hosts allowing the set's port).
+func discoveryPolicy(t *testing.T) (s *jwksServer, issuer string, docs *atomic.Int32, policy string) {
+	s = newJWKSServer(t)
+	_, docs = discoveryServer(t, s, &issuer)
+	keysHost := strings.TrimPrefix(s.URL, "http://")
+	policy = writeFile(t, t.TempDir(), "policy.yaml", "integrations:\n  - name: remote\n    issuer: "+issuer+
+		"\n    algorithms: [ES256]\n    keys: [{discovery: true, jwks_hosts: ['"+keysHost+"']}]\n")
+	return s, issuer, docs, policy
+}
+
 // jwtgate verify finds the keys through the issuer's document; a batch
 // fetches the document and the set once.
 func TestDiscoveryThroughVerify(t *testing.T) {
-	s := newJWKSServer(t)
-	var issuer string
-	_, docs := discoveryServer(t, s, &issuer)
-	keysHost := strings.TrimPrefix(s.URL, "http://")
-	policy := writeFile(t, t.TempDir(), "policy.yaml", "integrations:\n  - name: remote\n    issuer: "+issuer+
-		"\n    algorithms: [ES256]\n    keys: [{discovery: true, jwks_hosts: ['"+keysHost+"']}]\n")
+	s, issuer, docs, policy := discoveryPolicy(t)
 	tok := token(t, s.key, map[string]any{"iss": issuer, "sub": "r", "exp": testNow.Add(time.Hour).Unix()})
 	r := runCmd(t, tok+"\n"+tok+"\n", "verify", "--config", policy, "--now", nowArg, "--batch")
 	require.Equal(t, exitOK, r.code, r.stdout+r.stderr)
@@ -97,12 +104,7 @@ func TestJWKSCheckDiscovery(t *testing.T) {
 // the native engine does.
 func TestDiscoveryThroughTheWasmEngine(t *testing.T) {
 	wasmtest.SkipShort(t)
-	s := newJWKSServer(t)
-	var issuer string
-	_, docs := discoveryServer(t, s, &issuer)
-	keysHost := strings.TrimPrefix(s.URL, "http://")
-	policy := writeFile(t, t.TempDir(), "policy.yaml", "integrations:\n  - name: remote\n    issuer: "+issuer+
-		"\n    algorithms: [ES256]\n    keys: [{discovery: true, jwks_hosts: ['"+keysHost+"']}]\n")
+	s, issuer, docs, policy := discoveryPolicy(t)
 	good := token(t, s.key, map[string]any{"iss": issuer, "sub": "r", "exp": testNow.Add(time.Hour).Unix()})
 	expired := token(t, s.key, map[string]any{"iss": issuer, "sub": "r", "exp": testNow.Add(-time.Hour).Unix()})
 	for _, tok := range []string{good, expired} {
