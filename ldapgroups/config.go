@@ -94,81 +94,104 @@ func (e *ConfigError) Error() string { return "ldap " + e.Field + ": " + e.Reaso
 
 // withDefaults checks c and fills in its defaults.
 func (c Config) withDefaults() (Config, error) {
-	bad := func(field, format string, args ...any) (Config, error) {
-		return Config{}, &ConfigError{Field: field, Reason: fmt.Sprintf(format, args...)}
+	for _, step := range []func(*Config) error{(*Config).checkConnection, (*Config).searchDefaults, (*Config).limitDefaults} {
+		if err := step(&c); err != nil {
+			return Config{}, err
+		}
 	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c, nil
+}
+
+func configErr(field, format string, args ...any) error {
+	return &ConfigError{Field: field, Reason: fmt.Sprintf(format, args...)}
+}
+
+// checkConnection checks the server's URL, its TLS and the bind.
+func (c *Config) checkConnection() error {
 	u, err := url.Parse(c.URL)
 	switch {
 	case c.URL == "":
-		return bad("url", "required, such as ldaps://ldap.example.com")
+		return configErr("url", "required, such as ldaps://ldap.example.com")
 	case err != nil || (u.Scheme != "ldap" && u.Scheme != "ldaps") || u.Host == "" || u.User != nil ||
 		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "":
-		return bad("url", "want ldap://host[:port] or ldaps://host[:port], found %q", c.URL)
+		return configErr("url", "want ldap://host[:port] or ldaps://host[:port], found %q", c.URL)
 	case c.StartTLS && u.Scheme == "ldaps":
-		return bad("start_tls", "an ldaps:// URL is already TLS; remove start_tls")
+		return configErr("start_tls", "an ldaps:// URL is already TLS; remove start_tls")
 	case (c.BindDN == "") != (c.BindPassword == ""):
-		return bad("bind_dn", "give both a bind DN and its password, or neither (an anonymous search)")
+		return configErr("bind_dn", "give both a bind DN and its password, or neither (an anonymous search)")
 	case c.BindPassword != "" && u.Scheme == "ldap" && !c.StartTLS && !loopback(u.Hostname()):
-		return bad("start_tls", "the bind password would cross the network in clear: use ldaps:// or start_tls")
+		return configErr("start_tls", "the bind password would cross the network in clear: use ldaps:// or start_tls")
 	}
 	if _, err := ldap.ParseDN(c.BindDN); err != nil {
-		return bad("bind_dn", "%v", err)
+		return configErr("bind_dn", "%v", err)
 	}
+	return nil
+}
+
+// searchDefaults checks the base DNs, the filters and the group
+// attribute, filling in their defaults.
+func (c *Config) searchDefaults() error {
 	if c.BaseDN == "" {
-		return bad("base_dn", "required, such as ou=people,dc=example,dc=com")
+		return configErr("base_dn", "required, such as ou=people,dc=example,dc=com")
 	}
 	for _, dn := range []struct{ field, v string }{{"base_dn", c.BaseDN}, {"group_search.base_dn", c.GroupBaseDN}} {
 		if _, err := ldap.ParseDN(dn.v); err != nil {
-			return bad(dn.field, "%v", err)
+			return configErr(dn.field, "%v", err)
 		}
 	}
 	if c.UserFilter == "" {
 		c.UserFilter = DefaultUserFilter
 	}
 	if err := checkFilter(c.UserFilter, SubjectPlaceholder); err != nil {
-		return bad("user_filter", "%v", err)
+		return configErr("user_filter", "%v", err)
 	}
-	if c.GroupBaseDN != "" {
-		if c.GroupAttribute != "" {
-			return bad("group_attribute", "give group_attribute or group_search, not both")
-		}
+	switch {
+	case c.GroupBaseDN != "" && c.GroupAttribute != "":
+		return configErr("group_attribute", "give group_attribute or group_search, not both")
+	case c.GroupBaseDN != "":
 		if c.GroupFilter == "" {
 			c.GroupFilter = DefaultGroupFilter
 		}
 		if err := checkFilter(c.GroupFilter, DNPlaceholder); err != nil {
-			return bad("group_search.filter", "%v", err)
+			return configErr("group_search.filter", "%v", err)
 		}
-	} else if c.GroupFilter != "" {
-		return bad("group_search.base_dn", "a group filter needs the base DN of the groups")
+	case c.GroupFilter != "":
+		return configErr("group_search.base_dn", "a group filter needs the base DN of the groups")
 	}
 	if c.GroupAttribute == "" {
 		c.GroupAttribute = DefaultGroupAttribute
 	}
 	if !attributeName(c.GroupAttribute) {
-		return bad("group_attribute", "want an attribute name such as memberOf, found %q", c.GroupAttribute)
+		return configErr("group_attribute", "want an attribute name such as memberOf, found %q", c.GroupAttribute)
 	}
+	return nil
+}
+
+// limitDefaults checks the timeout and the cache's bounds, filling in
+// their defaults.
+func (c *Config) limitDefaults() error {
 	if c.Timeout == 0 {
 		c.Timeout = DefaultTimeout
 	}
 	if c.Timeout < 0 {
-		return bad("timeout", "want a positive duration, found %v", c.Timeout)
+		return configErr("timeout", "want a positive duration, found %v", c.Timeout)
 	}
 	if c.CacheTTL == 0 {
 		c.CacheTTL = DefaultCacheTTL
 	}
 	if c.CacheTTL > MaxCacheTTL {
-		return bad("cache.ttl", "want at most %v, found %v", MaxCacheTTL, c.CacheTTL)
+		return configErr("cache.ttl", "want at most %v, found %v", MaxCacheTTL, c.CacheTTL)
 	}
 	if c.CacheEntries == 0 {
 		c.CacheEntries = DefaultCacheEntries
 	}
 	if c.CacheEntries < 0 || c.CacheEntries > MaxCacheEntries {
-		return bad("cache.max_entries", "want between 1 and %d, found %d", MaxCacheEntries, c.CacheEntries)
+		return configErr("cache.max_entries", "want between 1 and %d, found %d", MaxCacheEntries, c.CacheEntries)
 	}
-	if c.Now == nil {
-		c.Now = time.Now
-	}
-	return c, nil
+	return nil
 }
 
 // checkFilter: the template holds the placeholder and, filled in, is a
