@@ -167,6 +167,10 @@ async function checkSignature(alg, jwk, input, signature) {
 // Key sets of jwks_url entries, by URL, shared by every gate of the page:
 // { text, kids, fetchedAt, error, pending }.
 const jwksCache = new Map();
+// How many times a fetched set's text changed: passed with each
+// verification, so that a gate's decision cache drops what older keys
+// decided (a cache hit never asks for the keys).
+let keyEpoch = 0;
 
 function kidsOf(text) {
   try {
@@ -191,6 +195,7 @@ async function fetchKeySet(url, fetchFn) {
       const text = await resp.text();
       if (text.length > MAX_JWKS_CHARS) throw new Error(`the key set is over ${MAX_JWKS_CHARS} characters`);
       entry = { text, kids: kidsOf(text), fetchedAt: Date.now() };
+      if (old && old.text !== undefined && old.text !== text) keyEpoch++;
     } catch (e) {
       const error = `fetching the key set failed: ${e && e.message ? e.message : e}`;
       // Keep serving a set fetched before; retry later either way.
@@ -247,8 +252,10 @@ export class JWTGate {
    * @param {Function} [o.fetch] the fetch function for jwks_url (default globalThis.fetch)
    * @param {boolean} [o.webCrypto] check signatures with WebCrypto (default: when the page has
    *   crypto.subtle, which only secure contexts have); false checks them in the module
+   * @param {boolean} [o.decisionCache] answer a token verified before from the gate's decision
+   *   cache (default true; 1,000 entries, 1 MiB, 5 minutes; never explain requests or one-time tokens)
    */
-  static async load({ policy, wasmURL, wasmExecURL, name = "policy", jwksTTL = 300, kidRefetchAfter = 30, fetch: fetchFn, webCrypto } = {}) {
+  static async load({ policy, wasmURL, wasmExecURL, name = "policy", jwksTTL = 300, kidRefetchAfter = 30, fetch: fetchFn, webCrypto, decisionCache = true } = {}) {
     if (policy !== null && typeof policy === "object") policy = JSON.stringify(policy);
     if (typeof policy !== "string") throw new TypeError("jwtgate: policy must be JSON text or an object");
     if (typeof jwksTTL !== "number" || !(jwksTTL >= 0)) throw new RangeError("jwtgate: jwksTTL must be a number of seconds ≥ 0");
@@ -264,7 +271,7 @@ export class JWTGate {
     gate.#kidRefetchMs = kidRefetchAfter * 1000;
     const subtle = webCrypto ?? globalThis.crypto?.subtle !== undefined;
     if (subtle && globalThis.crypto?.subtle === undefined) throw new Error("jwtgate: webCrypto: this page has no crypto.subtle (not a secure context?)");
-    const info = await call(rt, "load", String(name), policy, (url, kid) => gate.#provide(url, kid), subtle ? checkSignature : null);
+    const info = await call(rt, "load", String(name), policy, (url, kid) => gate.#provide(url, kid), subtle ? checkSignature : null, !!decisionCache);
     gate.#handle = info.handle;
     gate.#info = Object.freeze({
       integrations: Object.freeze([...info.integrations]),
@@ -316,7 +323,7 @@ export class JWTGate {
     const run = async () => {
       this.#stale = new Set();
       try {
-        return { json: await call(this.#rt, "verify", this.#handle, token, seconds, !!explain, redirect ?? "", integration ?? ""), stale: this.#stale };
+        return { json: await call(this.#rt, "verify", this.#handle, token, seconds, !!explain, redirect ?? "", integration ?? "", keyEpoch), stale: this.#stale };
       } finally {
         this.#stale = null;
       }

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jwtgate/jwtgate/core"
@@ -33,9 +34,17 @@ type engine struct {
 
 // gate is one loaded policy.
 type gate struct {
-	policy   *core.Policy
-	verifier *core.Verifier
+	policy *core.Policy
+	engine core.Engine // the verifier, behind the decision cache when on
+	// keyEpoch is the page's count of key set changes, as the last
+	// verification was told it (verifyArgs.KeyEpoch): the cache drops
+	// every entry when it grows, since a hit never asks for the keys.
+	keyEpoch atomic.Uint64
 }
+
+// pageCache is the decision cache of one policy in a page: smaller than a
+// server's, as a page verifies its own few tokens.
+var pageCache = core.CacheOptions{MaxEntries: 1000, MaxBytes: 1 << 20, TTL: core.DefaultCacheTTL}
 
 // LoadResult describes a loaded policy to JavaScript.
 type LoadResult struct {
@@ -72,8 +81,10 @@ var loadOptions = core.LoadOptions{PublicKeysOnly: true}
 // the module does not link. provider supplies
 // the key sets of jwks_url entries; nil answers keys_unavailable for them.
 // checker, when not nil, checks the signatures (the page's WebCrypto);
-// nil checks them in the module.
-func (e *engine) load(name, text string, provider KeyProvider, checker core.SignatureChecker) (*LoadResult, error) {
+// nil checks them in the module. cache puts a decision cache (pageCache)
+// in front of the verifier, dropped whenever a fetched key set changes
+// (the page says so with each verification: verifyArgs.KeyEpoch).
+func (e *engine) load(name, text string, provider KeyProvider, checker core.SignatureChecker, cache bool) (*LoadResult, error) {
 	p, err := core.ParseBundle(name, []byte(text), loadOptions)
 	if err != nil {
 		return nil, err
@@ -88,11 +99,19 @@ func (e *engine) load(name, text string, provider KeyProvider, checker core.Sign
 	if err != nil {
 		return nil, err
 	}
+	g := &gate{policy: p, engine: v}
+	if cache {
+		o := pageCache
+		o.KeyGeneration = g.keyEpoch.Load
+		if g.engine, err = core.NewCache(v, p, o); err != nil {
+			return nil, err
+		}
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	h := e.next
 	e.next++
-	e.gates[h] = &gate{policy: p, verifier: v}
+	e.gates[h] = g
 	urls := p.JWKSURLs()
 	if urls == nil {
 		urls = []string{}
@@ -119,6 +138,7 @@ func (e *engine) close(h int) {
 
 // verifyArgs are the arguments of one verification.
 type verifyArgs struct {
+	KeyEpoch    uint64 // how many times the page's key sets changed so far
 	Token       string
 	Now         time.Time
 	Explain     bool
@@ -133,7 +153,8 @@ func (e *engine) verify(h int, a verifyArgs) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := g.verifier.Verify(context.Background(), core.Request{
+	g.keyEpoch.Store(a.KeyEpoch)
+	d := g.engine.Verify(context.Background(), core.Request{
 		Token: a.Token, Now: a.Now, Explain: a.Explain,
 		RedirectParam: a.Redirect, Integration: a.Integration,
 	})

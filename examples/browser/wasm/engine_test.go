@@ -50,11 +50,19 @@ func inf(sign int) float64 { z := 0.0; return float64(sign) / z }
 // TestEngineCorpus runs the public-key corpus through the engine, its
 // signatures checked in the module and by a checker as the page's WebCrypto
 // would (a SignatureChecker outside the core), against native decisions.
+//
+// With the decision cache on, the corpus runs twice through one gate (the
+// second pass answered from the cache wherever it may be), against a
+// native verifier without a cache run twice the same way: the same
+// decisions, byte for byte, the one-time cases' replays included.
 func TestEngineCorpus(t *testing.T) {
-	t.Run("module", func(t *testing.T) { engineCorpus(t, nil) })
+	t.Run("module", func(t *testing.T) { engineCorpus(t, nil, 1) })
 	checker := &countingChecker{}
-	t.Run("checker", func(t *testing.T) { engineCorpus(t, checker) })
+	t.Run("checker", func(t *testing.T) { engineCorpus(t, checker, 1) })
 	assert.NotZero(t, checker.calls, "the checker was never asked")
+	cold := checker.calls
+	t.Run("cached", func(t *testing.T) { engineCorpus(t, checker, 2) })
+	assert.Less(t, checker.calls-cold, 2*cold, "the second pass was not answered from the cache")
 }
 
 // countingChecker checks signatures with core.ParseSignatureKey, as a host
@@ -70,14 +78,20 @@ func (c *countingChecker) CheckSignature(alg string, jwk, input, sig []byte) (bo
 	return k.Verify(input, sig), nil
 }
 
-func engineCorpus(t *testing.T, checker core.SignatureChecker) {
+// engineCorpus runs each corpus group passes times through one gate (the
+// decision cache on when passes > 1) and through one native verifier.
+func engineCorpus(t *testing.T, checker core.SignatureChecker, passes int) {
 	e := newEngine()
 	for _, g := range testcorpus.Groups(testcorpus.PublicKeyCases()) {
-		r, err := e.load("testcorpus.json", bundle(t, g.Policy), nil, checker)
+		r, err := e.load("testcorpus.json", bundle(t, g.Policy), nil, checker, passes > 1)
 		require.NoError(t, err)
 		p, _ := core.ParsePolicy("testcorpus.yaml", g.Policy, loadOptions)
 		v, _ := core.NewVerifier(p, core.Config{Replay: core.NewMemoryReplayStore(0)})
-		for _, c := range g.Cases {
+		var cases []testcorpus.Case
+		for range passes {
+			cases = append(cases, g.Cases...)
+		}
+		for _, c := range cases {
 			now, err := nowFromSeconds(float64(c.Now.Unix()) + float64(c.Now.Nanosecond())/1e9)
 			require.NoError(t, err)
 			got, err := e.verify(r.Handle, verifyArgs{Token: c.Token, Now: now, Explain: c.Explain, Redirect: c.RedirectParam, Integration: c.Integration})
@@ -100,7 +114,7 @@ func TestEngineRefusesFilesAndEnv(t *testing.T) {
 		"keys[0].secret_env":  "secret_env: SECRET",
 	} {
 		text := "integrations:\n  - name: a\n    issuer: https://a.example\n    algorithms: [HS256]\n    keys:\n      - " + policy + "\n"
-		_, err := e.load("p.json", asJSON(t, text), nil, nil)
+		_, err := e.load("p.json", asJSON(t, text), nil, nil, false)
 		var pe *core.PolicyError
 		assert.False(t, !errors.As(err, &pe) || pe.Field != field || !strings.Contains(pe.Reason, "here; inline"), "%s: %v, want a PolicyError on %s saying to inline it", policy, err, field)
 	}
@@ -119,7 +133,7 @@ func TestEngineRefusesSecrets(t *testing.T) {
 		"keys[0].pem":     "algorithms: [EdDSA]\n    keys:\n      - pem: \"" + strings.ReplaceAll(edPEM(t), "\n", "\\n") + "\"",
 	} {
 		text := "integrations:\n  - name: a\n    issuer: https://a.example\n    " + policy + "\n"
-		_, err := e.load("p.json", asJSON(t, text), nil, nil)
+		_, err := e.load("p.json", asJSON(t, text), nil, nil, false)
 		var pe *core.PolicyError
 		assert.False(t, !errors.As(err, &pe) || pe.Field != field, "%s: %v, want a PolicyError on %s", field, err, field)
 		_, native := core.ParsePolicy("p.yaml", []byte(text), core.LoadOptions{})
@@ -149,7 +163,7 @@ func TestEngineKeyProvider(t *testing.T) {
 		calls++
 		assert.False(t, u != url || kid != "rs-1", "provider(%q, %q)", u, kid)
 		return answer, fail
-	}, nil)
+	}, nil, false)
 	require.NoError(t, err)
 	require.Len(t, r.JWKSURLs, 1, "JWKSURLs = %q", r.JWKSURLs)
 	require.Equal(t, url, r.JWKSURLs[0], "JWKSURLs = %q", r.JWKSURLs)
@@ -181,6 +195,37 @@ func TestEngineKeyProvider(t *testing.T) {
 	assert.Equal(t, 5, calls, "provider called %d times, want once per verification (5)", calls)
 }
 
+// TestEngineCacheDroppedOnKeyChange: a decision the cache holds is not
+// given once the page says a key set changed (a new key epoch), so a key
+// the issuer removed stops verifying at once, as without the cache.
+func TestEngineCacheDroppedOnKeyChange(t *testing.T) {
+	const url = "https://keys.example/jwks.json"
+	text := "integrations:\n  - name: a\n    issuer: " + testcorpus.IssRS + "\n    algorithms: [RS256]\n    keys:\n      - jwks_url: " + url + "\n"
+	k := jwttest.Keys()
+	answer := `{"keys":[{"kty":"RSA","kid":"rs-1","n":"` + b64(k.RSA.N.Bytes()) + `","e":"AQAB"}]}`
+	calls := 0
+	e := newEngine()
+	r, err := e.load("p.json", asJSON(t, text), func(string, string) (string, error) { calls++; return answer, nil }, nil, true)
+	require.NoError(t, err)
+	var tok string
+	for _, c := range testcorpus.PublicKeyCases() {
+		if c.Name == "valid/RS256" {
+			tok = c.Token
+		}
+	}
+	decide := func(epoch uint64) string {
+		b, err := e.verify(r.Handle, verifyArgs{KeyEpoch: epoch, Token: tok, Now: testcorpus.Now})
+		require.NoError(t, err)
+		return string(b)
+	}
+	require.True(t, strings.HasPrefix(decide(0), `{"valid":true`))
+	require.True(t, strings.HasPrefix(decide(0), `{"valid":true`))
+	assert.Equal(t, 1, calls, "the second decision came from the cache")
+	answer = `{"keys":[{"kty":"RSA","kid":"rs-2","n":"` + b64(k.RSAOther.N.Bytes()) + `","e":"AQAB"}]}` // rs-1 rotated away
+	assert.Contains(t, decide(1), `"valid":false`, "a cached decision outlived the key that made it")
+	assert.Equal(t, 2, calls)
+}
+
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
 // bundle is the JSON bundle of a corpus policy, as the page loads one.
@@ -203,7 +248,7 @@ func asJSON(t *testing.T, text string) string {
 // TestEngineReadsJSONOnly: the module reads JSON policies; YAML is refused
 // with what to do (it links no YAML parser).
 func TestEngineReadsJSONOnly(t *testing.T) {
-	_, err := newEngine().load("p.yaml", string(testcorpus.PublicKeyPolicy()), nil, nil)
+	_, err := newEngine().load("p.yaml", string(testcorpus.PublicKeyPolicy()), nil, nil, false)
 	var pe *core.PolicyError
 	assert.False(t, !errors.As(err, &pe) || !strings.Contains(pe.Reason, "JSON policies only; jwtgate policy build writes one from YAML"), "a YAML policy: %v", err)
 }

@@ -136,10 +136,11 @@ func handleArg(args []js.Value) (int, error) {
 	return v.Int(), nil
 }
 
-// jsLoad(name, text, provider, check) loads a policy. provider(url, kid)
-// returns the JWK set text for url, or {error: message}. check(alg, jwk,
-// input, signature), when given, checks a signature (see webCrypto);
-// without it the module checks them itself.
+// jsLoad(name, text, provider, check, cache) loads a policy.
+// provider(url, kid) returns the JWK set text for url, or {error:
+// message}. check(alg, jwk, input, signature), when given, checks a
+// signature (see webCrypto); without it the module checks them itself.
+// cache, when true, puts the decision cache in front of the verifier.
 func (e *engine) jsLoad(args []js.Value) (any, error) {
 	name, err := stringArg(args, 0, "the policy's name")
 	if err != nil {
@@ -165,7 +166,7 @@ func (e *engine) jsLoad(args []js.Value) (any, error) {
 	default:
 		return nil, usage("TypeError", "jwtgate: the signature check must be a function, found %s", c.Type())
 	}
-	r, err := e.load(name, text, provider, checker)
+	r, err := e.load(name, text, provider, checker, arg(args, 4).Truthy())
 	if err != nil {
 		return nil, err
 	}
@@ -208,8 +209,9 @@ func jsProvider(fn js.Value) KeyProvider {
 	}
 }
 
-// jsVerify(handle, token, now, explain, redirect, integration) returns the
-// decision JSON string. now is Unix seconds (a number, possibly fractional).
+// jsVerify(handle, token, now, explain, redirect, integration, keyEpoch)
+// returns the decision JSON string. now is Unix seconds (a number, possibly
+// fractional); keyEpoch counts the page's key set changes (see gate).
 func (e *engine) jsVerify(args []js.Value) (any, error) {
 	h, err := handleArg(args)
 	if err != nil {
@@ -232,6 +234,9 @@ func (e *engine) jsVerify(args []js.Value) (any, error) {
 	}
 	if a.Integration, err = optionalString(args, 5, "integration"); err != nil {
 		return nil, err
+	}
+	if epoch := arg(args, 6); epoch.Type() == js.TypeNumber && epoch.Float() >= 0 && epoch.Float() <= 1<<53 {
+		a.KeyEpoch = uint64(epoch.Float())
 	}
 	b, err := e.verify(h, a)
 	if err != nil {
