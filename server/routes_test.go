@@ -25,6 +25,13 @@ import (
 // service.
 func routesEnv(t *testing.T, service string) *env {
 	t.Helper()
+	return routesEnvWith(t, "", service)
+}
+
+// routesEnvWith is routesEnv with more settings of the integration (lines
+// indented as its fields).
+func routesEnvWith(t *testing.T, integration, service string) *env {
+	t.Helper()
 	e := newEnv(t, envOptions{noStart: true})
 	e.write(`integrations:
   - name: okto
@@ -33,7 +40,7 @@ func routesEnv(t *testing.T, service string) *env {
     algorithms: [HS256]
     keys: [{secret: ` + oktoSecret + `}]
     subject_claim: user_id
-service:
+` + integration + `service:
   public_url: http://localhost:8080
 ` + service)
 	e.srv = e.start(filepath.Join(e.dir, "data"))

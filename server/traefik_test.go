@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jwtgate/jwtgate/internal/jwttest"
 	"github.com/jwtgate/jwtgate/internal/traefiktest"
 )
 
@@ -68,7 +68,7 @@ func startTraefik(t *testing.T, bin, dynamic string) string {
 		"--global.checkNewVersion=false",
 		"--global.sendAnonymousUsage=false",
 		"--log.level=INFO")
-	var logs lockedBuffer
+	var logs jwttest.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	require.NoError(t, cmd.Start())
 	exited := make(chan error, 1)
@@ -97,47 +97,12 @@ func startTraefik(t *testing.T, bin, dynamic string) string {
 	}
 }
 
-// lockedBuffer collects a process's output, written from two pipes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // traefikEnv is routesEnv's server with forward_auth's source traefik and
 // an X-User-Email header mapped from the email claim (the header the
 // manual's authResponseHeaders lists beside jwtgate's own).
 func traefikEnv(t *testing.T) *env {
 	t.Helper()
-	e := newEnv(t, envOptions{noStart: true})
-	e.write(`integrations:
-  - name: okto
-    tenant: okto-wallets
-    issuer: ` + oktoIssuer + `
-    algorithms: [HS256]
-    keys: [{secret: ` + oktoSecret + `}]
-    subject_claim: user_id
-    headers: {X-User-Email: email}
-service:
-  public_url: http://localhost:8080
-  forward_auth: {source: traefik}
-` + pathRoutesYAML())
-	e.srv = e.start(filepath.Join(e.dir, "data"))
-	e.http = httptest.NewServer(e.srv.Handler())
-	t.Cleanup(e.http.Close)
-	e.url = e.http.URL
-	return e
+	return routesEnvWith(t, "    headers: {X-User-Email: email}\n", "  forward_auth: {source: traefik}\n"+pathRoutesYAML())
 }
 
 // TestForwardAuthBehindTraefik runs the Traefik configuration of
