@@ -9,16 +9,9 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
-)
 
-// recorded returns a provider and what it recorded.
-func recorded(t *testing.T) (*sdktrace.TracerProvider, *tracetest.SpanRecorder) {
-	rec := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
-	t.Cleanup(func() { tp.Shutdown(context.Background()) })
-	return tp, rec
-}
+	"github.com/jwtgate/jwtgate/internal/otelspan/spantest"
+)
 
 func attrsOf(s sdktrace.ReadOnlySpan) map[attribute.Key]string {
 	m := map[attribute.Key]string{}
@@ -32,7 +25,7 @@ func attrsOf(s sdktrace.ReadOnlySpan) map[attribute.Key]string {
 // the status and the number of keys; a failed one is marked by kind.
 func TestFetchSpans(t *testing.T) {
 	s := newServer(t, jwks(t, "a", "b"))
-	tp, rec := recorded(t)
+	tp, rec := spantest.Recorder(t)
 	keys := New(Options{URLs: []string{s.URL + "/jwks.json", s.URL + "/flaky"}, TracerProvider: tp})
 	parent, span := tp.Tracer("test").Start(context.Background(), "request")
 	_, err := keys.KeySet(parent, s.URL+"/jwks.json", "")
@@ -65,7 +58,7 @@ func TestFetchSpans(t *testing.T) {
 func TestDiscoverySpans(t *testing.T) {
 	p := newIDP(t, publicSet(t, ecJWK))
 	policy, d := discoveryOf(t, p.URL, "{discovery: true}")
-	tp, rec := recorded(t)
+	tp, rec := spantest.Recorder(t)
 	keys := New(Options{Discoveries: policy.Discoveries(), TracerProvider: tp})
 	_, err := keys.KeySet(context.Background(), d.URL, "")
 	require.NoError(t, err)
@@ -84,7 +77,7 @@ func TestDiscoverySpans(t *testing.T) {
 // left alone (never otel's global provider, never the caller's span).
 func TestNoProviderNoSpans(t *testing.T) {
 	s := newServer(t, jwks(t, "a"))
-	tp, rec := recorded(t)
+	tp, rec := spantest.Recorder(t)
 	keys := New(Options{URLs: []string{s.URL + "/jwks.json"}})
 	parent, span := tp.Tracer("test").Start(context.Background(), "request")
 	_, err := keys.KeySet(parent, s.URL+"/jwks.json", "")

@@ -12,15 +12,9 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
-)
 
-func recorded(t *testing.T) (*sdktrace.TracerProvider, *tracetest.SpanRecorder) {
-	rec := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
-	t.Cleanup(func() { tp.Shutdown(context.Background()) })
-	return tp, rec
-}
+	"github.com/jwtgate/jwtgate/internal/otelspan/spantest"
+)
 
 // everything is every name, attribute, event and status text of the spans.
 func everything(spans []sdktrace.ReadOnlySpan) string {
@@ -49,7 +43,7 @@ func TestGroupsSpanHasNoSubject(t *testing.T) {
 		w.Write([]byte(`{"groups":["a","b","c"]}`))
 	}))
 	defer ts.Close()
-	tp, rec := recorded(t)
+	tp, rec := spantest.Recorder(t)
 	g := &GroupResolver{URL: ts.URL + "/groups?tenant=t1", SystemToken: "system-secret", TracerProvider: tp}
 	groups, err := g.Groups(context.Background(), subject)
 	require.NoError(t, err)
@@ -81,7 +75,7 @@ func TestValidateSpan(t *testing.T) {
 		w.WriteHeader(http.StatusUnauthorized)
 	}))
 	defer ts.Close()
-	tp, rec := recorded(t)
+	tp, rec := spantest.Recorder(t)
 	const token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJib2IifQ.c2lnbmF0dXJl"
 	_, err := (&Validator{URL: ts.URL + "/validate", TracerProvider: tp}).Validate(context.Background(), token)
 	require.ErrorIs(t, err, ErrRejected)

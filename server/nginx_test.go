@@ -33,14 +33,23 @@ func nginxBinary(t *testing.T) string {
 	return ""
 }
 
-// readmeNginx is the manual's nginx configuration (docs/serve.md, the
-// auth_request locations).
-func readmeNginx(t *testing.T) string {
+// manualSnippet is the first code block in language lang after lead, a
+// proxy's name and directive as docs/serve.md writes them ("**nginx**
+// (`auth_request`"): the configuration the manual tells users to copy.
+func manualSnippet(t *testing.T, lead, lang string) string {
 	doc, err := os.ReadFile("../docs/serve.md")
 	require.NoError(t, err)
-	m := regexp.MustCompile("(?s)\\*\\*nginx\\*\\* \\(`auth_request`.*?```nginx\n(.*?)```").FindSubmatch(doc)
-	require.NotNil(t, m, "docs/serve.md has no nginx configuration")
+	m := regexp.MustCompile("(?s)" + regexp.QuoteMeta(lead) + ".*?```" + lang + "\n(.*?)```").FindSubmatch(doc)
+	require.NotNil(t, m, "docs/serve.md has no %s configuration after %q", lang, lead)
 	return string(m[1])
+}
+
+// loopbackAddr is a free loopback address for a proxy the test starts.
+func loopbackAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	return ln.Addr().String()
 }
 
 // startNginx runs nginx on a loopback port with locations as its server
@@ -48,10 +57,7 @@ func readmeNginx(t *testing.T) string {
 func startNginx(t *testing.T, bin, locations string) string {
 	t.Helper()
 	dir := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := loopbackAddr(t)
 	conf := fmt.Sprintf(`daemon off;
 master_process off;
 worker_processes 1;
@@ -115,7 +121,7 @@ func TestForwardAuthBehindNginx(t *testing.T) {
 	}))
 	t.Cleanup(app.Close)
 
-	readme := readmeNginx(t)
+	readme := manualSnippet(t, "**nginx** (`auth_request`", "nginx")
 	require.Contains(t, readme, "http://127.0.0.1:8080/v1/authz")
 	require.Contains(t, readme, "http://app:3000")
 	locations := func(e *env, config string) string {

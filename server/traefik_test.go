@@ -4,13 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -39,16 +37,6 @@ func traefikBinary(t *testing.T) string {
 	return bin
 }
 
-// readmeTraefik is the manual's Traefik dynamic configuration
-// (docs/serve.md, the ForwardAuth middleware and a router using it).
-func readmeTraefik(t *testing.T) string {
-	doc, err := os.ReadFile("../docs/serve.md")
-	require.NoError(t, err)
-	m := regexp.MustCompile("(?s)\\*\\*Traefik\\*\\* \\(`ForwardAuth`.*?```yaml\n(.*?)```").FindSubmatch(doc)
-	require.NotNil(t, m, "docs/serve.md has no Traefik configuration")
-	return string(m[1])
-}
-
 // startTraefik runs traefik on a loopback port with dynamic as its file
 // provider's configuration and returns its URL once the configuration is
 // in force (a request without a credential is jwtgate's 401, not
@@ -56,10 +44,7 @@ func readmeTraefik(t *testing.T) string {
 func startTraefik(t *testing.T, bin, dynamic string) string {
 	t.Helper()
 	dir := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := loopbackAddr(t)
 	conf := filepath.Join(dir, "dynamic.yaml")
 	require.NoError(t, os.WriteFile(conf, []byte(dynamic), 0o600))
 	cmd := exec.Command(bin,
@@ -126,7 +111,7 @@ func TestForwardAuthBehindTraefik(t *testing.T) {
 	}))
 	t.Cleanup(app.Close)
 
-	readme := readmeTraefik(t)
+	readme := manualSnippet(t, "**Traefik** (`ForwardAuth`", "yaml")
 	require.Contains(t, readme, "http://jwtgate:8080/v1/authz")
 	require.Contains(t, readme, "http://app:3000")
 	e := traefikEnv(t)
