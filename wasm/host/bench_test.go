@@ -4,7 +4,12 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"os"
+	"path/filepath"
 	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +18,7 @@ import (
 	"github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/internal/jwttest"
 	"github.com/jwtgate/jwtgate/internal/testcorpus"
+	"github.com/jwtgate/jwtgate/internal/wasmtest"
 )
 
 // The benchmarks put the plugin beside the native core in the same run:
@@ -25,6 +31,7 @@ import (
 //	BenchmarkCompile/cold, /cached       wazero compilation, empty and warm disk cache
 //	BenchmarkInstanceStart               instantiate + _initialize + load the policy
 //	BenchmarkModuleSize                  raw and gzip bytes of the module
+//	BenchmarkPluginEngines               resident memory of a plugin's first engine and of each further one
 
 // benchPolicy and benchTokens mirror core's own benchmarks: one
 // integration per algorithm, the same claims.
@@ -212,4 +219,64 @@ func BenchmarkModuleSize(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(module))/(1<<20), "MiB-raw")
 	b.ReportMetric(float64(z.Len())/(1<<20), "MiB-gzip")
+}
+
+// BenchmarkPluginEngines reports the anonymous resident memory (Linux) of
+// the first engine loaded from a plugin and of each further one, which
+// shares the first one's runtime and compiled module: jwtgate serve loads
+// two a configuration, and a third while a reload overlaps.
+func BenchmarkPluginEngines(b *testing.B) {
+	path, _ := wasmtest.Module(b, wasmtest.Plugin)
+	policy, _ := benchTokens()
+	file := filepath.Join(b.TempDir(), "policy.yaml")
+	if err := os.WriteFile(file, policy, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	const more = 3
+	var first, next float64
+	for b.Loop() {
+		p, err := OpenPlugin(path, false, Options{PoolSize: 1, CacheDir: compileCache(b)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		r0 := rssAnon(b)
+		var es []*Engine
+		for i := range 1 + more {
+			e, err := p.Load(context.Background(), file, policy, core.Config{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			es = append(es, e)
+			if i == 0 {
+				first = rssAnon(b) - r0
+			}
+		}
+		next = (rssAnon(b) - r0 - first) / more
+		for _, e := range es {
+			e.Close()
+		}
+	}
+	b.ReportMetric(first, "MiB-rss/first-engine")
+	b.ReportMetric(next, "MiB-rss/next-engine")
+}
+
+// rssAnon is the process's anonymous resident memory in MiB, after the
+// garbage is handed back.
+func rssAnon(b *testing.B) float64 {
+	debug.FreeOSMemory()
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		b.Skip("no /proc/self/status: resident memory is measured on Linux")
+	}
+	for line := range strings.Lines(string(status)) {
+		if f := strings.Fields(line); len(f) == 3 && f[0] == "RssAnon:" {
+			kb, err := strconv.ParseFloat(f[1], 64)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return kb / 1024
+		}
+	}
+	b.Skip("no RssAnon in /proc/self/status")
+	return 0
 }

@@ -42,7 +42,6 @@ import (
 	"time"
 
 	"github.com/tetratelabs/wazero"
-	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/wasm/abi"
@@ -140,9 +139,8 @@ type Options struct {
 
 // Host runs a plugin module with a policy. It is safe for concurrent use.
 type Host struct {
-	opts  Options
-	rt    wazero.Runtime
-	cache wazero.CompilationCache
+	opts Options
+	r    *wasmRuntime // shared with the other hosts of a Plugin
 
 	docs      keyDocs       // the key sets' documents, for keyset_get
 	sigKeys   sigKeys       // the keys sig_check parsed
@@ -161,6 +159,28 @@ type Host struct {
 // bad module or policy fails here, with the core's own core.PolicyErrors
 // for the latter) and returns the host.
 func Load(ctx context.Context, module, policy []byte, opts Options) (*Host, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPolicySize(policy, opts.MaxPolicyBytes); err != nil {
+		return nil, err
+	}
+	r, err := newRuntime(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	r.acquire()
+	h, err := loadOn(ctx, r, module, policy, opts)
+	if err != nil {
+		r.release()
+		return nil, err
+	}
+	return h, nil
+}
+
+// withDefaults fills in the defaults of the options left zero.
+func (opts Options) withDefaults() (Options, error) {
 	if opts.PolicyName == "" {
 		opts.PolicyName = "policy"
 	}
@@ -183,48 +203,26 @@ func Load(ctx context.Context, module, policy []byte, opts Options) (*Host, erro
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if opts.MemoryLimitPages > 65536 {
-		return nil, fmt.Errorf("jwtgate/host: MemoryLimitPages %d is over the 65536 pages of a 32-bit memory", opts.MemoryLimitPages)
+		return opts, fmt.Errorf("jwtgate/host: MemoryLimitPages %d is over the 65536 pages of a 32-bit memory", opts.MemoryLimitPages)
 	}
-	if err := checkPolicySize(policy, opts.MaxPolicyBytes); err != nil {
-		return nil, err
-	}
-	h := &Host{opts: opts}
+	return opts, nil
+}
+
+// loadOn is Load on the runtime r, on which the caller holds a reference
+// for the host: the host's Close releases it.
+func loadOn(ctx context.Context, r *wasmRuntime, module, policy []byte, opts Options) (*Host, error) {
+	h := &Host{opts: opts, r: r}
 	if err := h.initCache(); err != nil {
 		return nil, err
 	}
-	cfg := wazero.NewRuntimeConfigCompiler().
-		WithMemoryLimitPages(opts.MemoryLimitPages).
-		WithCloseOnContextDone(opts.CallTimeout > 0)
-	if opts.CacheDir != "" {
-		cache, err := wazero.NewCompilationCacheWithDir(opts.CacheDir)
-		if err != nil {
-			return nil, fmt.Errorf("jwtgate/host: compilation cache: %w", err)
-		}
-		h.cache = cache
-		cfg = cfg.WithCompilationCache(cache)
-	}
-	h.rt = wazero.NewRuntimeWithConfig(ctx, cfg)
-	fail := func(err error) (*Host, error) {
-		h.rt.Close(context.Background())
-		if h.cache != nil {
-			h.cache.Close(context.Background())
-		}
-		return nil, err
-	}
-	if _, err := wasi_snapshot_preview1.Instantiate(ctx, h.rt); err != nil {
-		return fail(err)
-	}
-	if err := h.instantiateHostModule(ctx, h.rt); err != nil {
-		return fail(err)
-	}
 	c, err := h.compile(ctx, module)
 	if err != nil {
-		return fail(err)
+		return nil, err
 	}
 	g, err := h.newGeneration(ctx, c, policy)
 	if err != nil {
 		c.unref()
-		return fail(err)
+		return nil, err
 	}
 	h.cur.Store(g)
 	return h, nil
@@ -254,33 +252,20 @@ func checkPolicySize(policy []byte, limit int) error {
 	return nil
 }
 
-// code is a compiled module, shared by the generations that use it and
-// closed when the last of them has drained.
-type code struct {
-	compiled wazero.CompiledModule
-	refs     atomic.Int32
-}
-
-func (c *code) unref() {
-	if c.refs.Add(-1) == 0 {
-		c.compiled.Close(context.Background())
-	}
-}
-
 func (h *Host) compile(ctx context.Context, module []byte) (*code, error) {
-	stop := h.slowCompileNotice()
-	cm, err := h.rt.CompileModule(ctx, module)
-	stop()
-	if err != nil {
-		return nil, &Error{Kind: ErrInvalidModule, Op: "compile", Detail: err.Error(), Cause: err}
-	}
-	if err := checkImports(cm); err != nil {
-		cm.Close(context.Background())
-		return nil, &Error{Kind: ErrInvalidModule, Op: "compile", Detail: err.Error()}
-	}
-	c := &code{compiled: cm}
-	c.refs.Store(1)
-	return c, nil
+	return h.r.compiled(module, func() (wazero.CompiledModule, error) {
+		stop := h.slowCompileNotice()
+		cm, err := h.r.rt.CompileModule(ctx, module)
+		stop()
+		if err != nil {
+			return nil, &Error{Kind: ErrInvalidModule, Op: "compile", Detail: err.Error(), Cause: err}
+		}
+		if err := checkImports(cm); err != nil {
+			cm.Close(context.Background())
+			return nil, &Error{Kind: ErrInvalidModule, Op: "compile", Detail: err.Error()}
+		}
+		return cm, nil
+	})
 }
 
 // slowCompileNotice arms Options.SlowCompile; the returned stop disarms
@@ -560,7 +545,7 @@ func (h *Host) Reload(ctx context.Context, policy []byte) error {
 		return &Error{Kind: ErrClosed, Op: "reload"}
 	}
 	old := h.cur.Load()
-	old.code.refs.Add(1)
+	old.code.ref()
 	g, err := h.newGeneration(ctx, old.code, policy)
 	if err != nil {
 		old.code.unref()
@@ -623,9 +608,5 @@ func (h *Host) Close(ctx context.Context) error {
 	case <-drained:
 	case <-ctx.Done():
 	}
-	err := h.rt.Close(context.Background())
-	if h.cache != nil {
-		h.cache.Close(context.Background())
-	}
-	return err
+	return h.r.release()
 }

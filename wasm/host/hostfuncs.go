@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/jwtgate/jwtgate/core"
@@ -15,18 +14,21 @@ import (
 )
 
 // instantiateHostModule defines the ABI's imports (abi.Imports()) for one
-// runtime: every module gets all of them.
-func (h *Host) instantiateHostModule(ctx context.Context, rt wazero.Runtime) error {
-	impls := map[string]api.GoModuleFunc{
-		abi.ImportReplayClaim: h.replayClaim,
-		abi.ImportKeySet:      h.keySet,
-		abi.ImportLog:         h.log,
-		abi.ImportSigCheck:    h.sigCheck,
+// runtime: every module gets all of them, each answered by the host of the
+// instance that calls.
+func (r *wasmRuntime) instantiateHostModule(ctx context.Context) error {
+	impls := map[string]func(*Host, context.Context, api.Module, []uint64){
+		abi.ImportReplayClaim: (*Host).replayClaim,
+		abi.ImportKeySet:      (*Host).keySet,
+		abi.ImportLog:         (*Host).log,
+		abi.ImportSigCheck:    (*Host).sigCheck,
 	}
-	b := rt.NewHostModuleBuilder(abi.HostModule)
+	b := r.rt.NewHostModuleBuilder(abi.HostModule)
 	for _, f := range abi.Imports() {
+		impl := impls[f.Name]
+		call := func(ctx context.Context, m api.Module, stack []uint64) { impl(r.hostOf(m), ctx, m, stack) }
 		b = b.NewFunctionBuilder().
-			WithGoModuleFunction(impls[f.Name], valueTypes(f.ParamTypes()), valueTypes(f.ResultTypes())).
+			WithGoModuleFunction(api.GoModuleFunc(call), valueTypes(f.ParamTypes()), valueTypes(f.ResultTypes())).
 			WithParameterNames(f.ParamNames()...).
 			Export(f.Name)
 	}

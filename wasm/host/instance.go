@@ -23,6 +23,7 @@ import (
 // is used by one call at a time.
 type instance struct {
 	mod                                    api.Module
+	rt                                     *wasmRuntime
 	mem                                    api.Memory
 	fAlloc, fFree, fLoad, fVerify, fResult api.Function
 	fWindow                                api.Function // optional: nil when the module has no jwtgate_window
@@ -70,13 +71,19 @@ func (h *Host) newInstance(ctx context.Context, c *code, name string, policy []b
 		// clock stays wazero's fake one: the guest has no clock of its own.
 		WithRandSource(crand.Reader).
 		WithSysNanotime()
-	mod, err := h.rt.InstantiateModule(ctx, c.compiled, cfg.WithStartFunctions(abi.InitializeExport))
+	// No start function yet: the instance is registered with its host
+	// first, so that its imports know whom they answer from the first call.
+	mod, err := h.r.rt.InstantiateModule(ctx, c.compiled, cfg.WithStartFunctions())
 	if err != nil {
 		return nil, nil, h.callError("instantiate", err, out)
 	}
+	h.r.hosts.Store(mod, h)
 	fail := func(err error) (*instance, *abi.LoadSummary, error) {
-		mod.Close(context.Background())
+		h.r.closeInstance(mod)
 		return nil, nil, err
+	}
+	if err := h.initialize(ctx, mod, out); err != nil {
+		return fail(err)
 	}
 	version := mod.ExportedFunction(abi.ExportABIVersion)
 	if version == nil || len(version.Definition().ResultTypes()) != 1 {
@@ -96,7 +103,7 @@ func (h *Host) newInstance(ctx context.Context, c *code, name string, policy []b
 		return fail(err)
 	}
 	in := &instance{
-		mod: mod, mem: mod.Memory(), out: out, timeout: h.opts.CallTimeout,
+		mod: mod, rt: h.r, mem: mod.Memory(), out: out, timeout: h.opts.CallTimeout,
 		fAlloc: mod.ExportedFunction(abi.ExportAlloc), fFree: mod.ExportedFunction(abi.ExportFree),
 		fLoad: mod.ExportedFunction(abi.ExportLoad), fVerify: mod.ExportedFunction(abi.ExportVerify),
 		fResult: mod.ExportedFunction(abi.ExportResult), fWindow: mod.ExportedFunction(abi.ExportWindow),
@@ -106,6 +113,19 @@ func (h *Host) newInstance(ctx context.Context, c *code, name string, policy []b
 		return fail(err)
 	}
 	return in, sum, nil
+}
+
+// initialize runs the module's WASI reactor initialiser, when it has one,
+// as wazero runs start functions.
+func (h *Host) initialize(ctx context.Context, mod api.Module, out *capture) error {
+	f := mod.ExportedFunction(abi.InitializeExport)
+	if f == nil {
+		return nil
+	}
+	if _, err := f.Call(ctx); err != nil {
+		return h.callError("instantiate", err, out)
+	}
+	return nil
 }
 
 // offered are the capabilities this host offers its modules.
@@ -142,7 +162,7 @@ func versionError(v uint32) *Error {
 		Detail: fmt.Sprintf("the module implements ABI version %d, this host speaks version %d only; rebuild it from wasm/guest of this jwtgate (make wasm)", v, abi.Version)}
 }
 
-func (in *instance) close() { in.mod.Close(context.Background()) }
+func (in *instance) close() { in.rt.closeInstance(in.mod) }
 
 // call runs one export with in.stack as its stack.
 func (in *instance) call(ctx context.Context, f api.Function) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/jwtgate/jwtgate/core"
@@ -20,8 +21,11 @@ const CustomCallTimeout = time.Second
 const DefaultCloseTimeout = 10 * time.Second
 
 // Plugin is a module read once, from which an Engine is loaded for each
-// policy file: jwtgate verify --engine wasm loads one, jwtgate serve one
-// per configuration, at start and at every reload.
+// policy file: jwtgate verify --engine wasm loads one, jwtgate serve two
+// per configuration (its engine and its tester), at start and at every
+// reload. Its engines share one runtime and one compilation of the module,
+// which outweighs everything else a host holds; the runtime closes with
+// the last engine open.
 type Plugin struct {
 	// Path is the module file.
 	Path string
@@ -31,6 +35,9 @@ type Plugin struct {
 
 	module []byte
 	opts   Options
+
+	mu sync.Mutex
+	rt *wasmRuntime // nil, or closed, until an engine is loaded
 }
 
 // OpenPlugin reads the module at path. custom marks a module of unknown
@@ -66,7 +73,7 @@ func (p *Plugin) Load(ctx context.Context, file string, data []byte, cfg core.Co
 	}
 	opts := p.opts
 	opts.PolicyName, opts.Replay, opts.Keys = file, cfg.Replay, cfg.Keys
-	h, err := Load(ctx, p.module, inlined, opts)
+	h, err := p.load(ctx, inlined, opts)
 	if IsModuleError(err) {
 		return nil, fmt.Errorf("wasm module %s: %w", p.Path, err)
 	}
@@ -74,6 +81,45 @@ func (p *Plugin) Load(ctx context.Context, file string, data []byte, cfg core.Co
 		return nil, err
 	}
 	return &Engine{h: h}, nil
+}
+
+// load is Load on the plugin's runtime, made at the first load and again
+// after the last engine closed it.
+func (p *Plugin) load(ctx context.Context, policy []byte, opts Options) (*Host, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPolicySize(policy, opts.MaxPolicyBytes); err != nil {
+		return nil, err
+	}
+	r, err := p.runtime(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	h, err := loadOn(ctx, r, p.module, policy, opts)
+	if err != nil {
+		r.release()
+		return nil, err
+	}
+	return h, nil
+}
+
+// runtime returns the plugin's runtime with a reference for one more host.
+// Every host of a plugin has the plugin's options, so one runtime fits all.
+func (p *Plugin) runtime(ctx context.Context, opts Options) (*wasmRuntime, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.rt != nil && p.rt.acquire() {
+		return p.rt, nil
+	}
+	r, err := newRuntime(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	r.acquire()
+	p.rt = r
+	return r, nil
 }
 
 // IsModuleError reports an error of the module itself: it does not
