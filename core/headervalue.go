@@ -1,13 +1,12 @@
 package core
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/jwtgate/jwtgate/core/internal/jsonscan"
+	"github.com/jwtgate/jwtgate/internal/jsonenc"
 )
 
 // headerValue renders a claim as an HTTP header value of at most max
@@ -73,11 +72,6 @@ func unsafeRune(s string) (rune, bool) {
 	return 0, false
 }
 
-// compactJSON renders a raw JSON value on one line.
-func compactJSON(raw []byte) string {
-	var b bytes.Buffer
-	if err := json.Compact(&b, raw); err != nil {
-		return string(raw)
-	}
-	return b.String()
-}
+// compactJSON renders a raw JSON value, valid as the strict scanner
+// parsed it, on one line.
+func compactJSON(raw []byte) string { return string(jsonenc.Compact(raw)) }

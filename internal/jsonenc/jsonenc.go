@@ -74,7 +74,16 @@ func List(b []byte, list []string) []byte {
 // Embed is valid JSON as encoding/json embeds a RawMessage: without
 // whitespace outside strings, and <, >, &, U+2028 and U+2029 escaped. It
 // returns raw itself when there is nothing to change.
-func Embed(raw []byte) []byte {
+func Embed(raw []byte) []byte { return rewrite(raw, true) }
+
+// Compact is valid JSON without whitespace outside strings, as
+// encoding/json's Compact writes it. It returns raw itself when there is
+// nothing to change.
+func Compact(raw []byte) []byte { return rewrite(raw, false) }
+
+// rewrite drops the whitespace outside strings of valid JSON and, with
+// escape, escapes <, >, &, U+2028 and U+2029 inside them.
+func rewrite(raw []byte, escape bool) []byte {
 	var out []byte
 	start := 0
 	// replace puts repl in place of raw[i:i+n].
@@ -100,6 +109,7 @@ func Embed(raw []byte) []byte {
 			escaped = true
 		case c == '"':
 			inString = false
+		case !escape:
 		case c == '<' || c == '>' || c == '&':
 			replace(i, 1, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 		case c == 0xE2 && i+2 < len(raw) && raw[i+1] == 0x80 && raw[i+2]&^1 == 0xA8:
