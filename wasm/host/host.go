@@ -30,7 +30,6 @@ package host
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -466,8 +465,8 @@ func (h *Host) decide(ctx context.Context, req core.Request) (*core.Decision, er
 	if err != nil {
 		return nil, err
 	}
-	d := new(core.Decision)
-	if err := json.Unmarshal(b, d); err != nil {
+	d, err := core.ParseDecision(b)
+	if err != nil {
 		return nil, &Error{Kind: ErrGuestRefused, Op: "verify", Detail: fmt.Sprintf("unreadable decision: %v", err)}
 	}
 	if w != nil {
