@@ -7,8 +7,7 @@ import (
 	"strings"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
-
+	jose "github.com/jwtgate/jwtgate/core/internal/joseid"
 	"github.com/jwtgate/jwtgate/core/internal/keys"
 	"github.com/jwtgate/jwtgate/internal/redirect"
 )

@@ -5,8 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 
-	jose "github.com/go-jose/go-jose/v4"
-
+	jose "github.com/jwtgate/jwtgate/core/internal/joseid"
 	"github.com/jwtgate/jwtgate/core/internal/keys"
 )
 
