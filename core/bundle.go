@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"time"
 
-	"go.yaml.in/yaml/v3"
+	yaml "github.com/jwtgate/jwtgate/internal/yamlconfig/yamlnode"
 )
 
 // A policy bundle is the policy as the edge targets (the proxy filter, the
@@ -35,7 +35,7 @@ func BuildBundle(file string, data []byte, opts LoadOptions) ([]byte, error) {
 		return nil, err
 	}
 	var doc map[string]any
-	if err := yaml.Unmarshal(inlined, &doc); err != nil {
+	if err := unmarshalInlined(inlined, &doc); err != nil {
 		return nil, PolicyErrors{{File: file, Reason: err.Error()}}
 	}
 	delete(doc, "service") // the server's, and it may hold the server's secrets

@@ -6,10 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/jwtgate/jwtgate/core/internal/keys"
 	"github.com/jwtgate/jwtgate/internal/yamlconfig"
+	yaml "github.com/jwtgate/jwtgate/internal/yamlconfig/yamlnode"
 )
 
 // Limits and defaults of the policy format.
