@@ -1,10 +1,8 @@
 package core
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -90,21 +88,6 @@ func bundleIntegration(v any) error {
 	return nil
 }
 
-// jwksObject writes an inline jwks given as a string of JSON as the object
-// it holds, keeping the entry's other fields (algorithm).
-func jwksObject(m map[string]any) (map[string]any, error) {
-	s, ok := m["jwks"].(string)
-	if !ok {
-		return m, nil
-	}
-	var doc any
-	if err := json.Unmarshal([]byte(s), &doc); err != nil {
-		return nil, err
-	}
-	m["jwks"] = doc
-	return m, nil
-}
-
 // bundleHash is the hex SHA-256 of the document's canonical compact JSON
 // without its bundle member.
 func bundleHash(doc map[string]any) (string, error) {
@@ -120,19 +103,6 @@ func bundleHash(doc map[string]any) (string, error) {
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:]), nil
-}
-
-// canonicalJSON writes v with sorted keys (encoding/json sorts maps) and
-// without HTML escaping, indented when indent is set.
-func canonicalJSON(v any, indent string) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", indent)
-	if err := enc.Encode(v); err != nil {
-		return nil, fmt.Errorf("the policy cannot be written as JSON: %v", err)
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // checkBundle checks a policy document that has a bundle member: its

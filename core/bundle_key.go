@@ -44,3 +44,18 @@ func bundleKey(m map[string]any) (map[string]any, error) {
 	}
 	return map[string]any{"jwks": doc}, nil
 }
+
+// jwksObject writes an inline jwks given as a string of JSON as the object
+// it holds, keeping the entry's other fields (algorithm).
+func jwksObject(m map[string]any) (map[string]any, error) {
+	s, ok := m["jwks"].(string)
+	if !ok {
+		return m, nil
+	}
+	var doc any
+	if err := json.Unmarshal([]byte(s), &doc); err != nil {
+		return nil, err
+	}
+	m["jwks"] = doc
+	return m, nil
+}

@@ -4,16 +4,13 @@ package core
 
 import "errors"
 
-// bundleKey keeps a jwks entry as BuildBundle writes it natively
-// (bundle_key.go); the browser module's build writes no PEM key or secret
-// as a JWK (it links neither crypto/x509 nor go-jose), and builds no
-// bundle anyway: it loads them.
+// bundleKey: the browser module's build (which links neither crypto/x509,
+// go-jose, yaml.v3 nor encoding/json's encoder) builds no bundles, it
+// loads them; native builds write each key entry as a JWK set
+// (bundle_key.go).
 func bundleKey(m map[string]any) (map[string]any, error) {
-	switch {
-	case m["pem"] != nil, m["secret"] != nil:
-		return nil, errors.New("this build of jwtgate writes no PEM key or secret as a JWK")
-	case m["jwks"] != nil:
-		return jwksObject(m)
+	if m["pem"] == nil && m["secret"] == nil && m["jwks"] == nil {
+		return nil, nil
 	}
-	return nil, nil
+	return nil, errors.New("this build of jwtgate builds no bundles")
 }
