@@ -6,6 +6,9 @@ RACE     ?= -race
 # default, 10m, is less than the slowest packages take on a loaded 2-core
 # machine). Tests with a budget of their own take it from this deadline.
 TEST_TIMEOUT ?= 30m
+# BROWSER_TAGS are the browser module's build tags, as examples/browser's
+# BuildTags (the site's build): no JWE, signatures left to WebCrypto.
+BROWSER_TAGS := jwtgate_nojwe,jwtgate_webcrypto
 
 .PHONY: all test test-short test-wasm-modules browser-deps wasm bench-wasm bench-modules check-wasm-build run fuzz bench loadtest build clean
 
@@ -39,12 +42,14 @@ browser-deps:
 	cd examples/browser && npm ci --no-audit --no-fund --loglevel=error
 
 ## check-wasm-build: the core and edge must build for WASI (the plugin, the proxy filter) and for the browser,
-## whose module is built without JWE (the tag jwtgate_nojwe, tested here natively).
+## whose module is built without JWE and with signatures left to WebCrypto (BROWSER_TAGS, tested here natively).
 check-wasm-build:
 	GOOS=wasip1 GOARCH=wasm $(GO) build ./core/... ./edge/...
 	GOOS=js GOARCH=wasm $(GO) build ./core/... ./edge/...
 	GOOS=js GOARCH=wasm $(GO) build -tags jwtgate_nojwe ./core/... ./examples/browser/wasm
+	GOOS=js GOARCH=wasm $(GO) build -tags $(BROWSER_TAGS) ./core/... ./examples/browser/wasm
 	$(GO) test -count=1 -tags jwtgate_nojwe -run '^TestNoJWE$$' ./core/
+	$(GO) test -count=1 -tags $(BROWSER_TAGS) ./core/internal/keys/ ./core/internal/joseid/ ./examples/browser/wasm/
 
 ## run: write a demo configuration to .demo, print curl lines, serve on 127.0.0.1:8080.
 # jwtgate is not on the PATH here: the printed lines say "go run ./cmd/jwtgate".
@@ -111,7 +116,7 @@ bench: wasm bench-modules
 bench-modules:
 	@mkdir -p build
 	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -o build/proxy-filter.wasm ./examples/proxy-wasm/filter
-	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o build/browser.wasm ./examples/browser/wasm
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -tags $(BROWSER_TAGS) -o build/browser.wasm ./examples/browser/wasm
 
 ## loadtest: /v1/verify and /v1/authz under load (native and --engine wasm), bounded, loopback only.
 ## /v1/authz with HS256 and RS256 tokens, 10 s per scenario (override with

@@ -1,18 +1,13 @@
 package core
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
-	"go.yaml.in/yaml/v3"
-
-	"github.com/jwtgate/jwtgate/core/internal/keys"
+	yaml "github.com/jwtgate/jwtgate/internal/yamlconfig/yamlnode"
 )
 
 // A policy bundle is the policy as the edge targets (the proxy filter, the
@@ -38,7 +33,7 @@ func BuildBundle(file string, data []byte, opts LoadOptions) ([]byte, error) {
 		return nil, err
 	}
 	var doc map[string]any
-	if err := yaml.Unmarshal(inlined, &doc); err != nil {
+	if err := unmarshalInlined(inlined, &doc); err != nil {
 		return nil, PolicyErrors{{File: file, Reason: err.Error()}}
 	}
 	delete(doc, "service") // the server's, and it may hold the server's secrets
@@ -93,56 +88,6 @@ func bundleIntegration(v any) error {
 	return nil
 }
 
-// bundleKey returns a keys entry as {jwks: {keys: [...]}}, or nil for an
-// entry kept as it is (jwks_url).
-func bundleKey(m map[string]any) (map[string]any, error) {
-	kid, _ := m["kid"].(string)
-	alg, _ := m["algorithm"].(string)
-	var set []jose.JSONWebKey
-	switch {
-	case m["pem"] != nil:
-		pem, _ := m["pem"].(string)
-		list, err := keys.ParsePEM([]byte(pem))
-		if err != nil {
-			return nil, err
-		}
-		for _, material := range list {
-			set = append(set, jose.JSONWebKey{Key: material, KeyID: kid, Algorithm: alg})
-		}
-	case m["secret"] != nil:
-		secret, _ := m["secret"].(string)
-		set = []jose.JSONWebKey{{Key: []byte(secret), KeyID: kid, Algorithm: alg}}
-	case m["jwks"] != nil:
-		return jwksObject(m)
-	default:
-		return nil, nil
-	}
-	b, err := json.Marshal(jose.JSONWebKeySet{Keys: set})
-	if err != nil {
-		return nil, err
-	}
-	var doc any
-	if err := json.Unmarshal(b, &doc); err != nil {
-		return nil, err
-	}
-	return map[string]any{"jwks": doc}, nil
-}
-
-// jwksObject writes an inline jwks given as a string of JSON as the object
-// it holds, keeping the entry's other fields (algorithm).
-func jwksObject(m map[string]any) (map[string]any, error) {
-	s, ok := m["jwks"].(string)
-	if !ok {
-		return m, nil
-	}
-	var doc any
-	if err := json.Unmarshal([]byte(s), &doc); err != nil {
-		return nil, err
-	}
-	m["jwks"] = doc
-	return m, nil
-}
-
 // bundleHash is the hex SHA-256 of the document's canonical compact JSON
 // without its bundle member.
 func bundleHash(doc map[string]any) (string, error) {
@@ -158,19 +103,6 @@ func bundleHash(doc map[string]any) (string, error) {
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:]), nil
-}
-
-// canonicalJSON writes v with sorted keys (encoding/json sorts maps) and
-// without HTML escaping, indented when indent is set.
-func canonicalJSON(v any, indent string) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", indent)
-	if err := enc.Encode(v); err != nil {
-		return nil, fmt.Errorf("the policy cannot be written as JSON: %v", err)
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // checkBundle checks a policy document that has a bundle member: its

@@ -1,7 +1,6 @@
 package core
 
 import (
-	"encoding/json"
 	"slices"
 	"strconv"
 
@@ -103,16 +102,4 @@ func appendTrace(b []byte, trace []Step) []byte {
 // strictly (and so valid JSON), not one a caller or a JSON decoder set.
 func (d *Decision) ownClaims() bool {
 	return len(d.ownedClaims) == len(d.Claims) && &d.ownedClaims[0] == &d.Claims[0]
-}
-
-// marshalJSON is JSON through encoding/json, for decisions whose claims
-// must be validated as they are encoded.
-func (d *Decision) marshalJSON() []byte {
-	b, err := json.Marshal(d)
-	if err != nil {
-		// Every field is plain data; this cannot fail unless Claims was
-		// altered by the caller into invalid JSON.
-		b, _ = json.Marshal(&Decision{Code: CodeInvalidToken, Message: CodeInvalidToken.Message(), Reason: "decision could not be encoded"})
-	}
-	return b
 }

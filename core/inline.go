@@ -1,3 +1,5 @@
+//go:build !jwtgate_webcrypto
+
 package core
 
 import (
@@ -121,4 +123,9 @@ func mapValue(m *yaml.Node, key string) *yaml.Node {
 		}
 	}
 	return nil
+}
+
+// unmarshalInlined decodes an inlined policy document for BuildBundle.
+func unmarshalInlined(data []byte, doc *map[string]any) error {
+	return yaml.Unmarshal(data, doc)
 }

@@ -5,7 +5,7 @@ package core
 import (
 	"context"
 
-	jose "github.com/go-jose/go-jose/v4"
+	jose "github.com/jwtgate/jwtgate/core/internal/joseid"
 )
 
 // A build with the tag jwtgate_nojwe decrypts no JWE and reads no

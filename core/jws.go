@@ -6,8 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	jose "github.com/go-jose/go-jose/v4"
-
+	jose "github.com/jwtgate/jwtgate/core/internal/joseid"
 	"github.com/jwtgate/jwtgate/core/internal/keys"
 )
 

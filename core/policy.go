@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"regexp"
 	"time"
-
-	"go.yaml.in/yaml/v3"
 
 	"github.com/jwtgate/jwtgate/core/internal/keys"
 	"github.com/jwtgate/jwtgate/internal/yamlconfig"
+	yaml "github.com/jwtgate/jwtgate/internal/yamlconfig/yamlnode"
 )
 
 // Limits and defaults of the policy format.
@@ -205,9 +203,6 @@ var claimTypes = map[string]bool{
 	"string": true, "number": true, "integer": true, "boolean": true,
 	"array": true, "object": true, "string_array": true,
 }
-
-var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
-var headerPattern = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
 
 // ParsePolicy parses and validates a policy document, YAML or JSON. file is
 // used only in error messages. Everything a verifier needs is checked here,

@@ -7,8 +7,7 @@ import (
 	"strings"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
-
+	jose "github.com/jwtgate/jwtgate/core/internal/joseid"
 	"github.com/jwtgate/jwtgate/core/internal/keys"
 	"github.com/jwtgate/jwtgate/internal/redirect"
 )
@@ -78,7 +77,7 @@ func compileIntegration(c *integrationConfig, opts LoadOptions, p *problems) *in
 }
 
 func (in *integration) compileIdentity(c *integrationConfig, p *problems) {
-	if !namePattern.MatchString(c.Name) {
+	if !validName(c.Name) {
 		p.add("name", "want 1-63 characters of a-z, 0-9, '_' and '-', starting with a letter or digit, found %q", c.Name)
 	}
 	if c.Issuer == "" {
@@ -215,7 +214,7 @@ func (in *integration) compileHeaders(c *integrationConfig, p *problems) {
 	for _, h := range names {
 		claim := c.Headers[h]
 		switch {
-		case !headerPattern.MatchString(h):
+		case !validHeaderName(h):
 			p.addAt("headers", "headers."+h, "%q is not a valid header name", h)
 		case claim == "":
 			p.add("headers."+h, "empty claim name")

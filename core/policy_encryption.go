@@ -4,8 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	jose "github.com/go-jose/go-jose/v4"
-
+	jose "github.com/jwtgate/jwtgate/core/internal/joseid"
 	"github.com/jwtgate/jwtgate/core/internal/keys"
 )
 

@@ -2,11 +2,9 @@ package core
 
 import (
 	"bytes"
-	"encoding/json"
 	"strings"
 
-	jose "github.com/go-jose/go-jose/v4"
-
+	jose "github.com/jwtgate/jwtgate/core/internal/joseid"
 	"github.com/jwtgate/jwtgate/core/internal/keys"
 )
 
@@ -33,15 +31,6 @@ func (k *keyConfig) sources() []keySource {
 		}
 	}
 	return out
-}
-
-// jwksJSON returns an inline jwks as JSON: written either as a YAML/JSON
-// object or as a string holding JSON.
-func jwksJSON(v any) ([]byte, error) {
-	if s, ok := v.(string); ok {
-		return []byte(s), nil
-	}
-	return json.Marshal(v)
 }
 
 // material loads a key entry's bytes. secret reports whether they are a

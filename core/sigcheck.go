@@ -3,8 +3,7 @@ package core
 import (
 	"slices"
 
-	jose "github.com/go-jose/go-jose/v4"
-
+	jose "github.com/jwtgate/jwtgate/core/internal/joseid"
 	"github.com/jwtgate/jwtgate/core/internal/keys"
 )
 

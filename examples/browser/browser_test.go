@@ -170,9 +170,12 @@ type e2eOutput struct {
 		DefaultNow     json.RawMessage `json:"defaultNow"`
 		DateNow        json.RawMessage `json:"dateNow"`
 		ObjectPolicy   bool            `json:"objectPolicy"`
-		// Decisions with a crypto.subtle.verify that refuses everything.
-		RefusingWebCrypto       core.Decision `json:"refusingWebCrypto"`
-		RefusingWebCryptoUnused core.Decision `json:"refusingWebCryptoUnused"`
+		// A decision with a crypto.subtle.verify that refuses everything.
+		RefusingWebCrypto core.Decision `json:"refusingWebCrypto"`
+		// Loads with webCrypto: false, and without crypto.subtle.
+		WebCryptoOff *caughtError `json:"webCryptoOff"`
+		NoSubtle     *caughtError `json:"noSubtle"`
+		SubtleBack   bool         `json:"subtleBack"`
 	} `json:"api"`
 	Bench map[string]map[string][]struct {
 		N         int     `json:"n"`
@@ -253,11 +256,10 @@ func TestBrowser(t *testing.T) {
 	site, err := Build(ctx, filepath.Join(work, "site"), BuildOptions{WasmOpt: wasmOpt})
 	require.NoError(t, err)
 	t.Logf("built the site in %v", time.Since(t0).Round(time.Millisecond))
-	// The module checks signatures with WebCrypto by default, and with its
-	// own Go crypto when asked (or when the page has no crypto.subtle).
+	// The module checks signatures with WebCrypto only: it links no
+	// signature arithmetic (the tag jwtgate_webcrypto).
 	mods := []e2eModule{
 		{Name: "go", URL: "/" + ModuleFile, Path: site.Module, Figures: true, WebCrypto: true, Passes: 2},
-		{Name: "go-crypto", URL: "/" + ModuleFile, Path: site.Module, Figures: true},
 	}
 	switch {
 	case wasmOpt == "" && os.Getenv("CI") == "true":
@@ -506,7 +508,12 @@ func TestBrowser(t *testing.T) {
 		assert.Equal(t, fmt.Sprint(w2), fmt.Sprint(w1), "now as a Date: %s, native %s", a.DateNow, want)
 		assert.True(t, a.ObjectPolicy, "a policy given as an object was not loaded")
 		assert.False(t, a.RefusingWebCrypto.Valid || a.RefusingWebCrypto.Code != core.CodeInvalidToken, "webCrypto: true did not ask crypto.subtle.verify: %+v", a.RefusingWebCrypto)
-		assert.True(t, a.RefusingWebCryptoUnused.Valid, "webCrypto: false asked crypto.subtle.verify: %+v", a.RefusingWebCryptoUnused)
+		// The module links no signature arithmetic (the tag
+		// jwtgate_webcrypto): without WebCrypto it loads no policy.
+		for name, e := range map[string]*caughtError{"webCrypto: false": a.WebCryptoOff, "no crypto.subtle": a.NoSubtle} {
+			assert.False(t, e == nil || e.Name != "Error" || !strings.Contains(e.Message, "WebCrypto"), "%s: got %+v, want a thrown Error naming WebCrypto", name, e)
+		}
+		assert.True(t, a.SubtleBack, "crypto.subtle was not restored")
 	})
 
 	t.Run("figures", func(t *testing.T) {

@@ -250,8 +250,9 @@ export class JWTGate {
    * @param {number} [o.jwksTTL] seconds a fetched jwks_url set is used before it is fetched again (default 300)
    * @param {number} [o.kidRefetchAfter] seconds after which a set lacking a token's kid is fetched again (default 30)
    * @param {Function} [o.fetch] the fetch function for jwks_url (default globalThis.fetch)
-   * @param {boolean} [o.webCrypto] check signatures with WebCrypto (default: when the page has
-   *   crypto.subtle, which only secure contexts have); false checks them in the module
+   * @param {boolean} [o.webCrypto] check signatures with WebCrypto (default true, and the only
+   *   choice: the module links no signature arithmetic of its own, so false, or a page without
+   *   crypto.subtle, which only secure contexts have, fails to load with an Error)
    * @param {boolean} [o.decisionCache] answer a token verified before from the gate's decision
    *   cache (default true; 1,000 entries, 1 MiB, 5 minutes; never explain requests or one-time tokens)
    */
@@ -260,6 +261,8 @@ export class JWTGate {
     if (typeof policy !== "string") throw new TypeError("jwtgate: policy must be JSON text or an object");
     if (typeof jwksTTL !== "number" || !(jwksTTL >= 0)) throw new RangeError("jwtgate: jwksTTL must be a number of seconds ≥ 0");
     if (typeof kidRefetchAfter !== "number" || !(kidRefetchAfter >= 0)) throw new RangeError("jwtgate: kidRefetchAfter must be a number of seconds ≥ 0");
+    const subtle = webCrypto ?? true;
+    if (subtle && globalThis.crypto?.subtle === undefined) throw new Error("jwtgate: this module checks signatures with WebCrypto, and this page has no crypto.subtle (not a secure context? https or localhost)");
     const base = import.meta.url;
     const wasm = new URL(wasmURL ?? "jwtgate.wasm", base);
     const exec = new URL(wasmExecURL ?? "wasm_exec.js", base);
@@ -269,8 +272,6 @@ export class JWTGate {
     gate.#fetch = fetchFn || globalThis.fetch.bind(globalThis);
     gate.#ttlMs = jwksTTL * 1000;
     gate.#kidRefetchMs = kidRefetchAfter * 1000;
-    const subtle = webCrypto ?? globalThis.crypto?.subtle !== undefined;
-    if (subtle && globalThis.crypto?.subtle === undefined) throw new Error("jwtgate: webCrypto: this page has no crypto.subtle (not a secure context?)");
     const info = await call(rt, "load", String(name), policy, (url, kid) => gate.#provide(url, kid), subtle ? checkSignature : null, !!decisionCache);
     gate.#handle = info.handle;
     gate.#info = Object.freeze({

@@ -36,9 +36,11 @@ const WasmPackage = "github.com/jwtgate/jwtgate/examples/browser/wasm"
 var static embed.FS
 
 // BuildTags are the module's build tags: jwtgate_nojwe leaves JWE out of
-// the core (and go-jose's JWE code out of the module), since the module
-// refuses decryption keys: in a page, they would be public.
-var BuildTags = []string{"jwtgate_nojwe"}
+// the core, since the module refuses decryption keys (in a page, they
+// would be public); jwtgate_webcrypto leaves the signature arithmetic to
+// the page's WebCrypto, so that the module links no RSA, ECDSA, Ed25519,
+// math/big, crypto/x509 or go-jose (see docs/architecture.md).
+var BuildTags = []string{"jwtgate_nojwe", "jwtgate_webcrypto"}
 
 // Files the build writes into a site folder.
 const (

@@ -7,7 +7,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
-	"go.yaml.in/yaml/v3"
+	yaml "github.com/jwtgate/jwtgate/internal/yamlconfig/yamlnode"
 )
 
 // MaxJSONDepth bounds the nesting of a document ParseJSON reads: a policy

@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jwtgate/jwtgate/internal/errlist"
-	"go.yaml.in/yaml/v3"
+	yaml "github.com/jwtgate/jwtgate/internal/yamlconfig/yamlnode"
 )
 
 // Problem is one thing wrong with a YAML document: a syntax error, or a

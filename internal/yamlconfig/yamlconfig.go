@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"go.yaml.in/yaml/v3"
+	yaml "github.com/jwtgate/jwtgate/internal/yamlconfig/yamlnode"
 )
 
 // Duration is a Go duration written as a string ("90s", "5m"). Bare

@@ -1,16 +1,9 @@
 package keys
 
 import (
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
-	"crypto/rsa"
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"math"
-	"math/big"
-	"strconv"
 
 	"github.com/jwtgate/jwtgate/core/internal/jsonscan"
 )
@@ -228,132 +221,4 @@ func impliedUse(ops []string) string {
 		return "enc"
 	}
 	return ""
-}
-
-func rsaJWK(o *jsonscan.Object) (*rsa.PublicKey, error) {
-	n, hasN, err := b64Member(o, "n")
-	if err != nil {
-		return nil, err
-	}
-	e, hasE, err := b64Member(o, "e")
-	if err != nil {
-		return nil, err
-	}
-	if !hasN || !hasE {
-		return nil, errors.New("invalid RSA key, missing n or e")
-	}
-	key := &rsa.PublicKey{N: new(big.Int).SetBytes(n)}
-	if key.N.BitLen() > MaxRSABits {
-		return nil, unsupported(fmt.Sprintf("RSA key of %d bits, at most %d are supported", key.N.BitLen(), MaxRSABits))
-	}
-	exp := new(big.Int).SetBytes(e)
-	if !exp.IsInt64() || exp.Int64() < 2 || exp.Int64() > math.MaxInt {
-		return nil, errors.New("invalid RSA key, bad e")
-	}
-	key.E = int(exp.Int64())
-	return key, nil
-}
-
-func ecJWK(o *jsonscan.Object, crv string) (*ecdsa.PublicKey, error) {
-	var curve elliptic.Curve
-	switch crv {
-	case "P-256":
-		curve = elliptic.P256()
-	case "P-384":
-		curve = elliptic.P384()
-	case "P-521":
-		curve = elliptic.P521()
-	default:
-		return nil, unsupported(fmt.Sprintf("EC curve %q is not one jwtgate verifies with", crv))
-	}
-	x, hasX, err := b64Member(o, "x")
-	if err != nil {
-		return nil, err
-	}
-	y, hasY, err := b64Member(o, "y")
-	if err != nil {
-		return nil, err
-	}
-	size := (curve.Params().BitSize + 7) / 8
-	switch {
-	case !hasX || !hasY:
-		return nil, errors.New("invalid EC key, missing x or y")
-	case len(x) != size || len(y) != size:
-		// RFC 7518 §6.2.1.2: the full size of a coordinate.
-		return nil, fmt.Errorf("invalid EC key, x and y must be %d bytes each for %s", size, crv)
-	}
-	key := &ecdsa.PublicKey{Curve: curve, X: new(big.Int).SetBytes(x), Y: new(big.Int).SetBytes(y)}
-	if !curve.IsOnCurve(key.X, key.Y) {
-		return nil, fmt.Errorf("invalid EC key, the point is not on %s", crv)
-	}
-	return key, nil
-}
-
-func okpJWK(o *jsonscan.Object, crv string) (ed25519.PublicKey, error) {
-	if crv != "Ed25519" {
-		return nil, unsupported(fmt.Sprintf("OKP curve %q is not one jwtgate verifies with", crv))
-	}
-	x, hasX, err := b64Member(o, "x")
-	switch {
-	case err != nil:
-		return nil, err
-	case !hasX:
-		return nil, errors.New("invalid Ed25519 key, missing x")
-	case len(x) != ed25519.PublicKeySize:
-		return nil, fmt.Errorf("invalid Ed25519 key, x must be %d bytes", ed25519.PublicKeySize)
-	case lowOrderEd25519(x):
-		return nil, errors.New("invalid Ed25519 key, a point of small order")
-	}
-	return ed25519.PublicKey(x), nil
-}
-
-// The field of edwards25519, and the y of its points of order 8 (the other
-// is p − y): with y = 0, 1 and p − 1, the y coordinates of its points of
-// small order.
-var (
-	ed25519P, _    = new(big.Int).SetString("7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffed", 16)
-	ed25519Ord8, _ = new(big.Int).SetString("5fc536d880238b13933c6d305acdfd5f098eff289f4c345b027b2c28f95e826", 16)
-)
-
-// lowOrderEd25519 reports whether x encodes a point of small order: with
-// one, a forger's signature verifies for one message in eight (Go's
-// ed25519.Verify accepts such keys). The encoding is y, little-endian, its
-// top bit x's sign; a y of p or p + 1 (non-canonical) is one of 0 and 1.
-func lowOrderEd25519(x []byte) bool {
-	le := make([]byte, len(x))
-	for i, b := range x {
-		le[len(x)-1-i] = b
-	}
-	le[0] &= 0x7f
-	y := new(big.Int).Mod(new(big.Int).SetBytes(le), ed25519P)
-	if y.IsInt64() && y.Int64() <= 1 {
-		return true
-	}
-	for _, small := range []*big.Int{new(big.Int).Sub(ed25519P, big.NewInt(1)), ed25519Ord8, new(big.Int).Sub(ed25519P, ed25519Ord8)} {
-		if y.Cmp(small) == 0 {
-			return true
-		}
-	}
-	return false
-}
-
-// MarshalJWK writes key material alone as a JWK (no kid, alg or use): what
-// a host's signature check is handed (core.SignatureChecker). EC
-// coordinates are written at the curve's full size.
-func MarshalJWK(material any) ([]byte, error) {
-	b64 := base64.RawURLEncoding.EncodeToString
-	switch m := material.(type) {
-	case []byte:
-		return []byte(`{"kty":"oct","k":"` + b64(m) + `"}`), nil
-	case *rsa.PublicKey:
-		e := big.NewInt(int64(m.E)).Bytes()
-		return []byte(`{"kty":"RSA","n":"` + b64(m.N.Bytes()) + `","e":"` + b64(e) + `"}`), nil
-	case *ecdsa.PublicKey:
-		size := (m.Curve.Params().BitSize + 7) / 8
-		return []byte(`{"kty":"EC","crv":` + strconv.Quote(m.Curve.Params().Name) + `,"x":"` + b64(m.X.FillBytes(make([]byte, size))) +
-			`","y":"` + b64(m.Y.FillBytes(make([]byte, size))) + `"}`), nil
-	case ed25519.PublicKey:
-		return []byte(`{"kty":"OKP","crv":"Ed25519","x":"` + b64(m) + `"}`), nil
-	}
-	return nil, fmt.Errorf("%T cannot be written as a JWK", material)
 }

@@ -9,18 +9,9 @@
 package keys
 
 import (
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/json"
-	"encoding/pem"
-	"errors"
 	"fmt"
-	"strings"
 
-	jose "github.com/go-jose/go-jose/v4"
+	jose "github.com/jwtgate/jwtgate/core/internal/joseid"
 )
 
 // MinRSABits is the smallest RSA modulus accepted for any key.
@@ -125,27 +116,6 @@ func (k *VerificationKey) Describe() string {
 	return d
 }
 
-// Describe names key material without revealing it.
-func Describe(material any) string {
-	switch m := material.(type) {
-	case []byte:
-		return fmt.Sprintf("%d-byte secret", len(m))
-	case *rsa.PublicKey:
-		return fmt.Sprintf("RSA-%d public key", m.N.BitLen())
-	case *rsa.PrivateKey:
-		return fmt.Sprintf("RSA-%d private key", m.N.BitLen())
-	case *ecdsa.PublicKey:
-		return fmt.Sprintf("EC %s public key", m.Curve.Params().Name)
-	case *ecdsa.PrivateKey:
-		return fmt.Sprintf("EC %s private key", m.Curve.Params().Name)
-	case ed25519.PublicKey:
-		return "Ed25519 public key"
-	case ed25519.PrivateKey:
-		return "Ed25519 private key"
-	}
-	return fmt.Sprintf("%T", material)
-}
-
 // BindSignature works out which of the allowed algorithms a key may verify.
 // declared is the algorithm named by the key itself (a JWK "alg" or the
 // configuration's "algorithm"), or "". The result is never empty and never
@@ -184,188 +154,6 @@ func BindSignature(material any, declared string, allowed []jose.SignatureAlgori
 		return nil, fmt.Errorf("%s would be usable by two algorithm families (%v); set its algorithm", Describe(material), out)
 	}
 	return out, nil
-}
-
-// fits reports whether material is the right kind of key for alg.
-func fits(material any, alg jose.SignatureAlgorithm) bool {
-	switch m := material.(type) {
-	case []byte:
-		return FamilyOf(alg) == FamilyHMAC
-	case *rsa.PublicKey:
-		f := FamilyOf(alg)
-		return f == FamilyRSA || f == FamilyRSAPSS
-	case *ecdsa.PublicKey:
-		switch alg {
-		case jose.ES256:
-			return m.Curve == elliptic.P256()
-		case jose.ES384:
-			return m.Curve == elliptic.P384()
-		case jose.ES512:
-			return m.Curve == elliptic.P521()
-		}
-	case ed25519.PublicKey:
-		return alg == jose.EdDSA
-	}
-	return false
-}
-
-func checkStrength(material any) error {
-	switch m := material.(type) {
-	case *rsa.PublicKey:
-		if m.N.BitLen() < MinRSABits {
-			return fmt.Errorf("RSA key is %d bits, at least %d are required", m.N.BitLen(), MinRSABits)
-		}
-	case *rsa.PrivateKey:
-		if m.N.BitLen() < MinRSABits {
-			return fmt.Errorf("RSA key is %d bits, at least %d are required", m.N.BitLen(), MinRSABits)
-		}
-	case []byte:
-		if len(m) == 0 {
-			return errors.New("secret is empty")
-		}
-	case *ecdsa.PublicKey, ed25519.PublicKey, *ecdsa.PrivateKey, ed25519.PrivateKey:
-	default:
-		return fmt.Errorf("unsupported key type %T", material)
-	}
-	return nil
-}
-
-// ParsePEM returns the public keys in PEM data: "PUBLIC KEY", "RSA PUBLIC
-// KEY" and "CERTIFICATE" blocks. Private keys are refused: a verifier must
-// not hold the signer's secret.
-func ParsePEM(data []byte) ([]any, error) {
-	var out []any
-	rest := data
-	for {
-		var block *pem.Block
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			break
-		}
-		var key any
-		var err error
-		switch block.Type {
-		case "PUBLIC KEY":
-			key, err = x509.ParsePKIXPublicKey(block.Bytes)
-		case "RSA PUBLIC KEY":
-			key, err = x509.ParsePKCS1PublicKey(block.Bytes)
-		case "CERTIFICATE":
-			var cert *x509.Certificate
-			cert, err = x509.ParseCertificate(block.Bytes)
-			if err == nil {
-				key = cert.PublicKey
-			}
-		default:
-			if strings.Contains(block.Type, "PRIVATE") {
-				return nil, fmt.Errorf("PEM block %q is a private key; configure the public key", block.Type)
-			}
-			return nil, fmt.Errorf("unsupported PEM block %q", block.Type)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("PEM block %q: %s", block.Type, derReason(err))
-		}
-		out = append(out, key)
-	}
-	if len(out) == 0 {
-		return nil, errors.New("no PEM public key found")
-	}
-	return out, nil
-}
-
-// ParsePrivatePEM returns the private keys in PEM data (PKCS#8, PKCS#1, SEC 1).
-func ParsePrivatePEM(data []byte) ([]any, error) {
-	var out []any
-	rest := data
-	for {
-		var block *pem.Block
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			break
-		}
-		var key any
-		var err error
-		switch block.Type {
-		case "PRIVATE KEY":
-			key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
-		case "RSA PRIVATE KEY":
-			key, err = x509.ParsePKCS1PrivateKey(block.Bytes)
-		case "EC PRIVATE KEY":
-			key, err = x509.ParseECPrivateKey(block.Bytes)
-		default:
-			return nil, fmt.Errorf("unsupported PEM block %q for a private key", block.Type)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("PEM block %q: %s", block.Type, derReason(err))
-		}
-		if k, ok := key.(ed25519.PrivateKey); ok {
-			key = k // kept as is; Ed25519 is not used for decryption
-		}
-		out = append(out, key)
-	}
-	if len(out) == 0 {
-		return nil, errors.New("no PEM private key found")
-	}
-	return out, nil
-}
-
-// ParseJoseJWKS parses a JWK Set ({"keys": [...]}) or a single JWK with
-// go-jose, private keys included: for decryption keys. Verification keys
-// are read by ParseJWKS.
-func ParseJoseJWKS(data []byte) ([]jose.JSONWebKey, error) {
-	var probe struct {
-		Keys json.RawMessage `json:"keys"`
-	}
-	if err := json.Unmarshal(data, &probe); err != nil {
-		return nil, fmt.Errorf("not a JSON object: %s", jsonReason(err))
-	}
-	if probe.Keys == nil {
-		var k jose.JSONWebKey
-		if err := json.Unmarshal(data, &k); err != nil {
-			return nil, fmt.Errorf("invalid JWK: %s", jsonReason(err))
-		}
-		var ops keyOps
-		if err := json.Unmarshal(data, &ops); err != nil {
-			return nil, fmt.Errorf("invalid JWK: %s", jsonReason(err))
-		}
-		return applyKeyOps([]jose.JSONWebKey{k}, []keyOps{ops})
-	}
-	var set jose.JSONWebKeySet
-	if err := json.Unmarshal(data, &set); err != nil {
-		return nil, fmt.Errorf("invalid JWK set: %s", jsonReason(err))
-	}
-	var ops struct {
-		Keys []keyOps `json:"keys"`
-	}
-	if err := json.Unmarshal(data, &ops); err != nil {
-		return nil, fmt.Errorf("invalid JWK set: %s", jsonReason(err))
-	}
-	return applyKeyOps(set.Keys, ops.Keys)
-}
-
-// keyOps is a JWK's "key_ops", which go-jose does not keep.
-type keyOps struct {
-	Ops []string `json:"key_ops"`
-}
-
-// applyKeyOps gives each key the use its "key_ops" imply (RFC 7517 section
-// 4.3), so that a key whose operations are all encryption ones never
-// verifies a signature, and a signing key never decrypts. A "use" that
-// contradicts "key_ops" is an error.
-func applyKeyOps(set []jose.JSONWebKey, ops []keyOps) ([]jose.JSONWebKey, error) {
-	for i := range set {
-		if i >= len(ops) {
-			continue
-		}
-		use := impliedUse(ops[i].Ops)
-		if use == "" {
-			continue
-		}
-		if set[i].Use != "" && set[i].Use != use {
-			return nil, fmt.Errorf("key %d: use %q contradicts key_ops %q", i, set[i].Use, ops[i].Ops)
-		}
-		set[i].Use = use
-	}
-	return set, nil
 }
 
 // VerificationKeysFromJWKS binds every signing key of a JWK set. Keys marked

@@ -2,17 +2,14 @@ package keys
 
 import (
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
 	"crypto/hmac"
-	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/sha512"
 	"errors"
 	"hash"
 	"sync"
 
-	jose "github.com/go-jose/go-jose/v4"
+	jose "github.com/jwtgate/jwtgate/core/internal/joseid"
 )
 
 // The signature check of a compact JWS, with the standard library's crypto
@@ -61,18 +58,10 @@ func (k *VerificationKey) Verify(alg jose.SignatureAlgorithm, input, sig []byte)
 	if !k.Allows(alg) {
 		return false
 	}
-	switch m := k.Material.(type) {
-	case []byte:
+	if m, ok := k.Material.([]byte); ok {
 		return k.verifyMAC(m, alg, input, sig)
-	case *rsa.PublicKey:
-		return verifyRSA(m, alg, input, sig)
-	case *ecdsa.PublicKey:
-		return verifyECDSA(m, alg, input, sig)
-	case ed25519.PublicKey:
-		// ed25519.Verify panics on a key of another length.
-		return alg == jose.EdDSA && len(m) == ed25519.PublicKeySize && ed25519.Verify(m, input, sig)
 	}
-	return false
+	return verifyPublic(k.Material, alg, input, sig)
 }
 
 // hashOf returns the hash an algorithm signs with.
@@ -104,72 +93,6 @@ func digest(alg jose.SignatureAlgorithm, input []byte, buf *[sha512.Size]byte) (
 		return id, buf[:]
 	}
 	return 0, nil
-}
-
-func verifyRSA(pub *rsa.PublicKey, alg jose.SignatureAlgorithm, input, sig []byte) bool {
-	var buf [sha512.Size]byte
-	id, d := digest(alg, input, &buf)
-	if d == nil {
-		return false
-	}
-	switch FamilyOf(alg) {
-	case FamilyRSA:
-		return rsa.VerifyPKCS1v15(pub, id, d, sig) == nil
-	case FamilyRSAPSS:
-		// RFC 7518 section 3.5: the salt is as long as the hash output
-		// (go-jose itself would accept any salt length).
-		return rsa.VerifyPSS(pub, id, d, sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash}) == nil
-	}
-	return false
-}
-
-// verifyECDSA checks a JWS ECDSA signature: r‖s, each exactly the curve's
-// size (RFC 7518 section 3.4); any other length is refused, not padded.
-func verifyECDSA(pub *ecdsa.PublicKey, alg jose.SignatureAlgorithm, input, sig []byte) bool {
-	if !fits(pub, alg) {
-		return false
-	}
-	size := (pub.Curve.Params().BitSize + 7) / 8
-	if len(sig) != 2*size {
-		return false
-	}
-	var buf [sha512.Size]byte
-	_, d := digest(alg, input, &buf)
-	var der [2*(66+3) + 3]byte
-	return ecdsa.VerifyASN1(pub, d, asn1Signature(der[:0], sig[:size], sig[size:]))
-}
-
-// asn1Signature appends the DER SEQUENCE { INTEGER r, INTEGER s } that
-// crypto/ecdsa reads, for r and s of at most 66 bytes each (P-521).
-func asn1Signature(dst, r, s []byte) []byte {
-	body := len(derInteger(nil, r)) + len(derInteger(nil, s))
-	dst = append(dst, 0x30)
-	if body >= 0x80 {
-		dst = append(dst, 0x81)
-	}
-	dst = append(dst, byte(body))
-	return derInteger(derInteger(dst, r), s)
-}
-
-// derInteger appends an unsigned big-endian integer as a DER INTEGER:
-// leading zeros dropped, one zero put back when the high bit is set.
-func derInteger(dst, n []byte) []byte {
-	for len(n) > 1 && n[0] == 0 {
-		n = n[1:]
-	}
-	pad := len(n) > 0 && n[0]&0x80 != 0
-	l := len(n)
-	if pad {
-		l++
-	}
-	if len(n) == 0 {
-		return append(dst, 0x02, 0x01, 0x00)
-	}
-	dst = append(dst, 0x02, byte(l))
-	if pad {
-		dst = append(dst, 0)
-	}
-	return append(dst, n...)
 }
 
 // macPools holds, per hash, a pool of MACs keyed with one secret.

@@ -54,6 +54,10 @@ type LoadResult struct {
 	OneTimeUse   bool     `json:"one_time_use"`
 }
 
+// errNoWebCrypto is why the site's module loads no policy without
+// WebCrypto: it links no public-key arithmetic of its own.
+const errNoWebCrypto = "jwtgate: this module checks signatures with WebCrypto only, and was given no signature check (the page needs crypto.subtle: a secure context, https or localhost)"
+
 // usageError is a call that breaks the API's rules: JavaScript throws it as
 // a TypeError or RangeError, never as a decision.
 type usageError struct {
@@ -81,10 +85,14 @@ var loadOptions = core.LoadOptions{PublicKeysOnly: true}
 // the module does not link. provider supplies
 // the key sets of jwks_url entries; nil answers keys_unavailable for them.
 // checker, when not nil, checks the signatures (the page's WebCrypto);
-// nil checks them in the module. cache puts a decision cache (pageCache)
+// nil checks them in the module, except in the build the site ships
+// (moduleChecksSignatures), which refuses to load without one. cache puts a decision cache (pageCache)
 // in front of the verifier, dropped whenever a fetched key set changes
 // (the page says so with each verification: verifyArgs.KeyEpoch).
 func (e *engine) load(name, text string, provider KeyProvider, checker core.SignatureChecker, cache bool) (*LoadResult, error) {
+	if checker == nil && !moduleChecksSignatures {
+		return nil, usage("Error", "%s", errNoWebCrypto)
+	}
 	p, err := core.ParseBundle(name, []byte(text), loadOptions)
 	if err != nil {
 		return nil, err

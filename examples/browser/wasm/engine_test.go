@@ -1,3 +1,5 @@
+//go:build !jwtgate_webcrypto
+
 package main
 
 import (
