@@ -45,12 +45,15 @@ func (id Identity) UpstreamHeaders(withJwtgate bool) [][2]string {
 	slices.SortFunc(out, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
 	if withJwtgate {
 		out = append(out,
-			[2]string{strings.ToLower(HeaderSubject), id.Subject},
-			[2]string{strings.ToLower(HeaderTenant), id.Tenant},
-			[2]string{strings.ToLower(HeaderIntegration), id.Integration})
+			[2]string{lowerJwtgate[0], id.Subject},
+			[2]string{lowerJwtgate[1], id.Tenant},
+			[2]string{lowerJwtgate[2], id.Integration})
 	}
 	return out
 }
+
+// lowerJwtgate are the X-Jwtgate-* names in lower case, made once.
+var lowerJwtgate = [...]string{strings.ToLower(HeaderSubject), strings.ToLower(HeaderTenant), strings.ToLower(HeaderIntegration)}
 
 // Reserved are the request headers only jwtgate may set: every
 // X-Jwtgate-* header and the policy's claim headers. A host that sends
