@@ -3,7 +3,6 @@
 package keys
 
 import (
-	"crypto/ed25519"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
@@ -21,78 +20,62 @@ import (
 // KEY" and "CERTIFICATE" blocks. Private keys are refused: a verifier must
 // not hold the signer's secret.
 func ParsePEM(data []byte) ([]any, error) {
-	var out []any
-	rest := data
-	for {
-		var block *pem.Block
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			break
-		}
-		var key any
-		var err error
-		switch block.Type {
-		case "PUBLIC KEY":
-			key, err = x509.ParsePKIXPublicKey(block.Bytes)
-		case "RSA PUBLIC KEY":
-			key, err = x509.ParsePKCS1PublicKey(block.Bytes)
-		case "CERTIFICATE":
-			var cert *x509.Certificate
-			cert, err = x509.ParseCertificate(block.Bytes)
-			if err == nil {
-				key = cert.PublicKey
+	out, err := pemKeys(data, map[string]func([]byte) (any, error){
+		"PUBLIC KEY":     x509.ParsePKIXPublicKey,
+		"RSA PUBLIC KEY": func(der []byte) (any, error) { return x509.ParsePKCS1PublicKey(der) },
+		"CERTIFICATE": func(der []byte) (any, error) {
+			cert, err := x509.ParseCertificate(der)
+			if err != nil {
+				return nil, err
 			}
-		default:
-			if strings.Contains(block.Type, "PRIVATE") {
-				return nil, fmt.Errorf("PEM block %q is a private key; configure the public key", block.Type)
-			}
-			return nil, fmt.Errorf("unsupported PEM block %q", block.Type)
+			return cert.PublicKey, nil
+		},
+	}, func(blockType string) error {
+		if strings.Contains(blockType, "PRIVATE") {
+			return fmt.Errorf("PEM block %q is a private key; configure the public key", blockType)
 		}
-		if err != nil {
-			return nil, fmt.Errorf("PEM block %q: %s", block.Type, derReason(err))
-		}
-		out = append(out, key)
-	}
-	if len(out) == 0 {
+		return fmt.Errorf("unsupported PEM block %q", blockType)
+	})
+	if err == nil && len(out) == 0 {
 		return nil, errors.New("no PEM public key found")
 	}
-	return out, nil
+	return out, err
 }
 
 // ParsePrivatePEM returns the private keys in PEM data (PKCS#8, PKCS#1, SEC 1).
 func ParsePrivatePEM(data []byte) ([]any, error) {
+	out, err := pemKeys(data, map[string]func([]byte) (any, error){
+		"PRIVATE KEY":     x509.ParsePKCS8PrivateKey,
+		"RSA PRIVATE KEY": func(der []byte) (any, error) { return x509.ParsePKCS1PrivateKey(der) },
+		"EC PRIVATE KEY":  func(der []byte) (any, error) { return x509.ParseECPrivateKey(der) },
+	}, func(blockType string) error {
+		return fmt.Errorf("unsupported PEM block %q for a private key", blockType)
+	})
+	if err == nil && len(out) == 0 {
+		return nil, errors.New("no PEM private key found")
+	}
+	return out, err
+}
+
+// pemKeys parses each PEM block of data with the parser of its type; a
+// block of another type is unknown's error, a bad DER names its block.
+func pemKeys(data []byte, parsers map[string]func([]byte) (any, error), unknown func(blockType string) error) ([]any, error) {
 	var out []any
-	rest := data
-	for {
+	for rest := data; ; {
 		var block *pem.Block
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			break
+		if block, rest = pem.Decode(rest); block == nil {
+			return out, nil
 		}
-		var key any
-		var err error
-		switch block.Type {
-		case "PRIVATE KEY":
-			key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
-		case "RSA PRIVATE KEY":
-			key, err = x509.ParsePKCS1PrivateKey(block.Bytes)
-		case "EC PRIVATE KEY":
-			key, err = x509.ParseECPrivateKey(block.Bytes)
-		default:
-			return nil, fmt.Errorf("unsupported PEM block %q for a private key", block.Type)
+		parse, ok := parsers[block.Type]
+		if !ok {
+			return nil, unknown(block.Type)
 		}
+		key, err := parse(block.Bytes)
 		if err != nil {
 			return nil, fmt.Errorf("PEM block %q: %s", block.Type, derReason(err))
 		}
-		if k, ok := key.(ed25519.PrivateKey); ok {
-			key = k // kept as is; Ed25519 is not used for decryption
-		}
 		out = append(out, key)
 	}
-	if len(out) == 0 {
-		return nil, errors.New("no PEM private key found")
-	}
-	return out, nil
 }
 
 // ParseJoseJWKS parses a JWK Set ({"keys": [...]}) or a single JWK with
