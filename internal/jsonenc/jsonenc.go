@@ -4,19 +4,36 @@
 // cost, and for builds that should not link reflect.
 package jsonenc
 
-import "unicode/utf8"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 const hexDigits = "0123456789abcdef"
 
 // String appends s as a JSON string, escaped as encoding/json escapes it
 // with HTML escaping on (and invalid UTF-8 as U+FFFD).
-func String(b []byte, s string) []byte {
+func String(b []byte, s string) []byte { return appendString(b, s, &htmlSafe) }
+
+// htmlSafe and plainSafe are the ASCII bytes a string keeps as they are,
+// with HTML escaping (String) and without it (plainString): a table, so
+// that the two share one loop at the cost of one load a byte.
+var htmlSafe, plainSafe = safeSet("<>&"), safeSet("")
+
+func safeSet(alsoEscaped string) (set [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		set[c] = c != '"' && c != '\\' && !strings.ContainsRune(alsoEscaped, rune(c))
+	}
+	return set
+}
+
+func appendString(b []byte, s string, safe *[utf8.RuneSelf]bool) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if safe[c] {
 				i++
 				continue
 			}

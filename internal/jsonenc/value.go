@@ -5,7 +5,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"unicode/utf8"
 )
 
 // Value appends v, a tree of the values a policy document decodes into
@@ -93,36 +92,5 @@ func float(b []byte, f float64) ([]byte, error) {
 }
 
 // plainString is String without HTML escaping (<, > and & as they are),
-// as encoding/json's Encoder writes strings with SetEscapeHTML(false): a
-// copy of String's loop rather than a flag of it, which the decision's
-// hot path would pay for.
-func plainString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = escapedByte(append(b, s[start:i]...), c)
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(append(b, s[start:i]...), `\ufffd`...)
-		} else if r == '\u2028' || r == '\u2029' {
-			b = append(append(b, s[start:i]...), `\u202`...)
-			b = append(b, hexDigits[r&0xf])
-		} else {
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	return append(append(b, s[start:]...), '"')
-}
+// as encoding/json's Encoder writes strings with SetEscapeHTML(false).
+func plainString(b []byte, s string) []byte { return appendString(b, s, &plainSafe) }
