@@ -17,14 +17,7 @@ var jsonAwkward = []string{
 // for decisions of the verifier and for every field holding every kind of
 // awkward value.
 func TestDecisionJSONMatchesMarshal(t *testing.T) {
-	v := mustVerifier(t, `
-integrations:
-  - name: hs
-    issuer: https://hs.example
-    algorithms: [HS256]
-    keys: [{secret: "`+hsSecret+`"}]
-    headers: {X-Email: email, X-Name: name}
-`)
+	v := headersVerifier(t)
 	for _, extra := range []map[string]any{
 		nil,
 		{"email": "a<b>&c@example.com", "name": "x&y", "note": "\u2028x\u2029", "groups": []string{}, "roles": []string{"r<"}},
@@ -46,6 +39,19 @@ integrations:
 	// Claims the core did not read are validated as encoding/json does.
 	requireMarshalEqual(t, &Decision{Claims: json.RawMessage(` { "a" : [1, "<\u2028>"] } `)})
 	require.Contains(t, string((&Decision{Claims: json.RawMessage(`{"a":`)}).JSON()), "decision could not be encoded")
+}
+
+// headersVerifier verifies HS256 tokens of https://hs.example, with two
+// claim headers: decisions with most of their fields set.
+func headersVerifier(t *testing.T) *Verifier {
+	return mustVerifier(t, `
+integrations:
+  - name: hs
+    issuer: https://hs.example
+    algorithms: [HS256]
+    keys: [{secret: "`+hsSecret+`"}]
+    headers: {X-Email: email, X-Name: name}
+`)
 }
 
 func requireMarshalEqual(t *testing.T, d *Decision) {

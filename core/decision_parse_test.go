@@ -36,14 +36,7 @@ func exported(d *Decision) Decision {
 // TestParseDecision: the verifier's decisions, valid and refused, with and
 // without a trace, and every field holding every awkward value.
 func TestParseDecision(t *testing.T) {
-	v := mustVerifier(t, `
-integrations:
-  - name: hs
-    issuer: https://hs.example
-    algorithms: [HS256]
-    keys: [{secret: "`+hsSecret+`"}]
-    headers: {X-Email: email, X-Name: name}
-`)
+	v := headersVerifier(t)
 	extra := map[string]any{"email": "a<b>&c@example.com", "name": "x&y", "note": "\u2028x", "groups": []string{}, "roles": []string{"r"}, "permissions": []string{"p:read"}}
 	for _, explain := range []bool{false, true} {
 		tok := sign(t, "HS256", []byte(hsSecret), "", claims("https://hs.example", extra), nil)
