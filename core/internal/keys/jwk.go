@@ -165,6 +165,47 @@ func optionalString(o *jsonscan.Object, name string) (string, error) {
 // is false when it is absent or null. "" is present and empty, as go-jose
 // reads it (an RSA modulus of 0 bits, an empty secret: refused when the
 // key is bound).
+// b64Pair reads the two members a key of kty needs, both required: RSA's
+// n and e, EC's x and y.
+func b64Pair(o *jsonscan.Object, kty, first, second string) ([]byte, []byte, error) {
+	a, hasA, err := b64Member(o, first)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, hasB, err := b64Member(o, second)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !hasA || !hasB {
+		return nil, nil, fmt.Errorf("invalid %s key, missing %s or %s", kty, first, second)
+	}
+	return a, b, nil
+}
+
+// ed25519KeySize is ed25519.PublicKeySize (crypto/ed25519 is not linked
+// into the browser module).
+const ed25519KeySize = 32
+
+// ed25519X reads an OKP key's x for crv, which must be Ed25519: 32 bytes,
+// not a point of small order (smallOrder: each build's own check).
+func ed25519X(o *jsonscan.Object, crv string, smallOrder func([]byte) bool) ([]byte, error) {
+	if crv != "Ed25519" {
+		return nil, unsupported(fmt.Sprintf("OKP curve %q is not one jwtgate verifies with", crv))
+	}
+	x, hasX, err := b64Member(o, "x")
+	switch {
+	case err != nil:
+		return nil, err
+	case !hasX:
+		return nil, errors.New("invalid Ed25519 key, missing x")
+	case len(x) != ed25519KeySize:
+		return nil, fmt.Errorf("invalid Ed25519 key, x must be %d bytes", ed25519KeySize)
+	case smallOrder(x):
+		return nil, errors.New("invalid Ed25519 key, a point of small order")
+	}
+	return x, nil
+}
+
 func b64Member(o *jsonscan.Object, name string) (b []byte, present bool, err error) {
 	raw, ok := o.Get(name)
 	if !ok || jsonscan.Kind(raw) == "null" {

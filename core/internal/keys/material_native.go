@@ -24,16 +24,9 @@ import (
 // arithmetic: every build but the browser module's (material_webcrypto.go).
 
 func rsaJWK(o *jsonscan.Object) (*rsa.PublicKey, error) {
-	n, hasN, err := b64Member(o, "n")
+	n, e, err := b64Pair(o, "RSA", "n", "e")
 	if err != nil {
 		return nil, err
-	}
-	e, hasE, err := b64Member(o, "e")
-	if err != nil {
-		return nil, err
-	}
-	if !hasN || !hasE {
-		return nil, errors.New("invalid RSA key, missing n or e")
 	}
 	key := &rsa.PublicKey{N: new(big.Int).SetBytes(n)}
 	if key.N.BitLen() > MaxRSABits {
@@ -59,18 +52,12 @@ func ecJWK(o *jsonscan.Object, crv string) (*ecdsa.PublicKey, error) {
 	default:
 		return nil, unsupported(fmt.Sprintf("EC curve %q is not one jwtgate verifies with", crv))
 	}
-	x, hasX, err := b64Member(o, "x")
-	if err != nil {
-		return nil, err
-	}
-	y, hasY, err := b64Member(o, "y")
+	x, y, err := b64Pair(o, "EC", "x", "y")
 	if err != nil {
 		return nil, err
 	}
 	size := (curve.Params().BitSize + 7) / 8
 	switch {
-	case !hasX || !hasY:
-		return nil, errors.New("invalid EC key, missing x or y")
 	case len(x) != size || len(y) != size:
 		// RFC 7518 §6.2.1.2: the full size of a coordinate.
 		return nil, fmt.Errorf("invalid EC key, x and y must be %d bytes each for %s", size, crv)
@@ -83,19 +70,9 @@ func ecJWK(o *jsonscan.Object, crv string) (*ecdsa.PublicKey, error) {
 }
 
 func okpJWK(o *jsonscan.Object, crv string) (ed25519.PublicKey, error) {
-	if crv != "Ed25519" {
-		return nil, unsupported(fmt.Sprintf("OKP curve %q is not one jwtgate verifies with", crv))
-	}
-	x, hasX, err := b64Member(o, "x")
-	switch {
-	case err != nil:
+	x, err := ed25519X(o, crv, lowOrderEd25519)
+	if err != nil {
 		return nil, err
-	case !hasX:
-		return nil, errors.New("invalid Ed25519 key, missing x")
-	case len(x) != ed25519.PublicKeySize:
-		return nil, fmt.Errorf("invalid Ed25519 key, x must be %d bytes", ed25519.PublicKeySize)
-	case lowOrderEd25519(x):
-		return nil, errors.New("invalid Ed25519 key, a point of small order")
 	}
 	return ed25519.PublicKey(x), nil
 }

@@ -37,16 +37,9 @@ type ecPublicKey struct {
 type edPublicKey []byte
 
 func rsaJWK(o *jsonscan.Object) (*rsaPublicKey, error) {
-	n, hasN, err := b64Member(o, "n")
+	n, e, err := b64Pair(o, "RSA", "n", "e")
 	if err != nil {
 		return nil, err
-	}
-	e, hasE, err := b64Member(o, "e")
-	if err != nil {
-		return nil, err
-	}
-	if !hasN || !hasE {
-		return nil, errors.New("invalid RSA key, missing n or e")
 	}
 	if bits := rsaModulusBits(n); bits > MaxRSABits {
 		return nil, unsupported(fmt.Sprintf("RSA key of %d bits, at most %d are supported", bits, MaxRSABits))
@@ -63,17 +56,11 @@ func ecJWK(o *jsonscan.Object, crv string) (*ecPublicKey, error) {
 	if curve == nil {
 		return nil, unsupported(fmt.Sprintf("EC curve %q is not one jwtgate verifies with", crv))
 	}
-	x, hasX, err := b64Member(o, "x")
-	if err != nil {
-		return nil, err
-	}
-	y, hasY, err := b64Member(o, "y")
+	x, y, err := b64Pair(o, "EC", "x", "y")
 	if err != nil {
 		return nil, err
 	}
 	switch {
-	case !hasX || !hasY:
-		return nil, errors.New("invalid EC key, missing x or y")
 	case len(x) != curve.size || len(y) != curve.size:
 		// RFC 7518 §6.2.1.2: the full size of a coordinate.
 		return nil, fmt.Errorf("invalid EC key, x and y must be %d bytes each for %s", curve.size, crv)
@@ -83,23 +70,10 @@ func ecJWK(o *jsonscan.Object, crv string) (*ecPublicKey, error) {
 	return &ecPublicKey{curve: curve, x: x, y: y}, nil
 }
 
-// ed25519KeySize is ed25519.PublicKeySize.
-const ed25519KeySize = 32
-
 func okpJWK(o *jsonscan.Object, crv string) (edPublicKey, error) {
-	if crv != "Ed25519" {
-		return nil, unsupported(fmt.Sprintf("OKP curve %q is not one jwtgate verifies with", crv))
-	}
-	x, hasX, err := b64Member(o, "x")
-	switch {
-	case err != nil:
+	x, err := ed25519X(o, crv, smallOrderEd25519)
+	if err != nil {
 		return nil, err
-	case !hasX:
-		return nil, errors.New("invalid Ed25519 key, missing x")
-	case len(x) != ed25519KeySize:
-		return nil, fmt.Errorf("invalid Ed25519 key, x must be %d bytes", ed25519KeySize)
-	case smallOrderEd25519(x):
-		return nil, errors.New("invalid Ed25519 key, a point of small order")
 	}
 	return edPublicKey(x), nil
 }
