@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -89,12 +90,100 @@ var pgMigrations = []migration{{
 			PRIMARY KEY (tenant, integration, id, claim)
 		)`,
 	},
+}, {
+	// The admin API: tenants, integrations kept as data (a head a name,
+	// pointing at its live and draft revisions), admin credentials, the
+	// audit log and the shadow tallies of drafts. change_version is one
+	// row, bumped by every integration write, for instances to poll; the
+	// writes also notify pgNotifyChannel.
+	version: 5,
+	stmts: []string{
+		`CREATE TABLE tenants (
+			id         text PRIMARY KEY,
+			name       text NOT NULL,
+			created_at timestamptz NOT NULL
+		)`,
+		`CREATE TABLE integration_heads (
+			tenant     text NOT NULL,
+			name       text NOT NULL,
+			live       bigint NOT NULL DEFAULT 0,
+			draft      bigint NOT NULL DEFAULT 0,
+			last       bigint NOT NULL DEFAULT 0,
+			updated_at timestamptz NOT NULL DEFAULT '0001-01-01 00:00:00+00',
+			updated_by text NOT NULL DEFAULT '',
+			PRIMARY KEY (tenant, name)
+		)`,
+		`CREATE TABLE revisions (
+			tenant     text NOT NULL,
+			name       text NOT NULL,
+			number     bigint NOT NULL,
+			kind       text NOT NULL,
+			doc        bytea,
+			public     bytea,
+			author     text NOT NULL,
+			note       text NOT NULL,
+			created_at timestamptz NOT NULL,
+			PRIMARY KEY (tenant, name, number)
+		)`,
+		`CREATE TABLE change_version (
+			id      integer PRIMARY KEY CHECK (id = 1),
+			version bigint NOT NULL
+		)`,
+		`INSERT INTO change_version (id, version) VALUES (1, 0)`,
+		`CREATE TABLE credentials (
+			id         text PRIMARY KEY,
+			tenant     text NOT NULL,
+			hash       bytea NOT NULL UNIQUE,
+			label      text NOT NULL,
+			created_at timestamptz NOT NULL,
+			expires_at timestamptz,
+			one_time   boolean NOT NULL,
+			used       boolean NOT NULL DEFAULT false,
+			revoked    boolean NOT NULL DEFAULT false
+		)`,
+		`CREATE INDEX credentials_tenant ON credentials (tenant, id)`,
+		`CREATE TABLE audit (
+			id     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+			at     timestamptz NOT NULL,
+			actor  text NOT NULL,
+			tenant text NOT NULL,
+			action text NOT NULL,
+			target text NOT NULL,
+			detail json
+		)`,
+		`CREATE INDEX audit_tenant ON audit (tenant, id)`,
+		`CREATE TABLE shadow_tallies (
+			tenant   text NOT NULL,
+			name     text NOT NULL,
+			revision bigint NOT NULL,
+			compared bigint NOT NULL,
+			differed bigint NOT NULL,
+			samples  bigint NOT NULL,
+			PRIMARY KEY (tenant, name, revision)
+		)`,
+		`CREATE TABLE shadow_samples (
+			tenant       text NOT NULL,
+			name         text NOT NULL,
+			revision     bigint NOT NULL,
+			seq          bigint NOT NULL,
+			at           timestamptz NOT NULL,
+			live_code    text NOT NULL,
+			live_reason  text NOT NULL,
+			draft_code   text NOT NULL,
+			draft_reason text NOT NULL,
+			PRIMARY KEY (tenant, name, revision, seq)
+		)`,
+		`CREATE INDEX sessions_tenant_subject ON sessions (tenant, subject)`,
+	},
 }}
 
 // pgStore is the PostgreSQL Store, over a pgx connection pool.
 type pgStore struct {
 	pool *pgxpool.Pool
 	jan  janitor
+	// watchPID is the server process of WatchChanges's connection (0:
+	// none), for the tests to end it.
+	watchPID atomic.Uint32
 }
 
 // openPostgres connects to the database named by dsn and brings its schema

@@ -110,6 +110,90 @@ var sqliteMigrations = []migration{{
 			PRIMARY KEY (tenant, integration, id, claim)
 		)`,
 	},
+}, {
+	// The admin API: tenants, integrations kept as data (a head a name,
+	// pointing at its live and draft revisions), admin credentials, the
+	// audit log and the shadow tallies of drafts. change_version is one
+	// row, bumped by every integration write, for instances to poll.
+	version: 5,
+	stmts: []string{
+		`CREATE TABLE tenants (
+			id         TEXT PRIMARY KEY,
+			name       TEXT NOT NULL,
+			created_at INTEGER NOT NULL
+		)`,
+		`CREATE TABLE integration_heads (
+			tenant     TEXT NOT NULL,
+			name       TEXT NOT NULL,
+			live       INTEGER NOT NULL DEFAULT 0,
+			draft      INTEGER NOT NULL DEFAULT 0,
+			last       INTEGER NOT NULL DEFAULT 0,
+			updated_at INTEGER NOT NULL DEFAULT 0,
+			updated_by TEXT NOT NULL DEFAULT '',
+			PRIMARY KEY (tenant, name)
+		)`,
+		`CREATE TABLE revisions (
+			tenant     TEXT NOT NULL,
+			name       TEXT NOT NULL,
+			number     INTEGER NOT NULL,
+			kind       TEXT NOT NULL,
+			doc        BLOB,
+			public     BLOB,
+			author     TEXT NOT NULL,
+			note       TEXT NOT NULL,
+			created_at INTEGER NOT NULL,
+			PRIMARY KEY (tenant, name, number)
+		)`,
+		`CREATE TABLE change_version (
+			id      INTEGER PRIMARY KEY CHECK (id = 1),
+			version INTEGER NOT NULL
+		)`,
+		`INSERT INTO change_version (id, version) VALUES (1, 0)`,
+		`CREATE TABLE credentials (
+			id         TEXT PRIMARY KEY,
+			tenant     TEXT NOT NULL,
+			hash       BLOB NOT NULL UNIQUE,
+			label      TEXT NOT NULL,
+			created_at INTEGER NOT NULL,
+			expires_at INTEGER,
+			one_time   INTEGER NOT NULL,
+			used       INTEGER NOT NULL DEFAULT 0,
+			revoked    INTEGER NOT NULL DEFAULT 0
+		)`,
+		`CREATE INDEX credentials_tenant ON credentials (tenant, id)`,
+		`CREATE TABLE audit (
+			id     INTEGER PRIMARY KEY AUTOINCREMENT,
+			at     INTEGER NOT NULL,
+			actor  TEXT NOT NULL,
+			tenant TEXT NOT NULL,
+			action TEXT NOT NULL,
+			target TEXT NOT NULL,
+			detail TEXT
+		)`,
+		`CREATE INDEX audit_tenant ON audit (tenant, id)`,
+		`CREATE TABLE shadow_tallies (
+			tenant   TEXT NOT NULL,
+			name     TEXT NOT NULL,
+			revision INTEGER NOT NULL,
+			compared INTEGER NOT NULL,
+			differed INTEGER NOT NULL,
+			samples  INTEGER NOT NULL,
+			PRIMARY KEY (tenant, name, revision)
+		)`,
+		`CREATE TABLE shadow_samples (
+			tenant       TEXT NOT NULL,
+			name         TEXT NOT NULL,
+			revision     INTEGER NOT NULL,
+			seq          INTEGER NOT NULL,
+			at           INTEGER NOT NULL,
+			live_code    TEXT NOT NULL,
+			live_reason  TEXT NOT NULL,
+			draft_code   TEXT NOT NULL,
+			draft_reason TEXT NOT NULL,
+			PRIMARY KEY (tenant, name, revision, seq)
+		)`,
+		`CREATE INDEX sessions_tenant_subject ON sessions (tenant, subject)`,
+	},
 }}
 
 // sqliteStore is the SQLite Store. Writes go through one connection (w):
@@ -364,7 +448,7 @@ func (s *sqliteStore) GetSubject(ctx context.Context, tenant, integration, id st
 
 // scanSQLiteSubject reads a row of sqliteSubjectColumns, and then of the
 // extra columns into extra.
-func scanSQLiteSubject(row *sql.Row, extra ...any) (Subject, error) {
+func scanSQLiteSubject(row rowScanner, extra ...any) (Subject, error) {
 	var (
 		s                       Subject
 		groups, roles, metadata []byte

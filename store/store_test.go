@@ -810,35 +810,65 @@ func checkMigrated(t *testing.T, s Store) {
 	want := v1Subjects[0]
 	want.Synced = map[string]json.RawMessage{"credits": json.RawMessage(`[{"id":1}]`)}
 	assertSubject(t, want, got)
+	checkMigratedAdmin(t, s.(Admin))
 }
 
-// TestSQLiteMigrate brings a schema version 1 file with subjects and
-// sessions up to date.
-func TestSQLiteMigrate(t *testing.T) {
+// checkMigratedAdmin checks the admin tables of a migrated database: new
+// and empty, and the migrated subjects and sessions seen through them.
+func checkMigratedAdmin(t *testing.T, a Admin) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "jwtgate.db")
-	db, err := sql.Open("sqlite", path+"?_txlock=immediate")
+	v, err := a.ChangeVersion(ctx)
 	require.NoError(t, err)
-	require.NoError(t, migrateSQLite(ctx, db, sqliteMigrations[:1]))
-	for _, sub := range v1Subjects {
-		groups, _ := encodeList(sub.Groups)
-		roles, _ := encodeList(sub.Roles)
-		meta, _ := encodeMetadata(sub.Metadata)
-		_, err := db.ExecContext(ctx, `INSERT INTO subjects (`+sqliteSubjectColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			sub.Tenant, sub.ID, sub.Integration, sub.Email, sub.Name, groups, roles, meta, sub.FirstSeen.UnixMicro(), sub.LastSeen.UnixMicro())
-		require.NoError(t, err)
+	assert.Zero(t, v)
+	subs, err := a.ListSubjects(ctx, "acme", "", 0)
+	require.NoError(t, err)
+	var keys []string
+	for _, s := range subs {
+		keys = append(keys, s.Integration+"/"+s.ID)
 	}
-	for _, sess := range v1Sessions {
-		_, err := db.ExecContext(ctx, `INSERT INTO sessions (id, tenant, subject, integration, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			sess.ID, sess.Tenant, sess.Subject, sess.Integration, sess.CreatedAt.UnixMicro(), sess.ExpiresAt.UnixMicro())
-		require.NoError(t, err)
-	}
-	require.NoError(t, db.Close())
+	assert.Equal(t, []string{"/u2", "google/u1", "okta/u1"}, keys)
+	sessions, err := a.ListSessions(ctx, "acme", "", v1Sessions[0].CreatedAt, 0)
+	require.NoError(t, err)
+	require.Len(t, sessions, 1, "the removed integration's session is gone")
+	assert.Equal(t, "s-okta", sessions[0].ID)
+	require.NoError(t, a.CreateTenant(ctx, Tenant{ID: "acme", CreatedAt: t0}))
+	rev, err := a.PutRevision(ctx, Revision{Tenant: "acme", Name: "okta", Kind: "update", Doc: []byte("d"), CreatedAt: t0}, 0, false)
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, rev.Number)
+}
 
-	s, err := Open(ctx, "sqlite:"+path)
-	require.NoError(t, err)
-	defer s.Close()
-	checkMigrated(t, s)
+// TestSQLiteMigrate brings a schema version 1 file, and a version 4 one
+// (the last before the admin tables), with subjects and sessions up to
+// date.
+func TestSQLiteMigrate(t *testing.T) {
+	for _, from := range []int{1, 4} {
+		t.Run(fmt.Sprint("from v", from), func(t *testing.T) {
+			ctx := context.Background()
+			path := filepath.Join(t.TempDir(), "jwtgate.db")
+			db, err := sql.Open("sqlite", path+"?_txlock=immediate")
+			require.NoError(t, err)
+			require.NoError(t, migrateSQLite(ctx, db, sqliteMigrations[:from]))
+			for _, sub := range v1Subjects {
+				groups, _ := encodeList(sub.Groups)
+				roles, _ := encodeList(sub.Roles)
+				meta, _ := encodeMetadata(sub.Metadata)
+				_, err := db.ExecContext(ctx, `INSERT INTO subjects (`+sqliteSubjectColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+					sub.Tenant, sub.ID, sub.Integration, sub.Email, sub.Name, groups, roles, meta, sub.FirstSeen.UnixMicro(), sub.LastSeen.UnixMicro())
+				require.NoError(t, err)
+			}
+			for _, sess := range v1Sessions {
+				_, err := db.ExecContext(ctx, `INSERT INTO sessions (id, tenant, subject, integration, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+					sess.ID, sess.Tenant, sess.Subject, sess.Integration, sess.CreatedAt.UnixMicro(), sess.ExpiresAt.UnixMicro())
+				require.NoError(t, err)
+			}
+			require.NoError(t, db.Close())
+
+			s, err := Open(ctx, "sqlite:"+path)
+			require.NoError(t, err)
+			defer s.Close()
+			checkMigrated(t, s)
+		})
+	}
 }
 
 // TestSQLiteFileGone: a file deleted or replaced under an open store fails
@@ -1083,33 +1113,38 @@ func TestPostgresSetup(t *testing.T) {
 	assert.Contains(t, err.Error(), "schema version 99")
 }
 
-// TestPostgresMigrate brings a schema version 1 database with subjects
-// and sessions up to date.
+// TestPostgresMigrate brings a schema version 1 database, and a version
+// 4 one (the last before the admin tables), with subjects and sessions up
+// to date.
 func TestPostgresMigrate(t *testing.T) {
-	ctx := context.Background()
-	dsn := newPostgresDB(t)
-	pool, err := pgxpool.New(ctx, dsn)
-	require.NoError(t, err)
-	require.NoError(t, migratePG(ctx, pool, pgMigrations[:1]))
-	for _, sub := range v1Subjects {
-		groups, _ := encodeList(sub.Groups)
-		roles, _ := encodeList(sub.Roles)
-		meta, _ := encodeMetadata(sub.Metadata)
-		_, err := pool.Exec(ctx, `INSERT INTO subjects (`+pgSubjectColumns+`) VALUES ($1, $2, $3, $4, $5, $6::json, $7::json, $8::json, $9, $10)`,
-			sub.Tenant, sub.ID, sub.Integration, sub.Email, sub.Name, groups, roles, meta, sub.FirstSeen, sub.LastSeen)
-		require.NoError(t, err)
-	}
-	for _, sess := range v1Sessions {
-		_, err := pool.Exec(ctx, `INSERT INTO sessions (id, tenant, subject, integration, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-			sess.ID, sess.Tenant, sess.Subject, sess.Integration, sess.CreatedAt, sess.ExpiresAt)
-		require.NoError(t, err)
-	}
-	pool.Close()
+	for _, from := range []int{1, 4} {
+		t.Run(fmt.Sprint("from v", from), func(t *testing.T) {
+			ctx := context.Background()
+			dsn := newPostgresDB(t)
+			pool, err := pgxpool.New(ctx, dsn)
+			require.NoError(t, err)
+			require.NoError(t, migratePG(ctx, pool, pgMigrations[:from]))
+			for _, sub := range v1Subjects {
+				groups, _ := encodeList(sub.Groups)
+				roles, _ := encodeList(sub.Roles)
+				meta, _ := encodeMetadata(sub.Metadata)
+				_, err := pool.Exec(ctx, `INSERT INTO subjects (`+pgSubjectColumns+`) VALUES ($1, $2, $3, $4, $5, $6::json, $7::json, $8::json, $9, $10)`,
+					sub.Tenant, sub.ID, sub.Integration, sub.Email, sub.Name, groups, roles, meta, sub.FirstSeen, sub.LastSeen)
+				require.NoError(t, err)
+			}
+			for _, sess := range v1Sessions {
+				_, err := pool.Exec(ctx, `INSERT INTO sessions (id, tenant, subject, integration, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+					sess.ID, sess.Tenant, sess.Subject, sess.Integration, sess.CreatedAt, sess.ExpiresAt)
+				require.NoError(t, err)
+			}
+			pool.Close()
 
-	s, err := Open(ctx, dsn)
-	require.NoError(t, err)
-	defer s.Close()
-	checkMigrated(t, s)
+			s, err := Open(ctx, dsn)
+			require.NoError(t, err)
+			defer s.Close()
+			checkMigrated(t, s)
+		})
+	}
 }
 
 // --- Open
