@@ -86,6 +86,20 @@ type config struct {
 	jwksURLs       []string // sorted
 	cache          cacheSettings
 	tracing        bool // service.tracing.enabled: read at start only
+
+	// fileData is the configuration file's bytes (hash is theirs): a
+	// change in the store is built on them.
+	fileData []byte
+	// stored are the store's integrations this configuration was built
+	// with; quarantined those of them the loader refused, by policy name.
+	stored      storedSet
+	quarantined map[string]string
+	// secrets seals stored integrations' documents; nil: none may hold a
+	// secret (service.secrets_key_file).
+	secrets *secretsKey
+	// shadow judges again, with the drafts, the tokens of integrations
+	// that have one; nil without drafts.
+	shadow *shadow
 }
 
 var cookieNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
@@ -143,6 +157,7 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 	p.session(c, sc.Session, publicOK)
 	p.signing(c)
 	p.adminToken(c, sc)
+	p.secretsKey(c, sc.SecretsKeyFile)
 	if publicOK && c.publicURL != "" {
 		if err := issuerClash(file, c.publicURL, c); err != nil {
 			p.fail(err.field, "%s", err.reason)

@@ -26,6 +26,7 @@ type serviceConfig struct {
 	PublicURL      string                         `yaml:"public_url"`
 	AdminTokenEnv  string                         `yaml:"admin_token_env"`
 	AdminTokenFile string                         `yaml:"admin_token_file"`
+	SecretsKeyFile string                         `yaml:"secrets_key_file"`
 	Session        sessionConfig                  `yaml:"session"`
 	AccessTokenTTL *yamlconfig.Duration           `yaml:"access_token_ttl"`
 	Signing        signingConfig                  `yaml:"signing"`

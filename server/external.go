@@ -20,6 +20,7 @@ func (s *Server) verifyExternal(ctx context.Context, c *config, req core.Request
 	if d == nil {
 		d = c.engine.Verify(ctx, req)
 	}
+	s.offerShadow(c, req, d)
 	if !d.Valid {
 		return nil, refusalOf(d)
 	}

@@ -69,25 +69,24 @@ func (s *Server) refused(err error) {
 	s.log.Error("configuration refused; the previous one keeps serving", "config", s.opts.ConfigFile, "error", err.Error())
 }
 
-func (s *Server) reloadLocked(data []byte) error {
+func (s *Server) reloadLocked(data []byte) error { return s.rebuildLocked(data, nil) }
+
+// rebuildLocked builds a configuration from the file's bytes and the
+// stored integrations (set; nil: read them from the store) and puts it in
+// force; one that does not build is refused and the current one serves on.
+func (s *Server) rebuildLocked(data []byte, set *storedSet) error {
 	file := s.opts.ConfigFile
-	policy, err := parsePolicy(file, data)
-	var c *config
-	if err == nil {
-		c, err = parseService(file, data, policy, fileReader(file), lookupEnv)
-	}
-	if err == nil {
-		c, err = s.buildLocked(s.ctx, file, data, policy, c)
-	}
+	c, err := s.assemble(s.ctx, file, data, set)
 	if err != nil {
 		// A file is refused once, until it changes; a store that could not
 		// record it is the store's fault: the watcher tries again.
-		if !errors.Is(err, errSync) {
+		if !errors.Is(err, errSync) && set == nil {
 			s.badHash = sha256.Sum256(data)
 		}
 		s.refused(err)
 		return err
 	}
+	policy := c.policy
 	old := s.cur.Swap(c)
 	s.metrics.setIntegrations(policy.Integrations())
 	s.metrics.reloads.WithLabelValues("ok").Inc()
@@ -146,14 +145,8 @@ func (s *Server) syncIntegrations(ctx context.Context, names []string) error {
 	return nil
 }
 
-// build makes the engines of a parsed configuration, with the key source
-// for its jwks_url entries.
-func (s *Server) build(ctx context.Context, file string, data []byte, policy *core.Policy, c *config) (*config, error) {
-	s.reloadMu.Lock()
-	defer s.reloadMu.Unlock()
-	return s.buildLocked(ctx, file, data, policy, c)
-}
-
+// buildLocked makes the engines of a parsed configuration, with the key
+// source for its jwks_url entries.
 func (s *Server) buildLocked(ctx context.Context, file string, data []byte, policy *core.Policy, c *config) (*config, error) {
 	if err := issuerClash(file, s.publicURL, c); err != nil {
 		return nil, err // a public URL from the options; parseService checks the file's

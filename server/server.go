@@ -104,6 +104,15 @@ type Server struct {
 	client    *http.Client
 	store     store.Store
 	ownStore  bool
+	// admin keeps the stored integrations, tenants and admin credentials;
+	// nil when the store given in Options does not (the admin API is off).
+	admin store.Admin
+	// storeKick asks followStore to read the stored integrations now.
+	storeKick chan struct{}
+	// shadowJobs are the tokens waiting for a draft's judgement; tallies
+	// the counts not yet flushed to the store.
+	shadowJobs chan shadowJob
+	tallies    shadowTallies
 	keys      *keyring
 	own       *ownTokens // verifies the keyring's tokens
 	metrics   *metrics
@@ -145,6 +154,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	}
 	o.setDefaults()
 	s := &Server{opts: o, log: o.Logger, now: o.Now, client: o.HTTPClient, metrics: newMetrics(),
+		storeKick: make(chan struct{}, 1), shadowJobs: make(chan shadowJob, shadowQueue),
 		adminFailures: newFailureLimiter(adminBurst, adminRetryEvery, adminClients)}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.metrics.registerCacheMetrics(func() core.Engine {
@@ -196,15 +206,22 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		s.Close()
 		return nil, fmt.Errorf("jwtgate's own tokens: %w", err)
 	}
-	c, err := s.build(ctx, o.ConfigFile, data, policy, pre)
+	s.reloadMu.Lock()
+	c, err := s.assemble(ctx, o.ConfigFile, data, nil)
+	s.reloadMu.Unlock()
 	if err != nil {
 		s.Close()
 		return nil, err
 	}
 	s.cur.Store(c)
+	policy = c.policy
 	s.metrics.setIntegrations(policy.Integrations())
 	s.metrics.reg.MustRegister(keyStatusCollector{s})
 	s.handler = s.routes()
+	if s.admin != nil {
+		s.wg.Go(func() { s.followStore(s.ctx) })
+		s.wg.Go(func() { s.runShadow(s.ctx) })
+	}
 	s.log.Info("configuration accepted", "config", o.ConfigFile, "event", "start", "integrations", policy.Integrations(),
 		"public_url", s.publicURL, "signing_algorithm", pre.signingAlg)
 	return s, nil
@@ -257,6 +274,7 @@ func (s *Server) openStore(ctx context.Context, configured string) error {
 		}
 		s.ownStore = true
 	}
+	s.admin, _ = st.(store.Admin)
 	s.store = &boundedStore{st: st, timeout: s.opts.StoreTimeout, metrics: s.metrics, tracer: s.tracing.storeTracer()}
 	return nil
 }
@@ -407,6 +425,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /healthz", s.endpoint("healthz", s.handleHealthz))
 	mux.Handle("GET /readyz", s.endpoint("readyz", s.handleReadyz))
 	mux.Handle("GET /metrics", s.endpoint("metrics", s.metrics.handler.ServeHTTP))
+	s.adminRoutes(mux)
+	s.consoleRoutes(mux)
 	known := map[string]string{
 		"/v1/verify": "POST", "/auth/jwt": "GET, POST, OPTIONS", "/v1/session": "GET, OPTIONS", "/auth/logout": "POST, OPTIONS",
 		"/oauth2/token": "POST", "/.well-known/jwks.json": "GET", "/healthz": "GET", "/readyz": "GET", "/metrics": "GET",
