@@ -93,4 +93,3 @@ func newCredential() (secret, id string) {
 	rand.Read(idb)
 	return credentialPrefix + base64.RawURLEncoding.EncodeToString(b), hex.EncodeToString(idb)
 }
-

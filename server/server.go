@@ -98,12 +98,12 @@ const (
 // Server is jwtgate serve. Build it with New, serve Handler (or Run), and
 // Close it.
 type Server struct {
-	opts      Options
-	log       *slog.Logger
-	now       func() time.Time
-	client    *http.Client
-	store     store.Store
-	ownStore  bool
+	opts     Options
+	log      *slog.Logger
+	now      func() time.Time
+	client   *http.Client
+	store    store.Store
+	ownStore bool
 	// admin keeps the stored integrations, tenants and admin credentials;
 	// nil when the store given in Options does not (the admin API is off).
 	admin store.Admin
@@ -113,10 +113,10 @@ type Server struct {
 	// the counts not yet flushed to the store.
 	shadowJobs chan shadowJob
 	tallies    shadowTallies
-	keys      *keyring
-	own       *ownTokens // verifies the keyring's tokens
-	metrics   *metrics
-	publicURL string
+	keys       *keyring
+	own        *ownTokens // verifies the keyring's tokens
+	metrics    *metrics
+	publicURL  string
 	// publicOrigin is the public URL's origin: the requests of jwtgate's
 	// own pages are same-origin.
 	publicOrigin string
