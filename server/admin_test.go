@@ -1,7 +1,10 @@
 package server
 
 import (
+	"encoding/base64"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -66,6 +69,16 @@ func TestAdminIntegrationLifecycle(t *testing.T) {
 	assert.Equal(t, []string{"delete", "update", "create"}, kinds)
 	assertNoTokenInLogs(t, e.logs.String(), tok)
 	assert.NotContains(t, e.logs.String(), acmeSecret)
+	// At rest the secret is sealed: not in the database, its journal included.
+	files, err := filepath.Glob(filepath.Join(e.dir, "jwtgate.db*"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		assert.NotContains(t, string(b), acmeSecret, f)
+		assert.NotContains(t, string(b), base64.StdEncoding.EncodeToString([]byte(acmeSecret))[:20], f)
+	}
 }
 
 // The document is checked by the configuration file's loader: the same
