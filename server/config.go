@@ -42,6 +42,12 @@ type integ struct {
 	// onboardingRedirect the target of onboard: true on creation.
 	synced             []string
 	onboardingRedirect string
+
+	// Session settings of its own (service.integrations.NAME.session):
+	// zero values take the service's.
+	sessionTTL  time.Duration
+	idleTimeout time.Duration
+	sameSite    http.SameSite
 }
 
 // config is one loaded configuration file: the policy, its engine and the
@@ -371,6 +377,7 @@ func (p *serviceParser) integration(c *config, in *integ, field string, set inte
 	in.defaultRedirect, in.errorRedirect = set.DefaultRedirect, set.ErrorRedirect
 	in.onboardingRedirect = set.OnboardingRedirect
 	in.synced = p.syncedClaims(field+".synced_claims", set.SyncedClaims)
+	p.sessionSettings(c, in, field, set.Session)
 	if len(set.AllowedOrigins) > 0 {
 		in.allowedOrigins = map[string]bool{}
 	}

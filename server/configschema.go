@@ -77,6 +77,10 @@ type integrationSettings struct {
 	// the subject goes when its token says onboard: true.
 	SyncedClaims       []string `yaml:"synced_claims"`
 	OnboardingRedirect string   `yaml:"onboarding_redirect"`
+
+	// Session is the integration's own session lifetime, idle timeout and
+	// SameSite, within service.session's.
+	Session *integrationSessionConfig `yaml:"session"`
 }
 
 type remoteValidationConfig struct {

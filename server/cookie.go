@@ -55,8 +55,13 @@ func (s *Server) sessionCookie(c *config, value string) *http.Cookie {
 	}
 }
 
-func (s *Server) setSessionCookie(w http.ResponseWriter, c *config, tok string, exp time.Time) {
+// setSessionCookie sets the cookie of a session of the integration in,
+// with its own SameSite when it has one.
+func (s *Server) setSessionCookie(w http.ResponseWriter, c *config, in *integ, tok string, exp time.Time) {
 	ck := s.sessionCookie(c, tok)
+	if in != nil && in.sameSite != 0 {
+		ck.SameSite = in.sameSite
+	}
 	ck.Expires, ck.MaxAge = exp, int(exp.Sub(s.now()).Seconds())
 	http.SetCookie(w, ck)
 }

@@ -156,6 +156,15 @@ func (s *Server) judgeOwnToken(ctx context.Context, c *config, d *core.Decision,
 	case !now.Before(sess.ExpiresAt):
 		return refuse(core.CodeTokenExpired, "session expired")
 	}
+	if use == tokenUseSession {
+		expired, touch := c.integrations[cl.Integration].idleExpired(sess.LastUsed, now)
+		if expired {
+			return refuse(core.CodeTokenExpired, "session idle for longer than the integration's idle_timeout")
+		}
+		if touch {
+			s.touchSession(ctx, sess.ID, now)
+		}
+	}
 	return &identity{
 		integration: cl.Integration, tenant: cl.Tenant, subject: d.Subject,
 		groups: d.Groups, roles: d.Roles, permissions: d.Permissions, headers: cl.Headers,

@@ -51,6 +51,15 @@ func (s *Server) startSession(ctx context.Context, id *identity, use string, ttl
 	return tok, exp, nil
 }
 
+// touchSession records a session's use for its idle timeout; a store that
+// fails to record it is logged, and the session goes on (it is live).
+func (s *Server) touchSession(ctx context.Context, id string, now time.Time) {
+	if err := s.store.TouchSession(ctx, id, now); err != nil {
+		s.metrics.storeError("touch_session")
+		s.log.Error("store", "op", "touch_session", "error", err.Error())
+	}
+}
+
 // sessionResponse is the answer of GET /v1/session.
 type sessionResponse struct {
 	Authenticated bool            `json:"authenticated"`

@@ -160,7 +160,8 @@ func (s *Server) startSignedIn(w http.ResponseWriter, r *http.Request, c *config
 		writeError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "Service temporarily unavailable")
 		return
 	}
-	tok, exp, err := s.startSession(r.Context(), id, tokenUseSession, c.sessionTTL)
+	in := c.integrations[id.integration]
+	tok, exp, err := s.startSession(r.Context(), id, tokenUseSession, in.ttlOr(c.sessionTTL))
 	if errors.Is(err, errIntegrationRetired) {
 		s.signInFailed(w, r, c, &refusal{code: core.CodeConfigurationNotFound, reason: err.Error(), integration: id.integration}, integration)
 		return
@@ -169,9 +170,9 @@ func (s *Server) startSignedIn(w http.ResponseWriter, r *http.Request, c *config
 		writeError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "Service temporarily unavailable")
 		return
 	}
-	s.setSessionCookie(w, c, tok, exp)
-	target := signInTarget(c.integrations[id.integration], id, redirect)
-	if onboard := onboardingTarget(c.integrations[id.integration], id, created); onboard != "" {
+	s.setSessionCookie(w, c, in, tok, exp)
+	target := signInTarget(in, id, redirect)
+	if onboard := onboardingTarget(in, id, created); onboard != "" {
 		target = onboard
 	}
 	s.log.Info("signed in", "endpoint", endpoint, "integration", id.integration, "subject", id.subject, "created", created, "redirect", target)

@@ -90,6 +90,13 @@ func (b *boundedStore) GetSession(ctx context.Context, id string) (store.Session
 	})
 }
 
+func (b *boundedStore) TouchSession(ctx context.Context, id string, at time.Time) error {
+	_, err := bounded(b, ctx, "touch_session", func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, b.st.TouchSession(ctx, id, at)
+	})
+	return err
+}
+
 func (b *boundedStore) RevokeSession(ctx context.Context, id string, at time.Time) error {
 	_, err := bounded(b, ctx, "revoke_session", func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, b.st.RevokeSession(ctx, id, at)

@@ -175,6 +175,11 @@ var pgMigrations = []migration{{
 		)`,
 		`CREATE INDEX sessions_tenant_subject ON sessions (tenant, subject)`,
 	},
+}, {
+	// A session's last use, for an integration's idle timeout; NULL
+	// (sessions of before) reads as its start.
+	version: 6,
+	stmts:   []string{`ALTER TABLE sessions ADD COLUMN last_used timestamptz`},
 }}
 
 // pgStore is the PostgreSQL Store, over a pgx connection pool.
@@ -478,10 +483,10 @@ func (s *pgStore) GetSession(ctx context.Context, id string) (Session, error) {
 	)
 	err := s.pool.QueryRow(ctx, `
 		SELECT s.id, s.tenant, s.subject, s.integration, s.created_at, s.expires_at, s.revoked_at,
-			i.name IS NULL OR i.retired OR i.generation <> s.generation
+			i.name IS NULL OR i.retired OR i.generation <> s.generation, COALESCE(s.last_used, s.created_at)
 		FROM sessions s LEFT JOIN integrations i ON i.name = s.integration
 		WHERE s.id = $1`, id).
-		Scan(&sess.ID, &sess.Tenant, &sess.Subject, &sess.Integration, &sess.CreatedAt, &sess.ExpiresAt, &revoked, &sess.IntegrationGone)
+		Scan(&sess.ID, &sess.Tenant, &sess.Subject, &sess.Integration, &sess.CreatedAt, &sess.ExpiresAt, &revoked, &sess.IntegrationGone, &sess.LastUsed)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Session{}, ErrNotFound
 	}
@@ -490,6 +495,7 @@ func (s *pgStore) GetSession(ctx context.Context, id string) (Session, error) {
 	}
 	sess.CreatedAt = sess.CreatedAt.UTC()
 	sess.ExpiresAt = sess.ExpiresAt.UTC()
+	sess.LastUsed = sess.LastUsed.UTC()
 	if revoked != nil {
 		sess.RevokedAt = revoked.UTC()
 	}
@@ -497,6 +503,15 @@ func (s *pgStore) GetSession(ctx context.Context, id string) (Session, error) {
 }
 
 // RevokeSession implements Store. The first revocation's time is kept.
+func (s *pgStore) TouchSession(ctx context.Context, id string, at time.Time) error {
+	_, err := s.pool.Exec(ctx,
+		`UPDATE sessions SET last_used = $1 WHERE id = $2 AND revoked_at IS NULL AND COALESCE(last_used, created_at) < $1`, micro(at), id)
+	if err != nil {
+		return fmt.Errorf("store: postgres: touch session: %w", err)
+	}
+	return nil
+}
+
 func (s *pgStore) RevokeSession(ctx context.Context, id string, at time.Time) error {
 	_, err := s.pool.Exec(ctx,
 		`UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`, revokedMicro(at), id)

@@ -194,6 +194,11 @@ var sqliteMigrations = []migration{{
 		)`,
 		`CREATE INDEX sessions_tenant_subject ON sessions (tenant, subject)`,
 	},
+}, {
+	// A session's last use, for an integration's idle timeout; NULL
+	// (sessions of before) reads as its start.
+	version: 6,
+	stmts:   []string{`ALTER TABLE sessions ADD COLUMN last_used INTEGER`},
 }}
 
 // sqliteStore is the SQLite Store. Writes go through one connection (w):
@@ -531,16 +536,16 @@ func (s *sqliteStore) CreateSession(ctx context.Context, sess Session) error {
 // GetSession implements Store.
 func (s *sqliteStore) GetSession(ctx context.Context, id string) (Session, error) {
 	var (
-		sess             Session
-		created, expires int64
-		revoked          sql.NullInt64
+		sess                   Session
+		created, expires, used int64
+		revoked                sql.NullInt64
 	)
 	err := s.r.QueryRowContext(ctx, `
 		SELECT s.id, s.tenant, s.subject, s.integration, s.created_at, s.expires_at, s.revoked_at,
-			i.name IS NULL OR i.retired OR i.generation <> s.generation
+			i.name IS NULL OR i.retired OR i.generation <> s.generation, COALESCE(s.last_used, s.created_at)
 		FROM sessions s LEFT JOIN integrations i ON i.name = s.integration
 		WHERE s.id = ?`, id).
-		Scan(&sess.ID, &sess.Tenant, &sess.Subject, &sess.Integration, &created, &expires, &revoked, &sess.IntegrationGone)
+		Scan(&sess.ID, &sess.Tenant, &sess.Subject, &sess.Integration, &created, &expires, &revoked, &sess.IntegrationGone, &used)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, ErrNotFound
 	}
@@ -549,6 +554,7 @@ func (s *sqliteStore) GetSession(ctx context.Context, id string) (Session, error
 	}
 	sess.CreatedAt = fromMicro(created)
 	sess.ExpiresAt = fromMicro(expires)
+	sess.LastUsed = fromMicro(used)
 	if revoked.Valid {
 		sess.RevokedAt = fromMicro(revoked.Int64)
 	}
@@ -556,6 +562,16 @@ func (s *sqliteStore) GetSession(ctx context.Context, id string) (Session, error
 }
 
 // RevokeSession implements Store. The first revocation's time is kept.
+func (s *sqliteStore) TouchSession(ctx context.Context, id string, at time.Time) error {
+	_, err := s.w.ExecContext(ctx,
+		`UPDATE sessions SET last_used = ? WHERE id = ? AND revoked_at IS NULL AND COALESCE(last_used, created_at) < ?`,
+		micro(at).UnixMicro(), id, micro(at).UnixMicro())
+	if err != nil {
+		return fmt.Errorf("store: sqlite: touch session: %w", err)
+	}
+	return nil
+}
+
 func (s *sqliteStore) RevokeSession(ctx context.Context, id string, at time.Time) error {
 	_, err := s.w.ExecContext(ctx,
 		`UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`,

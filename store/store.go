@@ -77,6 +77,9 @@ type Session struct {
 	ExpiresAt time.Time
 	// RevokedAt is zero while the session is live.
 	RevokedAt time.Time
+	// LastUsed (GetSession only) is its latest TouchSession, else
+	// CreatedAt: for an idle timeout.
+	LastUsed time.Time
 	// IntegrationGone reports (GetSession only) that the session's
 	// integration has been retired since the session began, whether or
 	// not it has been configured again: the session is dead.
@@ -112,6 +115,9 @@ type Store interface {
 	// integration: see IntegrationGone), or ErrNotFound. One query, so
 	// that a retirement is seen at once by every instance.
 	GetSession(ctx context.Context, id string) (Session, error)
+	// TouchSession records a use of a live session at the given time (a
+	// later one than recorded; an earlier one changes nothing).
+	TouchSession(ctx context.Context, id string, at time.Time) error
 	// RevokeSession marks a session revoked at the given time. Revoking an
 	// unknown or already revoked session is not an error.
 	RevokeSession(ctx context.Context, id string, at time.Time) error
