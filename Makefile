@@ -55,7 +55,7 @@ check-wasm-build:
 # jwtgate is not on the PATH here: the printed lines say "go run ./cmd/jwtgate".
 run:
 	$(GO) run ./cmd/jwtgate demo --dir .demo --command "$(GO) run ./cmd/jwtgate"
-	$(GO) run ./cmd/jwtgate serve --config .demo/policy.yaml --listen 127.0.0.1:8080 --data-dir .demo/data
+	$(GO) run ./cmd/jwtgate serve --config .demo/policy.yaml --listen 127.0.0.1:8080 --data-dir .demo/data --login-link
 
 ## fuzz: run every Fuzz test of every package for FUZZTIME each.
 fuzz:

@@ -1,9 +1,11 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/jwtgate/jwtgate/store"
 )
@@ -23,12 +25,13 @@ func (s *Server) handleAdminLoginLink(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &body) {
 		return
 	}
-	code, cred, ok := s.issueCredential(w, r, body.Tenant, "one-time login link", loginLinkTTL, true)
-	if !ok {
+	link, expires, err := s.LoginLink(r.Context(), body.Tenant)
+	if err != nil {
+		s.storeProblem(w, err, "No such tenant")
 		return
 	}
-	s.audit(r, adminRequest{who: who, tenant: body.Tenant}, "login_link.create", cred.ID, nil)
-	writeJSON(w, http.StatusCreated, map[string]any{"url": s.publicURL + "/admin/#login=" + code, "expires_at": cred.ExpiresAt})
+	s.audit(r, adminRequest{who: who, tenant: body.Tenant}, "login_link.create", body.Tenant, nil)
+	writeJSON(w, http.StatusCreated, map[string]any{"url": link, "expires_at": expires})
 }
 
 // handleAdminLogin is POST /v1/admin/login {"code"}: spends a login
@@ -71,4 +74,22 @@ func (s *Server) handleAdminLogin(w http.ResponseWriter, r *http.Request) {
 	who := credentialPrincipal(cred)
 	s.audit(r, adminRequest{who: who, tenant: link.Tenant}, "login", cred.ID, map[string]any{"link": link.ID})
 	writeJSON(w, http.StatusOK, map[string]any{"token": token, "tenant": cred.Tenant, "operator": who.operator, "expires_at": cred.ExpiresAt})
+}
+
+// LoginLink returns a one-time link that signs the console in as the
+// operator (tenant "") or as a tenant's admin, valid for 15 minutes: for
+// `jwtgate serve --login-link`, which prints it at start.
+func (s *Server) LoginLink(ctx context.Context, tenant string) (string, time.Time, error) {
+	if s.admin == nil {
+		return "", time.Time{}, errors.New("the store keeps no admin credentials")
+	}
+	code, id := newCredential()
+	now := s.now()
+	cred := store.Credential{ID: id, Tenant: tenant, Hash: digest(code), Label: "one-time login link", CreatedAt: now, ExpiresAt: now.Add(loginLinkTTL), OneTime: true}
+	ctx, cancel := context.WithTimeout(ctx, s.opts.StoreTimeout)
+	defer cancel()
+	if err := s.admin.CreateCredential(ctx, cred); err != nil {
+		return "", time.Time{}, err
+	}
+	return s.publicURL + "/admin/#login=" + code, cred.ExpiresAt, nil
 }

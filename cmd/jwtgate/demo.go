@@ -24,7 +24,11 @@ import (
 const (
 	demoOkeraIssuer = "https://demo.jwtgate.local/okera"
 	demoOktoIssuer  = "https://demo.jwtgate.local/okto"
+	demoAcmeIssuer  = "https://demo.jwtgate.local/acme"
 	demoAudience    = "jwtgate-demo"
+	// demoTenant is the tenant the demo seeds in the store, for the admin
+	// API and console.
+	demoTenant = "demo"
 )
 
 // Files of the demo configuration, inside --dir.
@@ -34,6 +38,10 @@ const (
 	demoOktoSecret   = "okto-hs256.secret"     // HS256 shared secret, for the policy
 	demoOktoJWK      = "okto-hs256.jwk.json"   // the same secret as a JWK, for mint
 	demoPolicy       = "policy.yaml"
+	demoAdminToken   = "admin.token"           // the operator token of the admin API
+	demoSecretsKey   = "secrets.key"           // seals stored integrations' secrets
+	demoAcmeDoc      = "acme-integration.json" // an integration to store through the API
+	demoData         = "data"                  // serve's --data-dir: the store
 )
 
 const demoPolicyYAML = `# jwtgate demo policy, written by "jwtgate demo". Edit freely: demo does not
@@ -61,12 +69,18 @@ integrations:
     subject_claim: user_id
     required_claims:
       - {name: user_id, type: string}
+
+service:
+  # The admin API (/v1/admin/) and console (/admin/). Both files were
+  # generated for the demo; a deployment brings its own.
+  admin_token_file: ` + demoAdminToken + `
+  secrets_key_file: ` + demoSecretsKey + `
 `
 
 // demoUsage is the -h text of jwtgate demo, before its flags.
 const demoUsage = "Usage: jwtgate demo [--dir .demo] [--url http://127.0.0.1:8080] [--command CMD]\n\nCreates a demo configuration (keys and policy.yaml) unless present, and prints\ncurl commands with freshly minted tokens for \"jwtgate serve\".\n\nFlags:\n"
 
-func runDemo(_ context.Context, args []string, stdout, stderr io.Writer) int {
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fset := newFlagSet("demo", demoUsage, stderr)
 	dir := fset.String("dir", ".demo", "folder of the demo configuration (created if missing)")
 	url := fset.String("url", "http://127.0.0.1:8080", "base URL of the server the printed curl lines call")
@@ -81,6 +95,9 @@ func runDemo(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		*command = selfCommand(executable(), onPath("jwtgate"))
 	}
 	okeraKey, oktoKey, err := ensureDemo(*dir, stderr)
+	if err == nil {
+		err = ensureDemoAdmin(ctx, *dir, okeraKey, stderr)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "jwtgate: demo: %v\n", err)
 		return exitRejected
@@ -97,6 +114,14 @@ func runDemo(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	oktoTok, err := mintToken(oktoKey, map[string]any{
 		"iss": demoOktoIssuer, "aud": demoAudience, "user_id": "user-42",
+		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(),
+	}, nil)
+	if err != nil {
+		fmt.Fprintf(stderr, "jwtgate: demo: %v\n", err)
+		return exitRejected
+	}
+	acmeTok, err := mintToken(okeraKey, map[string]any{
+		"iss": demoAcmeIssuer, "aud": demoAudience, "sub": "carol", "email": "carol@acme.example",
 		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(),
 	}, nil)
 	if err != nil {
@@ -132,7 +157,14 @@ curl -sS %s/.well-known/jwks.json
 # Offline, with the step-by-step trace:
 %s verify --config %s --explain %s
 
-`, *dir, *command, policy, filepath.Join(*dir, "data"), okeraTok, endpoint, oktoTok, endpoint, endpoint, okeraTok, base, oktoTok, base, base, *command, policy, okeraTok)
+# The admin API: store an integration for the seeded tenant %q (the console
+# at %s/admin/ does the same; make run prints its one-time login link)
+curl -sS -X PUT -H "Authorization: Bearer $(cat %s)" -H 'Content-Type: application/json' --data @%s %s/v1/admin/tenants/%s/integrations/acme
+# then its token verifies: expect 200 with "integration":"%s--acme"
+curl -sS -H 'Authorization: Bearer %s' -X POST %s
+
+`, *dir, *command, policy, filepath.Join(*dir, demoData), okeraTok, endpoint, oktoTok, endpoint, endpoint, okeraTok, base, oktoTok, base, base, *command, policy, okeraTok,
+		demoTenant, base, filepath.Join(*dir, demoAdminToken), filepath.Join(*dir, demoAcmeDoc), base, demoTenant, demoTenant, acmeTok, endpoint)
 	return exitOK
 }
 

@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/server"
@@ -39,6 +40,7 @@ Flags:
 type serveFlags struct {
 	config, listen, dataDir, dsn string
 	level                        slog.Level
+	loginLink                    bool
 	engine                       engineFlags
 }
 
@@ -51,6 +53,7 @@ func parseServeFlags(args []string, stderr io.Writer) (f serveFlags, code int, o
 	dataDir := fset.String("data-dir", ".jwtgate", "folder of the SQLite store and of jwtgate's signing keys")
 	dsn := fset.String("store", "", `store DSN, overriding service.store: "sqlite:PATH" or "postgres://…"`)
 	logLevel := fset.String("log-level", "info", "the least severe log lines written: debug, info, warn or error")
+	loginLink := fset.Bool("login-link", false, "print a one-time link that signs the admin console (/admin/) in as the operator")
 	engine := addEngineFlags(fset)
 	if code, ok := parseFlagsOnly(fset, stderr, args); !ok {
 		return f, code, false
@@ -70,7 +73,7 @@ func parseServeFlags(args []string, stderr io.Writer) (f serveFlags, code int, o
 			return f, usageError(fset, stderr, "--store: %v", err), false
 		}
 	}
-	return serveFlags{config: *config, listen: *listen, dataDir: *dataDir, dsn: *dsn, level: level, engine: engine}, 0, true
+	return serveFlags{config: *config, listen: *listen, dataDir: *dataDir, dsn: *dsn, level: level, engine: engine, loginLink: *loginLink}, 0, true
 }
 
 // runServe parses the flags of serve and wires the server: the listener,
@@ -118,6 +121,14 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 		scheme = "https"
 	}
 	fmt.Fprintf(stderr, "jwtgate: listening on %s://%s\n", scheme, ln.Addr())
+	if f.loginLink {
+		link, expires, err := srv.LoginLink(ctx, "")
+		if err != nil {
+			fmt.Fprintf(stderr, "jwtgate: no console login link: %v\n", err)
+		} else {
+			fmt.Fprintf(stderr, "jwtgate: admin console: %s (one-time, until %s)\n", link, expires.Format(time.Kitchen))
+		}
+	}
 	if err := srv.Run(ctx, ln); err != nil {
 		fmt.Fprintf(stderr, "jwtgate: %v\n", err)
 		return exitRejected
