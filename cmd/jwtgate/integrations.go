@@ -1,13 +1,13 @@
 package main
 
 import (
-	"strings"
 	"context"
 	"flag"
 	"fmt"
 	"io"
 	neturl "net/url"
 	"os"
+	"strings"
 
 	"github.com/jwtgate/jwtgate/policyfile"
 )
