@@ -3,6 +3,8 @@ package main
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -236,4 +238,36 @@ func TestIntegrationsCredential(t *testing.T) {
 	assert.Equal(t, exitRejected, r.code)
 	assert.Contains(t, r.stderr, "Authentication required")
 	_ = tf
+}
+
+// An integration changed by someone else between apply's read and its
+// write is reported (412), not overwritten, and not retried.
+func TestIntegrationsApplyConflict(t *testing.T) {
+	url, tf := adminServer(t)
+	dir := t.TempDir()
+	require.Equal(t, exitOK, adminCmd(t, url, tf, "", "apply", "-f", writeFile(t, dir, "v1.yaml", acmeFile("10m"))).code)
+	target, err := neturl.Parse(url)
+	require.NoError(t, err)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	puts := 0
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut {
+			puts++
+			if puts == 1 { // another admin's change lands first
+				other := adminCmd(t, url, tf, "", "apply", "-f", writeFile(t, dir, "other.yaml", acmeFile("7m")))
+				assert.Equal(t, exitOK, other.code, other.stderr) // not require: this is the server's goroutine
+			}
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+
+	r := adminCmd(t, front.URL, tf, "", "apply", "-f", writeFile(t, dir, "v2.yaml", acmeFile("5m")))
+	assert.Equal(t, exitRejected, r.code)
+	assert.Contains(t, r.stderr, "acme/jwt-auth: The resource changed since it was read: ")
+	assert.Contains(t, r.stderr, "(HTTP 412)")
+	assert.Contains(t, r.stderr, "nothing was written")
+	assert.Equal(t, 1, puts, "not retried")
+	g := adminCmd(t, url, tf, "", "get", "jwt-auth", "--tenant", "acme")
+	assert.Contains(t, g.stdout, "max_age: 7m\n", "the other change stands")
 }
