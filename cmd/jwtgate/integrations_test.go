@@ -224,7 +224,7 @@ func TestIntegrationsApplyErrors(t *testing.T) {
 // The credential comes from --token-file or the environment; without
 // either the command says so (a usage error) and sends nothing.
 func TestIntegrationsCredential(t *testing.T) {
-	url, tf := adminServer(t)
+	url, _ := adminServer(t)
 	t.Setenv(envAdminToken, "")
 	r := runCmd(t, "", "integrations", "list", "--server", url)
 	assert.Equal(t, exitUsage, r.code)
@@ -237,7 +237,6 @@ func TestIntegrationsCredential(t *testing.T) {
 	r = adminCmd(t, url, writeFile(t, t.TempDir(), "wrong.token", "wrong"), "", "list")
 	assert.Equal(t, exitRejected, r.code)
 	assert.Contains(t, r.stderr, "Authentication required")
-	_ = tf
 }
 
 // An integration changed by someone else between apply's read and its
