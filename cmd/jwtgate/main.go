@@ -11,6 +11,7 @@
 //	jwtgate keys generate --alg ALG --kid KID [--out FILE] [--bits N] [--force]
 //	jwtgate mint --key FILE --claims JSON|@FILE [--kid KID] [--alg ALG] [--ttl 1h] [--header JSON]
 //	jwtgate serve --config FILE [--listen 127.0.0.1:8080] [--data-dir .jwtgate] [--store DSN] [--log-level info] [--engine native|wasm] [--module FILE]
+//	jwtgate integrations list|get|apply|delete|test|export [--server URL] [--token-file FILE] [--tenant T] …
 //	jwtgate demo [--dir .demo] [--url http://127.0.0.1:8080]
 //	jwtgate version
 //
@@ -50,6 +51,7 @@ Usage:
   jwtgate policy build POLICY [-o FILE]   (the policy as one canonical JSON bundle, keys inline)
   jwtgate mint --key FILE --claims JSON|@FILE [--kid KID] [--alg ALG] [--ttl 1h] [--header JSON]
   jwtgate serve --config FILE [--listen 127.0.0.1:8080] [--data-dir .jwtgate] [--store DSN] [--log-level info] [--engine native|wasm] [--module FILE]
+  jwtgate integrations list|get|apply|delete|test|export [--server URL] [--token-file FILE] [--tenant T]   (the admin API of serve)
   jwtgate demo [--dir .demo] [--url http://127.0.0.1:8080]
   jwtgate version   (also --version)
 
@@ -78,6 +80,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runJWKS(ctx, rest, stdout, stderr)
 	case "serve":
 		return runServe(ctx, rest, stderr)
+	case "integrations":
+		return runIntegrations(ctx, rest, stdin, stdout, stderr)
 	case "demo":
 		return runDemo(ctx, rest, stdout, stderr)
 	case "version", "-version", "--version":

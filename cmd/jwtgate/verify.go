@@ -92,6 +92,12 @@ func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		fmt.Fprintf(stderr, "jwtgate: read token: %v\n", err)
 		return exitRejected
 	}
+	return writeDecision(stdout, d)
+}
+
+// writeDecision prints a decision as one line of JSON (with its trace
+// when it has one) and returns its exit status: 0 valid, 1 rejected.
+func writeDecision(stdout io.Writer, d *core.Decision) int {
 	stdout.Write(append(d.JSON(), '\n'))
 	if !d.Valid {
 		return exitRejected
