@@ -179,6 +179,10 @@ func TestBrowserConsole(t *testing.T) {
 	assert.False(t, s.Stored, "signing out forgets the credential")
 	assert.Equal(t, "view-signin", s.Focus)
 
+	s = step("refused")
+	assert.Contains(t, s.FieldError, "refused", "a wrong credential is refused at its field")
+	assert.False(t, s.Stored, "and not kept")
+
 	s = step("tenant-admin")
 	assert.Contains(t, s.Who, "admin of acme")
 	assert.Equal(t, "view-integrations", s.Focus, "a tenant admin lands on its integrations")
@@ -187,7 +191,7 @@ func TestBrowserConsole(t *testing.T) {
 	assert.NotContains(t, s.Rows, "globex-app")
 	assert.Equal(t, http.StatusNotFound, s.Other, "another tenant's integrations are not found")
 	for i, name := range []string{"signed-in", "tenant", "shared-added", "tested", "public-added", "remote-added",
-		"field-error", "rolled-back", "dialog", "kept", "disconnected", "signed-out", "tenant-admin"} {
+		"field-error", "rolled-back", "dialog", "kept", "disconnected", "signed-out", "refused", "tenant-admin"} {
 		_, err := os.Stat(filepath.Join(artifacts, consoleShot(i+1, name)))
 		assert.NoError(t, err, "the screenshot of %s", name)
 	}

@@ -173,6 +173,12 @@ try {
   await page.click("#sign-out");
   await visible("view-signin");
   await record("signed-out");
+  // A wrong credential is refused at its field.
+  await page.fill("#credential", "jwtgate_adm_not-a-credential");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.querySelector("#credential-error").textContent !== "");
+  await record("refused", { fieldError: await page.textContent("#credential-error") });
+  await page.fill("#credential", "");
   await page.focus("#credential");
   await page.keyboard.type(input.tenantAdmin);
   await page.keyboard.press("Enter");
