@@ -1,6 +1,8 @@
 // The page: paste a token, see the decision, the claims and the explain
 // trace as a checklist. Everything runs in this page (jwtgate.js).
 import { JWTGate, PolicyError } from "./jwtgate.js";
+// The checklist is shared with the admin console (internal/traceview).
+import { checklist, humanDuration, humanize } from "./trace.js";
 
 // The demo keys are public test data, made for this page only.
 const DEMO_EC_PRIVATE = {
@@ -77,45 +79,6 @@ async function mintDemo(kind, nowSec) {
 
 // ---- Human phrasing ---------------------------------------------------------
 
-const STEP_TITLES = {
-  time: "Current time", size: "Token size", format: "Format", header: "Header", payload: "Payload",
-  issuer: "Issuer", algorithm: "Algorithm", keys: "Keys", signature: "Signature", decryption: "Decryption",
-  exp: "Expiry", nbf: "Not before", iat: "Issued at", max_age: "Maximum age", aud: "Audience",
-  required_claims: "Required claims", subject: "Subject", permissions: "Permissions", roles: "Roles",
-  groups: "Groups", redirect: "Redirect", headers: "Upstream headers", jti: "One-time use",
-  decision: "Decision", internal: "Internal",
-};
-// STEP_ORDER is the core's check order (core/doc.go). After a failed check
-// the checklist lists the checks that did not run as skipped, so a reader
-// sees what was never looked at.
-const STEP_ORDER = ["size", "format", "header", "issuer", "algorithm", "keys", "signature", "exp", "nbf", "iat",
-  "max_age", "aud", "required_claims", "subject", "permissions", "roles", "groups", "redirect", "headers", "jti"];
-const ICONS = { pass: "✓", fail: "✗", skip: "–", info: "ℹ" };
-const OUTCOME_WORDS = { pass: "passed", fail: "failed", skip: "skipped", info: "note" };
-
-function plural(n, unit) {
-  return `${n} ${unit}${n === 1 ? "" : "s"}`;
-}
-
-// humanDuration turns Go's duration spelling (1h2m3s, 5m0s, 30s) into words.
-export function humanDuration(h, m, s) {
-  h = Number(h || 0); m = Number(m || 0); s = Number(s || 0);
-  const parts = [];
-  const days = Math.floor(h / 24);
-  if (days >= 2) { parts.push(plural(days, "day")); h -= days * 24; }
-  if (h) parts.push(plural(h, "hour"));
-  if (m) parts.push(plural(m, "minute"));
-  if (s) parts.push(plural(s, "second"));
-  if (!parts.length) return "0 seconds";
-  return parts.slice(0, 2).join(" ");
-}
-
-export function humanize(detail) {
-  return detail
-    .replace(/\b(?:(\d+)h)?(?:(\d+)m)?(\d+(?:\.\d+)?)s\b/g, (_, h, m, s) => humanDuration(h, m, Math.round(Number(s))))
-    .replace(/ by (.+?) kid "([^"]*)"/, ' by key $2 ($1)');
-}
-
 function relative(seconds, nowSec) {
   const d = Math.round(seconds - nowSec);
   const words = humanDuration(Math.floor(Math.abs(d) / 3600), Math.floor((Math.abs(d) % 3600) / 60), Math.abs(d) % 60);
@@ -132,18 +95,6 @@ function dateText(seconds) {
 function renderError(title, message) {
   const box = $("#result");
   box.replaceChildren(el("div", { class: "error", role: "alert" }, el("strong", {}, title), message));
-}
-
-// withSkipped is a refused decision's trace followed by the checks that
-// come after the failed one and never ran.
-function withSkipped(d) {
-  const last = d.trace[d.trace.length - 1];
-  const at = STEP_ORDER.indexOf(last.step);
-  if (d.valid || last.outcome !== "fail" || at < 0) return d.trace;
-  const ran = new Set(d.trace.map((s) => s.step));
-  const rest = STEP_ORDER.slice(at + 1).filter((step) => !ran.has(step))
-    .map((step) => ({ step, outcome: "skip", detail: "not checked: an earlier check failed" }));
-  return [...d.trace, ...rest];
 }
 
 function renderDecision(d, nowSec) {
@@ -171,13 +122,8 @@ function renderDecision(d, nowSec) {
   if (d.headers) fact("Headers", Object.entries(d.headers).map(([k, v]) => `${k}: ${v}`).join("\n"));
   if (facts.length) parts.push(el("h3", {}, "Identity"), el("dl", { class: "facts" }, ...facts));
 
-  if (d.trace && d.trace.length) {
-    const items = withSkipped(d).map((s) => el("li", { class: s.outcome, "data-step": s.step },
-      el("span", { class: "icon", title: OUTCOME_WORDS[s.outcome] || s.outcome }, ICONS[s.outcome] || "•"),
-      el("span", { class: "step" }, STEP_TITLES[s.step] || s.step),
-      el("span", { class: "detail" }, humanize(s.detail || ""))));
-    parts.push(el("h3", {}, "Checks"), el("ol", { class: "trace" }, ...items));
-  }
+  const checks = checklist(d);
+  if (checks) parts.push(el("h3", {}, "Checks"), checks);
 
   if (d.claims && typeof d.claims === "object") {
     const rows = Object.entries(d.claims).map(([k, v]) => {

@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jwtgate/jwtgate/internal/traceview"
 	"github.com/jwtgate/jwtgate/internal/wasmbuild"
 )
 
@@ -30,7 +31,8 @@ var startTime = time.Now()
 // WasmPackage is the import path of the module's main package.
 const WasmPackage = "github.com/jwtgate/jwtgate/examples/browser/wasm"
 
-// The page's static files, served as they are.
+// The page's static files, served as they are; beside them trace.js, the
+// checklist the admin console shares (internal/traceview).
 //
 //go:embed index.html app.js jwtgate.js style.css
 var static embed.FS
@@ -278,8 +280,11 @@ func Handler(site *Site) http.Handler {
 			return
 		}
 		data, err := static.ReadFile(name)
-		if name == "index.html" {
+		switch name {
+		case "index.html":
 			data = index
+		case traceview.File:
+			data, err = traceview.JS, nil
 		}
 		if err != nil {
 			h.Del("Content-Security-Policy")
