@@ -167,10 +167,11 @@ func TestOpenAPIDocument(t *testing.T) {
 	ids := map[string]string{}
 	for key, op := range openAPIOperations(t, doc) {
 		id, _ := op["operationId"].(string)
-		if assert.NotEmpty(t, id, "%s: operationId", key) {
-			assert.NotContains(t, ids, id, "%s: operationId %s is also %s's", key, id, ids[id])
-			ids[id] = key
+		if prev, dup := ids[id]; dup {
+			t.Errorf("%s: operationId %s is also %s's", key, id, prev)
 		}
+		assert.NotEmpty(t, id, "%s: operationId", key)
+		ids[id] = key
 		responses, _ := op["responses"].(map[string]any)
 		assert.NotEmpty(t, responses, "%s: responses", key)
 		for code, r := range responses {
