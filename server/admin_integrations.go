@@ -250,12 +250,13 @@ func (s *Server) storeRevisionAs(w http.ResponseWriter, r *http.Request, ar admi
 	if rev.Kind == "create" {
 		status = http.StatusCreated
 	}
-	s.answerStored(w, r, ar, name, plain, diff, status)
+	s.answerStored(w, r, ar, name, plain, diff, status, draft)
 }
 
 // answerStored answers a write with the integration as it now is: its
-// head read again, the document written, what changed.
-func (s *Server) answerStored(w http.ResponseWriter, r *http.Request, ar adminRequest, name string, plain []byte, diff []jsondiff.Change, status int) {
+// head read again, the document written, what changed; the ETag is the
+// draft's for a draft.
+func (s *Server) answerStored(w http.ResponseWriter, r *http.Request, ar adminRequest, name string, plain []byte, diff []jsondiff.Change, status int, draft bool) {
 	ctx, cancel := s.adminContext(r)
 	defer cancel()
 	rec, err := s.admin.GetIntegration(ctx, ar.tenant, name)
@@ -266,7 +267,10 @@ func (s *Server) answerStored(w http.ResponseWriter, r *http.Request, ar adminRe
 	v, _ := storedView(s.cur.Load(), rec, plain, ar.who.operator)
 	changed := true
 	v.Changed, v.Diff = &changed, diff
-	if rec.Live != 0 {
+	switch {
+	case draft: // the tag promote takes
+		w.Header().Set("ETag", etag(rec.Draft))
+	case rec.Live != 0:
 		w.Header().Set("ETag", etag(rec.Live))
 	}
 	writeJSON(w, status, v)

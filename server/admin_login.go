@@ -25,6 +25,15 @@ func (s *Server) handleAdminLoginLink(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &body) {
 		return
 	}
+	if body.Tenant != "" {
+		ctx, cancel := s.adminContext(r)
+		_, err := s.admin.GetTenant(ctx, body.Tenant)
+		cancel()
+		if err != nil {
+			s.storeProblem(w, err, "No such tenant")
+			return
+		}
+	}
 	link, expires, err := s.LoginLink(r.Context(), body.Tenant)
 	if err != nil {
 		s.storeProblem(w, err, "No such tenant")

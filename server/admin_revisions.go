@@ -2,7 +2,6 @@ package server
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -94,11 +93,10 @@ func (s *Server) handleAdminRollback(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Revision int64 `json:"revision"`
 	}
-	raw, ok := readAdminBody(w, r)
-	if !ok {
+	if !decodeBody(w, r, &body) {
 		return
 	}
-	if err := json.Unmarshal(raw, &body); err != nil || body.Revision < 1 {
+	if body.Revision < 1 {
 		writeProblem(w, http.StatusBadRequest, "invalid_request", `Want {"revision": N}`)
 		return
 	}
@@ -217,7 +215,7 @@ func (s *Server) handleAdminPromote(w http.ResponseWriter, r *http.Request) {
 	}
 	s.audit(r, ar, "integration.promote", name, map[string]any{"revision": rev.Number, "draft": expect})
 	s.refreshStored(r.Context())
-	s.answerStored(w, r, ar, name, plain, nil, http.StatusOK)
+	s.answerStored(w, r, ar, name, plain, nil, http.StatusOK, false)
 }
 
 // handleAdminDiscardDraft is DELETE …/integrations/{name}/draft.
@@ -251,5 +249,3 @@ func (s *Server) handleAdminDiscardDraft(w http.ResponseWriter, r *http.Request)
 	s.refreshStored(r.Context())
 	w.WriteHeader(http.StatusNoContent)
 }
-
-var errNoDocument = errors.New("no document")

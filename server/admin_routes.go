@@ -1,12 +1,16 @@
 package server
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
+)
 
 // adminRoutes registers the admin API (/v1/admin/…, documented in
 // openapi.yaml) on mux. Every handler authenticates its caller itself.
 func (s *Server) adminRoutes(mux *http.ServeMux) {
 	const t = "/v1/admin/tenants/{tenant}"
 	const in = t + "/integrations/{name}"
+	known := http.NewServeMux() // the patterns alone, to answer 405 with Allow
 	for _, r := range []struct {
 		pattern string
 		h       http.HandlerFunc
@@ -41,8 +45,27 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 		{"POST " + t + "/sessions/revoke", s.handleAdminRevokeSubject},
 	} {
 		mux.Handle(r.pattern, s.endpoint("admin", r.h))
+		known.Handle(r.pattern, http.NotFoundHandler())
 	}
 	mux.Handle("/v1/admin/", s.endpoint("admin", func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowed(known, r); allow != "" {
+			w.Header().Set("Allow", allow)
+			writeProblem(w, http.StatusMethodNotAllowed, "method_not_allowed", "This endpoint takes "+allow)
+			return
+		}
 		writeProblem(w, http.StatusNotFound, "not_found", "No such admin endpoint (see /v1/admin/openapi.yaml)")
 	}))
+}
+
+// allowed lists the methods known's patterns take on r's path.
+func allowed(known *http.ServeMux, r *http.Request) string {
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodPut, http.MethodPost, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := known.Handler(probe); pattern != "" {
+			out = append(out, m)
+		}
+	}
+	return strings.Join(out, ", ")
 }

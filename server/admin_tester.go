@@ -21,17 +21,16 @@ func (s *Server) handleAdminTest(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	raw, ok := readAdminBody(w, r)
-	if !ok {
-		return
-	}
 	var body struct {
 		Token       string          `json:"token"`
 		Redirect    string          `json:"redirect_url"`
 		Now         int64           `json:"now"`
 		Integration json.RawMessage `json:"integration"`
 	}
-	if err := json.Unmarshal(raw, &body); err != nil || body.Token == "" {
+	if !decodeBody(w, r, &body) {
+		return
+	}
+	if body.Token == "" {
 		writeProblem(w, http.StatusBadRequest, "invalid_request", `Want {"token": …, "integration": {…} (optional)}`)
 		return
 	}
@@ -44,25 +43,33 @@ func (s *Server) handleAdminTest(w http.ResponseWriter, r *http.Request) {
 	if v, ok := fileView(ar.c, ar.tenant, name); ok {
 		full = v.Integration
 	}
-	engine := ar.c.tester
+	var engine core.Engine = ar.c.tester
+	oneTime := false
 	if len(body.Integration) > 0 {
-		if engine, ok = s.draftEngine(w, r, ar, name, body.Integration); !ok {
+		v, ok := s.draftEngine(w, r, ar, name, body.Integration)
+		if !ok {
 			return
 		}
-	} else if ar.c.integrations[full] == nil {
+		info, _ := v.Policy().Integration(full)
+		engine, oneTime = v, info.OneTimeUse
+	} else if in := ar.c.integrations[full]; in != nil {
+		oneTime = in.OneTimeUse
+	} else {
 		writeProblem(w, http.StatusNotFound, "not_found", "No such integration in force; send its document as \"integration\" to test it unsaved")
 		return
 	}
 	d := engine.Verify(r.Context(), core.Request{Token: body.Token, Now: now, Explain: true, Integration: full, RedirectParam: body.Redirect})
 	answer := testerAnswer{Decision: d, Trace: d.Trace}
-	answer.Trace = append(slices.Clip(d.Trace), core.Step{Name: "jti", Outcome: core.OutcomeInfo, Detail: "token tester: a one-time jti is neither checked against the replay store nor consumed"})
+	if oneTime {
+		answer.Trace = append(slices.Clip(d.Trace), core.Step{Name: "jti", Outcome: core.OutcomeInfo, Detail: "token tester: the jti is neither checked against the replay store nor consumed"})
+	}
 	s.log.Info("token tested", "tenant", ar.tenant, "integration", name, "valid", d.Valid, "code", string(d.Code), tokenHashAttr(body.Token))
 	writeJSON(w, http.StatusOK, answer)
 }
 
 // draftEngine is a verifier of one unsaved document, checked as a write
 // would check it alone, with the configuration's key source.
-func (s *Server) draftEngine(w http.ResponseWriter, r *http.Request, ar adminRequest, name string, raw []byte) (core.Engine, bool) {
+func (s *Server) draftEngine(w http.ResponseWriter, r *http.Request, ar adminRequest, name string, raw []byte) (*core.Verifier, bool) {
 	if _, probs := decodeDoc(raw); len(probs) > 0 {
 		writeProblem(w, http.StatusUnprocessableEntity, "invalid_integration", "The document is refused", probs...)
 		return nil, false

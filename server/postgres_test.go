@@ -23,7 +23,7 @@ const defaultTestPostgres = "postgres://postgres@127.0.0.1:5432/test?sslmode=dis
 // testPostgres returns a DSN of a fresh schema on the test server
 // (JWTGATE_TEST_POSTGRES, else the CI default), dropped when the test ends.
 // An unreachable server skips the test, or fails it when CI=true.
-func testPostgres(t *testing.T) string {
+func testPostgres(t testing.TB) string {
 	t.Helper()
 	dsn := os.Getenv("JWTGATE_TEST_POSTGRES")
 	if dsn == "" {
