@@ -260,31 +260,17 @@ func parsePolicy(file string, data []byte, opts LoadOptions, parse func([]byte) 
 		all = append(all, keyed{pe.Line, pe})
 	}
 	p := &Policy{byIssuer: map[string]*integration{}, byName: map[string]*integration{}}
-	names, issuers, documents := map[string]bool{}, map[string]string{}, map[string]string{}
+	ids := newIdentities()
 	for i := range pf.Integrations {
 		cfg, in, ip := parseIntegration(file, &pf.Integrations[i], opts)
 		name := nameOr(cfg.Name, i)
 		// Duplicates among the names and issuers that are themselves valid.
-		if !ip.failed("name") {
-			if names[cfg.Name] {
-				ip.add("name", "duplicate integration name")
-			}
-			names[cfg.Name] = true
-		}
-		if !ip.failed("issuer") {
-			if other, ok := issuers[cfg.Issuer]; ok {
-				ip.add("issuer", "issuer %q is already used by integration %q", cfg.Issuer, other)
-			} else {
-				issuers[cfg.Issuer] = name
-			}
-		}
+		url := ""
 		if in != nil && in.discovery != nil {
-			// "https://a" and "https://a/" share a document, which can name one.
-			if other, ok := documents[in.discovery.URL]; ok {
-				ip.add("issuer", "its discovery document %s is integration %q's too; only one issuer can match it", in.discovery.URL, other)
-			} else {
-				documents[in.discovery.URL] = name
-			}
+			url = in.discovery.URL
+		}
+		for _, c := range ids.claim(name, cfg.Name, cfg.Issuer, url, !ip.failed("name"), !ip.failed("issuer")) {
+			ip.add(c.field, "%s", c.reason)
 		}
 		for _, pe := range ip.list {
 			pe.Integration = name
@@ -293,10 +279,7 @@ func parsePolicy(file string, data []byte, opts LoadOptions, parse func([]byte) 
 		if len(ip.list) > 0 || len(all) > 0 {
 			continue
 		}
-		p.byName[in.name] = in
-		p.byIssuer[in.issuer] = in
-		p.integrations = append(p.integrations, in)
-		p.maxToken = max(p.maxToken, in.maxTokenBytes)
+		p.add(in)
 	}
 	if len(all) > 0 {
 		return nil, sortedProblems(file, all)
