@@ -2,6 +2,8 @@ package server
 
 import (
 	"bytes"
+	"cmp"
+	"maps"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -53,48 +55,39 @@ func decodeDoc(raw []byte) (integrationDoc, []fieldProblem) {
 }
 
 // checkDoc checks a document alone with the loader of the configuration
-// file (the same rules, the same reasons), files and environment
-// variables refused; the fields are named as in a stored document:
+// file (the same rules, the same reasons; files and environment variables
+// refused; the session bounds of the file's service section), as a build
+// compiles it; the fields are named as in a stored document:
 // policy.keys[0].secret, service.remote_validation.url.
-func checkDoc(tenant, name string, doc integrationDoc) []fieldProblem {
-	in := storedIntegration{tenant: tenant, name: name, doc: doc}
-	data, err := mergeStored([]byte("integrations: []\n"), []storedIntegration{in})
-	if err != nil {
-		return []fieldProblem{{Reason: err.Error()}}
+func checkDoc(c *config, tenant, name string, doc integrationDoc) (compiledStored, []fieldProblem) {
+	cs := compileStored(c, tenant, name, doc)
+	probs := fieldProblems(cs.err, policyName(tenant, name), true, nil)
+	if cs.err != nil && len(probs) == 0 {
+		probs = []fieldProblem{{Reason: fmt.Sprint(cs.err)}}
 	}
-	label := "integration " + tenant + "/" + name
-	policy, err := core.ParsePolicy(label, data, core.LoadOptions{Discovery: true})
-	if err == nil {
-		_, err = parseService(label, data, policy, refuseFiles, refuseEnv)
-	}
-	probs := fieldProblems(err, policyName(tenant, name), true, nil)
-	if err != nil && len(probs) == 0 {
-		probs = []fieldProblem{{Reason: fmt.Sprint(err)}}
-	}
-	return probs
+	return cs, probs
 }
 
 func refuseFiles(string) ([]byte, error) { return nil, errFilesRefused }
 func refuseEnv(string) (string, bool)    { return "", false }
 
-// checkWithOthers checks a document beside every other integration, the
-// file's and the store's, as the next build will load it: a taken issuer
-// or name is found here. other names what a tenant admin may not learn
-// (another integration's name): its reason is replaced by a neutral one.
-func checkWithOthers(c *config, tenant, name string, doc integrationDoc, operator bool) []fieldProblem {
+// checkWithOthers checks a compiled document beside every other
+// integration served, the file's and the store's, as the next build joins
+// them: a taken issuer or name is found here. A tenant admin may not
+// learn another integration's name: its reason is replaced by a neutral
+// one.
+func checkWithOthers(c *config, publicURL string, tenant, name string, cs compiledStored, operator bool) []fieldProblem {
 	full := policyName(tenant, name)
-	set := slices.DeleteFunc(slices.Clone(c.stored.live), func(in storedIntegration) bool {
-		return policyName(in.tenant, in.name) == full
-	})
-	set = append(set, storedIntegration{tenant: tenant, name: name, doc: doc})
-	data, err := mergeStored(c.fileData, set)
-	if err != nil {
-		return []fieldProblem{{Reason: err.Error()}}
+	if info, _ := cs.policy.Integration(full); info.Issuer == cmp.Or(c.publicURL, publicURL) {
+		return []fieldProblem{{Field: "policy.issuer", Reason: "the issuer of jwtgate's own tokens (service.public_url) cannot be an integration's"}}
 	}
-	policy, err := parsePolicy(c.file, data)
-	if err == nil {
-		_, err = parseService(c.file, data, policy, fileReader(c.file), lookupEnv)
+	parts := []*core.Policy{c.filePolicy}
+	for _, other := range slices.Sorted(maps.Keys(c.storedParts)) {
+		if other != full {
+			parts = append(parts, c.storedParts[other])
+		}
 	}
+	_, err := core.JoinPolicies(append(parts, cs.policy)...)
 	hide := func(string) string { return "conflicts with another integration (its issuer or name is taken)" }
 	if operator {
 		hide = nil

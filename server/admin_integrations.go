@@ -203,9 +203,9 @@ func (s *Server) acceptDoc(w http.ResponseWriter, ar adminRequest, name string, 
 		return nil, false
 	}
 	doc, _ := decodeDoc(plain)
-	probs := checkDoc(ar.tenant, name, doc)
+	cs, probs := checkDoc(ar.c, ar.tenant, name, doc)
 	if len(probs) == 0 && withOthers {
-		probs = checkWithOthers(ar.c, ar.tenant, name, doc, ar.who.operator)
+		probs = checkWithOthers(ar.c, s.publicURL, ar.tenant, name, cs, ar.who.operator)
 	}
 	if len(probs) > 0 {
 		writeProblem(w, http.StatusUnprocessableEntity, "invalid_integration", "The integration is refused", probs...)

@@ -84,20 +84,16 @@ func (s *Server) draftEngine(w http.ResponseWriter, r *http.Request, ar adminReq
 		return nil, false
 	}
 	doc, _ := decodeDoc(plain)
-	if probs := checkDoc(ar.tenant, name, doc); len(probs) > 0 {
+	cs, probs := checkDoc(ar.c, ar.tenant, name, doc)
+	if len(probs) > 0 {
 		writeProblem(w, http.StatusUnprocessableEntity, "invalid_integration", "The document is refused", probs...)
 		return nil, false
 	}
-	data, _ := mergeStored([]byte("integrations: []\n"), []storedIntegration{{tenant: ar.tenant, name: name, doc: doc}})
-	policy, err := core.ParsePolicy("integration "+ar.tenant+"/"+name, data, core.LoadOptions{Discovery: true})
 	cfg := core.Config{Replay: noReplay{}}
 	if ar.c.fetcher != nil {
 		cfg.Keys = ar.c.fetcher
 	}
-	var v *core.Verifier
-	if err == nil {
-		v, err = core.NewVerifier(policy, cfg)
-	}
+	v, err := core.NewVerifier(cs.policy, cfg)
 	if err != nil {
 		s.internalProblem(w, err)
 		return nil, false

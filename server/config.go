@@ -100,6 +100,11 @@ type config struct {
 	// with; quarantined those of them the loader refused, by policy name.
 	stored      storedSet
 	quarantined map[string]string
+	// filePolicy is the file's own policy, and storedParts the policy of
+	// each stored integration served, by name: a write checks its
+	// document beside them (JoinPolicies).
+	filePolicy  *core.Policy
+	storedParts map[string]*core.Policy
 	// secrets seals stored integrations' documents; nil: none may hold a
 	// secret (service.secrets_key_file).
 	secrets *secretsKey

@@ -113,6 +113,11 @@ type Server struct {
 	// the counts not yet flushed to the store.
 	shadowJobs chan shadowJob
 	tallies    shadowTallies
+	// compiled are the stored revisions the last build compiled, kept for
+	// the next (guarded by reloadMu); nativeEngine says the engine reads
+	// the policy alone, not the configuration's bytes.
+	compiled     map[compileKey]compiledStored
+	nativeEngine bool
 	keys       *keyring
 	own        *ownTokens // verifies the keyring's tokens
 	metrics    *metrics
@@ -152,8 +157,9 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	if o.ConfigFile == "" {
 		return nil, errors.New("no configuration file")
 	}
+	native := o.NewEngine == nil
 	o.setDefaults()
-	s := &Server{opts: o, log: o.Logger, now: o.Now, client: o.HTTPClient, metrics: newMetrics(),
+	s := &Server{nativeEngine: native,opts: o, log: o.Logger, now: o.Now, client: o.HTTPClient, metrics: newMetrics(),
 		storeKick: make(chan struct{}, 1), shadowJobs: make(chan shadowJob, shadowQueue),
 		adminFailures: newFailureLimiter(adminBurst, adminRetryEvery, adminClients)}
 	s.ctx, s.cancel = context.WithCancel(context.Background())

@@ -59,38 +59,42 @@ type shadowKey struct {
 }
 
 // buildShadow makes the draft verifier of a configuration with drafts:
-// the live stored integrations, each with a draft replaced by it.
-func (s *Server) buildShadow(file string, data []byte, set *storedSet, keys core.KeySource) *shadow {
+// its policy with each draft in place of its live revision (or beside
+// them, for an integration not yet live), compiled once per revision.
+func (s *Server) buildShadow(c *config, set *storedSet, next map[compileKey]compiledStored, keys core.KeySource) *shadow {
 	if len(set.drafts) == 0 {
 		return nil
 	}
-	list := slices.Clone(set.live)
 	sh := &shadow{drafts: map[string]storedIntegration{}}
-	for _, d := range set.drafts {
-		full := policyName(d.tenant, d.name)
-		sh.drafts[full] = d
-		if i, ok := set.liveByName[full]; ok {
-			list[i] = d
-		} else {
-			list = append(list, d)
-			sh.newOnly = true
+	drafts := s.compileAll(c, set.drafts, next, map[string]string{})
+	parts := []*core.Policy{c.filePolicy}
+	for _, in := range set.live {
+		full := policyName(in.tenant, in.name)
+		if _, drafted := drafts[full]; !drafted && c.storedParts[full] != nil {
+			parts = append(parts, c.storedParts[full])
 		}
 	}
-	eff, err := parseEffective(file, data, list)
-	if err != nil {
-		s.log.Error("drafts: the shadow configuration does not load; no draft runs in shadow", "error", err.Error())
-		return nil
+	for _, d := range set.drafts {
+		full := policyName(d.tenant, d.name)
+		cs, ok := drafts[full]
+		if !ok {
+			continue // refused alone: it could never be promoted
+		}
+		sh.drafts[full] = d
+		sh.newOnly = sh.newOnly || c.storedParts[full] == nil
+		parts = append(parts, cs.policy)
 	}
+	policy, _ := core.JoinPolicies(parts...)
 	cfg := core.Config{Replay: noReplay{}}
 	if keys != nil {
 		cfg.Keys = keys
 	}
-	v, err := core.NewVerifier(eff.policy, cfg)
+	v, err := core.NewVerifier(policy, cfg)
 	if err != nil {
 		s.log.Error("drafts: no shadow verifier", "error", err.Error())
 		return nil
 	}
-	sh.verifier, sh.policy = v, eff.policy
+	sh.verifier, sh.policy = v, policy
 	return sh
 }
 

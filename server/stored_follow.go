@@ -63,7 +63,7 @@ func (s *Server) refreshStored(ctx context.Context) error {
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
 	cur := s.cur.Load()
-	set, err := s.loadStored(ctx, cur.secrets)
+	set, err := s.loadStored(ctx, cur.secrets, &cur.stored)
 	if err != nil {
 		return err
 	}
