@@ -65,7 +65,11 @@ func (p *Policy) add(in *integration) {
 // the others. The parts are not changed; the joined policy shares their
 // compiled integrations, which are immutable.
 func JoinPolicies(parts ...*Policy) (*Policy, error) {
-	p := &Policy{byIssuer: map[string]*integration{}, byName: map[string]*integration{}}
+	n := 0
+	for _, part := range parts {
+		n += len(part.integrations)
+	}
+	p := &Policy{byIssuer: make(map[string]*integration, n), byName: make(map[string]*integration, n), integrations: make([]*integration, 0, n)}
 	ids := newIdentities()
 	var errs PolicyErrors
 	for _, part := range parts {

@@ -118,6 +118,9 @@ type Server struct {
 	// the policy alone, not the configuration's bytes.
 	compiled     map[compileKey]compiledStored
 	nativeEngine bool
+	// syncedNames are the integrations last recorded in the store
+	// (SyncIntegrations), sorted; guarded by reloadMu.
+	syncedNames []string
 	keys       *keyring
 	own        *ownTokens // verifies the keyring's tokens
 	metrics    *metrics

@@ -430,17 +430,18 @@ func (s *pgStore) SyncIntegrations(ctx context.Context, names []string) error {
 		return fmt.Errorf("store: postgres: sync integrations: begin: %w", err)
 	}
 	defer tx.Rollback(ctx)
+	// Only new and retired rows are written, so that a configuration of
+	// thousands that changed none writes nothing; the NOT IN is hashed.
 	if _, err := tx.Exec(ctx, `
 		INSERT INTO integrations (name, generation, retired)
 		SELECT n, 1, false FROM unnest($1::text[]) AS n ORDER BY n
-		ON CONFLICT (name) DO UPDATE SET
-			generation = CASE WHEN integrations.retired THEN integrations.generation + 1 ELSE integrations.generation END,
-			retired    = false`, list); err != nil {
+		ON CONFLICT (name) DO UPDATE SET generation = integrations.generation + 1, retired = false
+		WHERE integrations.retired`, list); err != nil {
 		return fmt.Errorf("store: postgres: sync integrations: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `
 		UPDATE integrations SET retired = true
-		WHERE NOT retired AND name <> ALL($1::text[])`, list); err != nil {
+		WHERE NOT retired AND name NOT IN (SELECT unnest($1::text[]))`, list); err != nil {
 		return fmt.Errorf("store: postgres: sync integrations: %w", err)
 	}
 	if err := tx.Commit(ctx); err != nil {

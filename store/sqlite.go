@@ -488,13 +488,14 @@ func (s *sqliteStore) SyncIntegrations(ctx context.Context, names []string) erro
 		return fmt.Errorf("store: sqlite: sync integrations: begin: %w", err)
 	}
 	defer tx.Rollback()
-	// "WHERE true" lets SQLite parse ON CONFLICT after a SELECT.
+	// "WHERE true" lets SQLite parse ON CONFLICT after a SELECT. Only new
+	// and retired rows are written, so that a configuration of thousands
+	// that changed none writes nothing.
 	if _, err := tx.ExecContext(ctx, `
 		INSERT INTO integrations (name, generation, retired)
 		SELECT value, 1, 0 FROM json_each(?1) WHERE true
-		ON CONFLICT (name) DO UPDATE SET
-			generation = CASE WHEN retired THEN generation + 1 ELSE generation END,
-			retired    = 0`, string(list)); err != nil {
+		ON CONFLICT (name) DO UPDATE SET generation = generation + 1, retired = 0
+		WHERE retired`, string(list)); err != nil {
 		return fmt.Errorf("store: sqlite: sync integrations: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `
