@@ -108,7 +108,7 @@ func (s *Server) rebuildLocked(data []byte, set *storedSet) error {
 		s.closeLater(old)
 	}
 	s.badHash = [32]byte{} // a file refused before is tried again when it comes back
-	s.log.Info("configuration accepted", "config", file, "event", "reload", "integrations", policy.Integrations())
+	s.log.Info("configuration accepted", "config", file, "event", "reload", "integrations", c.filePolicy.Integrations(), "stored", len(c.storedParts))
 	return nil
 }
 
@@ -301,7 +301,7 @@ func (s *Server) watch(ctx context.Context, every time.Duration) {
 			// Back to the configuration serving after a refusal: nothing
 			// to reload, but the operator who saw the refusal is told.
 			s.badHash = [32]byte{}
-			s.log.Info("configuration accepted", "config", s.opts.ConfigFile, "event", "restored", "integrations", cur.policy.Integrations())
+			s.log.Info("configuration accepted", "config", s.opts.ConfigFile, "event", "restored", "integrations", cur.filePolicy.Integrations(), "stored", len(cur.storedParts))
 		}
 		s.reloadMu.Unlock()
 	}

@@ -231,7 +231,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		s.wg.Go(func() { s.followStore(s.ctx) })
 		s.wg.Go(func() { s.runShadow(s.ctx) })
 	}
-	s.log.Info("configuration accepted", "config", o.ConfigFile, "event", "start", "integrations", policy.Integrations(),
+	s.log.Info("configuration accepted", "config", o.ConfigFile, "event", "start", "integrations", c.filePolicy.Integrations(), "stored", len(c.storedParts),
 		"public_url", s.publicURL, "signing_algorithm", pre.signingAlg)
 	return s, nil
 }
