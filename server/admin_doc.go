@@ -3,11 +3,11 @@ package server
 import (
 	"bytes"
 	"cmp"
-	"maps"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 

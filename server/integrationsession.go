@@ -89,4 +89,3 @@ func (in *integ) idleExpired(used, now time.Time) (expired, touch bool) {
 	idle := now.Sub(used)
 	return idle >= in.idleTimeout, idle >= in.idleTimeout/idleTouchFraction
 }
-

@@ -121,10 +121,10 @@ type Server struct {
 	// syncedNames are the integrations last recorded in the store
 	// (SyncIntegrations), sorted; guarded by reloadMu.
 	syncedNames []string
-	keys       *keyring
-	own        *ownTokens // verifies the keyring's tokens
-	metrics    *metrics
-	publicURL  string
+	keys        *keyring
+	own         *ownTokens // verifies the keyring's tokens
+	metrics     *metrics
+	publicURL   string
 	// publicOrigin is the public URL's origin: the requests of jwtgate's
 	// own pages are same-origin.
 	publicOrigin string
@@ -162,7 +162,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	}
 	native := o.NewEngine == nil
 	o.setDefaults()
-	s := &Server{nativeEngine: native,opts: o, log: o.Logger, now: o.Now, client: o.HTTPClient, metrics: newMetrics(),
+	s := &Server{nativeEngine: native, opts: o, log: o.Logger, now: o.Now, client: o.HTTPClient, metrics: newMetrics(),
 		storeKick: make(chan struct{}, 1), shadowJobs: make(chan shadowJob, shadowQueue),
 		adminFailures: newFailureLimiter(adminBurst, adminRetryEvery, adminClients)}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
