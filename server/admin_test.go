@@ -95,6 +95,7 @@ func TestAdminIntegrationRefused(t *testing.T) {
 		{`{"policy":{"name":"x","issuer":"https://x","algorithms":["HS256"],"keys":[{"secret":"` + acmeSecret + `"}]}}`, "policy.name", "URL"},
 		{`{"policy":{"issuer":"https://x","algorithms":["HS256"],"keys":[{"secret":"` + acmeSecret + `"}]},"service":{"remote_validation":{"url":"ftp://x"}}}`, "service.remote_validation.url", ""},
 		{`{"policy":{"issuer":"https://x","algorithms":["HS256"],"keys":[{"secret":"` + acmeSecret + `"}]},"service":{"system_token_file":"/etc/shadow"}}`, "service.system_token_file", ""},
+		{`{"policy":{"issuer":"https://x","algorithms":["HS256"],"keys":[{"secret":"` + acmeSecret + `"}]},"service":{"ldap":{"url":"ldap://localhost","base_dn":"dc=x"}}}`, "service.ldap", "configuration file"},
 		// The issuer of the file's Okto integration is taken.
 		{secretDoc(oktoIssuer, acmeSecret), "policy.issuer", ""},
 	} {

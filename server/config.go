@@ -111,6 +111,9 @@ type config struct {
 	// shadow judges again, with the drafts, the tokens of integrations
 	// that have one; nil without drafts.
 	shadow *shadow
+	// allowPrivate lets stored integrations reach private addresses
+	// (service.egress.allow_private; egress.go).
+	allowPrivate bool
 }
 
 var cookieNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
@@ -169,6 +172,7 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 	p.signing(c)
 	p.adminToken(c, sc)
 	p.secretsKey(c, sc.SecretsKeyFile)
+	c.allowPrivate = sc.Egress.AllowPrivate
 	if publicOK && c.publicURL != "" {
 		if err := issuerClash(file, c.publicURL, c); err != nil {
 			p.fail(err.field, "%s", err.reason)

@@ -36,6 +36,15 @@ type serviceConfig struct {
 	DecisionCache  decisionCacheConfig            `yaml:"decision_cache"`
 	TLS            *tlsConfig                     `yaml:"tls"`
 	Tracing        tracingConfig                  `yaml:"tracing"`
+	Egress         egressConfig                   `yaml:"egress"`
+}
+
+// egressConfig bounds the calls of integrations stored through the admin
+// API (egress.go).
+type egressConfig struct {
+	// AllowPrivate lets them reach loopback, private and link-local
+	// addresses, as the file's own integrations may.
+	AllowPrivate bool `yaml:"allow_private"`
 }
 
 // forwardAuthConfig is how /v1/authz reads the request it is asked about.

@@ -153,6 +153,7 @@ func (s *Server) buildLocked(ctx context.Context, file string, data []byte, poli
 	}
 	// The key source: kept when the URLs and discovery entries did not
 	// change, so that its cache survives the reload.
+	transport := s.egressTransport(c)
 	var fetcher *jwks.Fetcher
 	fresh := false
 	discoveries := sortedDiscoveries(policy)
@@ -162,7 +163,7 @@ func (s *Server) buildLocked(ctx context.Context, file string, data []byte, poli
 		} else {
 			fetcher = jwks.New(jwks.Options{
 				URLs: c.jwksURLs, Discoveries: discoveries,
-				Client: s.client, Now: s.now, Logger: s.log, OnFetch: s.metrics.keyFetch,
+				Client: s.clientFor(transport, s.client.Timeout), Now: s.now, Logger: s.log, OnFetch: s.metrics.keyFetch,
 				TracerProvider: s.tracing.provider(),
 			})
 			fresh = true
@@ -212,12 +213,12 @@ func (s *Server) buildLocked(ctx context.Context, file string, data []byte, poli
 	s.settleCookie(c)
 	for _, in := range c.integrations {
 		if in.validator != nil {
-			in.validator.Client = s.clientWithTimeout(in.validator.Timeout)
+			in.validator.Client = s.clientFor(transport, in.validator.Timeout)
 			in.validator.TracerProvider = s.tracing.provider()
 			c.remoteValidation = true
 		}
 		if in.resolver != nil {
-			in.resolver.Client = s.clientWithTimeout(in.resolver.Timeout)
+			in.resolver.Client = s.clientFor(transport, in.resolver.Timeout)
 			in.resolver.TracerProvider = s.tracing.provider()
 		}
 		if in.ldap != nil {
@@ -251,8 +252,10 @@ func sameDiscovery(a, b core.Discovery) bool {
 	return a.URL == b.URL && a.Issuer == b.Issuer && slices.Equal(a.JWKSHosts, b.JWKSHosts)
 }
 
-func (s *Server) clientWithTimeout(d time.Duration) *http.Client {
-	return &http.Client{Transport: s.client.Transport, CheckRedirect: s.client.CheckRedirect, Jar: s.client.Jar, Timeout: d}
+// clientFor is the server's client with the given transport (the
+// configuration's egress) and timeout.
+func (s *Server) clientFor(t http.RoundTripper, d time.Duration) *http.Client {
+	return &http.Client{Transport: t, CheckRedirect: s.client.CheckRedirect, Jar: s.client.Jar, Timeout: d}
 }
 
 // watch reloads the configuration when the file's content changes,

@@ -118,6 +118,8 @@ type Server struct {
 	// the policy alone, not the configuration's bytes.
 	compiled     map[compileKey]compiledStored
 	nativeEngine bool
+	// guarded makes the connections of stored integrations (egress.go).
+	guarded http.RoundTripper
 	// syncedNames are the integrations last recorded in the store
 	// (SyncIntegrations), sorted; guarded by reloadMu.
 	syncedNames []string
@@ -163,7 +165,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	native := o.NewEngine == nil
 	o.setDefaults()
 	s := &Server{nativeEngine: native, opts: o, log: o.Logger, now: o.Now, client: o.HTTPClient, metrics: newMetrics(),
-		storeKick: make(chan struct{}, 1), shadowJobs: make(chan shadowJob, shadowQueue),
+		storeKick: make(chan struct{}, 1), guarded: guardedTransport(), shadowJobs: make(chan shadowJob, shadowQueue),
 		adminFailures: newFailureLimiter(adminBurst, adminRetryEvery, adminClients)}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.metrics.registerCacheMetrics(func() core.Engine {
