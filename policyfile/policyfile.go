@@ -18,11 +18,12 @@ package policyfile
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/jwtgate/jwtgate/core"
+
+	"github.com/jwtgate/jwtgate/internal/regularfile"
 )
 
 // MaxFileBytes bounds the policy file and every file it names: the core's
@@ -74,27 +75,5 @@ func Reader(path string) func(name string) ([]byte, error) {
 // non-blocking), and a file that is or grows too large is refused, not
 // truncated.
 func ReadFile(path string, limit int64) ([]byte, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|nonBlocking, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file (%s)", path, fi.Mode().Type())
-	}
-	if fi.Size() > limit {
-		return nil, fmt.Errorf("%s is %d bytes, the limit is %d", path, fi.Size(), limit)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s is over %d bytes", path, limit)
-	}
-	return data, nil
+	return regularfile.Read(path, limit, nil)
 }

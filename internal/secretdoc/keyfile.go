@@ -6,9 +6,10 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"io"
 	"io/fs"
 	"os"
+
+	"github.com/jwtgate/jwtgate/internal/regularfile"
 )
 
 // MaxKeyFileBytes bounds a key file: a key is 64 characters, the rest is
@@ -93,36 +94,28 @@ func LoadKey(path string) (Key, error) {
 }
 
 // readKeyFile reads the file after checking, on the open file itself, that
-// it is a regular file of a key's size that only its owners may write. It
-// opens without blocking, so that a FIFO is refused rather than waited on.
+// it is a regular file of a key's size that only its owners may write.
 func readKeyFile(path string) ([]byte, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|nonBlocking, 0)
-	if err != nil {
-		return nil, &KeyFileError{Path: path, Problem: KeyUnreadable, Err: err}
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, &KeyFileError{Path: path, Problem: KeyUnreadable, Err: err}
-	}
+	data, err := regularfile.Read(path, MaxKeyFileBytes, func(fi fs.FileInfo) error {
+		if fi.Mode().Perm()&0o002 != 0 {
+			return &KeyFileError{Path: path, Problem: KeyWorldWritable}
+		}
+		return nil
+	})
+	var kfe *KeyFileError
+	var nre *regularfile.NotRegularError
+	var tle *regularfile.TooLargeError
 	switch {
-	case !fi.Mode().IsRegular():
+	case err == nil:
+		return data, nil
+	case errors.As(err, &kfe):
+		return nil, err
+	case errors.As(err, &nre):
 		return nil, &KeyFileError{Path: path, Problem: KeyNotRegular}
-	case fi.Mode().Perm()&0o002 != 0:
-		return nil, &KeyFileError{Path: path, Problem: KeyWorldWritable}
-	case fi.Size() > MaxKeyFileBytes:
+	case errors.As(err, &tle):
 		return nil, &KeyFileError{Path: path, Problem: KeyTooLarge}
 	}
-	// The size is read again: the file may have grown since Stat.
-	data, err := io.ReadAll(io.LimitReader(f, MaxKeyFileBytes+1))
-	if err != nil {
-		return nil, &KeyFileError{Path: path, Problem: KeyUnreadable, Err: err}
-	}
-	if len(data) > MaxKeyFileBytes {
-		clear(data)
-		return nil, &KeyFileError{Path: path, Problem: KeyTooLarge}
-	}
-	return data, nil
+	return nil, &KeyFileError{Path: path, Problem: KeyUnreadable, Err: err}
 }
 
 // base64Forms are the spellings of a key LoadKey takes beside hex. Strict:

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package policyfile
+package regularfile
 
 // nonBlocking is 0 where there are no FIFOs to wait on.
 const nonBlocking = 0

@@ -1,6 +1,6 @@
 //go:build unix
 
-package policyfile
+package regularfile
 
 import (
 	"path/filepath"
@@ -13,11 +13,11 @@ import (
 
 // A FIFO named as a key file would block an ordinary open until a writer
 // comes: it is refused at once.
-func TestReadFileFIFO(t *testing.T) {
+func TestReadFIFO(t *testing.T) {
 	fifo := filepath.Join(t.TempDir(), "fifo")
 	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
 	start := time.Now()
-	_, err := ReadFile(fifo, 1<<20)
+	_, err := Read(fifo, 1<<20, nil)
 	require.EqualError(t, err, fifo+" is not a regular file (p---------)")
 	require.Less(t, time.Since(start), 5*time.Second)
 }

@@ -1,6 +1,0 @@
-//go:build !unix
-
-package secretdoc
-
-// nonBlocking is 0 where there are no FIFOs to wait on.
-const nonBlocking = 0

@@ -1,8 +1,0 @@
-//go:build unix
-
-package secretdoc
-
-import "syscall"
-
-// nonBlocking opens a FIFO without waiting for a writer.
-const nonBlocking = syscall.O_NONBLOCK
