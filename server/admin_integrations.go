@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 
@@ -134,6 +135,9 @@ func (s *Server) putIntegration(w http.ResponseWriter, r *http.Request, draft bo
 		s.storeProblem(w, err, "")
 		return
 	}
+	if rec.Live == 0 && rec.Draft == 0 && !s.roomFor(w, r, ar.tenant) {
+		return
+	}
 	expect := int64(-1)
 	if !draft {
 		if expect, ok = precondition(w, r, rec.Live); !ok {
@@ -161,6 +165,26 @@ func (s *Server) putIntegration(w http.ResponseWriter, r *http.Request, draft bo
 		kind = "draft"
 	}
 	s.storeRevision(w, r, ar, name, kind, plain, prev, expect, draft)
+}
+
+// maxTenantIntegrations bounds a tenant's integrations: each costs every
+// instance memory and a rebuild, and a tenant admin chooses how many.
+const maxTenantIntegrations = 100
+
+// roomFor reports whether the tenant may have one integration more.
+func (s *Server) roomFor(w http.ResponseWriter, r *http.Request, tenant string) bool {
+	ctx, cancel := s.adminContext(r)
+	defer cancel()
+	list, err := s.admin.ListIntegrations(ctx, tenant)
+	if err != nil {
+		s.storeProblem(w, err, "")
+		return false
+	}
+	if len(list) >= maxTenantIntegrations {
+		writeProblem(w, http.StatusConflict, "conflict", fmt.Sprintf("The tenant has %d integrations, the most it may have", len(list)))
+		return false
+	}
+	return true
 }
 
 // revisionDoc returns a revision's document in the clear; nil for 0.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -98,4 +99,21 @@ func TestAdminSessionsOfTenant(t *testing.T) {
 	assert.Equal(t, http.StatusOK, send(t, c, http.MethodGet, e.url+"/v1/session", nil).status, "still signed in")
 	e.adminAs(acme, http.MethodDelete, "/v1/admin/tenants/acme/sessions/"+id, "").expect(t, http.StatusNoContent)
 	assert.Equal(t, http.StatusUnauthorized, send(t, c, http.MethodGet, e.url+"/v1/session", nil).status, "revoked")
+}
+
+// A tenant has at most maxTenantIntegrations integrations: a tenant admin
+// cannot grow every instance's memory without bound.
+func TestAdminTenantIntegrationLimit(t *testing.T) {
+	e := newAdminEnv(t, envOptions{})
+	acme := e.tenantCredential("acme")
+	for i := range maxTenantIntegrations {
+		doc := `{"policy":{"issuer":"https://idp` + strconv.Itoa(i) + `.acme.example","algorithms":["HS256"],"keys":[{"secret":"` + acmeSecret + `"}],"max_age":"5m"}}`
+		e.adminAs(acme, http.MethodPut, "/v1/admin/tenants/acme/integrations/i"+strconv.Itoa(i), doc).expect(t, http.StatusCreated)
+	}
+	r := e.adminAs(acme, http.MethodPut, "/v1/admin/tenants/acme/integrations/one-more", secretDoc("https://more.acme.example", acmeSecret)).expect(t, http.StatusConflict)
+	assert.Contains(t, r.json["detail"], "the most it may have")
+	// An update of one it has is not a new one.
+	g := e.adminAs(acme, http.MethodGet, "/v1/admin/tenants/acme/integrations/i0", "").expect(t, http.StatusOK)
+	body := `{"policy":` + strings.Replace(jsonOf(t, g.json["policy"]), `"5m"`, `"6m"`, 1) + `}`
+	e.adminAs(acme, http.MethodPut, "/v1/admin/tenants/acme/integrations/i0", body, "If-Match", g.header.Get("ETag")).expect(t, http.StatusOK)
 }
