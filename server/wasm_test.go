@@ -122,3 +122,18 @@ func TestWasmEngineServesAndReloads(t *testing.T) {
 	r = verify(mint(t, rsaKey(t, 1), "rm-1", claims(now, "https://remote.example", map[string]any{"sub": "u-remote"})))
 	assert.Equal(t, http.StatusOK, r.status, "the cached set serves while the endpoint is down")
 }
+
+// Under the wasm engine a stored integration is served too: the plugin
+// reads the configuration's bytes, into which the stored ones it serves
+// are merged, and decides as the native core would.
+func TestWasmEngineServesStoredIntegrations(t *testing.T) {
+	e := newAdminEnv(t, envOptions{engine: wasmFactory(t)})
+	e.admin(http.MethodPut, "/v1/admin/tenants/acme/integrations/sso", secretDoc(acmeIssuer, acmeSecret)).expect(t, http.StatusCreated)
+	tok := mint(t, []byte(acmeSecret), "", claims(e.clock.Now(), acmeIssuer, map[string]any{"sub": "ada"}))
+	v := e.verify(tok).expect(t, http.StatusOK)
+	assert.Equal(t, "acme--sso", v.json["integration"])
+	expired := mint(t, []byte(acmeSecret), "", claims(e.clock.Now().Add(-time.Hour), acmeIssuer, map[string]any{"sub": "ada"}))
+	assert.Equal(t, http.StatusUnauthorized, e.verify(expired).status, "max_age: 10m")
+	e.admin(http.MethodDelete, "/v1/admin/tenants/acme/integrations/sso", "").expect(t, http.StatusNoContent)
+	assert.Equal(t, http.StatusUnauthorized, e.verify(tok).status)
+}
