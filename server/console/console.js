@@ -23,7 +23,9 @@ const el = (tag, attrs = {}, ...children) => {
 };
 
 // state is what the console is looking at.
-const state = { who: null, tenant: "", integration: "" };
+// edit is the integration open in the form (null: adding one): its
+// document as read and its ETag. draft is the open draft's ETag.
+const state = { who: null, tenant: "", integration: "", edit: null, draft: "" };
 
 // ---- The API --------------------------------------------------------------
 
@@ -157,6 +159,8 @@ async function openIntegrations(tenant) {
 function integrationRow(v) {
   const actions = el("td", { class: "actions" },
     el("button", { type: "button", "data-action": "test", "data-name": v.name }, "Test a token"));
+  if (!v.read_only && v.revision) actions.append(el("button", { type: "button", "data-action": "edit", "data-name": v.name }, "Edit"));
+  if (!v.read_only && v.draft_revision) actions.append(el("button", { type: "button", "data-action": "draft", "data-name": v.name }, "Draft"));
   if (!v.read_only) {
     actions.append(el("button", { type: "button", "data-action": "revisions", "data-name": v.name }, "Revisions"),
       el("button", { type: "button", "data-action": "disconnect", "data-name": v.name, "data-revision": String(v.revision || "") }, "Disconnect"));
@@ -175,6 +179,8 @@ async function onIntegrationAction(ev) {
   if (!b) return;
   state.integration = b.dataset.name;
   if (b.dataset.action === "test") openTester();
+  if (b.dataset.action === "edit") await openEdit(b.dataset.name);
+  if (b.dataset.action === "draft") await openDraft();
   if (b.dataset.action === "revisions") await openRevisions();
   if (b.dataset.action === "disconnect") confirmDisconnect(b);
 }
@@ -200,31 +206,142 @@ function updateForm() {
   for (const f of document.querySelectorAll("#add-form [data-key]")) f.hidden = (f.dataset.key === "secret") !== isHMAC(alg.value);
 }
 
-function openAdd() {
+// resetForm empties the form for adding (edit null) or editing.
+function resetForm(edit) {
+  state.edit = edit;
   $("#add-form").reset();
   clearProblems();
+  $("#add-title").textContent = edit ? `Edit ${edit.name}` : "Add integration";
+  $("#f-name").readOnly = !!edit;
+  $("#f-kind").disabled = !!edit; // a kind's fields differ: add another instead
+  $("#save-draft").hidden = !edit;
+  $("#f-secret-kept").textContent = "";
+  $('#add-form button[type="submit"]').textContent = edit ? "Save the change" : "Save the integration";
+}
+
+function openAdd() {
+  resetForm(null);
   updateForm();
   show("view-add");
 }
 
+// ---- Editing an integration ------------------------------------------------------
+
+const secretOf = (key) => key && key.secret && typeof key.secret === "object" ? key.secret.fingerprint : "";
+const claimName = (c) => typeof c === "string" ? c : (c && c.name) || "";
+
+// kindOf is the form's kind for a stored document.
+function kindOf(doc) {
+  if (doc.service && doc.service.remote_validation) return "remote";
+  const algs = doc.policy.algorithms || [];
+  return algs.length && !isHMAC(algs[0]) ? "public" : "shared";
+}
+
+// openEdit reads the integration and shows its document in the form; a
+// secret shows as its fingerprint and is kept unless a new one is typed.
+async function openEdit(name, note = "") {
+  const r = await api("GET", integrationPath(name));
+  if (!r.ok) return announce(problemText(r.json));
+  const doc = { policy: r.json.policy || {} };
+  if (r.json.service) doc.service = r.json.service;
+  resetForm({ name, etag: r.etag, doc });
+  state.integration = name;
+  fillForm(name, doc);
+  show("view-add");
+  if (note) {
+    $("#add-problems").replaceChildren(el("li", {}, note));
+    announce(note);
+  }
+}
+
+function fillForm(name, doc) {
+  const p = doc.policy;
+  document.querySelector(`input[name="kind"][value="${kindOf(doc)}"]`).checked = true;
+  updateForm();
+  const alg = (p.algorithms || [])[0];
+  if (alg && !ALGORITHMS[kind()].includes(alg)) $("#f-alg").append(el("option", { value: alg }, alg));
+  if (alg) $("#f-alg").value = alg;
+  updateForm();
+  const key = (p.keys || [])[0] || {};
+  $("#f-name").value = name;
+  $("#f-issuer").value = p.issuer || "";
+  $("#f-pem").value = key.pem || "";
+  $("#f-jwks-url").value = key.jwks_url || "";
+  const fp = secretOf(key);
+  if (fp) $("#f-secret-kept").textContent = `Kept: ${fp}. Type a new secret only to replace it.`;
+  $("#f-max-age").value = p.max_age || "";
+  $("#f-audiences").value = (p.audiences || []).join(", ");
+  $("#f-claims").value = (p.required_claims || []).map(claimName).join(", ");
+  $("#f-domains").value = ((p.redirect || {}).allowed_domains || []).join(", ");
+  const rv = (doc.service || {}).remote_validation || {};
+  $("#f-rv-url").value = rv.url || "";
+  if (rv.subject_field && ![...$("#f-rv-subject").options].some((o) => o.value === rv.subject_field)) {
+    $("#f-rv-subject").append(el("option", { value: rv.subject_field }, rv.subject_field));
+  }
+  if (rv.subject_field) $("#f-rv-subject").value = rv.subject_field;
+}
+
+// ---- The document -----------------------------------------------------------------
+
+const visibleField = (id) => !$(id).closest(".field").hidden;
+
+// setList sets (or, empty, removes) a list member of obj.
+function setList(obj, member, values) {
+  if (values.length) obj[member] = values;
+  else delete obj[member];
+}
+
+// keysOf is the policy's keys with the form's first key: a secret left
+// empty keeps the stored one (its placeholder goes back); the others and
+// the key's own members (kid) are kept as read.
+function keysOf(base) {
+  const keys = structuredClone(base.keys || []);
+  const first = { ...(keys[0] || {}) };
+  for (const m of ["secret", "pem", "jwks", "jwks_url"]) delete first[m];
+  const old = keys[0] || {};
+  const typed = $("#f-secret").value;
+  if (isHMAC($("#f-alg").value)) first.secret = typed || (secretOf(old) ? old.secret : "");
+  else if ($("#f-jwks-url").value.trim() && !$("#f-pem").value.trim()) first.jwks_url = $("#f-jwks-url").value.trim();
+  else first.pem = $("#f-pem").value.trim();
+  keys[0] = first;
+  return keys;
+}
+
 // buildDoc is the stored document: one entry of the policy's integrations
 // (without name and tenant) and its service settings (docs/configuration.md).
+// When editing, it is the document as read with the form's visible fields
+// put in: the members the form does not show are sent back as they were.
 function buildDoc() {
   const k = kind();
   const alg = $("#f-alg").value;
-  const policy = { issuer: $("#f-issuer").value.trim(), algorithms: [alg] };
-  if (isHMAC(alg)) policy.keys = [{ secret: $("#f-secret").value }];
-  else if ($("#f-jwks-url").value.trim() && !$("#f-pem").value.trim()) policy.keys = [{ jwks_url: $("#f-jwks-url").value.trim() }];
-  else policy.keys = [{ pem: $("#f-pem").value.trim() }];
-  const maxAge = $("#f-max-age").value.trim();
-  if (k !== "public" && maxAge) policy.max_age = maxAge;
-  if (k === "public") {
-    if (list("#f-audiences").length) policy.audiences = list("#f-audiences");
-    if (list("#f-claims").length) policy.required_claims = list("#f-claims");
-    if (list("#f-domains").length) policy.redirect = { allowed_domains: list("#f-domains") };
+  const base = state.edit ? structuredClone(state.edit.doc) : { policy: {} };
+  const policy = base.policy;
+  policy.issuer = $("#f-issuer").value.trim();
+  if ((policy.algorithms || [])[0] !== alg) policy.algorithms = [alg];
+  policy.keys = keysOf(policy);
+  if (visibleField("#f-max-age")) {
+    const maxAge = $("#f-max-age").value.trim();
+    if (maxAge) policy.max_age = maxAge;
+    else delete policy.max_age;
+  }
+  if (visibleField("#f-audiences")) setList(policy, "audiences", list("#f-audiences"));
+  if (visibleField("#f-claims")) {
+    // A claim given with its type keeps it while its name stays listed.
+    const old = policy.required_claims || [];
+    setList(policy, "required_claims", list("#f-claims").map((n) => old.find((c) => claimName(c) === n) ?? n));
+  }
+  if (visibleField("#f-domains")) {
+    const redirect = { ...(policy.redirect || {}) };
+    setList(redirect, "allowed_domains", list("#f-domains"));
+    if (Object.keys(redirect).length) policy.redirect = redirect;
+    else delete policy.redirect;
   }
   const doc = { policy };
-  if (k === "remote") doc.service = { remote_validation: { url: $("#f-rv-url").value.trim(), subject_field: $("#f-rv-subject").value } };
+  if (base.service) doc.service = base.service;
+  if (k === "remote") {
+    doc.service = { ...(doc.service || {}) };
+    doc.service.remote_validation = { ...(doc.service.remote_validation || {}), url: $("#f-rv-url").value.trim(), subject_field: $("#f-rv-subject").value };
+  }
   return doc;
 }
 
@@ -281,6 +398,7 @@ function showProblems(p) {
 async function saveIntegration(ev) {
   ev.preventDefault();
   clearProblems();
+  if (state.edit) return saveEdit();
   const name = $("#f-name").value.trim();
   if (!name) return showProblems({ errors: [{ field: "name", reason: "A name is required." }] });
   const r = await api("PUT", `${tenantPath(state.tenant)}/integrations/${encodeURIComponent(name)}`, {
@@ -289,6 +407,31 @@ async function saveIntegration(ev) {
   if (!r.ok) return showProblems(r.json);
   await openIntegrations(state.tenant);
   announce(`Integration ${name} saved (revision ${r.json.revision}, ${r.json.status}).`);
+}
+
+const CHANGED_ELSEWHERE = "It was changed by someone else since it was opened: reloaded, make the change again.";
+
+// saveEdit updates the integration if it is still the revision read; a
+// change made in between is reloaded, never overwritten.
+async function saveEdit() {
+  const { name, etag } = state.edit;
+  const r = await api("PUT", integrationPath(name), { body: buildDoc(), headers: { "If-Match": etag } });
+  if (r.status === 412) return openEdit(name, CHANGED_ELSEWHERE);
+  if (!r.ok) return showProblems(r.json);
+  await openIntegrations(state.tenant);
+  announce(r.json.changed === false ? `Integration ${name}: nothing changed.`
+    : `Integration ${name} saved (revision ${r.json.revision}, ${r.json.status}).`);
+}
+
+// saveDraft stores the form's document as the draft, which runs in the
+// shadow of the live revision, and opens the draft.
+async function saveDraft() {
+  clearProblems();
+  const { name } = state.edit;
+  const r = await api("PUT", `${integrationPath(name)}/draft`, { body: buildDoc() });
+  if (!r.ok) return showProblems(r.json);
+  await openDraft();
+  announce(`Draft of ${name} saved (revision ${r.json.draft_revision}); it now runs in the shadow of the live revision.`);
 }
 
 // ---- The token tester ----------------------------------------------------------
@@ -365,13 +508,17 @@ async function toggleDiff(button, li, n) {
   }
   const r = await api("GET", `${integrationPath(state.integration)}/revisions/${n}`);
   if (!r.ok) return announce(problemText(r.json));
-  const changes = r.json.diff || [];
-  const items = changes.map((c) => el("li", { class: c.op },
+  box.replaceChildren(diffList(r.json.diff, "No change from the revision before."));
+  button.setAttribute("aria-expanded", "true");
+}
+
+// diffList shows a document's changes, one per path.
+function diffList(changes, none) {
+  const items = (changes || []).map((c) => el("li", { class: c.op },
     el("code", {}, c.path || "(the document)"), ` ${c.op}`,
     c.from !== undefined ? el("span", { class: "from" }, ` from ${JSON.stringify(c.from)}`) : "",
     c.to !== undefined ? el("span", { class: "to" }, ` to ${JSON.stringify(c.to)}`) : ""));
-  box.replaceChildren(items.length ? el("ul", {}, ...items) : el("p", {}, "No change from the revision before."));
-  button.setAttribute("aria-expanded", "true");
+  return items.length ? el("ul", {}, ...items) : el("p", {}, none);
 }
 
 async function rollback(n) {
@@ -387,25 +534,125 @@ async function rollback(n) {
   announce(`Rolled back to revision ${n}: now revision ${r.json.revision}.`);
 }
 
-let pendingDisconnect = null;
+// pending is the action the confirmation dialog asks about.
+let pending = null;
 
-function confirmDisconnect(button) {
-  pendingDisconnect = { name: button.dataset.name, revision: button.dataset.revision };
-  $("#confirm-title").textContent = `Disconnect ${pendingDisconnect.name}?`;
-  $("#confirm-text").textContent = "Its tokens are refused from the next request and its sessions end. Its revisions are kept: it can be rolled back.";
+// confirmThen asks, in the dialog, before run: ok names the action, and
+// danger marks one that cannot be taken back.
+function confirmThen({ title, text, ok, cancel, danger = true, run }) {
+  pending = run;
+  $("#confirm-title").textContent = title;
+  $("#confirm-text").textContent = text;
+  $("#confirm-ok").textContent = ok;
+  $("#confirm-ok").className = danger ? "danger" : "primary";
+  $("#confirm-cancel").textContent = cancel;
   $("#confirm").showModal();
 }
 
-async function disconnect() {
-  const target = pendingDisconnect;
+async function confirmed() {
+  const run = pending;
   $("#confirm").close();
-  pendingDisconnect = null;
-  if (!target) return;
+  pending = null;
+  if (run) await run();
+}
+
+function confirmDisconnect(button) {
+  const target = { name: button.dataset.name, revision: button.dataset.revision };
+  confirmThen({
+    title: `Disconnect ${target.name}?`, ok: "Disconnect", cancel: "Keep it",
+    text: "Its tokens are refused from the next request and its sessions end. Its revisions are kept: it can be rolled back.",
+    run: () => disconnect(target),
+  });
+}
+
+async function disconnect(target) {
   const headers = target.revision ? { "If-Match": `"${target.revision}"` } : {};
   const r = await api("DELETE", integrationPath(target.name), { headers });
   if (!r.ok) return announce(`Not disconnected: ${problemText(r.json)}`);
   await openIntegrations(state.tenant);
   announce(`Integration ${target.name} disconnected.`);
+}
+
+// ---- Drafts and the shadow tally ----------------------------------------------------
+
+// openDraft shows the draft of state.integration: its change from the
+// live revision and how it has fared on real requests so far.
+async function openDraft() {
+  if (!(await loadDraft())) return;
+  show("view-draft");
+}
+
+// loadDraft fills the draft view; false when there is no draft to show.
+async function loadDraft() {
+  const r = await api("GET", `${integrationPath(state.integration)}/draft`);
+  if (!r.ok) {
+    announce(r.status === 404 ? `${state.integration} has no draft.` : problemText(r.json));
+    return false;
+  }
+  const { draft, shadow } = r.json;
+  state.draft = r.etag;
+  $("#draft-head").textContent = `Draft revision ${draft.draft_revision} by ${draft.updated_by || "?"}, beside live revision ${draft.revision || "none"}.`;
+  $("#draft-diff").replaceChildren(diffList(draft.diff, "The draft is the live document."));
+  $("#draft-compared").textContent = String(shadow.compared);
+  $("#draft-differed").textContent = String(shadow.differed);
+  const samples = shadow.samples || [];
+  $("#draft-samples tbody").replaceChildren(...samples.map(sampleRow));
+  $("#draft-samples").hidden = !samples.length;
+  $("#draft-no-samples").hidden = !!samples.length;
+  return true;
+}
+
+function sampleRow(s) {
+  const failed = [s.live_failed_check ? `live: ${s.live_failed_check}` : "", s.draft_failed_check ? `draft: ${s.draft_failed_check}` : ""]
+    .filter(Boolean).join("; ");
+  return el("tr", {}, el("td", {}, el("time", { datetime: s.at }, new Date(s.at).toLocaleString())),
+    el("td", {}, el("code", {}, s.live_code)), el("td", {}, el("code", {}, s.draft_code)), el("td", {}, failed || "–"));
+}
+
+async function refreshDraft() {
+  if (await loadDraft()) {
+    announce(`Tally refreshed: ${$("#draft-compared").textContent} compared, ${$("#draft-differed").textContent} differed.`);
+  }
+}
+
+function confirmPromote() {
+  confirmThen({
+    title: `Promote the draft of ${state.integration}?`, ok: "Promote", cancel: "Keep the draft", danger: false,
+    text: "It becomes the live revision and decides every request from now on. The revision before stays: it can be rolled back.",
+    run: promote,
+  });
+}
+
+function confirmDiscard() {
+  confirmThen({
+    title: `Discard the draft of ${state.integration}?`, ok: "Discard", cancel: "Keep the draft",
+    text: "It stops running in shadow and its tally is dropped. The live revision is not changed.",
+    run: discard,
+  });
+}
+
+// draftChanged reloads the draft that another admin replaced.
+async function draftChanged() {
+  if (await loadDraft()) $("#draft-head").append(" ", el("strong", {}, CHANGED_ELSEWHERE));
+  announce(CHANGED_ELSEWHERE);
+}
+
+async function promote() {
+  const name = state.integration;
+  const r = await api("POST", `${integrationPath(name)}/draft/promote`, { headers: { "If-Match": state.draft } });
+  if (r.status === 412) return draftChanged();
+  if (!r.ok) return announce(`Not promoted: ${problemText(r.json)}`);
+  await openIntegrations(state.tenant);
+  announce(`The draft of ${name} is live: revision ${r.json.revision}.`);
+}
+
+async function discard() {
+  const name = state.integration;
+  const r = await api("DELETE", `${integrationPath(name)}/draft`, { headers: { "If-Match": state.draft } });
+  if (r.status === 412) return draftChanged();
+  if (!r.ok) return announce(`Not discarded: ${problemText(r.json)}`);
+  await openIntegrations(state.tenant);
+  announce(`The draft of ${name} is discarded.`);
 }
 
 // ---- Wiring ---------------------------------------------------------------------
@@ -423,12 +670,16 @@ function wire() {
   for (const r of document.querySelectorAll('input[name="kind"]')) r.addEventListener("change", updateForm);
   $("#f-alg").addEventListener("change", updateForm);
   $("#add-form").addEventListener("submit", saveIntegration);
+  $("#save-draft").addEventListener("click", saveDraft);
+  $("#draft-refresh").addEventListener("click", refreshDraft);
+  $("#draft-promote").addEventListener("click", confirmPromote);
+  $("#draft-discard").addEventListener("click", confirmDiscard);
   $("#test-form").addEventListener("submit", testToken);
   $("#revision-list").addEventListener("click", onRevisionAction);
   for (const b of document.querySelectorAll("button.back")) b.addEventListener("click", () => openIntegrations(state.tenant));
-  $("#confirm-ok").addEventListener("click", disconnect);
+  $("#confirm-ok").addEventListener("click", confirmed);
   $("#confirm-cancel").addEventListener("click", () => $("#confirm").close());
-  $("#confirm").addEventListener("close", () => { pendingDisconnect = null; });
+  $("#confirm").addEventListener("close", () => { pending = null; });
 }
 
 async function main() {
