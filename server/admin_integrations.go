@@ -152,6 +152,10 @@ func (s *Server) putIntegration(w http.ResponseWriter, r *http.Request, draft bo
 	if !ok {
 		return
 	}
+	if r.URL.Query().Get("dry_run") == "true" {
+		s.answerDryRun(w, ar, rec, name, plain, prev)
+		return
+	}
 	if !draft && prev != nil && sameJSON(plain, prev) {
 		v, _ := storedView(ar.c, rec, plain, ar.who.operator)
 		unchanged := false
@@ -185,6 +189,24 @@ func (s *Server) roomFor(w http.ResponseWriter, r *http.Request, tenant string) 
 		return false
 	}
 	return true
+}
+
+// answerDryRun answers a write checked in full but not made (?dry_run=true,
+// as apply --dry-run asks): the integration as it would be, whether it
+// would change and the diff.
+func (s *Server) answerDryRun(w http.ResponseWriter, ar adminRequest, rec store.IntegrationRecord, name string, plain, prev []byte) {
+	rec.Tenant, rec.Name = ar.tenant, name
+	v, err := storedView(ar.c, rec, plain, ar.who.operator)
+	if err != nil {
+		s.internalProblem(w, err)
+		return
+	}
+	changed := prev == nil || !sameJSON(plain, prev)
+	v.Changed, v.Diff, v.DryRun = &changed, s.diffOf(prev, plain), true
+	if rec.Live != 0 {
+		w.Header().Set("ETag", etag(rec.Live))
+	}
+	writeJSON(w, http.StatusOK, v)
 }
 
 // revisionDoc returns a revision's document in the clear; nil for 0.

@@ -118,3 +118,24 @@ func TestAdminIntegrationRefused(t *testing.T) {
 	}
 	e.admin(http.MethodGet, path, "").expect(t, http.StatusNotFound)
 }
+
+// ?dry_run=true checks a write in full and says what it would change,
+// storing nothing: a refused document is refused as the write would be.
+func TestAdminDryRun(t *testing.T) {
+	e := newAdminEnv(t, envOptions{})
+	const path = "/v1/admin/tenants/acme/integrations/sso"
+	d := e.admin(http.MethodPut, path+"?dry_run=true", secretDoc(acmeIssuer, acmeSecret)).expect(t, http.StatusOK)
+	assert.Equal(t, true, d.json["dry_run"])
+	assert.Equal(t, true, d.json["changed"])
+	assert.NotContains(t, d.body, acmeSecret)
+	e.admin(http.MethodGet, path, "").expect(t, http.StatusNotFound)
+
+	e.admin(http.MethodPut, path, secretDoc(acmeIssuer, acmeSecret)).expect(t, http.StatusCreated)
+	u := e.admin(http.MethodPut, path+"?dry_run=true", strings.Replace(secretDoc(acmeIssuer, acmeSecret), "10m", "5m", 1), "If-Match", `"1"`).expect(t, http.StatusOK)
+	assert.Contains(t, u.body, `"path":"policy.max_age"`)
+	e.admin(http.MethodPut, path+"?dry_run=true", secretDoc(oktoIssuer, acmeSecret), "If-Match", `"1"`).expect(t, http.StatusUnprocessableEntity)
+	e.admin(http.MethodPut, path+"?dry_run=true", secretDoc(acmeIssuer, acmeSecret)).expect(t, http.StatusPreconditionRequired)
+	g := e.admin(http.MethodGet, path, "").expect(t, http.StatusOK)
+	assert.Equal(t, `"1"`, g.header.Get("ETag"), "nothing was stored")
+	assert.Equal(t, "10m", g.json["policy"].(map[string]any)["max_age"])
+}

@@ -38,6 +38,8 @@ type integrationView struct {
 	// what it changed from the one before.
 	Changed *bool             `json:"changed,omitempty"`
 	Diff    []jsondiff.Change `json:"diff,omitempty"`
+	// DryRun marks the answer of a write checked but not made.
+	DryRun bool `json:"dry_run,omitempty"`
 }
 
 // secretView is one write-only value: where it is and its fingerprint.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,10 +9,9 @@ import (
 	"strconv"
 
 	"github.com/jwtgate/jwtgate/internal/jsondiff"
-	"github.com/jwtgate/jwtgate/internal/secretdoc"
 )
 
-const applyUsage = "Usage: jwtgate integrations apply -f FILE [--dry-run] [--server URL] [--token-file FILE]\n\nStores each integration of a policy file (the YAML of jwtgate serve --config;\nonly integrations and service.integrations are read) through the admin API, at\n/v1/admin/tenants/{tenant}/integrations/{name}: tenant from the entry's tenant\n(required), name from its name less a leading \"TENANT--\" (as export writes it).\nPrints per integration created, updated (with what changed) or unchanged.\nAn integration changed on the server since it was read is reported, not\noverwritten. --dry-run prints what would change, writing nothing.\nExit 0, 1 when the server failed or refused a change, 2 when the file or an\nintegration is refused as wrong.\n\nFlags:\n"
+const applyUsage = "Usage: jwtgate integrations apply -f FILE [--dry-run] [--server URL] [--token-file FILE]\n\nStores each integration of a policy file (the YAML of jwtgate serve --config;\nonly integrations and service.integrations are read) through the admin API, at\n/v1/admin/tenants/{tenant}/integrations/{name}: tenant from the entry's tenant\n(required), name from its name less a leading \"TENANT--\" (as export writes it).\nPrints per integration created, updated (with what changed) or unchanged.\nAn integration changed on the server since it was read is reported, not\noverwritten. --dry-run has the server check each write in full and prints what\nit would change, writing nothing.\nExit 0, 1 when the server failed or refused a change, 2 when the file or an\nintegration is refused as wrong.\n\nFlags:\n"
 
 func runIntegrationsApply(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("integrations apply", applyUsage, stderr)
@@ -35,7 +33,7 @@ func runIntegrationsApply(ctx context.Context, args []string, _ io.Reader, stdou
 		fmt.Fprintln(stderr, err)
 		return exitUsage
 	}
-	a := &applier{c: c, dryRun: *dryRun, stdout: stdout, stderr: stderr, tenants: map[string]error{}}
+	a := &applier{c: c, dryRun: *dryRun, stdout: stdout, stderr: stderr}
 	status := exitOK
 	for _, e := range entries {
 		status = max(status, a.apply(ctx, e))
@@ -48,8 +46,6 @@ type applier struct {
 	c              *adminClient
 	dryRun         bool
 	stdout, stderr io.Writer
-	// tenants caches, for a dry run, whether each tenant exists (nil).
-	tenants map[string]error
 }
 
 // errFileIntegration is apply's refusal of an integration the server's
@@ -58,7 +54,8 @@ var errFileIntegration = errors.New("defined by the configuration file jwtgate s
 
 // apply reads the entry's integration, then stores the entry's document
 // over the revision read (If-Match), or creates it (If-None-Match: *);
-// it returns the exit status of this entry.
+// with --dry-run the server checks the write in full and says what it
+// would change, storing nothing. It returns the exit status of this entry.
 func (a *applier) apply(ctx context.Context, e applyEntry) int {
 	label := e.tenant + "/" + e.name
 	v, etag, found, err := a.c.integration(ctx, e.tenant, e.name)
@@ -67,14 +64,16 @@ func (a *applier) apply(ctx context.Context, e applyEntry) int {
 		return reportError(a.stderr, label, err)
 	case found && v.Source != "api":
 		return reportError(a.stderr, label, errFileIntegration)
-	case a.dryRun:
-		return a.preview(ctx, e, v, found)
 	}
 	precondition := []string{"If-None-Match", "*"}
 	if found {
 		precondition = []string{"If-Match", etag}
 	}
-	ans, err := a.c.do(ctx, http.MethodPut, adminPath("tenants", e.tenant, "integrations", e.name), e.doc, precondition...)
+	path := adminPath("tenants", e.tenant, "integrations", e.name)
+	if a.dryRun {
+		path += "?dry_run=true"
+	}
+	ans, err := a.c.do(ctx, http.MethodPut, path, e.doc, precondition...)
 	if err != nil {
 		return reportError(a.stderr, label, err)
 	}
@@ -88,64 +87,20 @@ func (a *applier) apply(ctx context.Context, e applyEntry) int {
 	}
 	rev := " (revision " + strconv.FormatInt(out.Revision, 10) + ")"
 	switch {
-	case ans.status == http.StatusCreated:
-		fmt.Fprintf(a.stdout, "%s: created%s\n", label, rev)
 	case out.Changed != nil && !*out.Changed:
 		fmt.Fprintf(a.stdout, "%s: unchanged\n", label)
+	case !found && a.dryRun:
+		fmt.Fprintf(a.stdout, "%s: would create\n", label)
+	case !found:
+		fmt.Fprintf(a.stdout, "%s: created%s\n", label, rev)
+	case a.dryRun:
+		fmt.Fprintf(a.stdout, "%s: would update%s\n", label, rev)
+		writeDiff(a.stdout, out.Diff)
 	default:
 		fmt.Fprintf(a.stdout, "%s: updated%s\n", label, rev)
 		writeDiff(a.stdout, out.Diff)
 	}
 	return exitOK
-}
-
-// preview prints what apply would do, from the document read (v, when
-// found): the difference is computed here, secrets compared by
-// fingerprint as the server shows them.
-func (a *applier) preview(ctx context.Context, e applyEntry, v integrationView, found bool) int {
-	label := e.tenant + "/" + e.name
-	if !found {
-		if err := a.tenantExists(ctx, e.tenant); err != nil {
-			return reportError(a.stderr, label, err)
-		}
-		fmt.Fprintf(a.stdout, "%s: would create\n", label)
-		return exitOK
-	}
-	local, _, err := secretdoc.RedactGiven(e.doc)
-	if err != nil {
-		fmt.Fprintf(a.stderr, "%s: %v\n", label, err)
-		return exitUsage
-	}
-	remote, err := json.Marshal(struct {
-		Policy  json.RawMessage `json:"policy"`
-		Service json.RawMessage `json:"service,omitempty"`
-	}{v.Policy, v.Service})
-	var diff []jsondiff.Change
-	if err == nil {
-		diff, err = jsondiff.Diff(remote, local)
-	}
-	if err != nil {
-		fmt.Fprintf(a.stderr, "%s: compare with the server's document: %v\n", label, err)
-		return exitRejected
-	}
-	if len(diff) == 0 {
-		fmt.Fprintf(a.stdout, "%s: unchanged\n", label)
-		return exitOK
-	}
-	fmt.Fprintf(a.stdout, "%s: would update (revision %d)\n", label, v.Revision)
-	writeDiff(a.stdout, diff)
-	return exitOK
-}
-
-// tenantExists reads the tenant's list once, so that a dry run does not
-// promise a create the server would refuse for want of the tenant.
-func (a *applier) tenantExists(ctx context.Context, tenant string) error {
-	if err, ok := a.tenants[tenant]; ok {
-		return err
-	}
-	_, err := a.c.integrations(ctx, tenant)
-	a.tenants[tenant] = err
-	return err
 }
 
 // writeDiff prints changes one a line, indented: "~ PATH: FROM -> TO",

@@ -206,6 +206,10 @@ func TestIntegrationsApplyErrors(t *testing.T) {
 	assert.Equal(t, exitUsage, r.code)
 	assert.Contains(t, r.stderr, "acme/jwt-auth: The integration is refused: The integration is refused (HTTP 422)\n")
 	assert.Regexp(t, `(?m)^  policy\.keys\[0\]\.secret: .*32`, r.stderr)
+	// A dry run has the server check the document as the write would.
+	r = adminCmd(t, url, tf, "", "apply", "-f", short, "--dry-run")
+	assert.Equal(t, exitUsage, r.code)
+	assert.Regexp(t, `(?m)^  policy\.keys\[0\]\.secret: .*32`, r.stderr)
 
 	for name, c := range map[string]struct{ file, want string }{
 		"service field": {acmeFile("10m") + "  store: sqlite:x.db\n", "field service.store: apply reads service.integrations only"},

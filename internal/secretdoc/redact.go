@@ -30,28 +30,12 @@ func (e *PlaceholderError) Error() string {
 // other value is kept as it is (numbers as written); members come out in
 // name order, as compact JSON.
 func Redact(doc []byte) (public []byte, secrets []Secret, err error) {
-	return redact(doc, false)
-}
-
-// RedactGiven is Redact for a document as a client writes it to be
-// stored, each secret either given or kept by its placeholder (which
-// Restore puts back): placeholders are left as they are, so that the
-// result compares with the stored document's Redact, a secret given again
-// alike to its placeholder. secrets lists the given ones only.
-func RedactGiven(doc []byte) (public []byte, secrets []Secret, err error) {
-	return redact(doc, true)
-}
-
-func redact(doc []byte, keepPlaceholders bool) (public []byte, secrets []Secret, err error) {
 	tree, err := parse(doc)
 	if err != nil {
 		return nil, nil, err
 	}
 	for _, p := range places(tree) {
 		if _, ok := placeholderOf(p.value()); ok {
-			if keepPlaceholders {
-				continue
-			}
 			return nil, nil, &PlaceholderError{Path: p.path}
 		}
 		if !p.isSecret() {

@@ -279,18 +279,3 @@ func TestHasSecrets(t *testing.T) {
 		require.Equal(t, want, got, doc)
 	}
 }
-
-// RedactGiven takes a document as a client writes it: given secrets are
-// replaced, placeholders kept, so that the result is the stored
-// document's Redact when the secret given is the stored one.
-func TestRedactGiven(t *testing.T) {
-	stored := `{"policy":{"keys":[{"secret":"` + hmacSecret + `"},{"secret":"` + kwSecret + `"}]}}`
-	want, _, err := Redact([]byte(stored))
-	require.NoError(t, err)
-	given := `{"policy":{"keys":[{"secret":"` + hmacSecret + `"},{"secret":` + placeholderJSON(kwSecret) + `}]}}`
-	out, secrets, err := RedactGiven([]byte(given))
-	require.NoError(t, err)
-	requireSameJSON(t, string(want), string(out))
-	require.Equal(t, []Secret{{Path: "policy.keys[0].secret", Fingerprint: fp(hmacSecret)}}, secrets)
-	require.NotContains(t, string(out), hmacSecret)
-}
