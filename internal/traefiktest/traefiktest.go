@@ -80,13 +80,16 @@ func build(ctx context.Context, dir, bin string) error {
 		"GOMODCACHE="+filepath.Join(work, "mod"),
 		"GOCACHE="+filepath.Join(work, "cache"),
 		"GOFLAGS=", "GOWORK=off", "GOTOOLCHAIN=local", "CGO_ENABLED=0")
-	// The module cache's files are read-only: go clean removes it.
-	defer func() {
-		clean := exec.Command("go", "clean", "-modcache")
-		clean.Env = env
-		clean.Run()
+	// The module cache's files are read-only: go clean removes it. Also
+	// first: a build killed before its cleanup left its work behind.
+	clean := func() {
+		cmd := exec.Command("go", "clean", "-modcache")
+		cmd.Env = env
+		cmd.Run()
 		os.RemoveAll(work)
-	}()
+	}
+	clean()
+	defer clean()
 	out, err := run(ctx, env, "", "go", "mod", "download", "-json", module+"@"+Version)
 	if err != nil {
 		return err
