@@ -41,9 +41,10 @@ func splitPolicyName(n string) (tenant, name string, ok bool) {
 
 // mergeStored returns the configuration file's bytes with the stored
 // integrations added to its integrations list and their service settings
-// to service.integrations, so that one loader reads both. The file's own
-// content is kept as it is (its comments, anchors and order); only its
-// formatting may change.
+// to service.integrations: for an engine that reads the configuration's
+// bytes rather than the policy (the wasm plugin), which serves the
+// integrations the native build joined. The file's own content is kept as
+// it is (its comments, anchors and order); only its formatting may change.
 func mergeStored(data []byte, stored []storedIntegration) ([]byte, error) {
 	if len(stored) == 0 {
 		return data, nil
