@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"io"
 	"strings"
 
 	"github.com/jwtgate/jwtgate/ldapgroups"
@@ -99,9 +100,18 @@ func (p *serviceParser) bindPassword(field string, lc *ldapConfig) (string, bool
 // longer serves. A lookup still running on it goes on, on a connection of
 // its own.
 func (c *config) closeResolvers() {
+	for _, r := range c.resolvers() {
+		r.Close()
+	}
+}
+
+// resolvers are the configuration's LDAP resolvers.
+func (c *config) resolvers() []io.Closer {
+	var out []io.Closer
 	for _, in := range c.integrations {
 		if in.ldap != nil {
-			in.ldap.Close()
+			out = append(out, in.ldap)
 		}
 	}
+	return out
 }

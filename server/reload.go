@@ -113,13 +113,21 @@ func (s *Server) rebuildLocked(data []byte, set *storedSet) error {
 }
 
 // closeLater closes a replaced configuration's engines and LDAP
-// connections once the requests that may still use them are done.
+// connections once the requests that may still use them are done. The
+// timers hold the closers alone, not the configuration: one of thousands
+// of stored integrations is megabytes, and changes may come many a minute.
 func (s *Server) closeLater(old *config) {
-	time.AfterFunc(engineCloseDelay, old.closeResolvers)
+	closers := old.resolvers()
 	for _, e := range []core.Engine{old.engine, old.tester} {
-		if c, ok := e.(io.Closer); ok {
-			time.AfterFunc(engineCloseDelay, func() { c.Close() })
+		if cache, ok := e.(*core.Cache); ok {
+			e = cache.Engine() // the cache holds nothing to close, and its entries are dropped now
 		}
+		if c, ok := e.(io.Closer); ok {
+			closers = append(closers, c)
+		}
+	}
+	for _, c := range closers {
+		time.AfterFunc(engineCloseDelay, func() { c.Close() })
 	}
 }
 
