@@ -22,6 +22,7 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 		{"GET /v1/admin/audit", s.handleAdminAuditAll},
 		{"GET /v1/admin/tenants", s.handleAdminTenants},
 		{"POST /v1/admin/tenants", s.handleAdminCreateTenant},
+		{"GET " + t, s.handleAdminTenant},
 		{"DELETE " + t, s.handleAdminDeleteTenant},
 		{"GET " + t + "/audit", s.handleAdminAudit},
 		{"GET " + t + "/credentials", s.handleAdminCredentials},

@@ -44,6 +44,11 @@ func TestAdminTenantIsolation(t *testing.T) {
 		assert.Equal(t, http.StatusNotFound, r.status, "%s %s: %s", c.method, c.path, r.body)
 		assert.NotContains(t, r.body, acmeIssuer)
 	}
+	e.adminAs(globex, http.MethodGet, "/v1/admin/tenants/acme", "").expect(t, http.StatusNotFound)
+	own := e.adminAs(globex, http.MethodGet, "/v1/admin/tenants/globex", "").expect(t, http.StatusOK)
+	assert.Equal(t, "globex", own.json["id"])
+	file := e.admin(http.MethodGet, "/v1/admin/tenants/okto-wallets", "").expect(t, http.StatusOK)
+	assert.Equal(t, "file", file.json["source"], "a tenant the configuration file names")
 	// Its own tenant's paths do not reach Acme's integration either.
 	e.adminAs(globex, http.MethodGet, "/v1/admin/tenants/globex/integrations/sso", "").expect(t, http.StatusNotFound)
 	list := e.adminAs(globex, http.MethodGet, "/v1/admin/tenants", "").expect(t, http.StatusOK)

@@ -81,6 +81,25 @@ func (s *Server) handleAdminTenants(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"tenants": out})
 }
 
+// handleAdminTenant is GET /v1/admin/tenants/{tenant}.
+func (s *Server) handleAdminTenant(w http.ResponseWriter, r *http.Request) {
+	ar, ok := s.adminTenant(w, r)
+	if !ok {
+		return
+	}
+	ctx, cancel := s.adminContext(r)
+	defer cancel()
+	t, err := s.admin.GetTenant(ctx, ar.tenant)
+	switch {
+	case errors.Is(err, store.ErrNotFound) && fileTenant(ar.c, ar.tenant):
+		writeJSON(w, http.StatusOK, tenantView{ID: ar.tenant, Source: "file"})
+	case err != nil:
+		s.storeProblem(w, err, "No such tenant")
+	default:
+		writeJSON(w, http.StatusOK, tenantView{ID: t.ID, Name: t.Name, Source: "api", CreatedAt: &t.CreatedAt})
+	}
+}
+
 // handleAdminCreateTenant is POST /v1/admin/tenants {"id", "name"}
 // (operator).
 func (s *Server) handleAdminCreateTenant(w http.ResponseWriter, r *http.Request) {
