@@ -20,6 +20,7 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 		{"POST /v1/admin/login", s.handleAdminLogin},
 		{"POST /v1/admin/login-links", s.handleAdminLoginLink},
 		{"GET /v1/admin/audit", s.handleAdminAuditAll},
+		{"POST /v1/admin/reseal", s.handleAdminReseal},
 		{"GET /v1/admin/tenants", s.handleAdminTenants},
 		{"POST /v1/admin/tenants", s.handleAdminCreateTenant},
 		{"GET " + t, s.handleAdminTenant},

@@ -171,7 +171,7 @@ func parseService(file string, data []byte, policy *core.Policy, readFile func(s
 	p.session(c, sc.Session, publicOK)
 	p.signing(c)
 	p.adminToken(c, sc)
-	p.secretsKey(c, sc.SecretsKeyFile)
+	p.secretsKey(c, sc.SecretsKeyFile, sc.PreviousSecretsKeyFiles)
 	c.allowPrivate = sc.Egress.AllowPrivate
 	if publicOK && c.publicURL != "" {
 		if err := issuerClash(file, c.publicURL, c); err != nil {

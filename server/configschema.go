@@ -22,21 +22,23 @@ const (
 // serviceConfig is the service section. Field names are part of jwtgate's
 // stable interface (see docs/configuration.md).
 type serviceConfig struct {
-	Store          string                         `yaml:"store"`
-	PublicURL      string                         `yaml:"public_url"`
-	AdminTokenEnv  string                         `yaml:"admin_token_env"`
-	AdminTokenFile string                         `yaml:"admin_token_file"`
-	SecretsKeyFile string                         `yaml:"secrets_key_file"`
-	Session        sessionConfig                  `yaml:"session"`
-	AccessTokenTTL *yamlconfig.Duration           `yaml:"access_token_ttl"`
-	Signing        signingConfig                  `yaml:"signing"`
-	Integrations   map[string]integrationSettings `yaml:"integrations"`
-	Routes         []edge.RouteConfig             `yaml:"routes"`
-	ForwardAuth    forwardAuthConfig              `yaml:"forward_auth"`
-	DecisionCache  decisionCacheConfig            `yaml:"decision_cache"`
-	TLS            *tlsConfig                     `yaml:"tls"`
-	Tracing        tracingConfig                  `yaml:"tracing"`
-	Egress         egressConfig                   `yaml:"egress"`
+	Store          string `yaml:"store"`
+	PublicURL      string `yaml:"public_url"`
+	AdminTokenEnv  string `yaml:"admin_token_env"`
+	AdminTokenFile string `yaml:"admin_token_file"`
+	SecretsKeyFile string `yaml:"secrets_key_file"`
+	// PreviousSecretsKeyFiles open documents sealed before a rotation.
+	PreviousSecretsKeyFiles []string                       `yaml:"previous_secrets_key_files"`
+	Session                 sessionConfig                  `yaml:"session"`
+	AccessTokenTTL          *yamlconfig.Duration           `yaml:"access_token_ttl"`
+	Signing                 signingConfig                  `yaml:"signing"`
+	Integrations            map[string]integrationSettings `yaml:"integrations"`
+	Routes                  []edge.RouteConfig             `yaml:"routes"`
+	ForwardAuth             forwardAuthConfig              `yaml:"forward_auth"`
+	DecisionCache           decisionCacheConfig            `yaml:"decision_cache"`
+	TLS                     *tlsConfig                     `yaml:"tls"`
+	Tracing                 tracingConfig                  `yaml:"tracing"`
+	Egress                  egressConfig                   `yaml:"egress"`
 }
 
 // egressConfig bounds the calls of integrations stored through the admin

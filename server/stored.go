@@ -15,6 +15,9 @@ type storedIntegration struct {
 	tenant, name string
 	revision     int64
 	doc          integrationDoc
+	// stale: stored otherwise than the current secrets key would store
+	// it (sealed with a previous key, or in the clear since a key came).
+	stale bool
 }
 
 // integrationDoc is what an admin stores: one entry of the policy's

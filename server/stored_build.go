@@ -108,13 +108,13 @@ func (s *Server) openAll(revs []store.Revision, key *secretsKey, unreadable map[
 				continue
 			}
 		}
-		doc, err := openDoc(key, r)
+		doc, current, err := openDoc(key, r)
 		if err != nil {
 			unreadable[policyName(r.Tenant, r.Name)] = err.Error()
 			s.log.Error("stored integration left out", "tenant", r.Tenant, "integration", r.Name, "revision", r.Number, "error", err.Error())
 			continue
 		}
-		out = append(out, storedIntegration{tenant: r.Tenant, name: r.Name, revision: r.Number, doc: doc})
+		out = append(out, storedIntegration{tenant: r.Tenant, name: r.Name, revision: r.Number, doc: doc, stale: !current})
 	}
 	return out
 }
@@ -142,16 +142,15 @@ func leaves(err error) []error {
 
 // openDoc returns a stored revision's document: sealed with the secrets
 // key, or stored in the clear when it holds no secret.
-func openDoc(key *secretsKey, r store.Revision) (integrationDoc, error) {
-	plain, err := key.open(r)
+func openDoc(key *secretsKey, r store.Revision) (doc integrationDoc, current bool, err error) {
+	plain, current, err := key.openAs(r)
 	if err != nil {
-		return integrationDoc{}, err
+		return doc, false, err
 	}
-	var doc integrationDoc
 	if err := json.Unmarshal(plain, &doc); err != nil {
-		return integrationDoc{}, err
+		return doc, false, err
 	}
-	return doc, nil
+	return doc, current, nil
 }
 
 // assemble parses the configuration file's bytes alone (its errors at its
@@ -186,6 +185,9 @@ func (s *Server) assemble(ctx context.Context, file string, data []byte, set *st
 		if merged, err = mergeStored(data, keptOf(set.live, kept)); err != nil {
 			return nil, err
 		}
+	}
+	if n := staleDocs(set); n > 0 {
+		s.log.Warn("stored documents not sealed with the current secrets key; POST /v1/admin/reseal seals them, after which the previous keys can go", "documents", n)
 	}
 	for name, reason := range quarantined {
 		if _, unreadable := set.unreadable[name]; !unreadable {
@@ -261,6 +263,18 @@ func (s *Server) join(c *config, file *core.Policy, compiled map[string]compiled
 	return joined, kept
 }
 
+// staleDocs counts the set's documents stored otherwise than the current
+// secrets key would store them.
+func staleDocs(set *storedSet) int {
+	n := 0
+	for _, in := range slices.Concat(set.live, set.drafts) {
+		if in.stale {
+			n++
+		}
+	}
+	return n
+}
+
 // keptOf returns the stored integrations of list that kept names.
 func keptOf(list []storedIntegration, kept map[string]compiledStored) []storedIntegration {
 	return slices.DeleteFunc(slices.Clone(list), func(in storedIntegration) bool {
@@ -317,16 +331,16 @@ func (c *config) withStored(joined *core.Policy, kept map[string]compiledStored)
 // does not drop them.
 func (s *Server) storedOrCurrent(ctx context.Context, key *secretsKey) *storedSet {
 	var prev *storedSet
-	if cur := s.cur.Load(); cur != nil {
-		prev = &cur.stored
+	if cur := s.cur.Load(); cur != nil && cur.secrets.ids() == key.ids() {
+		prev = &cur.stored // the documents it opened open alike
 	}
 	set, err := s.loadStored(ctx, key, prev)
 	if err == nil {
 		return &set
 	}
 	s.log.Error("stored integrations unreadable; the last ones read are kept", "error", err.Error())
-	if prev != nil {
-		return prev
+	if cur := s.cur.Load(); cur != nil {
+		return &cur.stored
 	}
 	return &storedSet{}
 }

@@ -205,6 +205,15 @@ type Admin interface {
 	// RevokeSubjectSessions revokes a subject's unrevoked sessions and
 	// returns how many.
 	RevokeSubjectSessions(ctx context.Context, tenant, subject string, at time.Time) (int64, error)
+
+	// ResealDocs passes every revision that has a document to reseal, a
+	// page at a time, and stores the document it returns when changed:
+	// after the secrets key is rotated, every revision, old ones included,
+	// is sealed with the new key. The revision's other columns and the
+	// change version are left alone (the document means the same), and a
+	// document changed meanwhile is not overwritten. It returns how many
+	// it stored.
+	ResealDocs(ctx context.Context, reseal func(Revision) (doc []byte, changed bool, err error)) (int64, error)
 }
 
 var (

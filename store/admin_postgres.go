@@ -558,3 +558,33 @@ func (s *pgStore) RevokeSubjectSessions(ctx context.Context, tenant, subject str
 	}
 	return tag.RowsAffected(), nil
 }
+
+// docsAfter implements resealer.
+func (s *pgStore) docsAfter(ctx context.Context, after Revision, n int) ([]Revision, error) {
+	rows, err := s.pool.Query(ctx, `SELECT tenant, name, number, doc FROM revisions
+		WHERE doc IS NOT NULL AND (tenant, name, number) > ($1, $2, $3) ORDER BY tenant, name, number LIMIT $4`,
+		after.Tenant, after.Name, after.Number, n)
+	if err != nil {
+		return nil, fmt.Errorf("store: postgres: reseal: %w", err)
+	}
+	defer rows.Close()
+	var out []Revision
+	for rows.Next() {
+		var r Revision
+		if err := rows.Scan(&r.Tenant, &r.Name, &r.Number, &r.Doc); err != nil {
+			return nil, fmt.Errorf("store: postgres: reseal: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// replaceDoc implements resealer.
+func (s *pgStore) replaceDoc(ctx context.Context, r Revision, old []byte) (bool, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE revisions SET doc = $1 WHERE tenant = $2 AND name = $3 AND number = $4 AND doc = $5`,
+		r.Doc, r.Tenant, r.Name, r.Number, old)
+	if err != nil {
+		return false, fmt.Errorf("store: postgres: reseal: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}

@@ -585,3 +585,34 @@ func (s *sqliteStore) RevokeSubjectSessions(ctx context.Context, tenant, subject
 	}
 	return n, nil
 }
+
+// docsAfter implements resealer.
+func (s *sqliteStore) docsAfter(ctx context.Context, after Revision, n int) ([]Revision, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT tenant, name, number, doc FROM revisions
+		WHERE doc IS NOT NULL AND (tenant, name, number) > (?, ?, ?) ORDER BY tenant, name, number LIMIT ?`,
+		after.Tenant, after.Name, after.Number, n)
+	if err != nil {
+		return nil, fmt.Errorf("store: sqlite: reseal: %w", err)
+	}
+	defer rows.Close()
+	var out []Revision
+	for rows.Next() {
+		var r Revision
+		if err := rows.Scan(&r.Tenant, &r.Name, &r.Number, &r.Doc); err != nil {
+			return nil, fmt.Errorf("store: sqlite: reseal: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// replaceDoc implements resealer.
+func (s *sqliteStore) replaceDoc(ctx context.Context, r Revision, old []byte) (bool, error) {
+	res, err := s.w.ExecContext(ctx, `UPDATE revisions SET doc = ? WHERE tenant = ? AND name = ? AND number = ? AND doc = ?`,
+		r.Doc, r.Tenant, r.Name, r.Number, old)
+	if err != nil {
+		return false, fmt.Errorf("store: sqlite: reseal: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -295,6 +296,45 @@ func testAdmin(t *testing.T, open func(t *testing.T) Store) {
 		require.Len(t, drafts, 1)
 		assert.Equal(t, "beta", drafts[0].Tenant)
 		assert.Equal(t, "doc:d", string(drafts[0].Doc))
+	})
+
+	t.Run("ResealDocs", func(t *testing.T) {
+		a := adminOf(t, open)
+		mustTenant(t, a, "acme")
+		// 450 revisions over three pages, and a deletion (no document).
+		for i := range 150 {
+			for k := range 3 {
+				_, err := put(a, "acme", fmt.Sprintf("i%03d", i), fmt.Sprint(k), -1, false)
+				require.NoError(t, err)
+			}
+		}
+		_, err := a.DeleteIntegration(ctx, "acme", "i000", -1, "ada", t0)
+		require.NoError(t, err)
+		v := mustVersion(t, a)
+		seen := 0
+		n, err := a.ResealDocs(ctx, func(r Revision) ([]byte, bool, error) {
+			seen++
+			require.NotNil(t, r.Doc)
+			if r.Number == 2 {
+				return nil, false, nil // left as it is
+			}
+			return append([]byte("new:"), r.Doc...), true, nil
+		})
+		require.NoError(t, err)
+		assert.Equal(t, 450, seen, "every revision with a document, once")
+		assert.Equal(t, int64(300), n)
+		r1, err := a.GetRevision(ctx, "acme", "i042", 1)
+		require.NoError(t, err)
+		assert.Equal(t, "new:doc:0", string(r1.Doc))
+		assert.Equal(t, `{"d":"0"}`, string(r1.Public), "the other columns are left alone")
+		r2, err := a.GetRevision(ctx, "acme", "i042", 2)
+		require.NoError(t, err)
+		assert.Equal(t, "doc:1", string(r2.Doc))
+		assert.Equal(t, v, mustVersion(t, a), "the documents mean the same: no change to follow")
+
+		boom := errors.New("boom")
+		_, err = a.ResealDocs(ctx, func(Revision) ([]byte, bool, error) { return nil, false, boom })
+		assert.ErrorIs(t, err, boom)
 	})
 
 	t.Run("LoadManyIntegrations", func(t *testing.T) {
