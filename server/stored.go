@@ -3,7 +3,6 @@ package server
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -29,18 +28,12 @@ type integrationDoc struct {
 }
 
 // nameSeparator joins a tenant and its name for an integration in the
-// policy. Neither may hold it (validName), so the pair is unambiguous and
+// policy. Neither may hold it (checkAdminName), so the pair is unambiguous and
 // one tenant's names never collide with another's.
 const nameSeparator = "--"
 
 // policyName is a stored integration's name in the policy and decisions.
 func policyName(tenant, name string) string { return tenant + nameSeparator + name }
-
-// splitPolicyName is the inverse of policyName; ok is false for a name the
-// file gave.
-func splitPolicyName(n string) (tenant, name string, ok bool) {
-	return strings.Cut(n, nameSeparator)
-}
 
 // mergeStored returns the configuration file's bytes with the stored
 // integrations added to its integrations list and their service settings
