@@ -158,14 +158,11 @@ func (s *Server) handleAdminDraft(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	s.flushShadow(ctx) // this instance's counts so far, then everyone's
 	tally, err := s.admin.GetShadow(ctx, ar.tenant, name, rec.Draft)
 	if err != nil {
 		s.storeProblem(w, err, "")
 		return
-	}
-	s.flushShadow(ctx) // this instance's counts so far
-	if t, err := s.admin.GetShadow(ctx, ar.tenant, name, rec.Draft); err == nil {
-		tally = t
 	}
 	v, err := storedView(ar.c, rec, plain, ar.who.operator)
 	if err != nil {
