@@ -71,27 +71,12 @@ func fileView(c *config, tenant, name string) (integrationView, bool) {
 // liveDoc reads the {name} integration's head and live document, in the
 // clear; a deleted one is not found.
 func (s *Server) liveDoc(w http.ResponseWriter, r *http.Request, ar adminRequest) (store.IntegrationRecord, []byte, bool) {
-	ctx, cancel := s.adminContext(r)
-	defer cancel()
-	name := r.PathValue("name")
-	rec, err := s.admin.GetIntegration(ctx, ar.tenant, name)
-	if err == nil && rec.Live == 0 {
-		err = store.ErrNotFound
-	}
-	var rev store.Revision
-	if err == nil {
-		rev, err = s.admin.GetRevision(ctx, ar.tenant, name, rec.Live)
-	}
-	if err != nil {
-		s.storeProblem(w, err, "No such integration")
+	rec, ok := s.head(w, r, ar, "No such integration", hasLive)
+	if !ok {
 		return rec, nil, false
 	}
-	plain, err := ar.c.secrets.open(rev)
-	if err != nil {
-		s.internalProblem(w, err)
-		return rec, nil, false
-	}
-	return rec, plain, true
+	plain, ok := s.revisionDoc(w, r, ar, rec.Live)
+	return rec, plain, ok
 }
 
 // handleAdminPut is PUT …/integrations/{name}: create the integration, or
@@ -349,16 +334,12 @@ func (s *Server) handleAdminDelete(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusConflict, "read_only", "This integration is defined by the configuration file; change it there")
 		return
 	}
-	ctx, cancel := s.adminContext(r)
-	defer cancel()
-	rec, err := s.admin.GetIntegration(ctx, ar.tenant, name)
-	if err == nil && rec.Live == 0 && rec.Draft == 0 {
-		err = store.ErrNotFound
-	}
-	if err != nil {
-		s.storeProblem(w, err, "No such integration")
+	rec, ok := s.head(w, r, ar, "No such integration", hasAny)
+	if !ok {
 		return
 	}
+	ctx, cancel := s.adminContext(r)
+	defer cancel()
 	expect := int64(-1)
 	if r.Header.Get("If-Match") != "" {
 		if expect, ok = precondition(w, r, rec.Live); !ok {

@@ -101,11 +101,8 @@ func (s *Server) handleAdminRollback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PathValue("name")
-	ctx, cancel := s.adminContext(r)
-	defer cancel()
-	rec, err := s.admin.GetIntegration(ctx, ar.tenant, name)
-	if err != nil {
-		s.storeProblem(w, err, "No such integration")
+	rec, ok := s.head(w, r, ar, "No such integration", nil)
+	if !ok {
 		return
 	}
 	expect, ok := precondition(w, r, rec.Live)
@@ -140,16 +137,12 @@ func (s *Server) handleAdminDraft(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PathValue("name")
-	ctx, cancel := s.adminContext(r)
-	defer cancel()
-	rec, err := s.admin.GetIntegration(ctx, ar.tenant, name)
-	if err == nil && rec.Draft == 0 {
-		err = store.ErrNotFound
-	}
-	if err != nil {
-		s.storeProblem(w, err, "No draft")
+	rec, ok := s.head(w, r, ar, "No draft", hasDraft)
+	if !ok {
 		return
 	}
+	ctx, cancel := s.adminContext(r)
+	defer cancel()
 	plain, ok := s.revisionDoc(w, r, ar, rec.Draft)
 	if !ok {
 		return
@@ -184,16 +177,12 @@ func (s *Server) handleAdminPromote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PathValue("name")
-	ctx, cancel := s.adminContext(r)
-	defer cancel()
-	rec, err := s.admin.GetIntegration(ctx, ar.tenant, name)
-	if err == nil && rec.Draft == 0 {
-		err = store.ErrNotFound
-	}
-	if err != nil {
-		s.storeProblem(w, err, "No draft")
+	rec, ok := s.head(w, r, ar, "No draft", hasDraft)
+	if !ok {
 		return
 	}
+	ctx, cancel := s.adminContext(r)
+	defer cancel()
 	expect, ok := precondition(w, r, rec.Draft)
 	if !ok {
 		return
@@ -222,16 +211,12 @@ func (s *Server) handleAdminDiscardDraft(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	name := r.PathValue("name")
-	ctx, cancel := s.adminContext(r)
-	defer cancel()
-	rec, err := s.admin.GetIntegration(ctx, ar.tenant, name)
-	if err == nil && rec.Draft == 0 {
-		err = store.ErrNotFound
-	}
-	if err != nil {
-		s.storeProblem(w, err, "No draft")
+	rec, ok := s.head(w, r, ar, "No draft", hasDraft)
+	if !ok {
 		return
 	}
+	ctx, cancel := s.adminContext(r)
+	defer cancel()
 	expect := rec.Draft
 	if r.Header.Get("If-Match") != "" {
 		if expect, ok = precondition(w, r, rec.Draft); !ok {

@@ -70,6 +70,28 @@ func (c *config) storedByName(name string) (storedIntegration, bool) {
 	return c.stored.live[i], true
 }
 
+// head reads the {name} integration's head. One that is not stored, or
+// lacks what has asks for (a live revision, a draft), is answered as not
+// found, with notFound.
+func (s *Server) head(w http.ResponseWriter, r *http.Request, ar adminRequest, notFound string, has func(store.IntegrationRecord) bool) (store.IntegrationRecord, bool) {
+	ctx, cancel := s.adminContext(r)
+	defer cancel()
+	rec, err := s.admin.GetIntegration(ctx, ar.tenant, r.PathValue("name"))
+	if err == nil && has != nil && !has(rec) {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		s.storeProblem(w, err, notFound)
+		return rec, false
+	}
+	return rec, true
+}
+
+// What head may ask of an integration.
+func hasLive(r store.IntegrationRecord) bool  { return r.Live != 0 }
+func hasDraft(r store.IntegrationRecord) bool { return r.Draft != 0 }
+func hasAny(r store.IntegrationRecord) bool   { return r.Live != 0 || r.Draft != 0 }
+
 func (s *Server) adminContext(r *http.Request) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(r.Context(), s.opts.StoreTimeout)
 }
