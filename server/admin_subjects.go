@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -72,6 +73,14 @@ func (s *Server) handleAdminSessions(w http.ResponseWriter, r *http.Request) {
 // handleAdminRevokeSession is DELETE …/sessions/{id}: one of the
 // tenant's sessions; another tenant's is not found.
 func (s *Server) handleAdminRevokeSession(w http.ResponseWriter, r *http.Request) {
+	s.revokeByID(w, r, "session.revoke", "No such session", func(ctx context.Context, tenant, id string) error {
+		return s.admin.RevokeTenantSession(ctx, tenant, id, s.now())
+	})
+}
+
+// revokeByID is a DELETE of the tenant's {id}: revoke, audited as action,
+// answered 204, or not found as another tenant's is.
+func (s *Server) revokeByID(w http.ResponseWriter, r *http.Request, action, notFound string, revoke func(ctx context.Context, tenant, id string) error) {
 	ar, ok := s.adminTenant(w, r)
 	if !ok {
 		return
@@ -79,11 +88,11 @@ func (s *Server) handleAdminRevokeSession(w http.ResponseWriter, r *http.Request
 	ctx, cancel := s.adminContext(r)
 	defer cancel()
 	id := r.PathValue("id")
-	if err := s.admin.RevokeTenantSession(ctx, ar.tenant, id, s.now()); err != nil {
-		s.storeProblem(w, err, "No such session")
+	if err := revoke(ctx, ar.tenant, id); err != nil {
+		s.storeProblem(w, err, notFound)
 		return
 	}
-	s.audit(r, ar, "session.revoke", id, nil)
+	s.audit(r, ar, action, id, nil)
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -234,19 +235,9 @@ func (s *Server) handleAdminCredentials(w http.ResponseWriter, r *http.Request) 
 
 // handleAdminRevokeCredential is DELETE …/credentials/{id}.
 func (s *Server) handleAdminRevokeCredential(w http.ResponseWriter, r *http.Request) {
-	ar, ok := s.adminTenant(w, r)
-	if !ok {
-		return
-	}
-	ctx, cancel := s.adminContext(r)
-	defer cancel()
-	id := r.PathValue("id")
-	if err := s.admin.RevokeCredential(ctx, ar.tenant, id); err != nil {
-		s.storeProblem(w, err, "No such credential")
-		return
-	}
-	s.audit(r, ar, "credential.revoke", id, nil)
-	w.WriteHeader(http.StatusNoContent)
+	s.revokeByID(w, r, "credential.revoke", "No such credential", func(ctx context.Context, tenant, id string) error {
+		return s.admin.RevokeCredential(ctx, tenant, id)
+	})
 }
 
 // operator authenticates a caller who must be the operator.
