@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/jwtgate/jwtgate/internal/yamlconfig"
 )
 
 // storedIntegration is an integration stored through the admin API, as a
@@ -59,7 +61,7 @@ func mergeStored(data []byte, stored []storedIntegration) ([]byte, error) {
 	list := member(top, "integrations", yaml.SequenceNode)
 	var settings *yaml.Node
 	for _, in := range stored {
-		pn, err := jsonNode(in.doc.Policy)
+		pn, err := yamlconfig.ParseJSON(in.doc.Policy)
 		if err != nil || pn.Kind != yaml.MappingNode {
 			return nil, fmt.Errorf("integration %s/%s revision %d: the stored policy is not an object", in.tenant, in.name, in.revision)
 		}
@@ -69,7 +71,7 @@ func mergeStored(data []byte, stored []storedIntegration) ([]byte, error) {
 		if len(in.doc.Service) == 0 || string(in.doc.Service) == "null" {
 			continue
 		}
-		sn, err := jsonNode(in.doc.Service)
+		sn, err := yamlconfig.ParseJSON(in.doc.Service)
 		if err != nil {
 			return nil, fmt.Errorf("integration %s/%s revision %d: the stored service settings do not parse", in.tenant, in.name, in.revision)
 		}
@@ -100,16 +102,4 @@ func member(m *yaml.Node, key string, kind yaml.Kind) *yaml.Node {
 
 func str(s string) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s, Style: yaml.DoubleQuotedStyle}
-}
-
-// jsonNode parses one JSON value as a YAML node (JSON is YAML).
-func jsonNode(raw json.RawMessage) (*yaml.Node, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(raw, &doc); err != nil {
-		return nil, err
-	}
-	if len(doc.Content) != 1 {
-		return nil, fmt.Errorf("not one value")
-	}
-	return doc.Content[0], nil
 }

@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/internal/yamlconfig"
 )
@@ -80,12 +78,12 @@ func storedSettings(c *config, label, full string, raw json.RawMessage, policy *
 	}
 	field := "service.integrations." + full
 	p := &serviceParser{file: label, readFile: refuseFiles, lookupEnv: refuseEnv}
-	var node yaml.Node
-	if err := yaml.Unmarshal(raw, &node); err != nil || len(node.Content) != 1 {
+	node, err := yamlconfig.ParseJSON(raw)
+	if err != nil {
 		return nil, nil, &configError{file: label, field: field, reason: "want an object"}
 	}
 	var set integrationSettings
-	lines, err := (yamlconfig.Decoder{Path: field, Where: "in " + field}).Decode(node.Content[0], &set)
+	lines, err := (yamlconfig.Decoder{Path: field, Where: "in " + field}).Decode(node, &set)
 	if err != nil {
 		return nil, nil, decodeErrors(label, err)
 	}

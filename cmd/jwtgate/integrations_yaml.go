@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/jwtgate/jwtgate/internal/yamlconfig"
 )
 
 // policyFileOf writes stored integrations as a policy file, the form
@@ -56,15 +58,12 @@ func policyFileOf(views []integrationView) ([]byte, error) {
 // YAML; only its flow style and quotes are dropped, the encoder quoting
 // again whatever would read as another type).
 func jsonNode(raw json.RawMessage) (*yaml.Node, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(raw, &doc); err != nil {
+	n, err := yamlconfig.ParseJSON(raw)
+	if err != nil {
 		return nil, err
 	}
-	if len(doc.Content) != 1 {
-		return nil, fmt.Errorf("not one value")
-	}
-	blockStyle(doc.Content[0])
-	return doc.Content[0], nil
+	blockStyle(n)
+	return n, nil
 }
 
 // blockStyle clears the style of n and everything under it.
