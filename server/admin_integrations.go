@@ -105,7 +105,8 @@ func (s *Server) putIntegration(w http.ResponseWriter, r *http.Request, draft bo
 		writeProblem(w, http.StatusUnprocessableEntity, "invalid_integration", "", fieldProblem{Field: "name", Reason: err.Error()})
 		return
 	}
-	if _, ok := fileView(ar.c, ar.tenant, name); ok || ar.c.integrations[policyName(ar.tenant, name)] != nil && !ar.c.isStored(policyName(ar.tenant, name)) {
+	_, fileName := ar.c.filePolicy.Integration(policyName(ar.tenant, name))
+	if _, ok := fileView(ar.c, ar.tenant, name); ok || fileName {
 		writeProblem(w, http.StatusConflict, "read_only", "This integration is defined by the configuration file; change it there")
 		return
 	}

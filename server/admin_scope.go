@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/store"
 )
 
@@ -45,20 +47,20 @@ func (s *Server) adminTenant(w http.ResponseWriter, r *http.Request) (adminReque
 
 // fileTenant reports whether an integration of the configuration file
 // names tenant.
-func fileTenant(c *config, tenant string) bool {
-	for name, in := range c.integrations {
-		if in.Tenant == tenant && !c.isStored(name) {
-			return true
-		}
-	}
-	return false
-}
+func fileTenant(c *config, tenant string) bool { return len(c.fileTenants[tenant]) > 0 }
 
-// isStored reports whether the integration of that policy name came from
-// the store.
-func (c *config) isStored(name string) bool {
-	_, ok := c.storedByName(name)
-	return ok
+// fileTenantsOf lists the file policy's integrations by tenant, sorted by
+// name: what the admin API shows of the file, worked out once a build.
+func fileTenantsOf(p *core.Policy) map[string][]string {
+	out := map[string][]string{}
+	for _, name := range p.Integrations() {
+		info, _ := p.Integration(name)
+		out[info.Tenant] = append(out[info.Tenant], name)
+	}
+	for _, names := range out {
+		slices.Sort(names)
+	}
+	return out
 }
 
 // storedByName returns the stored integration of a policy name.

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -71,11 +73,9 @@ func (s *Server) handleAdminTenants(w http.ResponseWriter, r *http.Request) {
 		for _, t := range list {
 			seen[t.ID] = true
 		}
-		c := s.cur.Load()
-		for name, in := range c.integrations {
-			if in.Tenant != "" && !seen[in.Tenant] && !c.isStored(name) {
-				seen[in.Tenant] = true
-				out = append(out, tenantView{ID: in.Tenant, Source: "file"})
+		for _, tenant := range slices.Sorted(maps.Keys(s.cur.Load().fileTenants)) {
+			if tenant != "" && !seen[tenant] {
+				out = append(out, tenantView{ID: tenant, Source: "file"})
 			}
 		}
 	}

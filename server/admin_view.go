@@ -2,8 +2,6 @@ package server
 
 import (
 	"encoding/json"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/jwtgate/jwtgate/internal/jsondiff"
@@ -99,15 +97,11 @@ func status(c *config, full string, operator bool) (string, string) {
 // read-only, their documents in the file.
 func fileViews(c *config, tenant string) []integrationView {
 	var out []integrationView
-	for name, in := range c.integrations {
-		if in.Tenant != tenant || c.isStored(name) {
-			continue
-		}
+	for _, name := range c.fileTenants[tenant] {
 		out = append(out, integrationView{
 			Tenant: tenant, Name: name, Integration: name, Source: "file", ReadOnly: true,
-			Issuer: in.Issuer, Status: "active",
+			Issuer: c.integrations[name].Issuer, Status: "active",
 		})
 	}
-	slices.SortFunc(out, func(a, b integrationView) int { return strings.Compare(a.Name, b.Name) })
 	return out
 }

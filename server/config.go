@@ -105,6 +105,8 @@ type config struct {
 	// document beside them (JoinPolicies).
 	filePolicy  *core.Policy
 	storedParts map[string]*core.Policy
+	// fileTenants are the file's integrations by tenant (fileTenantsOf).
+	fileTenants map[string][]string
 	// secrets seals stored integrations' documents; nil: none may hold a
 	// secret (service.secrets_key_file).
 	secrets *secretsKey

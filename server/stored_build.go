@@ -195,6 +195,7 @@ func (s *Server) assemble(ctx context.Context, file string, data []byte, set *st
 		}
 	}
 	c.hash, c.fileData, c.stored, c.quarantined, c.filePolicy = sha256.Sum256(data), data, *set, quarantined, policy
+	c.fileTenants = fileTenantsOf(policy)
 	if c, err = s.buildLocked(ctx, file, merged, joined, c, fromStore); err != nil {
 		return nil, err
 	}
