@@ -2,7 +2,7 @@
 // trace as a checklist. Everything runs in this page (jwtgate.js).
 import { JWTGate, PolicyError } from "./jwtgate.js";
 // The checklist is shared with the admin console (internal/traceview).
-import { checklist, humanDuration, humanize } from "./trace.js";
+import { checklist, el, humanDuration, humanize } from "./trace.js";
 
 // The demo keys are public test data, made for this page only.
 const DEMO_EC_PRIVATE = {
@@ -40,15 +40,6 @@ const DEMO_POLICY = JSON.stringify({
 }, null, 2) + "\n";
 
 const $ = (sel) => document.querySelector(sel);
-const el = (tag, attrs = {}, ...children) => {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") e.className = v;
-    else e.setAttribute(k, v);
-  }
-  for (const c of children) if (c !== null && c !== undefined) e.append(c);
-  return e;
-};
 
 // ---- Demo tokens, minted with WebCrypto -----------------------------------
 

@@ -57,12 +57,21 @@ export function withSkipped(d) {
   return [...d.trace, ...rest];
 }
 
-function span(cls, text, title) {
-  const e = document.createElement("span");
-  e.className = cls;
-  if (title) e.title = title;
-  e.textContent = text;
+// el builds an element: attributes (class as the className), then the
+// children, nodes or text (null and undefined skipped). The pages that
+// load this module build their DOM with it too.
+export const el = (tag, attrs = {}, ...children) => {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") e.className = v;
+    else e.setAttribute(k, v);
+  }
+  for (const c of children) if (c !== null && c !== undefined) e.append(c);
   return e;
+};
+
+function span(cls, text, title) {
+  return el("span", title ? { class: cls, title } : { class: cls }, text);
 }
 
 // checklist is the decision's trace as <ol class="trace">: each <li> has

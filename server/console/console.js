@@ -4,7 +4,7 @@
 // can make the browser act with it (no CSRF). Everything shown is built
 // with DOM nodes and textContent: names, issuers and reasons come from
 // tenants and tokens.
-import { checklist, humanize } from "./trace.js";
+import { checklist, el, humanize } from "./trace.js";
 
 const CREDENTIAL_KEY = "jwtgate-console-credential";
 const HMAC = ["HS256", "HS384", "HS512"];
@@ -12,15 +12,6 @@ const ASYMMETRIC = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256
 const ALGORITHMS = { shared: HMAC, public: ASYMMETRIC, remote: [...HMAC, ...ASYMMETRIC] };
 
 const $ = (sel) => document.querySelector(sel);
-const el = (tag, attrs = {}, ...children) => {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") e.className = v;
-    else e.setAttribute(k, v);
-  }
-  for (const c of children) if (c !== null && c !== undefined) e.append(c);
-  return e;
-};
 
 // state is what the console is looking at.
 // edit is the integration open in the form (null: adding one): its
