@@ -120,10 +120,11 @@ func (f adminFlags) credential() (string, error) {
 	return tok, nil
 }
 
-// requireTenant is a usage error when --tenant is missing.
-func (f adminFlags) requireTenant(fs *flag.FlagSet, stderr io.Writer) (int, bool) {
+// tenantClient is client for a subcommand of one tenant's integration:
+// a usage error when --tenant is missing.
+func (f adminFlags) tenantClient(fs *flag.FlagSet, stderr io.Writer) (*adminClient, int, bool) {
 	if *f.tenant == "" {
-		return usageError(fs, stderr, "--tenant is required"), false
+		return nil, usageError(fs, stderr, "--tenant is required"), false
 	}
-	return 0, true
+	return f.client(fs, stderr)
 }

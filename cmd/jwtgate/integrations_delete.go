@@ -26,10 +26,7 @@ func runIntegrationsDelete(ctx context.Context, args []string, stdin io.Reader, 
 	case len(pos) != 1:
 		return usageError(fs, stderr, "want one integration NAME, found %d arguments", len(pos))
 	}
-	if code, ok := af.requireTenant(fs, stderr); !ok {
-		return code
-	}
-	c, code, ok := af.client(fs, stderr)
+	c, code, ok := af.tenantClient(fs, stderr)
 	if !ok {
 		return code
 	}

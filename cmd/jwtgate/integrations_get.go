@@ -24,10 +24,7 @@ func runIntegrationsGet(ctx context.Context, args []string, _ io.Reader, stdout,
 	case *format != "yaml" && *format != "json":
 		return usageError(fs, stderr, "-o: want yaml or json, found %q", *format)
 	}
-	if code, ok := af.requireTenant(fs, stderr); !ok {
-		return code
-	}
-	c, code, ok := af.client(fs, stderr)
+	c, code, ok := af.tenantClient(fs, stderr)
 	if !ok {
 		return code
 	}

@@ -21,10 +21,7 @@ func runIntegrationsTest(ctx context.Context, args []string, stdin io.Reader, st
 	case len(pos) != 2:
 		return usageError(fs, stderr, "want the integration NAME and one TOKEN (or - to read it from stdin)")
 	}
-	if code, ok := af.requireTenant(fs, stderr); !ok {
-		return code
-	}
-	c, code, ok := af.client(fs, stderr)
+	c, code, ok := af.tenantClient(fs, stderr)
 	if !ok {
 		return code
 	}
