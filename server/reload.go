@@ -155,7 +155,7 @@ func (s *Server) syncIntegrations(ctx context.Context, names []string) error {
 
 // buildLocked makes the engines of a parsed configuration, with the key
 // source for its jwks_url entries.
-func (s *Server) buildLocked(ctx context.Context, file string, data []byte, policy *core.Policy, c *config, fromStore bool) (*config, error) {
+func (s *Server) buildLocked(ctx context.Context, file string, data []byte, policy *core.Policy, c *config) (*config, error) {
 	if err := issuerClash(file, s.publicURL, c); err != nil {
 		return nil, err // a public URL from the options; parseService checks the file's
 	}
@@ -202,16 +202,9 @@ func (s *Server) buildLocked(ctx context.Context, file string, data []byte, poli
 	// back. Last, so that a configuration refused for any other reason
 	// leaves the store alone; before the commit, so that one the store
 	// could not record is refused as a whole.
-	// A rebuild for a change in the store that kept every name (an
-	// update) has nothing to record: the names were recorded when they
-	// last changed.
-	names := slices.Sorted(slices.Values(policy.Integrations()))
-	if !fromStore || !slices.Equal(names, s.syncedNames) {
-		if err := s.syncIntegrations(ctx, names); err != nil {
-			closeEngines(engine, tester)
-			return nil, err
-		}
-		s.syncedNames = names
+	if err := s.syncIntegrations(ctx, policy.Integrations()); err != nil {
+		closeEngines(engine, tester)
+		return nil, err
 	}
 	c.engine, c.tester, c.fetcher = engine, tester, fetcher
 	cfg.Replay = countingReplay{s}

@@ -119,14 +119,11 @@ type Server struct {
 	compiled     map[compileKey]compiledStored
 	nativeEngine bool
 	// guarded makes the connections of stored integrations (egress.go).
-	guarded http.RoundTripper
-	// syncedNames are the integrations last recorded in the store
-	// (SyncIntegrations), sorted; guarded by reloadMu.
-	syncedNames []string
-	keys        *keyring
-	own         *ownTokens // verifies the keyring's tokens
-	metrics     *metrics
-	publicURL   string
+	guarded   http.RoundTripper
+	keys      *keyring
+	own       *ownTokens // verifies the keyring's tokens
+	metrics   *metrics
+	publicURL string
 	// publicOrigin is the public URL's origin: the requests of jwtgate's
 	// own pages are same-origin.
 	publicOrigin string

@@ -169,7 +169,6 @@ func (s *Server) assemble(ctx context.Context, file string, data []byte, set *st
 	if err != nil {
 		return nil, err
 	}
-	fromStore := set != nil
 	if set == nil {
 		set = s.storedOrCurrent(ctx, c.secrets)
 	}
@@ -196,7 +195,7 @@ func (s *Server) assemble(ctx context.Context, file string, data []byte, set *st
 	}
 	c.hash, c.fileData, c.stored, c.quarantined, c.filePolicy = sha256.Sum256(data), data, *set, quarantined, policy
 	c.fileTenants = fileTenantsOf(policy)
-	if c, err = s.buildLocked(ctx, file, merged, joined, c, fromStore); err != nil {
+	if c, err = s.buildLocked(ctx, file, merged, joined, c); err != nil {
 		return nil, err
 	}
 	var keys core.KeySource
